@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
+
+from network.models import AuditEvent, Invitation, Membership, Notification, Organization, User
+
+
+class UnscopedAdminMixin:
+    """Operators' admin sees every tenant, deliberately."""
+
+    def get_queryset(self, request):
+        with scopes_disabled():
+            return super().get_queryset(request).all()
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "language", "is_active", "is_staff", "date_joined"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["full_name", "language", "time_zone"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "status", "created_at"]
+    list_filter = ["kind", "status", "country"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
+    list_display = ["email", "organization", "role", "status", "expires_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "organization__name"]
+    exclude = ["token_hash"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(UnscopedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "organization", "target_repr"]
+    list_filter = ["action"]
+    search_fields = ["action", "target_repr", "actor__email", "organization__name"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "email", "kind", "subject", "sent_at"]
+    list_filter = ["kind"]
+    search_fields = ["email", "subject"]

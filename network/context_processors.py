@@ -1,0 +1,10 @@
+from django.conf import settings
+
+
+def network(request):
+    return {
+        "site_name": settings.SITE_NAME,
+        "active_organization": getattr(request, "organization", None),
+        "active_membership": getattr(request, "membership", None),
+        "memberships": getattr(request, "memberships", []),
+    }

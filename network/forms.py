@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from network.models import ROLES_BY_KIND, TIME_ZONE_CHOICES, Organization, Role
+
+COUNTRY_CHOICES = [
+    ("US", _("United States")),
+    ("CN", _("China")),
+    ("HK", _("Hong Kong SAR")),
+    ("TW", _("Taiwan")),
+    ("SG", _("Singapore")),
+]
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(label=_("Organisation name"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("I am joining as"),
+        choices=[
+            (Organization.Kind.MERCHANT, _("A US merchant that sells wholesale")),
+            (Organization.Kind.BUYER, _("A Taobao Global store that buys wholesale")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES, initial="US")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Organization.Kind.MERCHANT and cleaned.get("country") != "US":
+            self.add_error("country", _("Merchants in the network are US companies."))
+        return cleaned
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in ROLES_BY_KIND[organization.kind]]
+        self.fields["role"].initial = (
+            Role.BUYER if organization.kind == Organization.Kind.BUYER else Role.STAFF
+        )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in ROLES_BY_KIND[organization.kind]]
+
+
+class PreferencesForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)

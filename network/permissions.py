@@ -1,0 +1,64 @@
+"""The one role check for pages and the one permission class for the API."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from rest_framework.permissions import BasePermission
+
+from network.models import Role
+
+
+def membership_allows(membership, *, role: str = Role.VIEWER, kinds=None) -> bool:
+    """True when the membership's organisation is of one of ``kinds`` and its role is at least
+    ``role``."""
+    if membership is None:
+        return False
+    if kinds and membership.organization.kind not in kinds:
+        return False
+    return membership.has_role(role)
+
+
+def organization_required(*, role: str = Role.VIEWER, kinds=None):
+    """Decorate a page view: anonymous people go to log in; people without an organisation go
+    to create one; members of the wrong kind or below ``role`` get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.membership is None:
+                messages.info(request, _("Create or join an organisation first."))
+                return redirect("organization_create")
+            if not membership_allows(request.membership, role=role, kinds=kinds):
+                raise PermissionDenied(_("Your role in this organisation does not allow this."))
+            return view(request, *args, **kwargs)
+
+        wrapped.required_role = role
+        wrapped.required_kinds = kinds
+        return wrapped
+
+    return decorator
+
+
+class IsOrganizationMember(BasePermission):
+    """API access for members of the active organisation. A view narrows it with
+    ``required_role`` (default viewer, or staff for unsafe methods) and ``organization_kinds``."""
+
+    message = "You are not a member of an organisation allowed to do this."
+
+    def has_permission(self, request, view) -> bool:
+        membership = getattr(request, "membership", None)
+        if membership is None and hasattr(request, "_request"):
+            membership = getattr(request._request, "membership", None)
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        role = getattr(view, "required_role", None) or (Role.VIEWER if safe else Role.STAFF)
+        return membership_allows(
+            membership, role=role, kinds=getattr(view, "organization_kinds", None)
+        )

@@ -1,0 +1,248 @@
+"""Pages of the platform core: home, organisations, members, invitations, preferences."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from network import selectors, services
+from network.errors import DomainError
+from network.forms import InvitationForm, OrganizationCreateForm, PreferencesForm, RoleForm
+from network.models import Invitation, Membership, Notification, Role
+from network.permissions import organization_required
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "network/landing.html")
+    if request.membership is None:
+        return redirect("organization_create")
+    return render(request, "network/home.html", {"organization": request.organization})
+
+
+@login_required
+def organization_create(request):
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                country=form.cleaned_data["country"],
+                owner=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session["active_organization_id"] = organization.pk
+            messages.success(request, _("%(name)s is ready.") % {"name": organization.name})
+            return redirect("home")
+    return render(request, "network/organization_create.html", {"form": form})
+
+
+@login_required
+@require_POST
+def organization_switch(request):
+    try:
+        membership = services.organization_switch(
+            request=request, organization_id=int(request.POST.get("organization", 0))
+        )
+    except (DomainError, ValueError):
+        messages.error(request, _("You are not a member of that organisation."))
+        return redirect("home")
+    messages.success(
+        request, _("You are now working as %(name)s.") % {"name": membership.organization.name}
+    )
+    return redirect("home")
+
+
+@organization_required()
+def members(request):
+    organization = request.organization
+    can_manage = request.membership.has_role(Role.ADMIN)
+    invite_form = InvitationForm(organization=organization)
+    if request.method == "POST":
+        if not can_manage:
+            messages.error(request, _("Only an owner or admin can invite people."))
+            return redirect("members")
+        invite_form = InvitationForm(request.POST, organization=organization)
+        if invite_form.is_valid():
+            try:
+                invitation, _token = services.invitation_create(
+                    organization=organization,
+                    email=invite_form.cleaned_data["email"],
+                    role=invite_form.cleaned_data["role"],
+                    acting_user=request.user,
+                )
+            except DomainError as error:
+                invite_form.add_error("email", error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": invitation.email},
+                )
+                return redirect("members")
+    member_rows = [
+        (
+            membership,
+            RoleForm(
+                organization=organization,
+                initial={"role": membership.role},
+                prefix=f"m{membership.pk}",
+            ),
+        )
+        for membership in selectors.organization_members(organization=organization)
+    ]
+    return render(
+        request,
+        "network/members.html",
+        {
+            "member_rows": member_rows,
+            "invitations": selectors.organization_pending_invitations(organization=organization),
+            "invite_form": invite_form,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@organization_required(role=Role.ADMIN)
+@require_POST
+def member_change_role(request, membership_id: int):
+    membership = get_object_or_404(
+        Membership.objects.select_related("organization", "user"),
+        pk=membership_id,
+        organization=request.organization,
+    )
+    form = RoleForm(request.POST, organization=request.organization, prefix=f"m{membership.pk}")
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], acting_user=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Role updated for %(email)s.") % {"email": membership.user.email}
+            )
+    else:
+        messages.error(request, _("Choose a valid role."))
+    return redirect("members")
+
+
+@organization_required()
+@require_POST
+def member_remove(request, membership_id: int):
+    membership = get_object_or_404(
+        Membership.objects.select_related("organization", "user"),
+        pk=membership_id,
+        organization=request.organization,
+    )
+    try:
+        services.membership_remove(membership=membership, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("members")
+    if membership.user_id == request.user.pk:
+        request.session.pop("active_organization_id", None)
+        messages.success(request, _("You left %(name)s.") % {"name": request.organization.name})
+        return redirect("home")
+    messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
+    return redirect("members")
+
+
+@organization_required(role=Role.ADMIN)
+@require_POST
+def invitation_revoke(request, invitation_id: int):
+    invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
+    try:
+        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Invitation revoked."))
+    return redirect("members")
+
+
+def invitation_accept(request, token: str):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404(_("This invitation link is not valid."))
+    if not request.user.is_authenticated:
+        return render(
+            request,
+            "network/invitation_accept.html",
+            {"invitation": invitation, "next": request.path},
+        )
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            request.session["active_organization_id"] = membership.organization_id
+            messages.success(
+                request, _("Welcome to %(name)s.") % {"name": membership.organization.name}
+            )
+            return redirect("home")
+    return render(request, "network/invitation_accept.html", {"invitation": invitation})
+
+
+@login_required
+def preferences(request):
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None,
+        initial={
+            "full_name": user.full_name,
+            "language": user.language,
+            "time_zone": user.time_zone,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_update_preferences(user=user, **form.cleaned_data)
+        translation.activate(user.language)
+        response = redirect("preferences")
+        response.set_cookie(
+            "network_language", user.language, samesite="Lax", max_age=365 * 24 * 3600
+        )
+        messages.success(request, _("Your preferences are saved."))
+        return response
+    return render(request, "network/preferences.html", {"form": form})
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        notification = get_object_or_404(
+            Notification, pk=request.POST.get("notification", 0), recipient=request.user
+        )
+        services.notification_mark_read(notification=notification, user=request.user)
+        return redirect(notification.link or reverse("notifications"))
+    return render(
+        request,
+        "network/notifications.html",
+        {"notifications": selectors.user_notifications(user=request.user)[:100]},
+    )
+
+
+@require_POST
+def language_switch(request):
+    """Switch the site's language; a signed-in person keeps the choice for their mail too."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_update_preferences(
+            user=request.user,
+            full_name=request.user.full_name,
+            language=language,
+            time_zone=request.user.time_zone,
+        )
+    return set_language(request)
