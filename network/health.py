@@ -37,7 +37,12 @@ def check_workers(redis_state: str) -> tuple[str, int]:
     from network.celery import app
 
     try:
-        replies = app.control.ping(timeout=1.0)
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
+            broker.ensure_connection(max_retries=1)
+            # A busy worker can miss one broadcast; ask twice before calling it down.
+            replies = app.control.ping(timeout=1.0, connection=broker) or app.control.ping(
+                timeout=2.0, connection=broker
+            )
     except Exception as error:
         return f"error: {error.__class__.__name__}", 0
     if not replies:

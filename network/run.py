@@ -79,7 +79,7 @@ def _banner(url: str) -> str:
         "  Global US Merchants Network is running.",
         "",
         f"  Open  {url}",
-        f"  Health {url}/healthz     API docs (later) {url}/api/docs/",
+        f"  Health {url}/healthz",
         "",
         f"  Demo logins (password for all: {DEMO_PASSWORD})",
     ]

@@ -4,6 +4,7 @@ Embedded services that this run started are stopped again when it ends."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -33,6 +34,43 @@ def pytest_sessionfinish(session, exitstatus):
         devservices.stop_postgres()
     if "redis" in _STARTED:
         devservices.stop_redis()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A test database of its own per run, so two runs on one server never fight over it; the
+    databases that killed runs left behind are dropped first."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    _drop_abandoned_test_databases(settings_dict)
+    settings_dict["TEST"]["NAME"] = f"test_network_{os.getpid()}"
+
+
+def _drop_abandoned_test_databases(settings_dict) -> None:
+    import psutil
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"] or None,
+        dbname="postgres",
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname ~ '^test_network_[0-9]+$'"
+            )
+            for (name,) in cursor.fetchall():
+                if not psutil.pid_exists(int(name.rsplit("_", 1)[1])):
+                    # Without FORCE: a database still in use (another host's run) stays.
+                    with contextlib.suppress(psycopg2.Error):
+                        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
