@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NetworkConfig(AppConfig):
     name = "network"
     verbose_name = _("Network")
+
+    def ready(self) -> None:
+        from network.navigation import NavEntry, register
+
+        register(NavEntry(_("Home"), "home", (), order=0))
+        register(NavEntry(_("Members"), "members", (), order=90))

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from network.navigation import entries_for
+
 
 def network(request):
     return {
@@ -7,4 +9,5 @@ def network(request):
         "active_organization": getattr(request, "organization", None),
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),
+        "navigation": entries_for(request) if hasattr(request, "user") else [],
     }

@@ -200,6 +200,10 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": "__PRIVATE__", "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -215,6 +219,7 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(
     os.environ.get("PRIVATE_MEDIA_ROOT") or devservices.data_dir() / "private"
 )
+STORAGES["private"]["OPTIONS"]["location"] = str(PRIVATE_MEDIA_ROOT)
 
 # --- Cache, sessions, Celery -----------------------------------------------------------------
 CACHES = {
@@ -251,6 +256,10 @@ CELERY_TASK_ROUTES = {
     "shipping.tasks.*": {"queue": "shipping"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict = {}
+for _app in ("network", "merchants", "catalog", "orders", "shipping", "training"):
+    # Each app lists its own periodic work in <app>/schedule.py (plain data, no Django imports).
+    CELERY_BEAT_SCHEDULE.update(__import__(f"{_app}.schedule", fromlist=["x"]).BEAT_SCHEDULE)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -317,6 +326,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Network rules -----------------------------------------------------------------------------
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+MERCHANT_REVIEW_TARGET_DAYS = int(os.environ.get("MERCHANT_REVIEW_TARGET_DAYS", "2"))
+MERCHANT_DOCUMENT_MAX_BYTES = int(os.environ.get("MERCHANT_DOCUMENT_MAX_BYTES", str(10 * 2**20)))
+STRIKES_TO_SUSPEND = 3
+STRIKE_VALID_DAYS = 365
 
 LOGGING = {
     "version": 1,

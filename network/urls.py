@@ -32,6 +32,12 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("merchants/", include("merchants.urls")),
+    path("catalog/", include("catalog.urls")),
+    path("orders/", include("orders.urls")),
+    path("shipping/", include("shipping.urls")),
+    path("training/", include("training.urls")),
+    path("api/v1/", include("network.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,28 @@
+from django.utils.translation import gettext_lazy as _
+
+from network.errors import DomainError
+
+
+class MerchantNotApproved(DomainError):
+    """Raised by any service that needs an approved, non-suspended merchant."""
+
+    code = "merchant_not_approved"
+    status = 403
+
+    def __init__(self, message=None, **details):
+        super().__init__(
+            str(message or _("Only approved merchants in good standing can do this.")), **details
+        )
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+
+
+class ApplicationIncomplete(DomainError):
+    code = "application_incomplete"
+
+
+class DocumentRejected(DomainError):
+    code = "document_rejected"
