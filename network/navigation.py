@@ -31,15 +31,11 @@ def entries_for(request) -> list[tuple[str, str, bool]]:
     signed_in = request.user.is_authenticated
     items = []
     for entry in sorted(_ENTRIES, key=lambda e: e.order):
-        if not signed_in and not entry.public:
+        for_this_organization = not entry.kinds or (
+            organization is not None and organization.kind in entry.kinds
+        )
+        if not (entry.public or (signed_in and for_this_organization)):
             continue
-        if (
-            signed_in
-            and entry.kinds
-            and (organization is None or organization.kind not in entry.kinds)
-        ):
-            if not entry.public:
-                continue
         try:
             url = reverse(entry.url_name)
         except NoReverseMatch:
