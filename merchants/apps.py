@@ -5,3 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class MerchantsConfig(AppConfig):
     name = "merchants"
     verbose_name = _("Merchants")
+
+    def ready(self) -> None:
+        from merchants.views import home_panel
+        from network.models import Organization
+        from network.navigation import HomePanel, NavEntry, register, register_home_panel
+
+        merchant, operator = Organization.Kind.MERCHANT, Organization.Kind.OPERATOR
+        register(NavEntry(_("Application"), "merchants:application", (merchant,), order=10))
+        register(NavEntry(_("Merchant review"), "merchants:review_queue", (operator,), order=10))
+        register(
+            NavEntry(
+                _("Merchants"),
+                "merchants:directory",
+                (Organization.Kind.BUYER,),
+                order=30,
+                public=True,
+            )
+        )
+        register_home_panel(HomePanel((merchant,), home_panel, order=10))

@@ -83,6 +83,11 @@ class Fulfilment(models.TextChoices):
     THIRD_PARTY = "3pl", _("Third-party logistics (3PL)")
 
 
+class Badge(models.TextChoices):
+    VERIFIED = "verified", _("Verified")
+    SEMINAR_GRADUATE = "seminar_graduate", _("Seminar graduate")
+
+
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -166,6 +171,7 @@ class MerchantApplication(models.Model):
     )
     decision_reason = models.TextField(_("reason given to the applicant"), blank=True)
     suspension_reason = models.TextField(_("suspension reason"), blank=True)
+    badges = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     submission_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -194,6 +200,14 @@ class MerchantApplication(models.Model):
     @property
     def display_name(self) -> str:
         return self.dba or self.legal_name or self.organization.name
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [ProductCategory(c).label for c in self.categories if c in ProductCategory.values]
+
+    @property
+    def badge_labels(self) -> list[str]:
+        return [Badge(b).label for b in self.badges if b in Badge.values]
 
     @property
     def can_trade(self) -> bool:

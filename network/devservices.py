@@ -165,7 +165,7 @@ def postgres_running() -> Running | None:
         return None
     try:
         lines = pid_file.read_text().splitlines()
-        pid, port = int(lines[0]), int(lines[3])
+        pid, port = abs(int(lines[0])), int(lines[3])
     except (IndexError, ValueError, OSError):
         return None
     if not _pid_alive(pid, "postgres"):
@@ -262,7 +262,8 @@ def _wait_for_stale_postmaster(pgdata: Path) -> None:
     import psutil
 
     try:
-        stale_pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+        # A standalone backend (as initdb runs) writes its pid negated.
+        stale_pid = abs(int((pgdata / "postmaster.pid").read_text().splitlines()[0]))
     except (OSError, IndexError, ValueError):
         return
     deadline = time.monotonic() + 15

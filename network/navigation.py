@@ -3,8 +3,10 @@ template never needs to know which apps exist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 
@@ -29,7 +31,7 @@ def entries_for(request) -> list[tuple[str, str, bool]]:
     """(label, url, is_current) for this request's person and organisation."""
     organization = getattr(request, "organization", None)
     signed_in = request.user.is_authenticated
-    items = []
+    items: list[tuple[str, str]] = []
     for entry in sorted(_ENTRIES, key=lambda e: e.order):
         for_this_organization = not entry.kinds or (
             organization is not None and organization.kind in entry.kinds
@@ -40,5 +42,35 @@ def entries_for(request) -> list[tuple[str, str, bool]]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        items.append((str(entry.label), url, request.path.startswith(url) and url != "/"))
-    return items
+        items.append((str(entry.label), url))
+    # Only the most specific link matching the path is current (/merchants/review/ is not
+    # also /merchants/).
+    matches = [url for _label, url in items if url != "/" and request.path.startswith(url)]
+    current = max(matches, key=len) if matches else None
+    return [(label, url, url == current) for label, url in items]
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A card on the organisation's home page, rendered by the app that owns its data."""
+
+    kinds: tuple[str, ...]
+    render: Callable[[HttpRequest], str | None]  # HTML, or None to show nothing
+    order: int = 100
+
+
+_PANELS: list[HomePanel] = []
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    if panel not in _PANELS:
+        _PANELS.append(panel)
+
+
+def home_panels_for(request: HttpRequest) -> list[str]:
+    organization = request.organization
+    panels = sorted(
+        (p for p in _PANELS if not p.kinds or organization.kind in p.kinds),
+        key=lambda p: p.order,
+    )
+    return [html for html in (p.render(request) for p in panels) if html]

@@ -31,6 +31,7 @@ from network.models import (
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
+    status = 403
 
 
 class InvitationInvalid(DomainError):

@@ -17,6 +17,7 @@ from network import selectors, services
 from network.errors import DomainError
 from network.forms import InvitationForm, OrganizationCreateForm, PreferencesForm, RoleForm
 from network.models import Invitation, Membership, Notification, Role
+from network.navigation import home_panels_for
 from network.permissions import organization_required
 
 
@@ -25,7 +26,11 @@ def home(request):
         return render(request, "network/landing.html")
     if request.membership is None:
         return redirect("organization_create")
-    return render(request, "network/home.html", {"organization": request.organization})
+    return render(
+        request,
+        "network/home.html",
+        {"organization": request.organization, "panels": home_panels_for(request)},
+    )
 
 
 @login_required

@@ -74,13 +74,15 @@ def _drop_abandoned_test_databases(settings_dict) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     # One process-local cache per test: rate-limit counters never leak between tests, and a
     # running laptop instance sharing the Redis server is left alone.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.SITE_URL = "http://testserver"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
     from django.core.cache import cache
 
     cache.clear()

@@ -4,10 +4,12 @@ one-line errors of the run command and of a bad configuration."""
 import fcntl
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,14 +23,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
+def data_dir(monkeypatch):
+    # Under the checkout's data folder rather than pytest's temporary folder, which is private
+    # to root (the server runs as its own system user when the tests run as root).
+    parent = devservices.data_dir() / "test-devservices"
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=parent))
     monkeypatch.setenv("NETWORK_DATA_DIR", str(folder))
     monkeypatch.delenv("EMBEDDED_POSTGRES_PORT", raising=False)
     monkeypatch.delenv("EMBEDDED_REDIS_PORT", raising=False)
     yield folder
     devservices.stop_postgres()
     devservices.stop_redis()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _sql(url: str, statement: str):
