@@ -11,3 +11,4 @@ class NetworkConfig(AppConfig):
 
         register(NavEntry(_("Home"), "home", (), order=0))
         register(NavEntry(_("Members"), "members", (), order=90))
+        register(NavEntry(_("Exchange rates"), "exchange_rates", ("operator",), order=80))

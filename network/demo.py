@@ -6,12 +6,15 @@ Everything is keyed by slug or email, so a second run changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from network.models import Membership, Organization, Role, User
+from network.models import ExchangeRate, Membership, Organization, Role, User
 
 DEMO_PASSWORD = "network-demo-2026"
 # A fixed TOTP secret for the demo operator, so the printed login works with any
@@ -183,6 +186,16 @@ def seed() -> dict[str, int]:
         )
         if account.organization_slug == OPERATOR_SLUG:
             _ensure_operator_totp(user)
+    if not ExchangeRate.objects.exists():
+        today = timezone.localdate()
+        for days_ago, rate in [(14, "7.1260"), (7, "7.1185"), (0, "7.1042")]:
+            ExchangeRate.objects.create(
+                base="USD",
+                quote="CNY",
+                rate=Decimal(rate),
+                effective_date=today - timedelta(days=days_ago),
+                set_by=User.objects.filter(email="operator@example.com").first(),
+            )
     return {
         kind: Organization.objects.filter(kind=kind).count() for kind in Organization.Kind.values
     }

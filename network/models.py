@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -287,3 +288,41 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ExchangeRate(models.Model):
+    """An exchange rate set by operators (no outside service): 1 ``base`` = ``rate`` ``quote``.
+    Prices are always in USD; the CNY figure shown to buyers is an estimate from the newest rate.
+    """
+
+    base = models.CharField(_("base currency"), max_length=3, default="USD")
+    quote = models.CharField(_("quote currency"), max_length=3, default="CNY")
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=12,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+    )
+    effective_date = models.DateField(_("effective date"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-effective_date", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "quote", "effective_date"], name="exchange_rate_one_per_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate} {self.quote} ({self.effective_date})"

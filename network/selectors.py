@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from network.models import Invitation, Membership, Notification, Organization, User
+from network.models import ExchangeRate, Invitation, Membership, Notification, Organization, User
 
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:
@@ -27,3 +27,12 @@ def user_notifications(*, user: User) -> QuerySet[Notification]:
 
 def user_unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def exchange_rate_latest(*, base: str = "USD", quote: str = "CNY") -> ExchangeRate | None:
+    """The newest rate operators set for ``base`` → ``quote`` (None before any is set)."""
+    return (
+        ExchangeRate.objects.filter(base=base, quote=quote)
+        .order_by("-effective_date", "-created_at")
+        .first()
+    )

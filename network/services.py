@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from network.errors import DomainError
 from network.models import (
     ROLES_BY_KIND,
     AuditEvent,
+    ExchangeRate,
     Invitation,
     Membership,
     Notification,
@@ -382,3 +384,35 @@ def organization_switch(*, request, organization_id: int) -> Membership:
         raise PermissionDenied(_("You are not a member of that organisation."))
     request.session["active_organization_id"] = membership.organization_id
     return membership
+
+
+@transaction.atomic
+def exchange_rate_set(
+    *, base: str, quote: str, rate: Decimal, effective_date: date, acting_user: User
+) -> ExchangeRate:
+    """Set (or correct) the rate for a day; operators only."""
+    if not Membership.objects.filter(
+        user=acting_user,
+        organization__kind=Organization.Kind.OPERATOR,
+        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
+    ).exists():
+        raise PermissionDenied(_("Only network operators can set exchange rates."))
+    existing = (
+        ExchangeRate.objects.select_for_update()
+        .filter(base=base, quote=quote, effective_date=effective_date)
+        .first()
+    )
+    before = str(existing.rate) if existing else None
+    exchange_rate = existing or ExchangeRate(base=base, quote=quote, effective_date=effective_date)
+    exchange_rate.rate = rate
+    exchange_rate.set_by = acting_user
+    exchange_rate.full_clean()
+    exchange_rate.save()
+    audit(
+        actor=acting_user,
+        organization=None,
+        action="exchange_rate.set",
+        target=exchange_rate,
+        changes={"rate": [before, str(rate)], "date": effective_date.isoformat()},
+    )
+    return exchange_rate

@@ -32,6 +32,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("operations/exchange-rates/", views.exchange_rates, name="exchange_rates"),
     path("merchants/", include("merchants.urls")),
     path("catalog/", include("catalog.urls")),
     path("orders/", include("orders.urls")),

@@ -8,15 +8,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from network import selectors, services
 from network.errors import DomainError
-from network.forms import InvitationForm, OrganizationCreateForm, PreferencesForm, RoleForm
-from network.models import Invitation, Membership, Notification, Role
+from network.forms import (
+    ExchangeRateForm,
+    InvitationForm,
+    OrganizationCreateForm,
+    PreferencesForm,
+    RoleForm,
+)
+from network.models import ExchangeRate, Invitation, Membership, Notification, Organization, Role
 from network.navigation import home_panels_for
 from network.permissions import organization_required
 
@@ -251,3 +257,33 @@ def language_switch(request):
             time_zone=request.user.time_zone,
         )
     return set_language(request)
+
+
+@organization_required(role=Role.STAFF, kinds=[Organization.Kind.OPERATOR])
+def exchange_rates(request):
+    """Operators keep the USD→CNY rate that buyers' CNY estimates use."""
+    form = ExchangeRateForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate = services.exchange_rate_set(
+                base="USD",
+                quote="CNY",
+                rate=form.cleaned_data["rate"],
+                effective_date=form.cleaned_data["effective_date"],
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved: %(rate)s.") % {"rate": rate})
+            return redirect("exchange_rates")
+    return render(
+        request,
+        "network/exchange_rates.html",
+        {
+            "form": form,
+            "rates": ExchangeRate.objects.filter(base="USD", quote="CNY").select_related("set_by")[
+                :30
+            ],
+        },
+    )

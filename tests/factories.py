@@ -50,3 +50,19 @@ def member(organization: Organization, role: str = Role.OWNER, **user_fields) ->
     return MembershipFactory(
         organization=organization, role=role, user=UserFactory(**user_fields)
     ).user
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def operator(role: str = Role.STAFF, **user_fields) -> User:
+    """A network operator with a TOTP authenticator (operators must have one)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    organization = (
+        Organization.objects.filter(kind=Organization.Kind.OPERATOR).first()
+        or OrganizationFactory(name="Network Operations", kind=Organization.Kind.OPERATOR)
+    )
+    user = member(organization, role, **user_fields)
+    TOTP.activate(user, TOTP_SECRET)
+    return user
