@@ -59,10 +59,9 @@ def operator(role: str = Role.STAFF, **user_fields) -> User:
     """A network operator with a TOTP authenticator (operators must have one)."""
     from allauth.mfa.totp.internal.auth import TOTP
 
-    organization = (
-        Organization.objects.filter(kind=Organization.Kind.OPERATOR).first()
-        or OrganizationFactory(name="Network Operations", kind=Organization.Kind.OPERATOR)
-    )
+    organization = Organization.objects.filter(
+        kind=Organization.Kind.OPERATOR
+    ).first() or OrganizationFactory(name="Network Operations", kind=Organization.Kind.OPERATOR)
     user = member(organization, role, **user_fields)
     TOTP.activate(user, TOTP_SECRET)
     return user
