@@ -323,6 +323,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Network rules -----------------------------------------------------------------------------
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_RETRY_HOURS = 24
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "15"))
+IDEMPOTENCY_RETENTION_HOURS = 48
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "1200/min")
 MERCHANT_REVIEW_TARGET_DAYS = int(os.environ.get("MERCHANT_REVIEW_TARGET_DAYS", "2"))
 MERCHANT_DOCUMENT_MAX_BYTES = int(os.environ.get("MERCHANT_DOCUMENT_MAX_BYTES", str(10 * 2**20)))
 STRIKES_TO_SUSPEND = 3

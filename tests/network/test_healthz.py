@@ -68,6 +68,13 @@ def test_all_services_up_answers_200(client, worker):
     assert (body["database"], body["redis"], body["workers"]) == ("ok", "ok", "ok")
     assert body["worker_count"] >= 1
 
+    # A worker that stops takes its heartbeat with it.
+    worker.terminate()
+    worker.wait(20)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["workers"] == "error: no worker answered"
+
 
 def test_no_worker_answers_503(client, settings):
     _isolated_broker(settings, 13)

@@ -1,0 +1,373 @@
+"""Integration clients: API keys, webhook endpoints and deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from network.errors import DomainError
+from network.models import (
+    ApiKey,
+    ApiScope,
+    Membership,
+    Organization,
+    Role,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from network.services.core import PermissionDenied, audit, notification_send
+
+__all__ = [
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_revoke",
+    "webhook_attempt",
+    "webhook_endpoint_create",
+    "webhook_endpoint_delete",
+    "webhook_endpoint_enable",
+    "webhook_emit",
+    "webhook_redeliver",
+    "webhook_signature",
+]
+
+KEY_PREFIX = "gumn"
+
+
+def _require_admin(*, organization: Organization, acting_user: User) -> None:
+    membership = Membership.objects.filter(organization=organization, user=acting_user).first()
+    if membership is None or not membership.has_role(Role.ADMIN):
+        raise PermissionDenied(
+            _("Only an owner or admin of %(org)s can do that.") % {"org": organization.name}
+        )
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_key_create(
+    *, organization: Organization, name: str, scopes: list[str], acting_user: User
+) -> tuple[ApiKey, str]:
+    """Create a key with ``scopes``; returns it and the full key, which is never shown again."""
+    _require_admin(organization=organization, acting_user=acting_user)
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if unknown or not scopes:
+        raise DomainError(_("Choose one or more scopes from the list."), code="invalid_scopes")
+    if not name.strip():
+        raise DomainError(
+            _("Give the key a name, e.g. the system that uses it."), code="invalid_name"
+        )
+    prefix = secrets.token_hex(4)
+    raw_key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey(
+        organization=organization,
+        name=name.strip()[:100],
+        prefix=prefix,
+        key_hash=ApiKey.hash_key(raw_key),
+        scopes=sorted(set(scopes)),
+        created_by=acting_user,
+    )
+    with scopes_disabled():
+        api_key.save()
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="api_key.created",
+        target=api_key,
+        changes={"scopes": api_key.scopes, "prefix": prefix},
+    )
+    return api_key, raw_key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, acting_user: User) -> ApiKey:
+    """Revoke a key: every request made with it is refused from now on."""
+    _require_admin(organization=api_key.organization, acting_user=acting_user)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        with scopes_disabled():
+            api_key.save(update_fields=["revoked_at"])
+        audit(
+            actor=acting_user,
+            organization=api_key.organization,
+            action="api_key.revoked",
+            target=api_key,
+        )
+    return api_key
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key for ``raw_key``, or None. Records its last use (at most once a minute)."""
+    if not raw_key.startswith(f"{KEY_PREFIX}_"):
+        return None
+    with scopes_disabled():
+        api_key = (
+            ApiKey.objects.select_related("organization", "created_by")
+            .filter(key_hash=ApiKey.hash_key(raw_key), revoked_at__isnull=True)
+            .first()
+        )
+        if api_key is None:
+            return None
+        now = timezone.now()
+        if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            api_key.last_used_at = now
+    return api_key
+
+
+# --- Webhooks ----------------------------------------------------------------------------------
+
+
+def _check_events(events: list[str]) -> list[str]:
+    unknown = sorted(set(events) - set(WebhookEvent.values))
+    if unknown or not events:
+        raise DomainError(_("Choose one or more events from the list."), code="invalid_events")
+    return sorted(set(events))
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, organization: Organization, url: str, events: list[str], acting_user: User
+) -> WebhookEndpoint:
+    """Register an HTTPS (or, for local testing, HTTP) endpoint with a fresh signing secret."""
+    _require_admin(organization=organization, acting_user=acting_user)
+    endpoint = WebhookEndpoint(
+        organization=organization,
+        url=url.strip(),
+        events=_check_events(events),
+        secret=f"whsec_{secrets.token_urlsafe(32)}",
+        created_by=acting_user,
+    )
+    endpoint.full_clean()
+    with scopes_disabled():
+        endpoint.save()
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="webhook_endpoint.created",
+        target=endpoint,
+        changes={"url": endpoint.url, "events": endpoint.events},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user: User) -> None:
+    _require_admin(organization=endpoint.organization, acting_user=acting_user)
+    audit(
+        actor=acting_user,
+        organization=endpoint.organization,
+        action="webhook_endpoint.deleted",
+        target=endpoint,
+        changes={"url": endpoint.url},
+    )
+    with scopes_disabled():
+        endpoint.delete()
+
+
+@transaction.atomic
+def webhook_endpoint_enable(*, endpoint: WebhookEndpoint, acting_user: User) -> WebhookEndpoint:
+    """Turn a disabled endpoint back on (after its owner fixed it)."""
+    _require_admin(organization=endpoint.organization, acting_user=acting_user)
+    endpoint.is_active = True
+    endpoint.consecutive_failures = 0
+    endpoint.disabled_reason = ""
+    with scopes_disabled():
+        endpoint.save(update_fields=["is_active", "consecutive_failures", "disabled_reason"])
+    audit(
+        actor=acting_user,
+        organization=endpoint.organization,
+        action="webhook_endpoint.enabled",
+        target=endpoint,
+    )
+    return endpoint
+
+
+def webhook_emit(
+    *, organization: Organization, event: str, payload: dict[str, Any]
+) -> list[WebhookDelivery]:
+    """Queue ``event`` for every active endpoint of ``organization`` that subscribed to it.
+
+    Called by services inside their transaction; deliveries start after commit."""
+    from network.tasks import webhook_deliver
+
+    event = WebhookEvent(event)
+    body = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    with scopes_disabled():
+        endpoints = list(
+            WebhookEndpoint.objects.filter(
+                organization=organization, is_active=True, events__contains=[event]
+            )
+        )
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    organization=organization,
+                    event=event,
+                    payload=body,
+                    next_attempt_at=timezone.now(),
+                )
+                for endpoint in endpoints
+            ]
+        )
+    for delivery in deliveries:
+        webhook_deliver.delay_on_commit(delivery.pk)
+    return deliveries
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` — the Network-Signature header."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 2 * 3600))
+
+
+def webhook_attempt(*, delivery_id: int) -> WebhookDelivery | None:
+    """Make one delivery attempt (the task's logic). Returns the delivery, or None if there is
+    nothing to do (already delivered, given up, or its endpoint is off). Schedules the retry by
+    setting ``next_attempt_at``; the task reads it."""
+    import urllib.error
+    import urllib.request
+
+    with scopes_disabled(), transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint", "organization")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+            return None
+        endpoint = delivery.endpoint
+        if not endpoint.is_active:
+            return None
+        body = json.dumps(
+            {
+                "id": str(delivery.event_id),
+                "type": delivery.event,
+                "created": delivery.created_at.isoformat(),
+                "data": delivery.payload,
+            },
+            separators=(",", ":"),
+        ).encode()
+        timestamp = int(time.time())
+        request = urllib.request.Request(  # noqa: S310 - the URL is validated as http(s)
+            endpoint.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "GlobalUSMerchantsNetwork-Webhooks/1",
+                "Network-Event": delivery.event,
+                "Network-Delivery": str(delivery.event_id),
+                "Network-Signature": webhook_signature(
+                    secret=endpoint.secret, timestamp=timestamp, body=body
+                ),
+            },
+        )
+        code, excerpt = None, ""
+        try:
+            timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+                code, excerpt = answer.status, answer.read(500).decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            code, excerpt = error.code, error.read(500).decode(errors="replace")
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            excerpt = f"{error.__class__.__name__}: {error}"[:500]
+        now = timezone.now()
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        delivery.response_code = code
+        delivery.response_excerpt = excerpt[:500]
+        if code is not None and 200 <= code < 300:
+            delivery.status = WebhookDelivery.Status.DELIVERED
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+            endpoint.consecutive_failures = 0
+        else:
+            endpoint.consecutive_failures += 1
+            retry_at = now + _backoff(delivery.attempts)
+            if retry_at - delivery.created_at > timedelta(hours=settings.WEBHOOK_RETRY_HOURS):
+                delivery.status = WebhookDelivery.Status.FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = retry_at
+            if (
+                endpoint.is_active
+                and endpoint.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILURES
+            ):
+                _disable_endpoint(endpoint)
+        delivery.save()
+        endpoint.save(update_fields=["consecutive_failures", "is_active", "disabled_reason"])
+    return delivery
+
+
+def _disable_endpoint(endpoint: WebhookEndpoint) -> None:
+    endpoint.is_active = False
+    endpoint.disabled_reason = _("Disabled after %(n)s failed deliveries in a row.") % {
+        "n": endpoint.consecutive_failures
+    }
+    audit(
+        actor=None,
+        organization=endpoint.organization,
+        action="webhook_endpoint.disabled",
+        target=endpoint,
+        changes={"failures": endpoint.consecutive_failures},
+    )
+    for membership in Membership.objects.filter(
+        organization=endpoint.organization, role__in=[Role.OWNER, Role.ADMIN]
+    ).select_related("user"):
+        notification_send(
+            email=membership.user.email,
+            recipient=membership.user,
+            organization=endpoint.organization,
+            kind="webhook_endpoint.disabled",
+            template="network/email/webhook_disabled",
+            context={"url": endpoint.url, "failures": endpoint.consecutive_failures},
+            link=settings.SITE_URL + reverse("webhooks"),
+        )
+
+
+@transaction.atomic
+def webhook_redeliver(*, delivery: WebhookDelivery, acting_user: User) -> WebhookDelivery:
+    """Send an event again as a new delivery (the old one stays in the log)."""
+    from network.tasks import webhook_deliver
+
+    _require_admin(organization=delivery.organization, acting_user=acting_user)
+    with scopes_disabled():
+        copy = WebhookDelivery.objects.create(
+            endpoint=delivery.endpoint,
+            organization=delivery.organization,
+            event=delivery.event,
+            event_id=delivery.event_id,
+            payload=delivery.payload,
+            next_attempt_at=timezone.now(),
+        )
+    audit(
+        actor=acting_user,
+        organization=delivery.organization,
+        action="webhook.redelivered",
+        target=copy,
+        changes={"event_id": str(delivery.event_id)},
+    )
+    webhook_deliver.delay_on_commit(copy.pk)
+    return copy
