@@ -7,8 +7,10 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Network")
 
     def ready(self) -> None:
+        import network.api_schema  # noqa: F401 - registers the API-key security scheme
         from network.navigation import NavEntry, register
 
         register(NavEntry(_("Home"), "home", (), order=0))
         register(NavEntry(_("Members"), "members", (), order=90))
         register(NavEntry(_("Exchange rates"), "exchange_rates", ("operator",), order=80))
+        register(NavEntry(_("Integrations"), "integrations", ("merchant", "buyer"), order=85))

@@ -6,7 +6,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from network.models import ROLES_BY_KIND, TIME_ZONE_CHOICES, Organization, Role
+from network.models import (
+    ROLES_BY_KIND,
+    TIME_ZONE_CHOICES,
+    ApiScope,
+    Organization,
+    Role,
+    WebhookEvent,
+)
 
 COUNTRY_CHOICES = [
     ("US", _("United States")),
@@ -68,4 +75,20 @@ class ExchangeRateForm(forms.Form):
     )
     effective_date = forms.DateField(
         label=_("Effective date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What uses this key, e.g. “ERP stock sync”.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(label=_("Endpoint URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

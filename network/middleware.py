@@ -6,12 +6,53 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_scopes import scope
 
 from network.models import Membership, Organization
+
+
+class ApiKeyMiddleware:
+    """Authenticate ``/api/`` requests that carry an API key: the request then acts as the key's
+    creator within the key's organisation (and nothing else). A wrong or revoked key is a 401
+    at once, never a silent fall-back to the session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.api_key = None
+        raw_key = _api_key_from(request)
+        if raw_key is not None:
+            from network.services import api_key_authenticate
+
+            api_key = api_key_authenticate(raw_key)
+            if api_key is None or not api_key.created_by.is_active:
+                return JsonResponse(
+                    {
+                        "code": "invalid_api_key",
+                        "message": "The API key is not valid.",
+                        "fields": {},
+                    },
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="api"'},
+                )
+            request.api_key = api_key
+            request.user = api_key.created_by
+            request._dont_enforce_csrf_checks = True
+        return self.get_response(request)
+
+
+def _api_key_from(request) -> str | None:
+    if not request.path.startswith("/api/"):
+        return None
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("X-Api-Key") or None
 
 
 class UserPreferencesMiddleware:
@@ -51,6 +92,27 @@ class ActiveOrganizationMiddleware:
         request.membership = None
         request.memberships = []
         user = getattr(request, "user", None)
+        api_key = getattr(request, "api_key", None)
+        if api_key is not None:
+            # A key acts in its own organisation only, with its creator's role there.
+            active = (
+                Membership.objects.select_related("organization")
+                .filter(user=user, organization=api_key.organization)
+                .first()
+            )
+            if active is None:
+                return JsonResponse(
+                    {
+                        "code": "invalid_api_key",
+                        "message": "The API key's creator no longer belongs to its organisation.",
+                        "fields": {},
+                    },
+                    status=401,
+                )
+            request.membership, request.organization = active, active.organization
+            request.memberships = [active]
+            with scope(organization=request.organization):
+                return self.get_response(request)
         if user is not None and user.is_authenticated:
             memberships = list(
                 Membership.objects.select_related("organization")

@@ -2,6 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from network import health, views
 
@@ -39,6 +44,26 @@ urlpatterns = [
     path("shipping/", include("shipping.urls")),
     path("training/", include("training.urls")),
     path("api/v1/", include("network.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("organization/integrations/", views.integrations, name="integrations"),
+    path(
+        "organization/integrations/keys/<int:key_id>/revoke/",
+        views.api_key_revoke,
+        name="api_key_revoke",
+    ),
+    path("organization/integrations/webhooks/", views.webhooks, name="webhooks"),
+    path(
+        "organization/integrations/webhooks/<int:endpoint_id>/",
+        views.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "organization/integrations/deliveries/<int:delivery_id>/redeliver/",
+        views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("admin/", admin.site.urls),
 ]
 

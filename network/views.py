@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,13 +17,25 @@ from django.views.i18n import set_language
 from network import selectors, services
 from network.errors import DomainError
 from network.forms import (
+    ApiKeyForm,
     ExchangeRateForm,
     InvitationForm,
     OrganizationCreateForm,
     PreferencesForm,
     RoleForm,
+    WebhookEndpointForm,
 )
-from network.models import ExchangeRate, Invitation, Membership, Notification, Organization, Role
+from network.models import (
+    ApiKey,
+    ExchangeRate,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    Role,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from network.navigation import home_panels_for
 from network.permissions import organization_required
 
@@ -287,3 +300,100 @@ def exchange_rates(request):
             ],
         },
     )
+
+
+INTEGRATION_KINDS = [Organization.Kind.MERCHANT, Organization.Kind.BUYER]
+
+
+@organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
+def integrations(request):
+    """API keys of the organisation: create (shown once), list with last use, revoke."""
+    form = ApiKeyForm(request.POST or None)
+    new_key = request.session.pop("new_api_key", None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _api_key, raw_key = services.api_key_create(
+                organization=request.organization,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session["new_api_key"] = raw_key
+            messages.success(request, _("Key created. Copy it now: it is shown only once."))
+            return redirect("integrations")
+    return render(
+        request,
+        "network/integrations.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "keys": ApiKey.objects.filter(organization=request.organization).select_related(
+                "created_by"
+            ),
+        },
+    )
+
+
+@organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
+@require_POST
+def api_key_revoke(request, key_id: int):
+    api_key = get_object_or_404(ApiKey, pk=key_id, organization=request.organization)
+    services.api_key_revoke(api_key=api_key, acting_user=request.user)
+    messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": api_key.prefix})
+    return redirect("integrations")
+
+
+@organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
+def webhooks(request):
+    form = WebhookEndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = services.webhook_endpoint_create(
+                organization=request.organization,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                acting_user=request.user,
+            )
+        except (DomainError, ValidationError) as error:
+            form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+        else:
+            messages.success(request, _("Endpoint added."))
+            return redirect("webhook_detail", endpoint_id=endpoint.pk)
+    return render(
+        request,
+        "network/webhooks.html",
+        {
+            "form": form,
+            "endpoints": WebhookEndpoint.objects.filter(organization=request.organization),
+        },
+    )
+
+
+@organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
+def webhook_detail(request, endpoint_id: int):
+    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, organization=request.organization)
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            services.webhook_endpoint_delete(endpoint=endpoint, acting_user=request.user)
+            messages.success(request, _("Endpoint deleted."))
+            return redirect("webhooks")
+        if request.POST.get("action") == "enable":
+            services.webhook_endpoint_enable(endpoint=endpoint, acting_user=request.user)
+            messages.success(request, _("Endpoint enabled."))
+        return redirect("webhook_detail", endpoint_id=endpoint.pk)
+    deliveries = endpoint.deliveries.all()[:100]
+    return render(
+        request, "network/webhook_detail.html", {"endpoint": endpoint, "deliveries": deliveries}
+    )
+
+
+@organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
+@require_POST
+def webhook_redeliver(request, delivery_id: int):
+    delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, organization=request.organization)
+    services.webhook_redeliver(delivery=delivery, acting_user=request.user)
+    messages.success(request, _("Queued for delivery again."))
+    return redirect("webhook_detail", endpoint_id=delivery.endpoint_id)

@@ -1,0 +1,28 @@
+"""A small creating endpoint for the idempotency tests: it writes a real row per call."""
+
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from network.api import idempotent
+from network.models import Notification
+
+
+class CreateNote(APIView):
+    api_scopes = {"read": "orders:read", "write": "orders:write"}
+
+    @idempotent
+    def post(self, request):
+        if request.data.get("fail"):
+            return Response({"code": "boom", "message": "failed", "fields": {}}, status=503)
+        note = Notification.objects.create(
+            email=request.user.email,
+            kind="test",
+            subject=request.data.get("subject", ""),
+            body="",
+            organization=request.organization,
+        )
+        return Response({"id": note.pk, "subject": note.subject}, status=201)
+
+
+urlpatterns = [path("api/v1/notes/", CreateNote.as_view())]
