@@ -47,12 +47,18 @@ def exception_handler(exc, context):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Stable pages however rows are added: newest first by primary key."""
+    """Stable pages however rows are added: newest first by primary key, unless the view names
+    its own order in ``cursor_ordering`` (unique in the end, e.g. ``("start_at", "pk")``)."""
 
     ordering = "-pk"
     page_size = 50
     max_page_size = 500
     page_size_query_param = "page_size"
+
+    def get_ordering(self, request, queryset, view):
+        return getattr(view, "cursor_ordering", None) or super().get_ordering(
+            request, queryset, view
+        )
 
 
 # --- Idempotent creates ------------------------------------------------------------------------

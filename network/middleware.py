@@ -137,7 +137,16 @@ class OperatorMFAMiddleware:
     """Operators must use a second factor: until they set up TOTP they can reach only the pages
     that set it up (and log out)."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/jsi18n/")
+    ALLOWED_PREFIXES = (
+        "/accounts/",
+        "/static/",
+        "/healthz",
+        "/i18n/",
+        "/jsi18n/",
+        "/api/schema/",
+        "/api/docs/",
+        "/api/redoc/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -150,6 +159,15 @@ class OperatorMFAMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and not _has_totp(request.user)
         ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "code": "mfa_required",
+                        "message": "Operators must set up two-factor authentication first.",
+                        "fields": {},
+                    },
+                    status=403,
+                )
             return redirect(reverse("mfa_activate_totp") + "?required=1")
         return self.get_response(request)
 

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -127,6 +128,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -341,6 +343,8 @@ IDEMPOTENCY_RETENTION_HOURS = 48
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "1200/min")
 MERCHANT_REVIEW_TARGET_DAYS = int(os.environ.get("MERCHANT_REVIEW_TARGET_DAYS", "2"))
 MERCHANT_DOCUMENT_MAX_BYTES = int(os.environ.get("MERCHANT_DOCUMENT_MAX_BYTES", str(10 * 2**20)))
+TRAINING_OFFER_VALID_HOURS = int(os.environ.get("TRAINING_OFFER_VALID_HOURS", "24"))
+TRAINING_MATERIAL_MAX_BYTES = int(os.environ.get("TRAINING_MATERIAL_MAX_BYTES", str(25 * 2**20)))
 STRIKES_TO_SUSPEND = 3
 STRIKE_VALID_DAYS = 365
 
@@ -363,5 +367,21 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Everything the pages use is served by the app itself; no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -27,6 +29,12 @@ def notification_deliver(self, notification_id: int) -> bool:
         message = EmailMultiAlternatives(
             subject=notification.subject, body=notification.body, to=[notification.email]
         )
+        for attachment in notification.attachments:
+            message.attach(
+                attachment["name"],
+                base64.b64decode(attachment["content"]),
+                attachment["mimetype"],
+            )
         # Sent inside the row lock: a concurrent duplicate waits, then sees sent_at and stops.
         message.send()
         notification.sent_at = timezone.now()

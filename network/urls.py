@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from csp.decorators import csp_update
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 
 from network import health, views
@@ -45,8 +46,15 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("api/v1/", include("network.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Redoc styles itself with injected <style> elements; this one page allows them.
+    path(
+        "api/redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularRedocView.as_view(url_name="api-schema")
+        ),
+        name="api-redoc",
+    ),
     path("organization/integrations/", views.integrations, name="integrations"),
     path(
         "organization/integrations/keys/<int:key_id>/revoke/",

@@ -1,3 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from shipping import api
+
+urlpatterns = [
+    path("shipping/sailings/", api.SailingSearchAPI.as_view(), name="shipping_sailings"),
+    path("shipping/bookings/", api.BookingListAPI.as_view(), name="shipping_bookings"),
+    path(
+        "shipping/bookings/<str:reference>/",
+        api.BookingDetailAPI.as_view(),
+        name="shipping_booking",
+    ),
+    path(
+        "shipping/bookings/<str:reference>/amend/",
+        api.BookingAmendAPI.as_view(),
+        name="shipping_booking_amend",
+    ),
+    path(
+        "shipping/bookings/<str:reference>/cancel/",
+        api.BookingCancelAPI.as_view(),
+        name="shipping_booking_cancel",
+    ),
+    path(
+        "shipping/carriers/<str:scac>/booking-notifications/",
+        api.BookingNotificationAPI.as_view(),
+        name="shipping_booking_notifications",
+    ),
+]

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class ShippingConfig(AppConfig):
     name = "shipping"
     verbose_name = _("Shipping")
+
+    def ready(self) -> None:
+        from network.models import Organization
+        from network.navigation import NavEntry, register
+
+        register(
+            NavEntry(
+                _("Shipping"),
+                "shipping:sailing_search",
+                (Organization.Kind.MERCHANT, Organization.Kind.OPERATOR),
+                order=40,
+            )
+        )

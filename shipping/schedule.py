@@ -1,3 +1,12 @@
 """Periodic work of this app, merged into CELERY_BEAT_SCHEDULE by the settings."""
 
-BEAT_SCHEDULE: dict = {}
+BEAT_SCHEDULE: dict = {
+    "shipping-expire-booking-holds": {
+        "task": "shipping.tasks.expire_booking_holds",
+        "schedule": 300.0,
+    },
+    "shipping-poll-bookings-awaiting-carrier": {
+        "task": "shipping.tasks.poll_bookings_awaiting_carrier",
+        "schedule": 120.0,
+    },
+}

@@ -1,4 +1,41 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shipping import views
 
 app_name = "shipping"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.sailing_search, name="sailing_search"),
+    path(
+        "sailings/<int:sailing_id>/book/<str:equipment>/",
+        views.booking_create,
+        name="booking_create",
+    ),
+    path("bookings/", views.booking_list, name="booking_list"),
+    path("bookings/<str:reference>/", views.booking_detail, name="booking_detail"),
+    path("bookings/<str:reference>/amend/", views.booking_amend, name="booking_amend"),
+    path("bookings/<str:reference>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path(
+        "bookings/<str:reference>/withdraw-amendment/",
+        views.booking_withdraw_amendment,
+        name="booking_withdraw_amendment",
+    ),
+    path("operations/", views.operations, name="operations"),
+    path("operations/sailings/new/", views.operations_sailing_edit, name="operations_sailing_new"),
+    path(
+        "operations/sailings/<int:sailing_id>/",
+        views.operations_sailing,
+        name="operations_sailing",
+    ),
+    path(
+        "operations/sailings/<int:sailing_id>/edit/",
+        views.operations_sailing_edit,
+        name="operations_sailing_edit",
+    ),
+    path("operations/carriers/", views.operations_carriers, name="operations_carriers"),
+    path("operations/carriers/new/", views.operations_carrier_edit, name="operations_carrier_new"),
+    path(
+        "operations/carriers/<int:carrier_id>/edit/",
+        views.operations_carrier_edit,
+        name="operations_carrier_edit",
+    ),
+]

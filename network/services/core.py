@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import date, timedelta
 from decimal import Decimal
@@ -84,6 +85,7 @@ def notification_send(
     organization: Organization | None = None,
     language: str | None = None,
     link: str = "",
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> Notification:
     """Render ``template`` (``<name>_subject.txt`` / ``<name>_body.txt``) in the recipient's
     language, store it, and mail it from a Celery task once the transaction commits."""
@@ -107,6 +109,10 @@ def notification_send(
         subject=" ".join(subject.split())[:200],
         body=body,
         link=link,
+        attachments=[
+            {"name": name, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
+            for name, content, mimetype in attachments or []
+        ],
     )
     notification_deliver.delay_on_commit(notification.pk)
     return notification

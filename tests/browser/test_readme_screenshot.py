@@ -36,7 +36,7 @@ def test_merchant_home_page_as_in_the_readme(page):
     page.goto("/")  # once more, without the "signed in" message
 
     expect(page.locator(".account-menu summary")).to_have_text("Dana Whitfield")
-    expect(page.locator(".stat")).to_have_text("3")
+    expect(page.locator(".stat")).to_have_text("3 people")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = page.screenshot(path=ARTIFACTS / "readme-home.png")
     assert screenshot

@@ -80,7 +80,9 @@ def test_buyers_and_anonymous_people_cannot_reach_applications_or_the_queue(clie
     assert response.status_code == 403
     client.logout()
     assert client.get(reverse("merchants:review_queue")).status_code == 302
-    assert client.get("/api/v1/applications/").status_code == 403
+    response = client.get("/api/v1/applications/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
 
 
 def test_merchants_cannot_use_the_operator_api(client, merchant_org, merchant_owner):

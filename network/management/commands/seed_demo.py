@@ -2,17 +2,31 @@
 
 import importlib
 
-from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 
 class Command(BaseCommand):
     help = "Create the demo organisations, people and data (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--apps",
+            help="Comma-separated app labels to seed (default: all), e.g. network,merchants. "
+            "An app's demo expects the apps it builds on to be seeded too.",
+        )
+
+    def handle(self, *args, apps: str | None = None, **options):
+        from django.apps import apps as registry
+
+        wanted = {label.strip() for label in apps.split(",")} if apps else None
+        known = {config.label for config in registry.get_app_configs()}
+        if wanted and wanted - known:
+            raise CommandError(f"Unknown apps: {', '.join(sorted(wanted - known))}.")
         with scopes_disabled():
-            for config in apps.get_app_configs():
+            for config in registry.get_app_configs():
+                if wanted and config.label not in wanted:
+                    continue
                 try:
                     module = importlib.import_module(f"{config.name}.demo")
                 except ModuleNotFoundError as error:

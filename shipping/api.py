@@ -1,0 +1,329 @@
+"""API of carrier slot booking: sailing search and bookings under /api/v1/shipping/, and the
+DCSA booking-notification callback the carriers call."""
+
+from __future__ import annotations
+
+import json
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from network.models import Organization, Role
+from shipping import selectors, services
+from shipping.equipment import normalize_equipment_code
+from shipping.errors import NotificationRejected
+from shipping.models import Booking, BookingEvent, Carrier, Sailing, SailingRate
+from shipping.validators import validate_hs_code, validate_un_locode
+
+MERCHANT = [Organization.Kind.MERCHANT]
+
+
+class EquipmentCodeField(serializers.CharField):
+    def to_internal_value(self, data):
+        from django.core.exceptions import ValidationError
+
+        value = super().to_internal_value(data)
+        try:
+            return normalize_equipment_code(value)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.messages[0]) from error
+
+
+class SailingSummarySerializer(serializers.ModelSerializer):
+    carrier = serializers.CharField(source="carrier.scac")
+    carrier_name = serializers.CharField(source="carrier.name")
+    port_of_loading = serializers.CharField(source="port_of_loading.un_locode")
+    port_of_discharge = serializers.CharField(source="port_of_discharge.un_locode")
+
+    class Meta:
+        model = Sailing
+        fields = [
+            "id",
+            "carrier",
+            "carrier_name",
+            "service_code",
+            "vessel_name",
+            "vessel_imo",
+            "voyage_number",
+            "port_of_loading",
+            "port_of_discharge",
+            "etd",
+            "eta",
+            "documentation_cutoff",
+            "cargo_cutoff",
+        ]
+
+
+class SailingOfferSerializer(serializers.ModelSerializer):
+    sailing = SailingSummarySerializer()
+    equipment = serializers.CharField(source="equipment_code")
+    transit_days = serializers.IntegerField(source="sailing.transit_days")
+    remaining_teu = serializers.IntegerField(source="sailing.remaining_teu")
+    units_available = serializers.SerializerMethodField()
+    saving = serializers.DecimalField(max_digits=12, decimal_places=2)
+    free_cancellation_until = serializers.DateTimeField(source="sailing.free_cancellation_until")
+    cancellation_fee_per_container = serializers.DecimalField(
+        source="sailing.carrier.cancellation_fee_per_container", max_digits=12, decimal_places=2
+    )
+
+    class Meta:
+        model = SailingRate
+        fields = [
+            "sailing",
+            "equipment",
+            "price",
+            "forwarder_price",
+            "saving",
+            "currency",
+            "transit_days",
+            "remaining_teu",
+            "units_available",
+            "free_cancellation_until",
+            "cancellation_fee_per_container",
+        ]
+
+    def get_units_available(self, offer: SailingRate) -> int:
+        return offer.sailing.remaining_teu // offer.teu
+
+
+class SailingSearchQuery(serializers.Serializer):
+    origin = serializers.CharField(required=False, validators=[validate_un_locode])
+    destination = serializers.CharField(required=False, validators=[validate_un_locode])
+    departure_from = serializers.DateField(required=False)
+    departure_to = serializers.DateField(required=False)
+    equipment = EquipmentCodeField(required=False)
+
+
+class SailingSearchAPI(APIView):
+    """GET published sailings open for booking: ``?origin=USLAX&destination=CNNGB&
+    departure_from=2026-01-01&departure_to=2026-02-01&equipment=40HC``."""
+
+    organization_kinds = [Organization.Kind.MERCHANT, Organization.Kind.OPERATOR]
+
+    def get(self, request):
+        query = SailingSearchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        offers = selectors.sailing_search(**query.validated_data)[:100]
+        return Response({"results": SailingOfferSerializer(offers, many=True).data})
+
+
+class BookingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BookingEvent
+        fields = [
+            "action",
+            "status",
+            "amendment_status",
+            "cancellation_status",
+            "source",
+            "message",
+            "created_at",
+        ]
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    sailing = SailingSummarySerializer()
+    total_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference",
+            "status",
+            "amendment_status",
+            "cancellation_status",
+            "sailing",
+            "equipment_code",
+            "units",
+            "teu_held",
+            "amended_units",
+            "commodity_description",
+            "hs_codes",
+            "gross_weight_kg",
+            "shipper_name",
+            "shipper_address",
+            "consignee_name",
+            "consignee_address",
+            "order_references",
+            "price_per_unit",
+            "total_price",
+            "currency",
+            "free_cancellation_until",
+            "cancellation_fee_per_container",
+            "cancellation_fee",
+            "carrier_booking_reference",
+            "carrier_message",
+            "hold_expires_at",
+            "created_at",
+            "confirmed_at",
+        ]
+
+    def get_currency(self, booking) -> str:
+        return "USD"
+
+
+class BookingDetailSerializer(BookingSerializer):
+    events = BookingEventSerializer(many=True)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "events"]
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    sailing = serializers.IntegerField()
+    equipment = EquipmentCodeField(max_length=10)
+    units = serializers.IntegerField(min_value=1, max_value=500)
+    commodity_description = serializers.CharField(max_length=550)
+    hs_codes = serializers.ListField(
+        child=serializers.CharField(validators=[validate_hs_code]), min_length=1, max_length=10
+    )
+    gross_weight_kg = serializers.IntegerField(min_value=1)
+    shipper_name = serializers.CharField(max_length=70)
+    shipper_address = serializers.CharField(max_length=1000)
+    consignee_name = serializers.CharField(max_length=70)
+    consignee_address = serializers.CharField(max_length=1000)
+    order_references = serializers.ListField(
+        child=serializers.CharField(max_length=35), required=False, default=list, max_length=50
+    )
+
+
+class BookingAmendSerializer(serializers.Serializer):
+    units = serializers.IntegerField(min_value=1, max_value=500)
+    gross_weight_kg = serializers.IntegerField(min_value=1)
+
+
+class BookingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class BookingListAPI(APIView):
+    """GET the organisation's bookings (newest first, at most 100); POST to request one."""
+
+    organization_kinds = MERCHANT
+
+    def get(self, request):
+        bookings = selectors.bookings_for_organization(organization=request.organization)[:100]
+        return Response({"results": BookingSerializer(bookings, many=True).data})
+
+    def post(self, request):
+        payload = BookingCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        sailing = get_object_or_404(Sailing, pk=data.pop("sailing"), is_published=True)
+        booking = services.booking_request(
+            organization=request.organization,
+            sailing=sailing,
+            equipment=data.pop("equipment"),
+            acting_user=request.user,
+            **data,
+        )
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+
+def _booking(request, reference: str) -> Booking:
+    return selectors.booking_for_organization(
+        organization=request.organization, reference=reference
+    )
+
+
+class BookingDetailAPI(APIView):
+    organization_kinds = MERCHANT
+
+    def get(self, request, reference: str):
+        booking = _booking(request, reference)
+        booking = (
+            selectors.bookings_for_organization(organization=request.organization)
+            .prefetch_related("events")
+            .get(pk=booking.pk)
+        )
+        return Response(BookingDetailSerializer(booking).data)
+
+
+class BookingAmendAPI(APIView):
+    """POST ``{"units", "gross_weight_kg"}``: an update before confirmation, an amendment after."""
+
+    organization_kinds = MERCHANT
+    required_role = Role.STAFF
+
+    def post(self, request, reference: str):
+        payload = BookingAmendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = services.booking_amend(
+            booking=_booking(request, reference), acting_user=request.user, **payload.validated_data
+        )
+        return Response(BookingSerializer(booking).data)
+
+
+class BookingCancelAPI(APIView):
+    organization_kinds = MERCHANT
+    required_role = Role.STAFF
+
+    def post(self, request, reference: str):
+        payload = BookingCancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = services.booking_cancel(
+            booking=_booking(request, reference),
+            acting_user=request.user,
+            reason=payload.validated_data["reason"],
+        )
+        return Response(BookingSerializer(booking).data)
+
+
+class NotificationDataSerializer(serializers.Serializer):
+    bookingStatus = serializers.CharField(max_length=50)  # noqa: N815 - DCSA's names
+    amendedBookingStatus = serializers.CharField(max_length=50, required=False)  # noqa: N815
+    bookingCancellationStatus = serializers.CharField(max_length=50, required=False)  # noqa: N815
+    carrierBookingRequestReference = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    carrierBookingReference = serializers.CharField(max_length=35, required=False)  # noqa: N815
+    feedbacks = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class BookingNotificationSerializer(serializers.Serializer):
+    """The parts of a DCSA ``BookingNotification`` (a CloudEvent) the network relies on."""
+
+    specversion = serializers.ChoiceField(choices=["1.0"])
+    id = serializers.CharField(max_length=100)
+    source = serializers.CharField(max_length=4096)
+    type = serializers.ChoiceField(choices=["org.dcsa.booking.v2"])
+    time = serializers.DateTimeField()
+    datacontenttype = serializers.ChoiceField(choices=["application/json"])
+    subscriptionReference = serializers.CharField(max_length=100)  # noqa: N815
+    data = NotificationDataSerializer()
+
+
+class BookingNotificationAPI(APIView):
+    """POST /api/v1/shipping/carriers/<SCAC>/booking-notifications/: a carrier's DCSA booking
+    notification, signed with the carrier's shared secret: header
+    ``Notification-Signature: sha256=<HMAC-SHA256 of the body, hex>``. Answers 204; a repeat of
+    a notification already received changes nothing and answers 204 again."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request, scac: str):
+        carrier = get_object_or_404(Carrier, scac=scac.upper(), is_active=True)
+        body = request.body
+        if not services.notification_signature_valid(
+            carrier=carrier, body=body, signature=request.headers.get("Notification-Signature", "")
+        ):
+            return Response(
+                {
+                    "code": "invalid_signature",
+                    "message": _("The notification's signature is missing or wrong."),
+                    "fields": {},
+                },
+                status=status.HTTP_401_UNAUTHORIZED,
+            )
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise NotificationRejected(_("The body is not JSON.")) from error
+        checked = BookingNotificationSerializer(data=payload)
+        checked.is_valid(raise_exception=True)
+        services.carrier_notification_receive(carrier=carrier, payload=payload)
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"API-Version": "2.0.5"})

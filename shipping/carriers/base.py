@@ -1,0 +1,42 @@
+"""The one interface every carrier connection implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CarrierReply:
+    """What a carrier said about a booking. Statuses are DCSA values; ``None`` means the reply
+    carries no news on that axis (e.g. a request was only acknowledged)."""
+
+    carrier_booking_request_reference: str = ""
+    carrier_booking_reference: str = ""
+    booking_status: str | None = None
+    amendment_status: str | None = None
+    cancellation_status: str | None = None
+    message: str = ""
+
+
+class CarrierAdapter(ABC):
+    """Submit, update or amend, cancel and poll one booking at one carrier.
+
+    Every method may raise ``CarrierUnavailable`` (try again later) or ``CarrierRefused`` (the
+    request itself was refused). Methods are safe to call again with the same booking."""
+
+    @abstractmethod
+    def submit(self, booking) -> CarrierReply: ...
+
+    @abstractmethod
+    def amend(self, booking) -> CarrierReply:
+        """Send the booking's current request (before confirmation, an update) or its requested
+        amendment (after confirmation)."""
+
+    @abstractmethod
+    def cancel(
+        self, booking, *, reason: str = "", amendment_only: bool = False
+    ) -> CarrierReply: ...
+
+    @abstractmethod
+    def poll(self, booking) -> CarrierReply: ...

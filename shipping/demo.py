@@ -1,0 +1,361 @@
+"""Demo data of carrier slot booking: the main US export and China import ports, four carriers,
+a rolling ten-week schedule of about forty sailings, and bookings of Great Lakes Maple Co. in
+several statuses.
+
+Sailings are keyed by carrier, vessel, voyage and port, and demo bookings by their reference,
+so a second run the same day changes nothing (a later run adds the weeks that came into view)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from merchants.models import ApplicationStatus, MerchantApplication
+from network.demo import DEMO_MERCHANT_SLUG
+from network.models import Organization, User
+from shipping import services
+from shipping.models import Booking, Carrier, Port, Sailing, SailingRate
+from shipping.validators import validate_imo_number
+
+# UN/LOCODE, name, time zone.
+PORTS = [
+    ("USLAX", "Los Angeles", "America/Los_Angeles"),
+    ("USLGB", "Long Beach", "America/Los_Angeles"),
+    ("USOAK", "Oakland", "America/Los_Angeles"),
+    ("USSEA", "Seattle", "America/Los_Angeles"),
+    ("USTIW", "Tacoma", "America/Los_Angeles"),
+    ("USNYC", "New York", "America/New_York"),
+    ("USSAV", "Savannah", "America/New_York"),
+    ("USCHS", "Charleston", "America/New_York"),
+    ("USORF", "Norfolk", "America/New_York"),
+    ("USHOU", "Houston", "America/Chicago"),
+    ("USDET", "Detroit", "America/Detroit"),
+    ("CNNGB", "Ningbo", "Asia/Shanghai"),
+    ("CNSHA", "Shanghai", "Asia/Shanghai"),
+    ("CNYTN", "Yantian (Shenzhen)", "Asia/Shanghai"),
+    ("CNSHK", "Shekou (Shenzhen)", "Asia/Shanghai"),
+    ("CNTAO", "Qingdao", "Asia/Shanghai"),
+    ("CNXMN", "Xiamen", "Asia/Shanghai"),
+    ("CNTXG", "Tianjin Xingang", "Asia/Shanghai"),
+    ("HKHKG", "Hong Kong", "Asia/Hong_Kong"),
+]
+
+# SCAC, name, service contract, free cancellation days, fee per container. The demo carriers
+# use the simulated interface; an operator switches one to its DCSA API once it is configured.
+CARRIERS = [
+    ("MAEU", "Maersk", "GUMN-MAEU-2026", 7, Decimal("150.00")),
+    ("CMDU", "CMA CGM", "GUMN-CMDU-2026", 10, Decimal("175.00")),
+    ("COSU", "COSCO Shipping", "GUMN-COSU-2026", 7, Decimal("120.00")),
+    ("ONEY", "Ocean Network Express", "GUMN-ONEY-2026", 5, Decimal("140.00")),
+]
+
+
+@dataclass(frozen=True)
+class Service:
+    scac: str
+    code: str
+    origin: str
+    destination: str
+    transit_days: int
+    weekday: int  # 0 = Monday
+    hour: int
+    capacity_teu: int
+    feu_price: Decimal
+    vessels: tuple[tuple[str, str], ...]  # (name, IMO)
+
+
+SERVICES = [
+    Service(
+        "MAEU",
+        "TP6",
+        "USLAX",
+        "CNNGB",
+        16,
+        2,
+        18,
+        120,
+        Decimal("780.00"),
+        (
+            ("Gerd Maersk", "9302877"),
+            ("Madrid Maersk", "9778791"),
+            ("Maersk Essen", "9456783"),
+            ("Maersk Elba", "9456757"),
+        ),
+    ),
+    Service(
+        "CMDU",
+        "PRX",
+        "USLGB",
+        "CNSHA",
+        15,
+        4,
+        20,
+        100,
+        Decimal("820.00"),
+        (
+            ("CMA CGM Benjamin Franklin", "9706906"),
+            ("CMA CGM Georg Forster", "9780861"),
+            ("CMA CGM J. Adams", "9780859"),
+            ("CMA CGM Theodore Roosevelt", "9780847"),
+        ),
+    ),
+    Service(
+        "COSU",
+        "AAC",
+        "USOAK",
+        "CNYTN",
+        17,
+        1,
+        14,
+        80,
+        Decimal("740.00"),
+        (
+            ("COSCO Shipping Aries", "9783497"),
+            ("COSCO Shipping Taurus", "9783502"),
+            ("COSCO Shipping Gemini", "9783514"),
+        ),
+    ),
+    Service(
+        "MAEU",
+        "TP11",
+        "USSAV",
+        "CNNGB",
+        34,
+        5,
+        9,
+        60,
+        Decimal("1450.00"),
+        (
+            ("Majestic Maersk", "9619919"),
+            ("Mary Maersk", "9619933"),
+            ("Marie Maersk", "9619945"),
+        ),
+    ),
+]
+# Loops calling every fourth week, from Seattle and New York, fill the schedule.
+EXTRA_SERVICES = [
+    Service(
+        "ONEY",
+        "PN3",
+        "USSEA",
+        "CNSHA",
+        14,
+        3,
+        12,
+        70,
+        Decimal("760.00"),
+        (("ONE Apus", "9806079"), ("ONE Aquila", "9806067")),
+    ),
+    Service(
+        "CMDU",
+        "ECX",
+        "USNYC",
+        "CNYTN",
+        32,
+        0,
+        16,
+        60,
+        Decimal("1500.00"),
+        (("CMA CGM Marco Polo", "9454436"), ("CMA CGM Jules Verne", "9454450")),
+    ),
+]
+WEEKS = 10
+
+DEMO_BOOKINGS = [
+    # reference, service code, week, equipment, units, outcome
+    ("GNDEMO000001", "TP6", 2, "45G1", 2, "confirmed"),
+    ("GNDEMO000002", "PRX", 3, "42G1", 1, "received"),
+    ("GNDEMO000003", "AAC", 2, "22G1", 3, "rejected"),
+    ("GNDEMO000004", "TP6", 4, "45R1", 1, "cancelled"),
+    ("GNDEMO000005", "TP11", 5, "45G1", 4, "amendment"),
+    ("GNDEMO000006", "PRX", 5, "45G1", 1, "pending_update"),
+]
+
+
+def _prices(service: Service) -> list[tuple[str, Decimal, Decimal]]:
+    feu = service.feu_price
+    teu = (feu * Decimal("0.8")).quantize(Decimal("1"))
+    rates = [
+        ("22G1", teu),
+        ("42G1", feu),
+        ("45G1", feu + Decimal("60")),
+        ("22R1", teu + Decimal("1200")),
+        ("45R1", feu + Decimal("1500")),
+    ]
+    # A forwarder's all-in quote for the same box: the rate plus brokerage and margin.
+    return [
+        (code, price, (price * Decimal("1.28") + Decimal("175")).quantize(Decimal("1")))
+        for code, price in rates
+    ]
+
+
+def _etd(service: Service, week: int, anchor) -> datetime:
+    port_zone = ZoneInfo(dict((code, tz) for code, _name, tz in PORTS)[service.origin])
+    day = anchor + timedelta(weeks=week, days=service.weekday)
+    return datetime.combine(day, time(service.hour), tzinfo=port_zone).astimezone(ZoneInfo("UTC"))
+
+
+def _seed_reference_data() -> tuple[dict[str, Port], dict[str, Carrier]]:
+    ports = {}
+    for code, name, zone in PORTS:
+        ports[code], _created = Port.objects.get_or_create(
+            un_locode=code, defaults={"name": name, "country": code[:2], "time_zone": zone}
+        )
+    carriers = {}
+    for scac, name, contract, days, fee in CARRIERS:
+        carriers[scac], _created = Carrier.objects.get_or_create(
+            scac=scac,
+            defaults={
+                "name": name,
+                "service_contract_reference": contract,
+                "free_cancellation_days": days,
+                "cancellation_fee_per_container": fee,
+                "adapter": Carrier.Adapter.SIMULATED,
+            },
+        )
+    return ports, carriers
+
+
+def _seed_sailings(ports, carriers) -> dict[tuple[str, int], Sailing]:
+    today = timezone.localdate()
+    anchor = today - timedelta(days=today.weekday())  # this week's Monday
+    now = timezone.now()
+    sailings = {}
+    for service in SERVICES + EXTRA_SERVICES:
+        every_fourth_week = service in EXTRA_SERVICES
+        for week in range(1, WEEKS + 1):
+            if every_fourth_week and week % 4 != 2:
+                continue
+            etd = _etd(service, week, anchor)
+            vessel_name, imo = service.vessels[week % len(service.vessels)]
+            validate_imo_number(imo)
+            iso = etd.isocalendar()
+            voyage = f"{iso.year % 100:02d}{iso.week:02d}W"
+            sailing = Sailing.objects.filter(
+                carrier=carriers[service.scac],
+                vessel_imo=imo,
+                voyage_number=voyage,
+                port_of_loading=ports[service.origin],
+            ).first()
+            if sailing is None:
+                sailing = Sailing(
+                    carrier=carriers[service.scac],
+                    service_code=service.code,
+                    vessel_name=vessel_name,
+                    vessel_imo=imo,
+                    voyage_number=voyage,
+                    port_of_loading=ports[service.origin],
+                    port_of_discharge=ports[service.destination],
+                    etd=etd,
+                    eta=etd + timedelta(days=service.transit_days, hours=6),
+                    documentation_cutoff=etd - timedelta(days=3),
+                    cargo_cutoff=etd - timedelta(days=2),
+                    capacity_teu=service.capacity_teu,
+                    capacity_weight_kg=service.capacity_teu * 14_000,
+                    booking_opens_at=min(now, etd - timedelta(days=60)),
+                    booking_closes_at=etd - timedelta(days=3),
+                )
+                sailing.full_clean()
+                sailing.save()
+                SailingRate.objects.bulk_create(
+                    [
+                        SailingRate(
+                            sailing=sailing, equipment_code=code, price=price, forwarder_price=fwd
+                        )
+                        for code, price, fwd in _prices(service)
+                    ]
+                )
+            sailings[(service.code, week)] = sailing
+    return sailings
+
+
+def _approved_demo_merchant() -> Organization | None:
+    organization = Organization.objects.filter(slug=DEMO_MERCHANT_SLUG).first()
+    if organization is None:
+        return None
+    MerchantApplication.objects.get_or_create(
+        organization=organization,
+        defaults={
+            "status": ApplicationStatus.APPROVED,
+            "legal_name": "Great Lakes Maple Co. LLC",
+            "address_line1": "2150 Trowbridge Road",
+            "city": "Marquette",
+            "state": "MI",
+            "postal_code": "49855",
+            "approved_at": timezone.now(),
+        },
+    )
+    return organization
+
+
+def _seed_bookings(organization: Organization, sailings) -> int:
+    user = User.objects.filter(email="merchant.owner@example.com").first()
+    created = 0
+    for reference, service_code, week, equipment, units, outcome in DEMO_BOOKINGS:
+        sailing = sailings.get((service_code, week))
+        if sailing is None or Booking.objects.filter(reference=reference).exists():
+            continue
+        booking = services.booking_request(
+            organization=organization,
+            sailing=sailing,
+            equipment=equipment,
+            units=units,
+            commodity_description="Pure maple syrup in glass bottles, palletised",
+            hs_codes=["170220"],
+            gross_weight_kg=units * 18_000,
+            shipper_name="Great Lakes Maple Co. LLC",
+            shipper_address="2150 Trowbridge Road\nMarquette, MI 49855\nUnited States",
+            consignee_name="Hangzhou Westlake Global Trading Co., Ltd.",
+            consignee_address="88 Wensan Road, Xihu District\nHangzhou, Zhejiang 310012\nChina",
+            order_references=[f"MO-{reference[-4:]}"],
+            acting_user=user,
+        )
+        Booking.objects.filter(pk=booking.pk).update(reference=reference, carrier_sync="")
+        booking.refresh_from_db()
+        carrier_ref = f"{sailing.carrier.scac}{reference[-6:]}"
+        if outcome in ("confirmed", "amendment"):
+            services.booking_confirm(booking=booking, carrier_booking_reference=carrier_ref)
+        if outcome == "amendment":
+            services.booking_amend(
+                booking=booking,
+                units=units + 1,
+                gross_weight_kg=(units + 1) * 18_000,
+                acting_user=user,
+            )
+        elif outcome == "rejected":
+            services.booking_reject(
+                booking=booking, message="No space for 20' boxes on this vessel."
+            )
+        elif outcome == "cancelled":
+            services.booking_cancel(booking=booking, acting_user=user, reason="Order postponed")
+        elif outcome == "pending_update":
+            services.booking_request_update(
+                booking=booking, message="Please confirm the consignee's USCI number."
+            )
+        # The demo's history already happened: nothing is left to send to a carrier.
+        Booking.objects.filter(pk=booking.pk).update(carrier_sync="")
+        created += 1
+    return created
+
+
+@transaction.atomic
+def seed() -> dict[str, int]:
+    """Create the shipping demo data where missing; return how much of it exists."""
+    with scopes_disabled():
+        ports, carriers = _seed_reference_data()
+        sailings = _seed_sailings(ports, carriers)
+        organization = _approved_demo_merchant()
+        if organization is not None:
+            _seed_bookings(organization, sailings)
+        return {
+            "ports": Port.objects.count(),
+            "carriers": Carrier.objects.count(),
+            "sailings": Sailing.objects.count(),
+            "bookings": Booking.objects.count(),
+        }

@@ -1,0 +1,75 @@
+"""Refusals of the shipping services, each with a stable code for the API."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from network.errors import DomainError
+
+
+class CapacityExhausted(DomainError):
+    """Not enough TEU left on the sailing for the request."""
+
+    code = "capacity_exhausted"
+    status = 409
+
+    def __init__(self, *, remaining_teu: int, requested_teu: int) -> None:
+        super().__init__(
+            _(
+                "Not enough space on this sailing: %(requested)s TEU requested, "
+                "%(remaining)s TEU left."
+            )
+            % {"requested": requested_teu, "remaining": max(remaining_teu, 0)},
+            remaining_teu=remaining_teu,
+            requested_teu=requested_teu,
+        )
+
+
+class WeightExhausted(DomainError):
+    code = "weight_exhausted"
+    status = 409
+
+    def __init__(self, *, remaining_kg: int, requested_kg: int) -> None:
+        super().__init__(
+            _(
+                "The sailing's weight allocation is exhausted: %(requested)s kg requested, "
+                "%(remaining)s kg left."
+            )
+            % {"requested": requested_kg, "remaining": max(remaining_kg, 0)},
+            remaining_kg=remaining_kg,
+            requested_kg=requested_kg,
+        )
+
+
+class IllegalBookingTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+
+
+class SailingNotBookable(DomainError):
+    code = "sailing_closed"
+    status = 409
+
+
+class EquipmentNotOffered(DomainError):
+    code = "equipment_not_offered"
+
+
+class BookingInvalid(DomainError):
+    code = "validation_error"
+
+    def __init__(self, message: str, *, fields: dict | None = None) -> None:
+        super().__init__(message, fields=fields or {})
+        self.fields = fields or {}
+
+
+class NotificationRejected(DomainError):
+    code = "invalid_notification"
+
+
+class CarrierUnavailable(Exception):
+    """The carrier could not be reached or answered with a server error: try again later."""
+
+
+class CarrierRefused(Exception):
+    """The carrier refused the request itself (a 4xx): retrying the same request will not help."""

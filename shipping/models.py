@@ -1,0 +1,563 @@
+"""Carrier slot booking: ports, carriers, sailings with the space allocated to the network, and
+merchants' bookings following the DCSA Booking 2.0 lifecycle."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from network.models import Organization
+from shipping.equipment import EQUIPMENT_TYPES, equipment_choices, validate_equipment_code
+from shipping.validators import (
+    validate_hs_code,
+    validate_imo_number,
+    validate_scac,
+    validate_un_locode,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Port(models.Model):
+    """A seaport, identified by its UN/LOCODE."""
+
+    un_locode = models.CharField(
+        _("UN/LOCODE"), max_length=5, unique=True, validators=[validate_un_locode]
+    )
+    name = models.CharField(_("name"), max_length=100)
+    country = models.CharField(_("country"), max_length=2)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+
+    class Meta:
+        verbose_name = _("port")
+        verbose_name_plural = _("ports")
+        ordering = ["country", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(un_locode__regex=r"^[A-Z]{2}[A-Z2-9]{3}$"), name="port_un_locode_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.un_locode})"
+
+    def clean(self) -> None:
+        if self.un_locode and self.country and self.un_locode[:2] != self.country:
+            raise ValidationError(
+                {"country": _("The country must be the first two letters of the UN/LOCODE.")}
+            )
+
+
+class Carrier(models.Model):
+    """An ocean carrier the network holds space with, and how we talk to it."""
+
+    class Adapter(models.TextChoices):
+        SIMULATED = "simulated", _("Simulated carrier")
+        MAERSK = "maersk", _("Maersk DCSA Booking API")
+        CMA_CGM = "cma_cgm", _("CMA CGM DCSA Booking API")
+
+    scac = models.CharField(_("SCAC"), max_length=4, unique=True, validators=[validate_scac])
+    name = models.CharField(_("name"), max_length=100)
+    adapter = models.CharField(
+        _("booking interface"), max_length=20, choices=Adapter.choices, default=Adapter.SIMULATED
+    )
+    service_contract_reference = models.CharField(
+        _("service contract"),
+        max_length=30,
+        help_text=_("The network's service contract with this carrier, sent with every booking."),
+    )
+    free_cancellation_days = models.PositiveSmallIntegerField(
+        _("free cancellation until (days before departure)"),
+        default=7,
+        validators=[MaxValueValidator(60)],
+    )
+    cancellation_fee_per_container = models.DecimalField(
+        _("cancellation fee per container (USD)"),
+        default=Decimal("150.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    notification_secret = models.CharField(
+        _("notification secret"),
+        max_length=128,
+        default=secrets.token_urlsafe,
+        help_text=_("Shared secret the carrier signs its booking notifications with."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.scac})"
+
+
+class Sailing(models.Model):
+    """One vessel voyage from a port of loading to a port of discharge, with the space the
+    carrier allocated to the network. ``booked_teu`` only changes through the capacity
+    functions of ``shipping.services`` and can never exceed ``capacity_teu``."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="sailings")
+    service_code = models.CharField(_("service code"), max_length=11)
+    vessel_name = models.CharField(_("vessel"), max_length=50)
+    vessel_imo = models.CharField(_("IMO number"), max_length=7, validators=[validate_imo_number])
+    voyage_number = models.CharField(_("voyage"), max_length=20)
+    port_of_loading = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of loading")
+    )
+    port_of_discharge = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of discharge")
+    )
+    etd = models.DateTimeField(_("departure (ETD)"))
+    eta = models.DateTimeField(_("arrival (ETA)"))
+    documentation_cutoff = models.DateTimeField(_("documentation cut-off"))
+    cargo_cutoff = models.DateTimeField(_("cargo cut-off"))
+    capacity_teu = models.PositiveIntegerField(_("TEU allocated"))
+    booked_teu = models.PositiveIntegerField(_("TEU booked"), default=0, editable=False)
+    capacity_weight_kg = models.PositiveIntegerField(_("weight allocated (kg)"))
+    booked_weight_kg = models.PositiveIntegerField(
+        _("weight booked (kg)"), default=0, editable=False
+    )
+    booking_opens_at = models.DateTimeField(_("booking opens"), default=timezone.now)
+    booking_closes_at = models.DateTimeField(
+        _("booking closes"), help_text=_("At the latest the documentation cut-off.")
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sailing")
+        verbose_name_plural = _("sailings")
+        ordering = ["etd", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(booked_teu__gte=0) & Q(booked_teu__lte=F("capacity_teu")),
+                name="sailing_booked_teu_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(booked_weight_kg__gte=0)
+                & Q(booked_weight_kg__lte=F("capacity_weight_kg")),
+                name="sailing_booked_weight_within_capacity",
+            ),
+            models.CheckConstraint(condition=Q(eta__gt=F("etd")), name="sailing_eta_after_etd"),
+            models.CheckConstraint(
+                condition=~Q(port_of_loading=F("port_of_discharge")),
+                name="sailing_ports_differ",
+            ),
+            models.UniqueConstraint(
+                fields=["carrier", "vessel_imo", "voyage_number", "port_of_loading"],
+                name="sailing_unique_voyage_call",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["port_of_loading", "port_of_discharge", "etd"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.vessel_name} {self.voyage_number} "
+            f"{self.port_of_loading.un_locode}→{self.port_of_discharge.un_locode}"
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if self.port_of_loading_id and self.port_of_loading_id == self.port_of_discharge_id:
+            errors.setdefault("port_of_discharge", []).append(
+                _("The port of discharge must differ from the port of loading.")
+            )
+        if self.etd and self.eta and self.eta <= self.etd:
+            errors.setdefault("eta", []).append(_("The arrival must be after the departure."))
+        if self.etd:
+            for field in ("documentation_cutoff", "cargo_cutoff"):
+                value = getattr(self, field)
+                if value and value > self.etd:
+                    errors.setdefault(field, []).append(_("A cut-off must be before departure."))
+        if (
+            self.booking_closes_at
+            and self.documentation_cutoff
+            and self.booking_closes_at > self.documentation_cutoff
+        ):
+            errors.setdefault("booking_closes_at", []).append(
+                _("Booking must close by the documentation cut-off.")
+            )
+        if (
+            self.booking_opens_at
+            and self.booking_closes_at
+            and self.booking_opens_at >= self.booking_closes_at
+        ):
+            errors.setdefault("booking_closes_at", []).append(
+                _("Booking must close after it opens.")
+            )
+        if self.capacity_teu is not None and self.capacity_teu < (self.booked_teu or 0):
+            errors.setdefault("capacity_teu", []).append(
+                _("%(booked)s TEU are already booked; the allocation cannot be smaller.")
+                % {"booked": self.booked_teu}
+            )
+        if self.capacity_weight_kg is not None and self.capacity_weight_kg < (
+            self.booked_weight_kg or 0
+        ):
+            errors.setdefault("capacity_weight_kg", []).append(
+                _("%(booked)s kg are already booked; the allocation cannot be smaller.")
+                % {"booked": self.booked_weight_kg}
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def remaining_teu(self) -> int:
+        return self.capacity_teu - self.booked_teu
+
+    @property
+    def remaining_weight_kg(self) -> int:
+        return self.capacity_weight_kg - self.booked_weight_kg
+
+    @property
+    def transit_days(self) -> int:
+        return round((self.eta - self.etd) / timedelta(days=1))
+
+    @property
+    def utilisation(self) -> float:
+        return self.booked_teu / self.capacity_teu if self.capacity_teu else 0.0
+
+    def is_open_for_booking(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.is_published
+            and self.carrier.is_active
+            and self.booking_opens_at <= now < self.booking_closes_at
+        )
+
+    def free_cancellation_until(self):
+        return self.etd - timedelta(days=self.carrier.free_cancellation_days)
+
+
+class SailingRate(models.Model):
+    """The network's price per container of one equipment type on one sailing, and what a
+    freight forwarder typically charges for the same box (to show the saving)."""
+
+    sailing = models.ForeignKey(Sailing, on_delete=models.CASCADE, related_name="rates")
+    equipment_code = models.CharField(
+        _("equipment"),
+        max_length=4,
+        choices=equipment_choices(),
+        validators=[validate_equipment_code],
+    )
+    price = models.DecimalField(
+        _("price per container (USD)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    forwarder_price = models.DecimalField(
+        _("typical forwarder price (USD)"),
+        validators=[MinValueValidator(Decimal("0"))],
+        **MONEY,
+    )
+    currency = models.CharField(max_length=3, default="USD", editable=False)
+
+    class Meta:
+        verbose_name = _("sailing rate")
+        verbose_name_plural = _("sailing rates")
+        ordering = ["equipment_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sailing", "equipment_code"], name="sailingrate_one_per_equipment"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="sailingrate_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.equipment_code} USD {self.price}"
+
+    @property
+    def saving(self) -> Decimal:
+        return max(self.forwarder_price - self.price, Decimal("0.00"))
+
+    @property
+    def teu(self) -> int:
+        return EQUIPMENT_TYPES[self.equipment_code].teu
+
+
+class BookingStatus(models.TextChoices):
+    """The DCSA Booking 2.0 ``bookingStatus`` values."""
+
+    RECEIVED = "RECEIVED", _("Received")
+    PENDING_UPDATE = "PENDING_UPDATE", _("Pending update")
+    UPDATE_RECEIVED = "UPDATE_RECEIVED", _("Update received")
+    CONFIRMED = "CONFIRMED", _("Confirmed")
+    PENDING_AMENDMENT = "PENDING_AMENDMENT", _("Pending amendment")
+    REJECTED = "REJECTED", _("Rejected")
+    DECLINED = "DECLINED", _("Declined")
+    CANCELLED = "CANCELLED", _("Cancelled")
+    COMPLETED = "COMPLETED", _("Completed")
+
+
+class AmendmentStatus(models.TextChoices):
+    """The DCSA ``amendedBookingStatus`` values."""
+
+    RECEIVED = "AMENDMENT_RECEIVED", _("Amendment received")
+    CONFIRMED = "AMENDMENT_CONFIRMED", _("Amendment confirmed")
+    DECLINED = "AMENDMENT_DECLINED", _("Amendment declined")
+    CANCELLED = "AMENDMENT_CANCELLED", _("Amendment cancelled")
+
+
+class CancellationStatus(models.TextChoices):
+    """The DCSA ``bookingCancellationStatus`` values."""
+
+    RECEIVED = "CANCELLATION_RECEIVED", _("Cancellation received")
+    DECLINED = "CANCELLATION_DECLINED", _("Cancellation declined")
+    CONFIRMED = "CANCELLATION_CONFIRMED", _("Cancellation confirmed")
+
+
+# Statuses in which a booking gives its space back to the sailing.
+RELEASED_STATUSES = (BookingStatus.REJECTED, BookingStatus.DECLINED, BookingStatus.CANCELLED)
+# Statuses before the carrier's confirmation, whose hold expires.
+UNCONFIRMED_STATUSES = (
+    BookingStatus.RECEIVED,
+    BookingStatus.PENDING_UPDATE,
+    BookingStatus.UPDATE_RECEIVED,
+)
+FINAL_STATUSES = (
+    BookingStatus.REJECTED,
+    BookingStatus.DECLINED,
+    BookingStatus.CANCELLED,
+    BookingStatus.COMPLETED,
+)
+
+
+def _booking_reference() -> str:
+    # Unambiguous characters only: people read these out on the phone to carriers.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "GN" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Booking(models.Model):
+    """A merchant's request for container space on a sailing, and its carrier-side life.
+
+    ``teu_held`` and ``weight_held_kg`` are what this booking currently holds on the sailing;
+    their sum over a sailing's bookings equals the sailing's booked figures."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="shipping_bookings"
+    )
+    reference = models.CharField(
+        _("reference"), max_length=20, unique=True, default=_booking_reference, editable=False
+    )
+    sailing = models.ForeignKey(
+        Sailing, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("sailing")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.RECEIVED
+    )
+    amendment_status = models.CharField(
+        _("amendment status"), max_length=20, choices=AmendmentStatus.choices, blank=True
+    )
+    cancellation_status = models.CharField(
+        _("cancellation status"), max_length=25, choices=CancellationStatus.choices, blank=True
+    )
+    equipment_code = models.CharField(
+        _("equipment"),
+        max_length=4,
+        choices=equipment_choices(),
+        validators=[validate_equipment_code],
+    )
+    units = models.PositiveSmallIntegerField(
+        _("containers"), validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    commodity_description = models.CharField(_("commodity"), max_length=550)
+    hs_codes = ArrayField(
+        models.CharField(max_length=10, validators=[validate_hs_code]),
+        verbose_name=_("HS codes"),
+        size=10,
+    )
+    gross_weight_kg = models.PositiveIntegerField(
+        _("gross cargo weight (kg)"), validators=[MinValueValidator(1)]
+    )
+    shipper_name = models.CharField(_("shipper"), max_length=70)
+    shipper_address = models.TextField(_("shipper address"), max_length=1000)
+    consignee_name = models.CharField(_("consignee"), max_length=70)
+    consignee_address = models.TextField(_("consignee address"), max_length=1000)
+    order_references = ArrayField(
+        models.CharField(max_length=35),
+        verbose_name=_("merchant orders carried"),
+        default=list,
+        blank=True,
+        size=50,
+    )
+    # Held on the sailing right now (see ``shipping.services`` for the arithmetic).
+    teu_held = models.PositiveIntegerField(default=0, editable=False)
+    weight_held_kg = models.PositiveIntegerField(default=0, editable=False)
+    hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
+    # A requested amendment of a confirmed booking, until the carrier answers.
+    amended_units = models.PositiveSmallIntegerField(null=True, blank=True)
+    amended_gross_weight_kg = models.PositiveIntegerField(null=True, blank=True)
+    # Price and terms as shown to the merchant when they confirmed.
+    price_per_unit = models.DecimalField(_("price per container (USD)"), **MONEY)
+    forwarder_price_per_unit = models.DecimalField(_("forwarder price (USD)"), **MONEY)
+    free_cancellation_until = models.DateTimeField(_("free cancellation until"))
+    cancellation_fee_per_container = models.DecimalField(
+        _("cancellation fee per container (USD)"), **MONEY
+    )
+    cancellation_fee = models.DecimalField(
+        _("cancellation fee charged (USD)"), null=True, blank=True, **MONEY
+    )
+    # Carrier side.
+    carrier_booking_request_reference = models.CharField(max_length=100, blank=True)
+    carrier_booking_reference = models.CharField(max_length=35, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submission_attempts = models.PositiveSmallIntegerField(default=0)
+    # The outbox towards the carrier: what still has to be sent, and a short lease so that two
+    # workers never send the same thing at once.
+    carrier_sync = models.CharField(max_length=20, blank=True)
+    carrier_lease_until = models.DateTimeField(null=True, blank=True)
+    last_carrier_error = models.CharField(max_length=300, blank=True)
+    carrier_message = models.CharField(_("carrier's message"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(units__gte=1), name="booking_units_positive"),
+            models.CheckConstraint(
+                condition=(Q(teu_held=0) & Q(weight_held_kg=0))
+                | ~Q(status__in=[s.value for s in RELEASED_STATUSES]),
+                name="booking_final_holds_nothing",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+            models.Index(fields=["carrier_booking_request_reference"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def teu(self) -> int:
+        return self.units * EQUIPMENT_TYPES[self.equipment_code].teu
+
+    @property
+    def total_price(self) -> Decimal:
+        return self.price_per_unit * self.units
+
+    @property
+    def total_saving(self) -> Decimal:
+        return max(self.forwarder_price_per_unit - self.price_per_unit, Decimal("0")) * self.units
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status in (BookingStatus.CONFIRMED, BookingStatus.PENDING_AMENDMENT)
+
+    @property
+    def awaiting_carrier(self) -> bool:
+        return (
+            self.status in (BookingStatus.RECEIVED, BookingStatus.UPDATE_RECEIVED)
+            or self.amendment_status == AmendmentStatus.RECEIVED
+            or self.cancellation_status == CancellationStatus.RECEIVED
+        )
+
+    def cancellation_fee_if_cancelled(self, now=None) -> Decimal:
+        """What cancelling now costs under the terms shown at booking."""
+        now = now or timezone.now()
+        if now <= self.free_cancellation_until:
+            return Decimal("0.00")
+        return self.cancellation_fee_per_container * self.units
+
+    def clean(self) -> None:
+        equipment = EQUIPMENT_TYPES.get(self.equipment_code)
+        if equipment and self.units and self.gross_weight_kg:
+            per_box = self.gross_weight_kg / self.units
+            if per_box > equipment.max_payload_kg:
+                raise ValidationError(
+                    {
+                        "gross_weight_kg": _(
+                            "%(kg)s kg per container is more than the %(max)s kg a "
+                            "%(equipment)s can carry."
+                        )
+                        % {
+                            "kg": round(per_box),
+                            "max": equipment.max_payload_kg,
+                            "equipment": equipment.code,
+                        }
+                    }
+                )
+
+
+class BookingEvent(models.Model):
+    """One step of a booking's timeline, as the merchant sees it."""
+
+    class Source(models.TextChoices):
+        MERCHANT = "merchant", _("You")
+        CARRIER = "carrier", _("Carrier")
+        NETWORK = "network", _("Network")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=BookingStatus.choices)
+    amendment_status = models.CharField(max_length=20, blank=True)
+    cancellation_status = models.CharField(max_length=25, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.action}"
+
+
+class CarrierNotification(models.Model):
+    """A booking notification (CloudEvent) received from a carrier; ``(carrier, source,
+    event_id)`` is unique, so a repeated delivery is recognised and changes nothing."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="notifications")
+    event_id = models.CharField(max_length=100)
+    source = models.CharField(max_length=4096)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField()
+    outcome = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "source", "event_id"], name="carriernotification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier.scac} {self.event_id}"

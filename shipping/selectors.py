@@ -1,0 +1,135 @@
+"""Reads of carrier slot booking. Published sailings are public to signed-in merchants and
+operators; bookings are read within their organisation, except by operators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from network.models import Organization
+from shipping.models import (
+    RELEASED_STATUSES,
+    Booking,
+    BookingEvent,
+    Carrier,
+    Port,
+    Sailing,
+    SailingRate,
+)
+
+
+def ports_of_loading() -> QuerySet[Port]:
+    return Port.objects.filter(country="US").order_by("name")
+
+
+def ports_of_discharge() -> QuerySet[Port]:
+    return Port.objects.exclude(country="US").order_by("name")
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def sailing_search(
+    *,
+    origin: str | None = None,
+    destination: str | None = None,
+    departure_from: date | None = None,
+    departure_to: date | None = None,
+    equipment: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[SailingRate]:
+    """Offers (a sailing's price for one equipment type) open for booking now, departing in the
+    window, between the two ports (UN/LOCODEs), soonest first."""
+    now = now or timezone.now()
+    offers = SailingRate.objects.select_related(
+        "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
+    ).filter(
+        sailing__is_published=True,
+        sailing__carrier__is_active=True,
+        sailing__booking_opens_at__lte=now,
+        sailing__booking_closes_at__gt=now,
+    )
+    if origin:
+        offers = offers.filter(sailing__port_of_loading__un_locode=origin)
+    if destination:
+        offers = offers.filter(sailing__port_of_discharge__un_locode=destination)
+    if departure_from:
+        offers = offers.filter(sailing__etd__gte=_day_start(departure_from))
+    if departure_to:
+        offers = offers.filter(sailing__etd__lt=_day_start(departure_to + timedelta(days=1)))
+    if equipment:
+        offers = offers.filter(equipment_code=equipment)
+    return offers.order_by("sailing__etd", "sailing__pk", "equipment_code")
+
+
+def sailing_offer(*, sailing_id: int, equipment: str) -> SailingRate:
+    """One published sailing's offer for ``equipment`` (404 when it has none)."""
+    offer = (
+        SailingRate.objects.select_related(
+            "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
+        )
+        .filter(sailing_id=sailing_id, equipment_code=equipment, sailing__is_published=True)
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such offer.")
+    return offer
+
+
+def bookings_for_organization(*, organization: Organization) -> QuerySet[Booking]:
+    return Booking.objects.filter(organization=organization).select_related(
+        "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
+    )
+
+
+def booking_for_organization(*, organization: Organization, reference: str) -> Booking:
+    """The organisation's booking with ``reference``; another organisation's gives 404."""
+    booking = (
+        bookings_for_organization(organization=organization)
+        .select_related("requested_by")
+        .filter(reference=reference)
+        .first()
+    )
+    if booking is None:
+        raise Http404("No such booking.")
+    return booking
+
+
+def booking_timeline(*, booking: Booking) -> QuerySet[BookingEvent]:
+    return BookingEvent.objects.filter(
+        booking=booking, organization_id=booking.organization_id
+    ).select_related("actor")
+
+
+def carriers() -> QuerySet[Carrier]:
+    return Carrier.objects.annotate(sailing_count=Count("sailings")).order_by("name")
+
+
+def sailings_for_operators(*, departing_after: datetime | None = None) -> QuerySet[Sailing]:
+    """Every sailing from ``departing_after`` on, with its number of live bookings."""
+    departing_after = departing_after or timezone.now() - timedelta(days=7)
+    return (
+        Sailing.objects.filter(etd__gte=departing_after)
+        .select_related("carrier", "port_of_loading", "port_of_discharge")
+        .annotate(
+            live_bookings=Count(
+                "bookings", filter=~Q(bookings__status__in=[s.value for s in RELEASED_STATUSES])
+            )
+        )
+        .order_by("etd", "pk")
+    )
+
+
+def sailing_bookings_for_operators(*, sailing: Sailing) -> list[Booking]:
+    """All merchants' bookings on one sailing (operators see every tenant)."""
+    with scopes_disabled():
+        return list(
+            Booking.objects.filter(sailing=sailing)
+            .select_related("organization")
+            .order_by("-created_at")
+        )

@@ -1,0 +1,150 @@
+"""Who sees what: a registration, its QR code, invitation, certificate and the join link are the
+registrant's (and the operators'); a teammate or another tenant gets 404."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from network.models import Organization, Role
+from tests.factories import OrganizationFactory, member
+from tests.training.factories import OnlineSeminarFactory, SeminarFactory, attendee, operator
+from training import services
+from training.models import Seminar
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE_PAGES = [
+    "training:registration_detail",
+    "training:registration_qr",
+    "training:registration_ics",
+    "training:registration_certificate",
+]
+
+
+@pytest.fixture
+def attended():
+    """A merchant's attended registration of an online seminar that has just ended."""
+    seminar = OnlineSeminarFactory()
+    owner, org = attendee(full_name="Dana Whitfield")
+    registration = services.registration_create(
+        seminar=seminar, organization=org, acting_user=owner
+    )
+    Seminar.objects.filter(pk=seminar.pk).update(
+        start_at=timezone.now() - timedelta(hours=1), end_at=timezone.now() + timedelta(hours=1)
+    )
+    services.registration_check_in(registration=registration, acting_user=operator())
+    Seminar.objects.filter(pk=seminar.pk).update(end_at=timezone.now() - timedelta(minutes=1))
+    return registration
+
+
+def _get(client, name, registration):
+    return client.get(reverse(name, args=[registration.pk]))
+
+
+def test_the_registrant_sees_everything_of_their_own(client, attended):
+    client.force_login(attended.user)
+    for name in PRIVATE_PAGES:
+        assert _get(client, name, attended).status_code == 200, name
+
+
+@pytest.mark.parametrize("who", ["teammate", "admin", "outsider", "buyer", "anonymous"])
+def test_nobody_else_sees_a_registration_qr_invitation_or_certificate(client, attended, who):
+    if who == "teammate":
+        client.force_login(member(attended.organization, Role.STAFF))
+    elif who == "admin":
+        client.force_login(member(attended.organization, Role.ADMIN))
+    elif who == "outsider":
+        client.force_login(attendee()[0])
+    elif who == "buyer":
+        client.force_login(member(OrganizationFactory(kind=Organization.Kind.BUYER), Role.OWNER))
+    for name in PRIVATE_PAGES:
+        response = _get(client, name, attended)
+        if who == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        else:
+            assert response.status_code == 404, (who, name)
+
+
+def test_an_operator_sees_the_registration_and_its_qr_code_but_not_the_invitation(client, attended):
+    client.force_login(operator())
+    assert _get(client, "training:registration_detail", attended).status_code == 200
+    assert _get(client, "training:registration_certificate", attended).status_code == 200
+    assert _get(client, "training:registration_ics", attended).status_code == 404
+
+
+def test_the_join_link_is_shown_only_to_confirmed_attendees(client):
+    seminar = OnlineSeminarFactory(capacity=1)
+    confirmed, org = attendee()
+    services.registration_create(seminar=seminar, organization=org, acting_user=confirmed)
+    waiting = member(org, Role.STAFF)
+    services.registration_create(seminar=seminar, organization=org, acting_user=waiting)
+    url = reverse("training:seminar_detail", args=[seminar.slug])
+
+    client.force_login(confirmed)
+    assert seminar.join_url in client.get(url).content.decode()
+    for person in (waiting, member(org, Role.OWNER), attendee()[0]):
+        client.force_login(person)
+        assert seminar.join_url not in client.get(url).content.decode()
+    client.logout()
+    assert seminar.join_url not in client.get(url).content.decode()
+    assert (
+        seminar.join_url
+        not in client.get(reverse("api_seminar_detail", args=[seminar.slug])).content.decode()
+    )
+
+
+def test_another_tenant_cannot_cancel_a_registration(client):
+    seminar = SeminarFactory()
+    user, org = attendee()
+    registration = services.registration_create(seminar=seminar, organization=org, acting_user=user)
+    client.force_login(attendee()[0])
+    response = client.post(reverse("training:registration_cancel", args=[registration.pk]))
+    assert response.status_code == 404
+    registration.refresh_from_db()
+    assert registration.status == "confirmed"
+
+
+def test_an_admin_of_the_organisation_can_cancel_a_colleagues_seat(client):
+    seminar = SeminarFactory()
+    user, org = attendee()
+    registration = services.registration_create(seminar=seminar, organization=org, acting_user=user)
+    admin = member(org, Role.ADMIN)
+    client.force_login(admin)
+    page = client.get(reverse("training:my_registrations")).content.decode()
+    assert user.email in page
+    client.post(reverse("training:registration_cancel", args=[registration.pk]))
+    registration.refresh_from_db()
+    assert registration.status == "cancelled"
+
+
+def test_drafts_are_not_public(client):
+    draft = SeminarFactory(status=Seminar.Status.DRAFT, title="Secret plans")
+    assert client.get(reverse("training:seminar_detail", args=[draft.slug])).status_code == 404
+    assert "Secret plans" not in client.get(reverse("training:seminar_list")).content.decode()
+    client.force_login(operator())
+    assert client.get(reverse("training:seminar_detail", args=[draft.slug])).status_code == 200
+
+
+def test_materials_go_to_attendees_after_the_event_only(client, attended):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    material = services.material_add(
+        seminar=attended.seminar,
+        title="Slides",
+        upload=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 slides", content_type="application/pdf"),
+        acting_user=operator(),
+    )
+    url = reverse("training:material_download", args=[material.pk])
+    client.force_login(attended.user)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 slides"
+    client.force_login(attendee()[0])
+    assert client.get(url).status_code == 404
+    Seminar.objects.filter(pk=attended.seminar_id).update(
+        end_at=timezone.now() + timedelta(hours=1)
+    )
+    client.force_login(attended.user)
+    assert client.get(url).status_code == 404

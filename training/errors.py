@@ -1,0 +1,39 @@
+"""Refusals of the training app, each with a stable code for the API."""
+
+from __future__ import annotations
+
+from network.errors import DomainError
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+    status = 409
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    status = 409
+
+
+class SeatLimitReached(DomainError):
+    code = "organization_seat_limit"
+    status = 409
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+
+
+class OfferInvalid(DomainError):
+    code = "offer_invalid"
+    status = 410
+
+
+class NotAllowed(DomainError):
+    code = "permission_denied"
+    status = 403
+
+
+class FeedbackInvalid(DomainError):
+    code = "feedback_invalid"

@@ -1,0 +1,34 @@
+"""Seminar times as people expect them: an in-person seminar in the venue's clock, an online
+one in the reader's own."""
+
+from django import template
+from django.templatetags.tz import do_timezone
+from django.utils import formats, timezone
+
+register = template.Library()
+
+
+@register.filter
+def seminar_time(value, seminar):
+    if value is None or seminar.is_online:
+        return value
+    return do_timezone(value, seminar.time_zone)
+
+
+@register.filter
+def seminar_tz_name(seminar) -> str:
+    if seminar.is_online:
+        return timezone.get_current_timezone_name()
+    return seminar.time_zone
+
+
+@register.filter
+def seminar_span(seminar) -> str:
+    """ "start – end", the end's date repeated only when the seminar runs past midnight."""
+    zone = None if seminar.is_online else seminar.tz  # None: the reader's own
+    start = timezone.localtime(seminar.start_at, zone)
+    end = timezone.localtime(seminar.end_at, zone)
+    end_format = "TIME_FORMAT" if start.date() == end.date() else "DATETIME_FORMAT"
+    return (
+        f"{formats.date_format(start, 'DATETIME_FORMAT')} – {formats.date_format(end, end_format)}"
+    )
