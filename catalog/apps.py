@@ -5,3 +5,38 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from catalog.views import home_panel
+        from network.models import Organization
+        from network.navigation import HomePanel, NavEntry, register, register_home_panel
+
+        merchant = Organization.Kind.MERCHANT
+        register(
+            NavEntry(
+                _("Catalogue"),
+                "catalog:browse",
+                (Organization.Kind.BUYER, Organization.Kind.OPERATOR),
+                order=20,
+                public=True,
+            )
+        )
+        register(NavEntry(_("My products"), "catalog:manage", (merchant,), order=20))
+        register_home_panel(HomePanel((merchant,), home_panel, order=20))
+
+        # The browse page shows categories and CNY estimates: a change to either is a change
+        # to what buyers see (see network.cache).
+        from django.db.models.signals import post_delete, post_save
+
+        from catalog.models import Category
+        from network.models import ExchangeRate
+
+        for model in (Category, ExchangeRate):
+            post_save.connect(_listings_changed, sender=model, dispatch_uid=f"browse-{model}")
+            post_delete.connect(_listings_changed, sender=model, dispatch_uid=f"browse-{model}-x")
+
+
+def _listings_changed(**kwargs) -> None:
+    from network.cache import public_listings_changed
+
+    public_listings_changed()

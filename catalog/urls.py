@@ -1,4 +1,38 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from catalog import views
 
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.browse, name="browse"),
+    path("products/<int:product_id>/", views.product_detail, name="product"),
+    path("products/<int:product_id>/take-down/", views.product_takedown, name="takedown"),
+    path("products/<int:product_id>/restore/", views.product_restore, name="restore"),
+    path("images/<int:image_id>/<str:size>.jpg", views.product_image, name="image"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/new/", views.product_create, name="product_create"),
+    path("manage/bulk/", views.bulk_action, name="bulk_action"),
+    path("manage/export/", views.export, name="export"),
+    path("manage/import/", views.import_page, name="import"),
+    path("manage/import/<int:job_id>/", views.import_job, name="import_job"),
+    path(
+        "manage/import/<int:job_id>/progress/",
+        views.import_job_progress,
+        name="import_job_progress",
+    ),
+    path(
+        "manage/import/<int:job_id>/errors.csv", views.import_job_errors, name="import_job_errors"
+    ),
+    path("manage/<int:product_id>/", views.product_edit, name="product_edit"),
+    path(
+        "manage/<int:product_id>/<str:action>/",
+        views.product_transition,
+        name="product_transition",
+    ),
+    path("manage/<int:product_id>/skus/new/", views.sku_create, name="sku_create"),
+    path("manage/<int:product_id>/images/", views.image_upload, name="image_upload"),
+    path("manage/skus/<int:sku_id>/", views.sku_edit, name="sku_edit"),
+    path("manage/skus/<int:sku_id>/delete/", views.sku_delete, name="sku_delete"),
+    path("manage/skus/<int:sku_id>/stock/", views.stock_update, name="stock_update"),
+    path("manage/images/<int:image_id>/remove/", views.image_remove, name="image_remove"),
+]

@@ -32,6 +32,7 @@ from merchants.models import (
     ReviewNote,
     Strike,
 )
+from network.cache import public_listings_changed
 from network.errors import DomainError
 from network.models import Membership, Organization, Role, User
 from network.services import PermissionDenied, audit, notification_send
@@ -155,6 +156,7 @@ def _transition(
         setattr(application, name, value)
     with scopes_disabled():
         application.save()
+    public_listings_changed()  # a merchant's standing decides whether its listings are public
     audit(
         actor=acting_user,
         organization=application.organization,

@@ -104,3 +104,33 @@ def tenant_scope_off():
 
     with scopes_disabled():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Data migrations seed reference data (the category tree); a transactional test empties
+    every table when it ends, so put it back for tests that use the database."""
+    database_fixtures = {"db", "transactional_db", "live_server", "django_db_setup"}
+    if not (
+        request.node.get_closest_marker("django_db")
+        or database_fixtures & set(request.fixturenames)
+    ):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from catalog.models import Category
+
+    if not Category.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("catalog.migrations.0002_seed_categories").seed(apps, None)
+    yield
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))

@@ -1,0 +1,42 @@
+"""Refusals of the catalogue's services, each with a stable code for the API."""
+
+from __future__ import annotations
+
+from network.errors import DomainError
+
+
+class CatalogPermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403
+
+
+class IllegalListingTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+
+
+class PublishRequirementsMissing(DomainError):
+    """Publishing was refused; ``details["missing"]`` lists what is missing, in words."""
+
+    code = "publish_requirements_missing"
+    status = 400
+
+
+class InvalidPriceTiers(DomainError):
+    code = "invalid_price_tiers"
+    status = 400
+
+
+class InvalidStockChange(DomainError):
+    code = "invalid_stock_change"
+    status = 400
+
+
+class ImageRejected(DomainError):
+    code = "image_rejected"
+    status = 400
+
+
+class ImportRejected(DomainError):
+    code = "import_rejected"
+    status = 400

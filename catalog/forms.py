@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from localflavor.us.us_states import STATE_CHOICES
+
+from catalog.models import SKU, ImportJob, LedgerReason, Product
+from catalog.selectors import SORTS, BrowseFilters, CategoryTree
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        depth = getattr(obj, "depth", 0)
+        return ("— " * depth) + obj.name
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = [
+            "title_en",
+            "title_zh_hans",
+            "brand",
+            "category",
+            "reference",
+            "description_en",
+            "description_zh_hans",
+            "hs_code",
+            "country_of_origin",
+            "lead_time_days",
+            "weight_kg",
+            "length_cm",
+            "width_cm",
+            "height_cm",
+            "msrp_usd",
+        ]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_zh_hans": forms.Textarea(attrs={"rows": 4}),
+            "hs_code": forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "1702200000"}),
+            "title_zh_hans": forms.TextInput(attrs={"lang": "zh-Hans"}),
+        }
+
+    def __init__(self, *args, tree: CategoryTree | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        hs_code = self.fields["hs_code"]
+        # Room for the dots and spaces people type (1702.20.0000); clean_hs_code drops them.
+        self.fields["hs_code"] = forms.CharField(
+            label=hs_code.label,
+            required=False,
+            max_length=16,
+            help_text=hs_code.help_text,
+            widget=hs_code.widget,
+        )
+        self.fields["reference"].required = False
+        self.fields["reference"].help_text = _(
+            "Your own product or style number; left blank, we make one up."
+        )
+        if tree is not None:
+            ordered = []
+            for node, depth in tree.flat():
+                node.depth = depth
+                ordered.append(node)
+            field = CategoryChoiceField(
+                queryset=self.fields["category"].queryset,
+                label=self.fields["category"].label,
+            )
+            field.choices = [("", "---------")] + [
+                (node.pk, field.label_from_instance(node)) for node in ordered
+            ]
+            self.fields["category"] = field
+
+    def clean_hs_code(self) -> str:
+        # People write HS codes with dots and spaces (1702.20.0000); the digits are what count.
+        return (self.cleaned_data.get("hs_code") or "").replace(".", "").replace(" ", "")
+
+
+class SKUForm(forms.ModelForm):
+    on_hand = forms.IntegerField(label=_("Stock on hand"), min_value=0, initial=0)
+    low_stock_threshold = forms.IntegerField(
+        label=_("Low-stock threshold"),
+        min_value=0,
+        initial=0,
+        help_text=_("We alert you when the stock available falls to this level."),
+    )
+
+    class Meta:
+        model = SKU
+        fields = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
+
+    def __init__(self, *args, with_stock: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_stock:
+            del self.fields["on_hand"]
+            del self.fields["low_stock_threshold"]
+
+
+class TierForm(forms.Form):
+    min_quantity = forms.IntegerField(label=_("From quantity"), min_value=1)
+    unit_price_usd = forms.DecimalField(
+        label=_("Unit price (USD)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+
+
+class BaseTierFormSet(forms.BaseFormSet):
+    def tiers(self) -> list[tuple[int, Decimal]]:
+        return [
+            (form.cleaned_data["min_quantity"], form.cleaned_data["unit_price_usd"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not self.tiers():
+            raise ValidationError(_("Add at least one price tier."))
+
+
+TierFormSet = forms.formset_factory(
+    TierForm, formset=BaseTierFormSet, extra=0, can_delete=True, max_num=10, validate_max=True
+)
+
+
+def tier_formset(data=None, *, initial=None, extra: int = 3):
+    formset_class = forms.formset_factory(
+        TierForm,
+        formset=BaseTierFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=10,
+        validate_max=True,
+    )
+    return formset_class(data, initial=initial, prefix="tiers")
+
+
+class ImageForm(forms.Form):
+    image = forms.FileField(
+        label=_("Image"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("JPEG, PNG or WebP, at least 200 × 200 pixels, up to 8 MB."),
+    )
+    alt_text = forms.CharField(label=_("Short description"), max_length=200, required=False)
+
+
+class StockForm(forms.Form):
+    on_hand = forms.IntegerField(label=_("On hand"), min_value=0)
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[
+            (r.value, r.label)
+            for r in (
+                LedgerReason.COUNT,
+                LedgerReason.RECEIVED,
+                LedgerReason.DAMAGED,
+                LedgerReason.CORRECTION,
+            )
+        ],
+        initial=LedgerReason.COUNT,
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class TakedownForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason given to the merchant"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        help_text=_("CSV (UTF-8) or XLSX, one row per SKU, in the export's columns."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    all_or_nothing = forms.BooleanField(
+        label=_("All or nothing: import nothing if any row has an error"),
+        required=False,
+        initial=True,
+    )
+
+
+class BrowseForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    category = forms.CharField(required=False, max_length=80)
+    state = forms.ChoiceField(
+        label=_("Merchant's state"), required=False, choices=[("", _("Any state"))]
+    )
+    price_min = forms.DecimalField(
+        label=_("Unit price from (USD)"), required=False, min_value=0, max_digits=12
+    )
+    price_max = forms.DecimalField(
+        label=_("Unit price to (USD)"), required=False, min_value=0, max_digits=12
+    )
+    max_moq = forms.IntegerField(label=_("Largest MOQ"), required=False, min_value=1)
+    brand = forms.CharField(label=_("Brand"), required=False, max_length=120)
+    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("Any state")), *STATE_CHOICES]
+
+    def filters(self) -> BrowseFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return BrowseFilters(
+            query=(data.get("q") or "").strip(),
+            category=data.get("category") or "",
+            state=data.get("state") or "",
+            price_min=data.get("price_min"),
+            price_max=data.get("price_max"),
+            max_moq=data.get("max_moq"),
+            brand=(data.get("brand") or "").strip(),
+            in_stock=bool(data.get("in_stock")),
+            sort=data.get("sort") or "",
+        )
+
+
+class ManageFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search your products"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("Listing state"), required=False)
+    low_stock = forms.BooleanField(label=_("Low stock only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from catalog.models import ListingState
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All states")), *ListingState.choices]
+
+
+FORMAT_CHOICES = ImportJob.Format.choices

@@ -1,0 +1,646 @@
+"""Reads of the catalogue: the public marketplace (active listings of approved merchants), a
+merchant's own catalogue, and the unit price of a quantity for the orders app.
+
+Public reads run under ``scopes_disabled()`` and always filter on the listing state *and* the
+merchant's current application status, so a suspended merchant's listings vanish at once
+without any copy of its standing on the products."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.postgres.search import SearchRank
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
+
+from catalog.models import (
+    SKU,
+    Category,
+    Inventory,
+    InventoryLedger,
+    ListingState,
+    PriceTier,
+    Product,
+    ProductImage,
+)
+from catalog.search import build_search_query
+from merchants.models import ApplicationStatus
+from network.cache import public_listings_version
+from network.errors import DomainError
+from network.models import Organization
+from network.selectors import exchange_rate_latest
+
+SORTS = {
+    "relevance": _("Best match"),
+    "newest": _("Newest"),
+    "price_asc": _("Price: low to high"),
+    "price_desc": _("Price: high to low"),
+    "moq_asc": _("Lowest MOQ"),
+}
+PAGE_SIZE = 24
+
+
+# --- Categories --------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryTree:
+    """The whole tree from one query: nodes by id, children, and descendants."""
+
+    nodes: dict[int, Category]
+    children: dict[int | None, list[Category]]
+
+    def descendant_ids(self, category_id: int) -> list[int]:
+        ids, stack = [], [category_id]
+        while stack:
+            current = stack.pop()
+            ids.append(current)
+            stack.extend(child.pk for child in self.children.get(current, []))
+        return ids
+
+    def ancestors(self, category: Category) -> list[Category]:
+        chain, node = [], category
+        while node is not None:
+            chain.append(node)
+            node = self.nodes.get(node.parent_id) if node.parent_id else None
+        return list(reversed(chain))
+
+    def by_slug(self, slug: str) -> Category | None:
+        return next((c for c in self.nodes.values() if c.slug == slug), None)
+
+    def flat(self) -> list[tuple[Category, int]]:
+        """(category, depth) in tree order, for select boxes."""
+        result: list[tuple[Category, int]] = []
+
+        def walk(parent_id, depth):
+            for node in self.children.get(parent_id, []):
+                result.append((node, depth))
+                walk(node.pk, depth + 1)
+
+        walk(None, 0)
+        return result
+
+
+def category_tree() -> CategoryTree:
+    nodes = {c.pk: c for c in Category.objects.order_by("position", "name_en")}
+    children: dict[int | None, list[Category]] = {}
+    for node in nodes.values():
+        children.setdefault(node.parent_id, []).append(node)
+    return CategoryTree(nodes=nodes, children=children)
+
+
+# --- Public listings ---------------------------------------------------------------------------
+
+
+def public_products() -> QuerySet[Product]:
+    """Active listings of approved (not suspended) merchants."""
+    with scopes_disabled():
+        return Product.objects.filter(
+            state=ListingState.ACTIVE,
+            organization__merchant_application__status=ApplicationStatus.APPROVED,
+        )
+
+
+def _in_stock() -> Exists:
+    return Exists(Inventory.objects.filter(sku__product=OuterRef("pk"), on_hand__gt=F("reserved")))
+
+
+def _first_image_id() -> Subquery:
+    return Subquery(
+        ProductImage.objects.filter(product=OuterRef("pk"))
+        .order_by("position", "pk")
+        .values("pk")[:1]
+    )
+
+
+def _attach_stock_and_image(products: list[Product]) -> None:
+    """Set ``has_stock`` and ``image_id`` on a page of products: two queries on exactly these
+    ids. (As correlated subqueries in the page query, PostgreSQL may hash the whole stock and
+    image tables before applying the LIMIT, which costs hundreds of milliseconds at 100,000
+    products.)"""
+    ids = [p.pk for p in products]
+    if not ids:
+        return
+    in_stock = set(
+        Inventory.objects.filter(sku__product_id__in=ids, on_hand__gt=F("reserved"))
+        .values_list("sku__product_id", flat=True)
+        .distinct()
+    )
+    first_images = dict(
+        ProductImage.objects.filter(product_id__in=ids)
+        .order_by("product_id", "position", "pk")
+        .distinct("product_id")
+        .values_list("product_id", "pk")
+    )
+    for product in products:
+        product.has_stock = product.pk in in_stock
+        product.image_id = first_images.get(product.pk)
+
+
+@dataclass
+class BrowseFilters:
+    query: str = ""
+    category: str = ""  # slug; includes its descendants
+    state: str = ""  # the merchant's US state
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    max_moq: int | None = None
+    brand: str = ""
+    in_stock: bool = False
+    sort: str = ""
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    depth: int = 0
+    selected: bool = False
+
+
+@dataclass
+class BrowseResult:
+    page: Page
+    total: int
+    in_stock_count: int
+    categories: list[FacetValue] = field(default_factory=list)
+    states: list[FacetValue] = field(default_factory=list)
+    brands: list[FacetValue] = field(default_factory=list)
+    sort: str = "newest"
+    searched: bool = False
+    tree: CategoryTree | None = None
+
+
+def _filtered(filters: BrowseFilters, tree: CategoryTree, *, skip: str = "") -> QuerySet[Product]:
+    """Public listings matching every filter except ``skip`` (so a facet counts the choices
+    the buyer could switch to)."""
+    products = public_products()
+    search = build_search_query(filters.query)
+    if search is not None:
+        products = products.filter(search_vector=search)
+    if filters.category and skip != "category":
+        category = tree.by_slug(filters.category)
+        products = (
+            products.filter(category_id__in=tree.descendant_ids(category.pk))
+            if category
+            else products.none()
+        )
+    if filters.state and skip != "state":
+        products = products.filter(organization__merchant_application__state=filters.state)
+    if filters.brand and skip != "brand":
+        products = products.filter(brand__iexact=filters.brand)
+    if filters.price_min is not None:
+        products = products.filter(price_max_usd__gte=filters.price_min)
+    if filters.price_max is not None:
+        products = products.filter(price_min_usd__lte=filters.price_max)
+    if filters.max_moq is not None:
+        products = products.filter(moq_min__lte=filters.max_moq)
+    if filters.in_stock and skip != "in_stock":
+        products = products.filter(_in_stock())
+    return products
+
+
+FACET_CACHE_SECONDS = 600
+
+
+def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: bool) -> dict:
+    """Totals and facet counts (four queries), kept per set of filters and version of the
+    public listings (``network.cache``): counting every matching listing is the expensive part
+    of a browse page at 100,000 products, and every page of the same filters reuses them until
+    a listing changes."""
+    key = (
+        "catalog:browse-counts:"
+        + hashlib.sha256(
+            repr(
+                (
+                    public_listings_version() if use_cache else 0,
+                    filters.query.strip().lower(),
+                    filters.category,
+                    filters.state,
+                    filters.brand.lower(),
+                    str(filters.price_min),
+                    str(filters.price_max),
+                    filters.max_moq,
+                    filters.in_stock,
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    if use_cache:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    products = _filtered(filters, tree)
+    totals = products.annotate(has_stock=_in_stock()).aggregate(
+        total=Count("pk"), in_stock=Count("pk", filter=Q(has_stock=True))
+    )
+    counts = {
+        "total": totals["total"],
+        "in_stock": totals["in_stock"],
+        "categories": dict(
+            _filtered(filters, tree, skip="category")
+            .order_by()
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+        ),
+        "states": list(
+            _filtered(filters, tree, skip="state")
+            .order_by()
+            .values_list("organization__merchant_application__state")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+        ),
+        "brands": list(
+            _filtered(filters, tree, skip="brand")
+            .exclude(brand="")
+            .order_by()
+            .values_list("brand")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "brand")[:20]
+        ),
+    }
+    if use_cache:
+        cache.set(key, counts, FACET_CACHE_SECONDS)
+    return counts
+
+
+def product_browse(
+    *,
+    filters: BrowseFilters,
+    page_number: int | str | None = 1,
+    per_page: int = PAGE_SIZE,
+    use_cache: bool = True,
+) -> BrowseResult:
+    """One page of public listings with facet counts, in a fixed number of queries whatever the
+    page size: categories, the page, and (unless cached) the totals and one query per facet
+    (category, state, brand)."""
+    from merchants.models import MerchantApplication
+
+    tree = category_tree()
+    search = build_search_query(filters.query)
+    sort = filters.sort if filters.sort in SORTS else ("relevance" if search else "newest")
+    if sort == "relevance" and search is None:
+        sort = "newest"
+
+    with scopes_disabled():
+        counts = _browse_counts(filters, tree, use_cache=use_cache)
+        listing = _filtered(filters, tree).select_related(
+            "organization", "organization__merchant_application", "category"
+        )
+        if sort == "relevance":
+            listing = listing.annotate(
+                rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0])
+            ).order_by("-rank", "-published_at", "-pk")
+        elif sort == "price_asc":
+            listing = listing.order_by("price_min_usd", "-pk")
+        elif sort == "price_desc":
+            listing = listing.order_by(F("price_max_usd").desc(nulls_last=True), "-pk")
+        elif sort == "moq_asc":
+            listing = listing.order_by("moq_min", "-pk")
+        else:
+            listing = listing.order_by("-published_at", "-pk")
+
+        paginator = Paginator(listing, per_page)
+        paginator.count = counts["total"]  # already counted
+        page = paginator.get_page(page_number)
+        page.object_list = list(page.object_list)
+        _attach_stock_and_image(page.object_list)
+    totals = counts
+    category_counts = counts["categories"]
+    state_counts = counts["states"]
+    brand_counts = counts["brands"]
+
+    # Roll counts up the tree: a parent counts its descendants' products.
+    rolled: dict[int, int] = {}
+    for category_id, count in category_counts.items():
+        node = tree.nodes.get(category_id)
+        while node is not None:
+            rolled[node.pk] = rolled.get(node.pk, 0) + count
+            node = tree.nodes.get(node.parent_id) if node.parent_id else None
+    selected = tree.by_slug(filters.category) if filters.category else None
+    open_ids = {c.pk for c in tree.ancestors(selected)} if selected else set()
+    category_facets = [
+        FacetValue(
+            value=node.slug,
+            label=node.name,
+            count=rolled.get(node.pk, 0),
+            depth=depth,
+            selected=node.slug == filters.category,
+        )
+        for node, depth in tree.flat()
+        if rolled.get(node.pk) and (depth == 0 or node.parent_id in open_ids)
+    ]
+    state_field = MerchantApplication._meta.get_field("state")
+    state_labels = dict(state_field.choices or [])
+    state_facets = [
+        FacetValue(
+            value=code,
+            label=str(state_labels.get(code, code)),
+            count=n,
+            selected=code == filters.state,
+        )
+        for code, n in state_counts
+        if code
+    ]
+    brand_facets = [
+        FacetValue(value=b, label=b, count=n, selected=b.lower() == filters.brand.lower())
+        for b, n in brand_counts
+    ]
+    return BrowseResult(
+        page=page,
+        total=totals["total"],
+        in_stock_count=totals["in_stock"],
+        categories=category_facets,
+        states=state_facets,
+        brands=brand_facets,
+        sort=sort,
+        searched=search is not None,
+        tree=tree,
+    )
+
+
+@dataclass
+class BrowseCard:
+    """What a product card shows, computed once (no per-card template work)."""
+
+    product_id: int
+    image_id: int | None
+    title: str
+    byline: str
+    price_usd: str
+    price_cny: str
+    moq: int | None
+    has_stock: bool
+
+
+def _money(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}"
+
+
+def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseCard]:
+    """The cards of a browse page (no queries: the page query selected merchants)."""
+    cards = []
+    for product in products:
+        application = getattr(product.organization, "merchant_application", None)
+        parts = [product.brand] if product.brand else []
+        if application is not None:
+            parts.append(application.display_name)
+            if application.state:
+                parts.append(application.state)
+        low, high = product.price_min_usd, product.price_max_usd
+        price = _money(low) if low == high else f"{_money(low)}–{_money(high)}"
+        cny = ""
+        if exchange_rate is not None and low is not None:
+            rate = exchange_rate.rate
+            cny = _money((low * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+            if high is not None and high != low:
+                cny += "–" + _money((high * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        cards.append(
+            BrowseCard(
+                product_id=product.pk,
+                image_id=getattr(product, "image_id", None),
+                title=product.title,
+                byline=" · ".join(parts),
+                price_usd=price,
+                price_cny=cny,
+                moq=product.moq_min,
+                has_stock=getattr(product, "has_stock", False),
+            )
+        )
+    return cards
+
+
+def product_search_ids(query: str, *, limit: int = 24) -> list[int]:
+    """The best-matching public product ids for a query (used by the benchmark and the API)."""
+    search = build_search_query(query)
+    if search is None:
+        return []
+    with scopes_disabled():
+        return list(
+            public_products()
+            .filter(search_vector=search)
+            .annotate(rank=SearchRank(F("search_vector"), search))
+            .order_by("-rank", "-pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+
+@dataclass
+class ProductView:
+    product: Product
+    skus: list[SKU]
+    images: list[ProductImage]
+    breadcrumbs: list[Category]
+    exchange_rate: object | None
+    available_total: int
+
+
+def _viewer_may_see(product: Product, organization: Organization | None) -> bool:
+    if organization is not None and (
+        organization.pk == product.organization_id
+        or organization.kind == Organization.Kind.OPERATOR
+    ):
+        return True
+    application = getattr(product.organization, "merchant_application", None)
+    return (
+        product.state == ListingState.ACTIVE
+        and application is not None
+        and application.status == ApplicationStatus.APPROVED
+    )
+
+
+def product_for_viewer(*, product_id: int, organization: Organization | None) -> ProductView | None:
+    """A product page's data, or None when this viewer may not see it (drafts and paused
+    listings are seen only by their merchant and operators). Fixed number of queries: the
+    product, its SKUs with stock, their tiers, its images, the categories, the exchange rate."""
+    with scopes_disabled():
+        product = (
+            Product.objects.select_related(
+                "organization", "organization__merchant_application", "category"
+            )
+            .filter(pk=product_id)
+            .first()
+        )
+        if product is None or not _viewer_may_see(product, organization):
+            return None
+        skus = list(
+            SKU.objects.filter(product=product)
+            .select_related("inventory")
+            .prefetch_related(
+                Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity"))
+            )
+            .order_by("code")
+        )
+        images = list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+    for sku in skus:
+        tiers = list(sku.tiers.all())
+        sku.tier_rows = [
+            (tier, tiers[i + 1].min_quantity - 1 if i + 1 < len(tiers) else None)
+            for i, tier in enumerate(tiers)
+        ]
+    tree = category_tree()
+    available = sum(
+        sku.inventory.available for sku in skus if getattr(sku, "inventory", None) is not None
+    )
+    return ProductView(
+        product=product,
+        skus=skus,
+        images=images,
+        breadcrumbs=tree.ancestors(tree.nodes.get(product.category_id, product.category)),
+        exchange_rate=exchange_rate_latest(base="USD", quote="CNY"),
+        available_total=available,
+    )
+
+
+def image_for_viewer(*, image_id: int, organization: Organization | None):
+    """(image, public) for the image server, or None when this viewer may not see it. Public
+    means the listing is active and its merchant approved: it may be cached by anyone."""
+    with scopes_disabled():
+        image = (
+            ProductImage.objects.select_related(
+                "product", "product__organization", "product__organization__merchant_application"
+            )
+            .filter(pk=image_id)
+            .first()
+        )
+    if image is None:
+        return None
+    product = image.product
+    public = _viewer_may_see(product, None)
+    if not public and not _viewer_may_see(product, organization):
+        return None
+    return image, public
+
+
+# --- A merchant's own catalogue ----------------------------------------------------------------
+
+
+def merchant_products(
+    *, organization: Organization, state: str = "", query: str = "", low_stock: bool = False
+) -> QuerySet[Product]:
+    """The merchant's products (every state), newest first, with their SKUs' stock totals."""
+    products = Product.objects.filter(organization=organization).select_related("category")
+    if state:
+        products = products.filter(state=state)
+    if query:
+        products = products.filter(
+            Q(title_en__icontains=query)
+            | Q(title_zh_hans__icontains=query)
+            | Q(reference__iexact=query)
+            | Q(brand__iexact=query)
+            | Q(skus__code__iexact=query)
+        ).distinct()
+    if low_stock:
+        products = products.filter(
+            Exists(
+                Inventory.objects.filter(
+                    sku__product=OuterRef("pk"),
+                    on_hand__lte=F("reserved") + F("low_stock_threshold"),
+                )
+            )
+        )
+    return products.annotate(image_id=_first_image_id()).order_by("-created_at", "-pk")
+
+
+def merchant_skus_with_stock(*, product_ids: list[int]) -> dict[int, list[SKU]]:
+    """SKUs (with their stock row) of these products, by product id: one query."""
+    grouped: dict[int, list[SKU]] = {}
+    for sku in (
+        SKU.objects.filter(product_id__in=product_ids).select_related("inventory").order_by("code")
+    ):
+        grouped.setdefault(sku.product_id, []).append(sku)
+    return grouped
+
+
+def merchant_catalogue_summary(*, organization: Organization) -> dict[str, int]:
+    counts = dict(
+        Product.objects.filter(organization=organization)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    low = Inventory.objects.filter(
+        organization=organization, on_hand__lte=F("reserved") + F("low_stock_threshold")
+    ).count()
+    return {
+        "total": sum(counts.values()),
+        "active": counts.get(ListingState.ACTIVE, 0),
+        "draft": counts.get(ListingState.DRAFT, 0),
+        "paused": counts.get(ListingState.PAUSED, 0),
+        "taken_down": counts.get(ListingState.TAKEN_DOWN, 0),
+        "low_stock": low,
+    }
+
+
+def sku_ledger(*, sku: SKU, limit: int = 50) -> list[InventoryLedger]:
+    return list(InventoryLedger.objects.filter(sku=sku).select_related("actor")[:limit])
+
+
+def merchant_inventory(*, organization: Organization) -> QuerySet[Inventory]:
+    return (
+        Inventory.objects.filter(organization=organization)
+        .select_related("sku", "sku__product")
+        .order_by("sku__code")
+    )
+
+
+def stock_available_total(*, organization: Organization) -> int:
+    total = Inventory.objects.filter(organization=organization).aggregate(
+        n=Sum(F("on_hand") - F("reserved"))
+    )["n"]
+    return total or 0
+
+
+# --- For the orders app ------------------------------------------------------------------------
+
+
+class QuantityNotAllowed(DomainError):
+    code = "quantity_not_allowed"
+
+
+def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
+    """The unit price (USD) of ``quantity`` units of ``sku``: the tier with the largest
+    ``min_quantity`` not above the quantity. Uses prefetched ``sku.tiers`` when present (no
+    query), else one query. Raises QuantityNotAllowed below the MOQ or outside whole case
+    packs."""
+    if quantity < sku.moq:
+        raise QuantityNotAllowed(
+            _("The minimum order for %(code)s is %(moq)s units.")
+            % {"code": sku.code, "moq": sku.moq}
+        )
+    if quantity % sku.case_pack:
+        raise QuantityNotAllowed(
+            _("%(code)s is sold in case packs of %(pack)s.")
+            % {"code": sku.code, "pack": sku.case_pack}
+        )
+    prefetched = getattr(sku, "_prefetched_objects_cache", {}).get("tiers")
+    if prefetched is not None:
+        eligible = [t for t in prefetched if t.min_quantity <= quantity]
+        tier = max(eligible, key=lambda t: t.min_quantity, default=None)
+        price = tier.unit_price_usd if tier else None
+    else:
+        price = (
+            PriceTier.objects.filter(sku_id=sku.pk, min_quantity__lte=quantity)
+            .order_by("-min_quantity")
+            .values_list("unit_price_usd", flat=True)
+            .first()
+        )
+    if price is None:
+        raise QuantityNotAllowed(_("%(code)s has no price for this quantity.") % {"code": sku.code})
+    return price

@@ -1,0 +1,826 @@
+"""Every write of the catalogue. Each function is one transaction, checks who may act, raises a
+``DomainError`` with a clear message, and writes an audit record."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from catalog.errors import (
+    CatalogPermissionDenied,
+    IllegalListingTransition,
+    InvalidPriceTiers,
+    InvalidStockChange,
+    PublishRequirementsMissing,
+)
+from catalog.images import process_upload
+from catalog.models import (
+    SKU,
+    ImportJob,
+    Inventory,
+    InventoryLedger,
+    LedgerReason,
+    ListingState,
+    PriceTier,
+    Product,
+    ProductImage,
+)
+from catalog.search import refresh_search_vectors, search_cjk_for
+from merchants.errors import MerchantNotApproved
+from merchants.selectors import merchant_can_trade
+from network.cache import public_listings_changed
+from network.models import Membership, Organization, Role, User
+from network.services import audit, notification_send, webhook_emit
+
+PRODUCT_FIELDS = [
+    "reference",
+    "category",
+    "title_en",
+    "title_zh_hans",
+    "description_en",
+    "description_zh_hans",
+    "brand",
+    "hs_code",
+    "country_of_origin",
+    "weight_kg",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "lead_time_days",
+    "msrp_usd",
+]
+SKU_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
+Tier = tuple[int, Decimal]
+
+
+# --- Who may act -------------------------------------------------------------------------------
+
+
+def _require_merchant_staff(*, organization: Organization, acting_user: User) -> None:
+    if organization.kind != Organization.Kind.MERCHANT:
+        raise CatalogPermissionDenied(_("Only merchants list products."))
+    membership = Membership.objects.filter(organization=organization, user=acting_user).first()
+    if membership is None or not membership.has_role(Role.STAFF):
+        raise CatalogPermissionDenied(
+            _("Only staff, admins and owners of %(org)s can change its catalogue.")
+            % {"org": organization.name}
+        )
+
+
+def _require_operator(*, acting_user: User) -> None:
+    if not Membership.objects.filter(
+        user=acting_user,
+        organization__kind=Organization.Kind.OPERATOR,
+        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
+    ).exists():
+        raise CatalogPermissionDenied(_("Only network operators can take listings down."))
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
+    return {k: [str(before[k]), str(after[k])] for k in after if before.get(k) != after[k]}
+
+
+def _snapshot(instance, fields: Iterable[str]) -> dict[str, Any]:
+    return {
+        f: (getattr(instance, f + "_id") if f == "category" else getattr(instance, f))
+        for f in fields
+    }
+
+
+# --- Derived columns ---------------------------------------------------------------------------
+
+
+def refresh_product_summaries(product_ids: Iterable[int]) -> None:
+    """Recompute the price range and lowest MOQ that browsing filters on (two statements)."""
+    ids = list(product_ids)
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE catalog_product AS p SET
+                price_min_usd = s.price_min, price_max_usd = s.price_max, moq_min = s.moq_min
+            FROM (
+                SELECT k.product_id, min(t.unit_price_usd) AS price_min,
+                       max(t.unit_price_usd) AS price_max, min(k.moq) AS moq_min
+                FROM catalog_sku AS k LEFT JOIN catalog_pricetier AS t ON t.sku_id = k.id
+                WHERE k.product_id = ANY(%s)
+                GROUP BY k.product_id
+            ) AS s
+            WHERE p.id = s.product_id
+            """,
+            [ids],
+        )
+        cursor.execute(
+            """
+            UPDATE catalog_product AS p SET price_min_usd = NULL, price_max_usd = NULL,
+                moq_min = NULL
+            WHERE p.id = ANY(%s) AND p.moq_min IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM catalog_sku AS k WHERE k.product_id = p.id)
+            """,
+            [ids],
+        )
+
+
+def _buyers_see_change(product: Product) -> None:
+    """A change to an active listing shows on the browse page at once (see network.cache)."""
+    if product.state == ListingState.ACTIVE:
+        public_listings_changed()
+
+
+def _refresh_search(product: Product) -> None:
+    cjk = search_cjk_for(title_zh_hans=product.title_zh_hans)
+    if cjk != product.search_cjk:
+        product.search_cjk = cjk
+        Product.objects.filter(pk=product.pk).update(search_cjk=cjk)
+    refresh_search_vectors([product.pk])
+
+
+def _new_reference(organization: Organization) -> str:
+    while True:
+        reference = f"P-{secrets.token_hex(4).upper()}"
+        if not Product.objects.filter(organization=organization, reference=reference).exists():
+            return reference
+
+
+# --- Products ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_create(
+    *, organization: Organization, values: dict[str, Any], acting_user: User
+) -> Product:
+    """Create a draft product (any merchant may prepare drafts; only approved ones publish)."""
+    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    product = Product(organization=organization)
+    for name in PRODUCT_FIELDS:
+        if name in values:
+            setattr(product, name, values[name])
+    if not product.reference:
+        product.reference = _new_reference(organization)
+    product.full_clean()
+    product.save()
+    _refresh_search(product)
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="product.created",
+        target=product,
+        changes={"reference": product.reference, "title_en": product.title_en},
+    )
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, values: dict[str, Any], acting_user: User) -> Product:
+    """Change a product's details. A taken-down listing stays frozen."""
+    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.state == ListingState.TAKEN_DOWN:
+        raise IllegalListingTransition(
+            _("This listing was taken down by the network's operators and cannot be edited.")
+        )
+    fields = [name for name in PRODUCT_FIELDS if name in values]
+    before = _snapshot(product, fields)
+    for name in fields:
+        setattr(product, name, values[name])
+    if not product.reference:
+        product.reference = _new_reference(product.organization)
+    product.full_clean()
+    if product.state == ListingState.ACTIVE and not product.hs_code:
+        raise ValidationError({"hs_code": _("An active listing needs its HS code.")})
+    product.save()
+    _refresh_search(product)
+    _buyers_see_change(product)
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="product.updated",
+        target=product,
+        changes=_changes(before, _snapshot(product, fields)),
+    )
+    return product
+
+
+def publish_missing(product: Product) -> list[str]:
+    """What stops a product from being published, in words (empty when it can be)."""
+    missing: list[str] = []
+    if not product.hs_code:
+        missing.append(_("an HS code"))
+    else:
+        try:
+            Product._meta.get_field("hs_code").run_validators(product.hs_code)
+        except ValidationError:
+            missing.append(_("a valid HS code"))
+    skus = list(SKU.objects.filter(product=product).prefetch_related("tiers"))
+    if not skus:
+        missing.append(_("at least one SKU with its MOQ"))
+    for sku in skus:
+        tiers = sorted(sku.tiers.all(), key=lambda t: t.min_quantity)
+        if not tiers:
+            missing.append(_("price tiers for SKU %(code)s") % {"code": sku.code})
+        elif tiers[0].min_quantity != sku.moq:
+            missing.append(_("a first price tier at the MOQ of SKU %(code)s") % {"code": sku.code})
+    if not ProductImage.objects.filter(product=product).exists():
+        missing.append(_("at least one image"))
+    return missing
+
+
+@transaction.atomic
+def product_publish(*, product: Product, acting_user: User) -> Product:
+    """Make a draft or paused product visible to buyers. Requires an approved merchant in good
+    standing, a valid HS code, price tiers from the MOQ and an image."""
+    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    if not merchant_can_trade(organization=product.organization):
+        raise MerchantNotApproved(
+            _("Only approved merchants in good standing can publish products.")
+        )
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.state not in (ListingState.DRAFT, ListingState.PAUSED):
+        raise IllegalListingTransition(
+            _("A %(state)s listing cannot be published.")
+            % {"state": product.get_state_display().lower()}
+        )
+    missing = publish_missing(product)
+    if missing:
+        raise PublishRequirementsMissing(
+            _("To publish, add %(missing)s.") % {"missing": ", ".join(missing)}, missing=missing
+        )
+    before = product.state
+    product.state = ListingState.ACTIVE
+    product.published_at = product.published_at or timezone.now()
+    product.save(update_fields=["state", "published_at", "updated_at"])
+    public_listings_changed()
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="product.published",
+        target=product,
+        changes={"state": [before, product.state]},
+    )
+    return product
+
+
+@transaction.atomic
+def product_pause(*, product: Product, acting_user: User) -> Product:
+    """Hide an active listing from buyers for a while; publishing again shows it."""
+    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.state != ListingState.ACTIVE:
+        raise IllegalListingTransition(_("Only an active listing can be paused."))
+    product.state = ListingState.PAUSED
+    product.save(update_fields=["state", "updated_at"])
+    public_listings_changed()
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="product.paused",
+        target=product,
+        changes={"state": [ListingState.ACTIVE, ListingState.PAUSED]},
+    )
+    return product
+
+
+def _merchant_managers(organization: Organization) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
+        ).select_related("user")
+    ]
+
+
+@transaction.atomic
+def product_take_down(*, product: Product, reason: str, acting_user: User) -> Product:
+    """Operators only: hide a listing for a policy reason and tell the merchant."""
+    _require_operator(acting_user=acting_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the merchant a reason.")})
+    with scopes_disabled():
+        product = (
+            Product.objects.select_for_update().select_related("organization").get(pk=product.pk)
+        )
+        if product.state == ListingState.TAKEN_DOWN:
+            raise IllegalListingTransition(_("This listing is already taken down."))
+        before = product.state
+        product.state = ListingState.TAKEN_DOWN
+        product.takedown_reason = reason
+        product.save(update_fields=["state", "takedown_reason", "updated_at"])
+    public_listings_changed()
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="product.taken_down",
+        target=product,
+        changes={"state": [before, product.state], "reason": reason},
+    )
+    for user in _merchant_managers(product.organization):
+        notification_send(
+            email=user.email,
+            recipient=user,
+            organization=product.organization,
+            kind="catalog.product_taken_down",
+            template="catalog/email/taken_down",
+            context={"product": product.title_en, "reference": product.reference, "reason": reason},
+            link=settings.SITE_URL + reverse("catalog:product_edit", args=[product.pk]),
+        )
+    webhook_emit(
+        organization=product.organization,
+        event="listing.taken_down",
+        payload={"product": product.reference, "title": product.title_en, "reason": reason},
+    )
+    return product
+
+
+@transaction.atomic
+def product_restore(*, product: Product, acting_user: User) -> Product:
+    """Operators only: lift a takedown; the listing comes back paused for the merchant to
+    publish again."""
+    _require_operator(acting_user=acting_user)
+    with scopes_disabled():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        if product.state != ListingState.TAKEN_DOWN:
+            raise IllegalListingTransition(_("Only a taken-down listing can be restored."))
+        product.state = ListingState.PAUSED
+        product.save(update_fields=["state", "updated_at"])
+    public_listings_changed()
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="product.restored",
+        target=product,
+        changes={"state": [ListingState.TAKEN_DOWN, ListingState.PAUSED]},
+    )
+    return product
+
+
+def products_bulk_transition(
+    *, organization: Organization, product_ids: Sequence[int], action: str, acting_user: User
+) -> tuple[list[Product], list[tuple[Product, str]]]:
+    """Publish or pause several of the merchant's products, each in its own transaction.
+    Returns the products changed and those refused with the reason."""
+    if action not in ("publish", "pause"):
+        raise IllegalListingTransition(_("Unknown action."))
+    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    service = product_publish if action == "publish" else product_pause
+    done: list[Product] = []
+    refused: list[tuple[Product, str]] = []
+    products = Product.objects.filter(organization=organization, pk__in=list(product_ids))
+    from network.errors import DomainError
+
+    for product in products.order_by("pk"):
+        try:
+            done.append(service(product=product, acting_user=acting_user))
+        except DomainError as error:
+            refused.append((product, error.message))
+    return done, refused
+
+
+# --- SKUs and price tiers ----------------------------------------------------------------------
+
+
+def tier_errors(tiers: Sequence[Tier], *, moq: int, case_pack: int) -> list[str]:
+    """Every rule a SKU's tiers break, in words: at least one tier; the first at the MOQ;
+    quantities rising in whole case packs; unit prices positive and strictly falling."""
+    errors: list[str] = []
+    if not tiers:
+        return [_("Add at least one price tier.")]
+    ordered = sorted(tiers, key=lambda t: t[0])
+    quantities = [q for q, _p in ordered]
+    if len(set(quantities)) != len(quantities):
+        errors.append(_("Each tier needs a different quantity."))
+    if quantities[0] != moq:
+        errors.append(_("The first tier must start at the MOQ (%(moq)s units).") % {"moq": moq})
+    for quantity, price in ordered:
+        if quantity < 1:
+            errors.append(_("Tier quantities are at least 1."))
+        elif case_pack and quantity % case_pack:
+            errors.append(
+                _("%(qty)s is not a whole number of case packs of %(pack)s.")
+                % {"qty": quantity, "pack": case_pack}
+            )
+        if price is None or price <= 0:
+            errors.append(_("Each tier needs a unit price above zero."))
+        elif price != price.quantize(Decimal("0.01")):
+            errors.append(_("Unit prices are in whole cents."))
+    prices = [p for _q, p in ordered]
+    if all(p is not None for p in prices):
+        for (q1, p1), (q2, p2) in zip(ordered, ordered[1:], strict=False):
+            if q1 != q2 and p2 >= p1:
+                errors.append(
+                    _(
+                        "The unit price must fall as the quantity rises: %(q2)s units at "
+                        "%(p2)s USD is not below %(q1)s units at %(p1)s USD."
+                    )
+                    % {"q1": q1, "p1": p1, "q2": q2, "p2": p2}
+                )
+    return errors
+
+
+def _write_tiers(sku: SKU, tiers: Sequence[Tier]) -> None:
+    PriceTier.objects.filter(sku=sku).delete()
+    PriceTier.objects.bulk_create(
+        [
+            PriceTier(sku=sku, min_quantity=q, unit_price_usd=p)
+            for q, p in sorted(tiers, key=lambda t: t[0])
+        ]
+    )
+
+
+def _check_product_editable(product: Product) -> None:
+    if product.state == ListingState.TAKEN_DOWN:
+        raise IllegalListingTransition(
+            _("This listing was taken down by the network's operators and cannot be edited.")
+        )
+
+
+@transaction.atomic
+def sku_create(
+    *,
+    product: Product,
+    values: dict[str, Any],
+    tiers: Sequence[Tier],
+    on_hand: int = 0,
+    low_stock_threshold: int = 0,
+    acting_user: User,
+) -> SKU:
+    """Add a variant with its price tiers and its stock row (and a ledger entry for the
+    opening stock)."""
+    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    _check_product_editable(product)
+    sku = SKU(organization=product.organization, product=product)
+    for name in SKU_FIELDS:
+        if name in values:
+            setattr(sku, name, values[name])
+    sku.full_clean()
+    errors = tier_errors(tiers, moq=sku.moq, case_pack=sku.case_pack)
+    if errors:
+        raise InvalidPriceTiers(" ".join(errors), errors=errors)
+    if on_hand < 0 or low_stock_threshold < 0:
+        raise InvalidStockChange(_("Stock figures cannot be negative."))
+    sku.save()
+    _write_tiers(sku, tiers)
+    Inventory.objects.create(
+        sku=sku,
+        organization=product.organization,
+        on_hand=on_hand,
+        low_stock_threshold=low_stock_threshold,
+    )
+    InventoryLedger.objects.create(
+        organization=product.organization,
+        sku=sku,
+        actor=acting_user,
+        reason=LedgerReason.COUNT,
+        note=_("Opening stock"),
+        on_hand_before=0,
+        on_hand_after=on_hand,
+        reserved_before=0,
+        reserved_after=0,
+    )
+    refresh_product_summaries([product.pk])
+    _buyers_see_change(product)
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="sku.created",
+        target=sku,
+        changes={
+            "product": product.pk,
+            "moq": sku.moq,
+            "case_pack": sku.case_pack,
+            "tiers": [[q, str(p)] for q, p in tiers],
+            "on_hand": on_hand,
+        },
+    )
+    return sku
+
+
+@transaction.atomic
+def sku_update(
+    *, sku: SKU, values: dict[str, Any], tiers: Sequence[Tier] | None = None, acting_user: User
+) -> SKU:
+    """Change a variant and, when given, replace its price tiers; the tiers must still start at
+    the (possibly new) MOQ."""
+    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
+    sku = SKU.objects.select_for_update().select_related("product").get(pk=sku.pk)
+    _check_product_editable(sku.product)
+    fields = [name for name in SKU_FIELDS if name in values]
+    before = _snapshot(sku, fields)
+    for name in fields:
+        setattr(sku, name, values[name])
+    sku.full_clean()
+    current = tiers
+    if current is None:
+        current = [(t.min_quantity, t.unit_price_usd) for t in sku.tiers.all()]
+    errors = tier_errors(current, moq=sku.moq, case_pack=sku.case_pack)
+    if errors:
+        raise InvalidPriceTiers(" ".join(errors), errors=errors)
+    sku.save()
+    changes = _changes(before, _snapshot(sku, fields))
+    if tiers is not None:
+        old = [[t.min_quantity, str(t.unit_price_usd)] for t in sku.tiers.order_by("min_quantity")]
+        new = [[q, str(p)] for q, p in sorted(tiers, key=lambda t: t[0])]
+        _write_tiers(sku, tiers)
+        if old != new:
+            changes["tiers"] = [old, new]
+    refresh_product_summaries([sku.product_id])
+    _buyers_see_change(sku.product)
+    audit(
+        actor=acting_user,
+        organization=sku.organization,
+        action="sku.updated",
+        target=sku,
+        changes=changes,
+    )
+    return sku
+
+
+@transaction.atomic
+def price_tiers_set(*, sku: SKU, tiers: Sequence[Tier], acting_user: User) -> list[PriceTier]:
+    """Replace a SKU's price tiers as a whole (validated by ``tier_errors``)."""
+    sku_update(sku=sku, values={}, tiers=tiers, acting_user=acting_user)
+    return list(PriceTier.objects.filter(sku=sku).order_by("min_quantity"))
+
+
+@transaction.atomic
+def sku_delete(*, sku: SKU, acting_user: User) -> None:
+    """Remove a variant. An active listing keeps at least one."""
+    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
+    product = Product.objects.select_for_update().get(pk=sku.product_id)
+    _check_product_editable(product)
+    if (
+        product.state == ListingState.ACTIVE
+        and SKU.objects.filter(product=product).exclude(pk=sku.pk).count() == 0
+    ):
+        raise IllegalListingTransition(
+            _("An active listing needs at least one SKU; pause it first.")
+        )
+    inventory = Inventory.objects.select_for_update().filter(sku=sku).first()
+    if inventory and inventory.reserved:
+        raise InvalidStockChange(_("Stock of this SKU is reserved for orders."))
+    audit(
+        actor=acting_user,
+        organization=sku.organization,
+        action="sku.deleted",
+        target=sku,
+        changes={"code": sku.code, "product": product.pk},
+    )
+    sku.delete()
+    refresh_product_summaries([product.pk])
+    _buyers_see_change(product)
+
+
+# --- Inventory ---------------------------------------------------------------------------------
+
+
+def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
+    product = sku.product
+    for user in _merchant_managers(sku.organization):
+        notification_send(
+            email=user.email,
+            recipient=user,
+            organization=sku.organization,
+            kind="catalog.low_stock",
+            template="catalog/email/low_stock",
+            context={
+                "product": product.title_en,
+                "sku": sku.code,
+                "available": inventory.available,
+                "threshold": inventory.low_stock_threshold,
+            },
+            link=settings.SITE_URL + reverse("catalog:sku_edit", args=[sku.pk]),
+        )
+    webhook_emit(
+        organization=sku.organization,
+        event="inventory.low",
+        payload={
+            "sku": sku.code,
+            "product": product.reference,
+            "available": inventory.available,
+            "threshold": inventory.low_stock_threshold,
+        },
+    )
+
+
+def _apply_stock(
+    *,
+    sku: SKU,
+    on_hand: int,
+    reason: str,
+    note: str,
+    acting_user: User | None,
+    low_stock_threshold: int | None = None,
+) -> Inventory:
+    inventory = (
+        Inventory.objects.select_for_update(of=("self",))
+        .select_related("sku__product")
+        .get(sku=sku)
+    )
+    if reason not in LedgerReason.values:
+        raise InvalidStockChange(_("Unknown reason for a stock change."))
+    if on_hand < 0:
+        raise InvalidStockChange(_("Stock on hand cannot be negative."))
+    if on_hand < inventory.reserved:
+        raise InvalidStockChange(
+            _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
+            % {"reserved": inventory.reserved}
+        )
+    if low_stock_threshold is not None and low_stock_threshold < 0:
+        raise InvalidStockChange(_("The low-stock threshold cannot be negative."))
+    before_on_hand, before_available = inventory.on_hand, inventory.available
+    before_threshold = inventory.low_stock_threshold
+    inventory.on_hand = on_hand
+    if low_stock_threshold is not None:
+        inventory.low_stock_threshold = low_stock_threshold
+    inventory.save(update_fields=["on_hand", "low_stock_threshold", "updated_at"])
+    if before_on_hand != on_hand:
+        _buyers_see_change(inventory.sku.product)
+    if before_on_hand != on_hand:
+        InventoryLedger.objects.create(
+            organization=inventory.organization,
+            sku=sku,
+            actor=acting_user,
+            reason=reason,
+            note=note[:200],
+            on_hand_before=before_on_hand,
+            on_hand_after=on_hand,
+            reserved_before=inventory.reserved,
+            reserved_after=inventory.reserved,
+        )
+    # Alert once, when the available stock crosses the threshold going down.
+    threshold = inventory.low_stock_threshold
+    if before_available > threshold >= inventory.available:
+        _notify_low_stock(inventory, inventory.sku)
+    audit(
+        actor=acting_user,
+        organization=inventory.organization,
+        action="inventory.changed",
+        target=inventory.sku,
+        changes={
+            "on_hand": [before_on_hand, on_hand],
+            "reason": reason,
+            **(
+                {"low_stock_threshold": [before_threshold, threshold]}
+                if threshold != before_threshold
+                else {}
+            ),
+        },
+    )
+    return inventory
+
+
+@transaction.atomic
+def inventory_set(
+    *,
+    sku: SKU,
+    on_hand: int,
+    acting_user: User,
+    reason: str = LedgerReason.COUNT,
+    note: str = "",
+    low_stock_threshold: int | None = None,
+) -> Inventory:
+    """Set the stock on hand (e.g. after a count), recorded in the ledger; alerts the merchant
+    when the available stock falls to the low-stock threshold."""
+    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
+    return _apply_stock(
+        sku=sku,
+        on_hand=on_hand,
+        reason=reason,
+        note=note,
+        acting_user=acting_user,
+        low_stock_threshold=low_stock_threshold,
+    )
+
+
+@transaction.atomic
+def inventory_adjust(
+    *, sku: SKU, delta: int, reason: str, acting_user: User, note: str = ""
+) -> Inventory:
+    """Add (goods received) or remove (damaged) stock, relative to what the row holds when it
+    is locked, so two adjustments at once both count."""
+    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
+    current = Inventory.objects.select_for_update().get(sku=sku)
+    return _apply_stock(
+        sku=sku,
+        on_hand=current.on_hand + delta,
+        reason=reason,
+        note=note,
+        acting_user=acting_user,
+    )
+
+
+# --- Images ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_image_add(
+    *, product: Product, upload, acting_user: User, alt_text: str = ""
+) -> ProductImage:
+    """Check an uploaded photo with Pillow, store it re-encoded with a thumbnail."""
+    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    _check_product_editable(product)
+    processed = process_upload(upload)
+    if ProductImage.objects.filter(product=product).count() >= 12:
+        from catalog.errors import ImageRejected
+
+        raise ImageRejected(_("A product has at most 12 images."))
+    last = ProductImage.objects.filter(product=product).order_by("-position").first()
+    image = ProductImage(
+        organization=product.organization,
+        product=product,
+        width=processed.width,
+        height=processed.height,
+        alt_text=alt_text[:200],
+        position=(last.position + 1) if last else 0,
+    )
+    image.image.save("image.jpg", ContentFile(processed.full), save=False)
+    image.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
+    image.save()
+    _buyers_see_change(product)
+    audit(
+        actor=acting_user,
+        organization=product.organization,
+        action="product.image_added",
+        target=product,
+        changes={"image": image.pk, "width": image.width, "height": image.height},
+    )
+    return image
+
+
+@transaction.atomic
+def product_image_remove(*, image: ProductImage, acting_user: User) -> None:
+    """Remove a photo. An active listing keeps at least one."""
+    _require_merchant_staff(organization=image.organization, acting_user=acting_user)
+    product = Product.objects.select_for_update().get(pk=image.product_id)
+    if (
+        product.state == ListingState.ACTIVE
+        and ProductImage.objects.filter(product=product).exclude(pk=image.pk).count() == 0
+    ):
+        raise IllegalListingTransition(
+            _("An active listing needs at least one image; pause it first.")
+        )
+    names = [image.image.name, image.thumbnail.name]
+    storage = image.image.storage
+    audit(
+        actor=acting_user,
+        organization=image.organization,
+        action="product.image_removed",
+        target=product,
+        changes={"image": image.pk},
+    )
+    image.delete()
+    _buyers_see_change(product)
+    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+
+# --- Spreadsheet import ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_create(
+    *, organization: Organization, upload, acting_user: User, all_or_nothing: bool = True
+) -> ImportJob:
+    """Store an uploaded CSV or XLSX file and import it in the background after commit."""
+    from catalog.errors import ImportRejected
+    from catalog.spreadsheets import MAX_BYTES
+    from catalog.tasks import import_job_run
+
+    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    name = (getattr(upload, "name", "") or "").strip()
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ImportJob.Format.values:
+        raise ImportRejected(_("Upload a .csv or .xlsx file."))
+    if upload.size > MAX_BYTES:
+        raise ImportRejected(
+            _("The file is larger than %(mb)s MB; split it.") % {"mb": MAX_BYTES // 2**20}
+        )
+    job = ImportJob(
+        organization=organization,
+        created_by=acting_user,
+        original_name=name[:200],
+        file_format=extension,
+        all_or_nothing=all_or_nothing,
+    )
+    job.file.save("upload", upload, save=False)
+    job.save()
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="catalog.import_started",
+        target=job,
+        changes={"file": job.original_name, "all_or_nothing": all_or_nothing},
+    )
+    import_job_run.delay_on_commit(job.pk)
+    return job

@@ -1,0 +1,739 @@
+"""Pages of the catalogue: browsing and product pages (everyone), catalogue management and
+imports (merchants), takedowns (operators)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog import selectors, services
+from catalog.errors import InvalidPriceTiers
+from catalog.forms import (
+    BrowseForm,
+    ImageForm,
+    ImportForm,
+    ManageFilterForm,
+    ProductForm,
+    SKUForm,
+    StockForm,
+    TakedownForm,
+    tier_formset,
+)
+from catalog.models import SKU, ImportJob, ListingState, Product, ProductImage
+from catalog.spreadsheets import errors_csv, export_bytes
+from merchants.selectors import merchant_can_trade
+from network.cache import public_listings_cache, public_listings_cached
+from network.errors import DomainError
+from network.models import Organization, Role
+from network.permissions import organization_required
+from network.selectors import exchange_rate_latest
+
+MERCHANT = [Organization.Kind.MERCHANT]
+OPERATOR = [Organization.Kind.OPERATOR]
+
+
+def _apply_validation_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _set_formset_errors(formset, errors: list[str]) -> None:
+    formset._non_form_errors = formset.error_class(errors, error_class="nonform")
+
+
+# --- Buyers: browse, search and product pages --------------------------------------------------
+
+
+BROWSE_PARAMS = (*BrowseForm.base_fields, "page")
+BROWSE_CACHE_SECONDS = 600
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+
+
+def _browse_cache_key(params: list[tuple[str, str]]) -> str:
+    """The rendered results of these parameters in the current language (stored with the
+    version of the public listings they were rendered for, see ``network.cache``: any change a
+    buyer could see, an exchange-rate or category change included, gives a new version)."""
+    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+    return f"catalog:browse:{get_language()}:{digest}"
+
+
+def _browse_results(params: list[tuple[str, str]]) -> str:
+    """Render the page's search form, facets, products and pagination (no per-visitor data,
+    so the same HTML serves every visitor)."""
+    data = QueryDict(mutable=True)
+    for key, value in params:
+        data[key] = value
+    form = BrowseForm(data or None)
+    filters = form.filters() if data else BrowseForm().filters()
+    result = selectors.product_browse(filters=filters, page_number=data.get("page") or 1)
+    current = {k: v for k, v in params if k != "page"}
+    rate = exchange_rate_latest(base="USD", quote="CNY")
+    return render_to_string(
+        "catalog/_browse_results.html",
+        {
+            "form": form,
+            "filters": filters,
+            "result": result,
+            "page": result.page,
+            "cards": selectors.browse_cards(result.page.object_list, exchange_rate=rate),
+            "sorts": selectors.SORTS,
+            "exchange_rate": rate,
+            "current": current,
+            "page_query": _encode(current) if current else "",
+        },
+    )
+
+
+def _encode(values: dict[str, str]) -> str:
+    query = QueryDict(mutable=True)
+    query.update(values)
+    return query.urlencode() + "&"
+
+
+def _plain_visitor(request) -> bool:
+    """An anonymous visitor with no session and no pending messages: the whole page is the
+    same for all of them but for the CSRF token of the language switcher."""
+    return not request.user.is_authenticated and not (
+        request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, "messages"}
+    )
+
+
+def browse(request):
+    """Public listings with search, filters, facets and sorting. The results are rendered once
+    per set of parameters, language and version of the public listings, and inserted in the
+    page of every visitor (whose header shows their own organisations); for anonymous visitors
+    the whole page is kept, with their own CSRF token put in."""
+    params = [(key, request.GET[key]) for key in BROWSE_PARAMS if request.GET.get(key)]
+    if _plain_visitor(request):
+        page_key = (
+            "catalog:browse-page:"
+            + hashlib.sha256(f"{get_language()}:{request.get_full_path()}".encode()).hexdigest()[
+                :32
+            ]
+        )
+        html, version = public_listings_cached(page_key)
+        if html is None:
+            results = _cached_results(params)
+            safe = mark_safe(results)  # noqa: S308 - our own rendered template
+            html = render_to_string("catalog/browse.html", {"results": safe}, request=request)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', html)
+            if token is None:
+                return HttpResponse(html)
+            html = html.replace(token.group(1), CSRF_PLACEHOLDER)
+            public_listings_cache(page_key, html, version=version, timeout=BROWSE_CACHE_SECONDS)
+        return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    results = _cached_results(params)
+    return render(request, "catalog/browse.html", {"results": mark_safe(results)})  # noqa: S308
+
+
+def _cached_results(params: list[tuple[str, str]]) -> str:
+    key = _browse_cache_key(params)
+    results, version = public_listings_cached(key)
+    if results is None:
+        results = _browse_results(params)
+        public_listings_cache(key, results, version=version, timeout=BROWSE_CACHE_SECONDS)
+    return results
+
+
+def product_detail(request, product_id: int):
+    view = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
+    if view is None:
+        raise Http404
+    product = view.product
+    is_owner = (
+        request.organization is not None and request.organization.pk == product.organization_id
+    )
+    is_operator = (
+        request.organization is not None
+        and request.organization.kind == Organization.Kind.OPERATOR
+        and request.membership.has_role(Role.STAFF)
+    )
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "view": view,
+            "product": product,
+            "merchant": getattr(product.organization, "merchant_application", None),
+            "rate": view.exchange_rate,
+            "is_owner": is_owner,
+            "is_operator": is_operator,
+            "takedown_form": TakedownForm() if is_operator else None,
+        },
+    )
+
+
+def product_image(request, image_id: int, size: str):
+    """Serve a product image or thumbnail. Active listings of approved merchants are public and
+    cached for a year (a new upload gets a new id); other images only for their merchant."""
+    if size not in ("full", "thumb"):
+        raise Http404
+    found = selectors.image_for_viewer(image_id=image_id, organization=request.organization)
+    if found is None:
+        raise Http404
+    image, public = found
+    stored = image.image if size == "full" else image.thumbnail
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if public else "private, no-cache"
+    )
+    return response
+
+
+# --- Operators: takedowns ------------------------------------------------------------------------
+
+
+@organization_required(role=Role.STAFF, kinds=OPERATOR)
+@require_POST
+def product_takedown(request, product_id: int):
+    product = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
+    if product is None:
+        raise Http404
+    form = TakedownForm(request.POST)
+    if form.is_valid():
+        try:
+            services.product_take_down(
+                product=product.product,
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except (DomainError, ValidationError) as error:
+            messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        else:
+            messages.success(request, _("The listing is taken down and the merchant is told."))
+    else:
+        messages.error(request, _("Give the merchant a reason."))
+    return redirect("catalog:product", product_id=product_id)
+
+
+@organization_required(role=Role.STAFF, kinds=OPERATOR)
+@require_POST
+def product_restore(request, product_id: int):
+    product = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
+    if product is None:
+        raise Http404
+    try:
+        services.product_restore(product=product.product, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The listing is restored (paused) for its merchant."))
+    return redirect("catalog:product", product_id=product_id)
+
+
+# --- Merchants: their catalogue ------------------------------------------------------------
+
+
+def _own_product(request, product_id: int) -> Product:
+    return get_object_or_404(
+        Product.objects.select_related("category"),
+        pk=product_id,
+        organization=request.organization,
+    )
+
+
+def _own_sku(request, sku_id: int) -> SKU:
+    return get_object_or_404(
+        SKU.objects.select_related("product", "inventory"),
+        pk=sku_id,
+        organization=request.organization,
+    )
+
+
+@organization_required(kinds=MERCHANT)
+def manage(request):
+    """The merchant's products with stock per SKU, bulk publish/pause and inline stock edit."""
+    form = ManageFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    products = selectors.merchant_products(
+        organization=request.organization,
+        state=data.get("state") or "",
+        query=(data.get("q") or "").strip(),
+        low_stock=bool(data.get("low_stock")),
+    )
+    page = Paginator(products, 25).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    skus = selectors.merchant_skus_with_stock(product_ids=[p.pk for p in rows])
+    for product in rows:
+        product.sku_list = skus.get(product.pk, [])
+    return render(
+        request,
+        "catalog/manage.html",
+        {
+            "filter_form": form,
+            "page": page,
+            "rows": rows,
+            "summary": selectors.merchant_catalogue_summary(organization=request.organization),
+            "can_trade": merchant_can_trade(organization=request.organization),
+            "can_edit": request.membership.has_role(Role.STAFF),
+        },
+    )
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+def product_create(request):
+    """A new product with its first SKU, price tiers and (optionally) its first image."""
+    tree = selectors.category_tree()
+    product_form = ProductForm(request.POST or None, tree=tree)
+    sku_form = SKUForm(request.POST or None, prefix="sku")
+    tiers = tier_formset(request.POST or None)
+    image_form = ImageForm(request.POST or None, request.FILES or None, prefix="img")
+    image_form.fields["image"].required = False
+    can_trade = merchant_can_trade(organization=request.organization)
+    if request.method == "POST":
+        valid = all(
+            [product_form.is_valid(), sku_form.is_valid(), tiers.is_valid(), image_form.is_valid()]
+        )
+        if valid:
+            try:
+                with transaction.atomic():
+                    product = services.product_create(
+                        organization=request.organization,
+                        values=product_form.cleaned_data,
+                        acting_user=request.user,
+                    )
+                    services.sku_create(
+                        product=product,
+                        values=sku_form.cleaned_data,
+                        tiers=tiers.tiers(),
+                        on_hand=sku_form.cleaned_data["on_hand"],
+                        low_stock_threshold=sku_form.cleaned_data["low_stock_threshold"],
+                        acting_user=request.user,
+                    )
+                    if image_form.cleaned_data.get("image"):
+                        services.product_image_add(
+                            product=product,
+                            upload=image_form.cleaned_data["image"],
+                            alt_text=image_form.cleaned_data.get("alt_text") or "",
+                            acting_user=request.user,
+                        )
+            except InvalidPriceTiers as error:
+                _set_formset_errors(tiers, error.details.get("errors") or [error.message])
+            except ValidationError as error:
+                sku_names = set(sku_form.fields) - set(product_form.fields)
+                messages_by_field = getattr(error, "message_dict", {"__all__": error.messages})
+                for name, errors in messages_by_field.items():
+                    target = sku_form if name in sku_names or name == "code" else product_form
+                    target.add_error(name if name in target.fields else None, errors)
+            except DomainError as error:
+                if error.code == "image_rejected":
+                    image_form.add_error("image", error.message)
+                else:
+                    product_form.add_error(None, error.message)
+            else:
+                if "publish" in request.POST:
+                    try:
+                        services.product_publish(product=product, acting_user=request.user)
+                    except DomainError as error:
+                        messages.warning(
+                            request, _("Saved as a draft. %(reason)s") % {"reason": error.message}
+                        )
+                    else:
+                        messages.success(request, _("Published: buyers can see it now."))
+                else:
+                    messages.success(request, _("Draft saved. Publish it when it is ready."))
+                return redirect("catalog:product_edit", product_id=product.pk)
+    return render(
+        request,
+        "catalog/product_form.html",
+        {
+            "product_form": product_form,
+            "sku_form": sku_form,
+            "tiers": tiers,
+            "image_form": image_form,
+            "can_trade": can_trade,
+            "creating": True,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organization_required(kinds=MERCHANT)
+def product_edit(request, product_id: int):
+    product = _own_product(request, product_id)
+    tree = selectors.category_tree()
+    editable = request.membership.has_role(Role.STAFF) and product.state != ListingState.TAKEN_DOWN
+    form = ProductForm(request.POST or None, instance=product, tree=tree)
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.product_update(
+                    product=product, values=form.cleaned_data, acting_user=request.user
+                )
+            except ValidationError as error:
+                _apply_validation_error(form, error)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("catalog:product_edit", product_id=product.pk)
+        product.refresh_from_db()
+    skus = list(
+        SKU.objects.filter(product=product)
+        .select_related("inventory")
+        .prefetch_related("tiers")
+        .order_by("code")
+    )
+    images = list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+    return render(
+        request,
+        "catalog/product_edit.html",
+        {
+            "product": product,
+            "form": form,
+            "skus": skus,
+            "images": images,
+            "image_form": ImageForm(),
+            "editable": editable,
+            "can_trade": merchant_can_trade(organization=request.organization),
+            "missing": services.publish_missing(product)
+            if product.state in (ListingState.DRAFT, ListingState.PAUSED)
+            else [],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+@require_POST
+def product_transition(request, product_id: int, action: str):
+    product = _own_product(request, product_id)
+    service = {"publish": services.product_publish, "pause": services.product_pause}.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(product=product, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Published: buyers can see it now.")
+            if action == "publish"
+            else _("Paused: buyers no longer see it."),
+        )
+    return redirect(_safe_next(request, reverse("catalog:product_edit", args=[product.pk])))
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+@require_POST
+def bulk_action(request):
+    action = request.POST.get("action", "")
+    ids = [int(v) for v in request.POST.getlist("product") if v.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one product."))
+        return redirect("catalog:manage")
+    try:
+        done, refused = services.products_bulk_transition(
+            organization=request.organization,
+            product_ids=ids,
+            action=action,
+            acting_user=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("catalog:manage")
+    if done:
+        messages.success(
+            request,
+            (
+                _("%(count)s products published.")
+                if action == "publish"
+                else _("%(count)s products paused.")
+            )
+            % {"count": len(done)},
+        )
+    for product, reason in refused[:10]:
+        messages.error(request, f"{product.reference} · {product.title_en}: {reason}")
+    if len(refused) > 10:
+        messages.error(request, _("%(count)s more were refused.") % {"count": len(refused) - 10})
+    return redirect("catalog:manage")
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+def sku_create(request, product_id: int):
+    product = _own_product(request, product_id)
+    form = SKUForm(request.POST or None, prefix="sku")
+    tiers = tier_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() and tiers.is_valid():
+        try:
+            services.sku_create(
+                product=product,
+                values=form.cleaned_data,
+                tiers=tiers.tiers(),
+                on_hand=form.cleaned_data["on_hand"],
+                low_stock_threshold=form.cleaned_data["low_stock_threshold"],
+                acting_user=request.user,
+            )
+        except InvalidPriceTiers as error:
+            _set_formset_errors(tiers, error.details.get("errors") or [error.message])
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("SKU added."))
+            return redirect("catalog:product_edit", product_id=product.pk)
+    return render(
+        request,
+        "catalog/sku_form.html",
+        {"product": product, "form": form, "tiers": tiers, "sku": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organization_required(kinds=MERCHANT)
+def sku_edit(request, sku_id: int):
+    sku = _own_sku(request, sku_id)
+    product = sku.product
+    editable = request.membership.has_role(Role.STAFF) and product.state != ListingState.TAKEN_DOWN
+    form = SKUForm(request.POST or None, instance=sku, prefix="sku", with_stock=False)
+    initial = [
+        {"min_quantity": t.min_quantity, "unit_price_usd": t.unit_price_usd}
+        for t in sku.tiers.order_by("min_quantity")
+    ]
+    tiers = tier_formset(request.POST or None, initial=initial, extra=1)
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        if form.is_valid() and tiers.is_valid():
+            try:
+                services.sku_update(
+                    sku=sku, values=form.cleaned_data, tiers=tiers.tiers(), acting_user=request.user
+                )
+            except InvalidPriceTiers as error:
+                _set_formset_errors(tiers, error.details.get("errors") or [error.message])
+            except ValidationError as error:
+                _apply_validation_error(form, error)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("SKU saved."))
+                return redirect("catalog:product_edit", product_id=product.pk)
+    return render(
+        request,
+        "catalog/sku_form.html",
+        {
+            "product": product,
+            "sku": sku,
+            "form": form,
+            "tiers": tiers,
+            "editable": editable,
+            "stock_form": StockForm(initial={"on_hand": sku.inventory.on_hand}),
+            "ledger": selectors.sku_ledger(sku=sku),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+@require_POST
+def sku_delete(request, sku_id: int):
+    sku = _own_sku(request, sku_id)
+    try:
+        services.sku_delete(sku=sku, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("SKU %(code)s removed.") % {"code": sku.code})
+    return redirect("catalog:product_edit", product_id=sku.product_id)
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+@require_POST
+def stock_update(request, sku_id: int):
+    """Set a SKU's stock on hand; with htmx, answer with the refreshed table row."""
+    sku = _own_sku(request, sku_id)
+    form = StockForm(request.POST)
+    error_message = ""
+    if form.is_valid():
+        try:
+            services.inventory_set(
+                sku=sku,
+                on_hand=form.cleaned_data["on_hand"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data.get("note") or "",
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            error_message = error.message
+    else:
+        error_message = " ".join(e for errors in form.errors.values() for e in errors)
+    sku = _own_sku(request, sku_id)
+    if request.htmx:
+        return HttpResponse(
+            render_to_string(
+                "catalog/_stock_cell.html",
+                {"sku": sku, "can_edit": True, "saved": not error_message, "error": error_message},
+                request=request,
+            ),
+            status=200,
+        )
+    if error_message:
+        messages.error(request, error_message)
+    else:
+        messages.success(request, _("Stock of %(code)s saved.") % {"code": sku.code})
+    return redirect(_safe_next(request, reverse("catalog:manage")))
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+@require_POST
+def image_upload(request, product_id: int):
+    product = _own_product(request, product_id)
+    form = ImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.product_image_add(
+                product=product,
+                upload=form.cleaned_data["image"],
+                alt_text=form.cleaned_data.get("alt_text") or "",
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Image added."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("catalog:product_edit", product_id=product.pk)
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+@require_POST
+def image_remove(request, image_id: int):
+    image = get_object_or_404(ProductImage, pk=image_id, organization=request.organization)
+    try:
+        services.product_image_remove(image=image, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Image removed."))
+    return redirect("catalog:product_edit", product_id=image.product_id)
+
+
+# --- Merchants: import and export ----------------------------------------------------------------
+
+
+@organization_required(kinds=MERCHANT)
+def import_page(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.membership.has_role(Role.STAFF):
+            raise Http404
+        if form.is_valid():
+            try:
+                job = services.import_job_create(
+                    organization=request.organization,
+                    upload=form.cleaned_data["file"],
+                    all_or_nothing=form.cleaned_data["all_or_nothing"],
+                    acting_user=request.user,
+                )
+            except DomainError as error:
+                form.add_error("file", error.message)
+            else:
+                return redirect("catalog:import_job", job_id=job.pk)
+    jobs = ImportJob.objects.filter(organization=request.organization).select_related("created_by")[
+        :10
+    ]
+    return render(
+        request,
+        "catalog/import.html",
+        {"form": form, "jobs": jobs},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _own_job(request, job_id: int) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=job_id, organization=request.organization)
+
+
+@organization_required(kinds=MERCHANT)
+def import_job(request, job_id: int):
+    job = _own_job(request, job_id)
+    return render(request, "catalog/import_job.html", {"job": job, "errors": job.row_errors[:500]})
+
+
+@organization_required(kinds=MERCHANT)
+def import_job_progress(request, job_id: int):
+    """The progress panel alone, polled by htmx every second until the job finishes."""
+    job = _own_job(request, job_id)
+    return render(
+        request, "catalog/_import_progress.html", {"job": job, "errors": job.row_errors[:500]}
+    )
+
+
+@organization_required(kinds=MERCHANT)
+def import_job_errors(request, job_id: int):
+    job = _own_job(request, job_id)
+    response = HttpResponse(errors_csv(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+@organization_required(kinds=MERCHANT)
+def export(request):
+    file_format = request.GET.get("format", "csv")
+    if file_format not in ImportJob.Format.values:
+        raise Http404
+    content = export_bytes(organization=request.organization, file_format=file_format)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if file_format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{request.organization.slug}-catalogue.{file_format}"'
+    )
+    return response
+
+
+# --- Home page panel -----------------------------------------------------------------------------
+
+
+def home_panel(request) -> str | None:
+    summary = selectors.merchant_catalogue_summary(organization=request.organization)
+    return render_to_string(
+        "catalog/_home_panel.html",
+        {
+            "summary": summary,
+            "can_trade": merchant_can_trade(organization=request.organization),
+            "can_edit": request.membership.has_role(Role.STAFF),
+        },
+        request=request,
+    )

@@ -1,0 +1,34 @@
+"""The demo catalogue: about 2,000 products with Chinese titles, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_catalogue_is_realistic_and_idempotent():
+    from catalog import demo as catalog_demo
+    from catalog.models import SKU, Product, ProductImage
+    from catalog.selectors import product_search_ids
+    from merchants import demo as merchants_demo
+    from network import demo as network_demo
+
+    with scopes_disabled():
+        network_demo.seed()
+        merchants_demo.seed()
+        summary = catalog_demo.seed()
+        assert 1900 <= summary["products"] <= 2100
+        count = Product.objects.count()
+        assert count == summary["products"]
+        assert SKU.objects.count() == count
+        assert ProductImage.objects.count() == count
+        assert not Product.objects.filter(title_zh_hans="").exists()
+        assert Product.objects.filter(organization__slug="great-lakes-maple-co").count() > 50
+        assert product_search_ids("枫糖浆")
+        assert product_search_ids("奶酪")
+        assert product_search_ids("maple syrup")
+        # A second run changes nothing.
+        assert catalog_demo.seed() == {"products": 0}
+        assert Product.objects.count() == count

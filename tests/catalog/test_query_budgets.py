@@ -1,0 +1,86 @@
+"""The browse page and the product page run a fixed number of queries, whatever the number of
+products on the page or of SKUs, tiers and images on the product."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from catalog import services
+from network.models import ExchangeRate
+from tests.catalog.factories import merchant, png_upload, product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def maple():
+    ExchangeRate.objects.create(rate=Decimal("7.1"), effective_date=date(2026, 1, 5))
+    return merchant("Great Lakes Maple Co.", state="MI")
+
+
+def _fill(organization, owner, count, start=0):
+    for n in range(start, start + count):
+        product(organization, owner, title_en=f"Maple syrup no. {n}", code=f"MS-{n}")
+
+
+# Anonymous browse page, rendered afresh: categories, totals (count + in stock), the page of
+# products (with merchant and category), the page's stock flags, the page's first images, one
+# query per facet (category, state, brand) and the exchange rate.
+BROWSE_QUERIES = 9
+# The same page again, while no listing changed: the rendered results come from the cache.
+BROWSE_QUERIES_CACHED = 0
+
+
+def test_browse_page_query_count_does_not_grow(client, maple, django_assert_num_queries):
+    organization, owner = maple
+    _fill(organization, owner, 3)
+    with django_assert_num_queries(BROWSE_QUERIES):
+        response = client.get(reverse("catalog:browse"), {"q": "maple", "category": "food"})
+    assert response.status_code == 200
+    _fill(organization, owner, 9, start=3)  # publishing changes the listings' version
+    with django_assert_num_queries(BROWSE_QUERIES):
+        response = client.get(reverse("catalog:browse"), {"q": "maple", "category": "food"})
+    assert response.content.decode().count('class="card product-card"') == 12
+    with django_assert_num_queries(BROWSE_QUERIES_CACHED):
+        response = client.get(reverse("catalog:browse"), {"q": "maple", "category": "food"})
+    assert response.content.decode().count('class="card product-card"') == 12
+    # Another page of the same filters renders afresh but reuses the counts: categories, the
+    # page, stock flags, first images and the exchange rate.
+    with django_assert_num_queries(BROWSE_QUERIES - 4):
+        response = client.get(
+            reverse("catalog:browse"), {"q": "maple", "category": "food", "page": "2"}
+        )
+    assert response.status_code == 200
+
+
+# Anonymous product page: the product (with merchant, application, category), its SKUs with
+# stock, their tiers, its images, the categories (breadcrumbs) and the exchange rate.
+PRODUCT_QUERIES = 6
+
+
+def test_product_page_query_count_does_not_grow(client, maple, django_assert_num_queries):
+    organization, owner = maple
+    listing = product(organization, owner)
+    with django_assert_num_queries(PRODUCT_QUERIES):
+        response = client.get(reverse("catalog:product", args=[listing.pk]))
+    assert response.status_code == 200
+    with scopes_disabled():
+        for n in range(4):
+            services.sku_create(
+                product=listing,
+                values={"code": f"EXTRA-{n}", "case_pack": 6, "moq": 6},
+                tiers=[(6, Decimal("9.00")), (60, Decimal("8.00")), (600, Decimal("7.00"))],
+                on_hand=10,
+                acting_user=owner,
+            )
+            services.product_image_add(product=listing, upload=png_upload(), acting_user=owner)
+    with django_assert_num_queries(PRODUCT_QUERIES):
+        response = client.get(reverse("catalog:product", args=[listing.pk]))
+    html = response.content.decode()
+    assert html.count("EXTRA-") == 4
+    assert "600+" in html
