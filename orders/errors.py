@@ -1,0 +1,48 @@
+"""Refusals of the orders app, each with a stable code for the API."""
+
+from __future__ import annotations
+
+from network.errors import DomainError
+
+
+class OrderPermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403
+
+
+class QuantityNotAllowed(DomainError):
+    """Below the MOQ or not a whole number of case packs; ``details["lines"]`` has one message
+    per SKU when several lines are checked at once."""
+
+    code = "quantity_not_allowed"
+    status = 400
+
+
+class InsufficientStock(DomainError):
+    """Not enough stock for one or more lines: ``details["lines"]`` lists
+    ``{"sku", "requested", "available", "message"}`` per short line. Nothing was written."""
+
+    code = "insufficient_stock"
+    status = 409
+
+
+class ProductUnavailable(DomainError):
+    """The listing is no longer active, or its merchant no longer takes orders."""
+
+    code = "product_unavailable"
+    status = 409
+
+
+class MinimumOrderNotMet(DomainError):
+    code = "minimum_order_not_met"
+    status = 400
+
+
+class EmptyCart(DomainError):
+    code = "empty_cart"
+    status = 400
+
+
+class IllegalOrderTransition(DomainError):
+    code = "illegal_transition"
+    status = 409

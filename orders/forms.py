@@ -1,0 +1,85 @@
+"""Forms of wholesale ordering pages."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import DeliveryType, Incoterm, MerchantOrderSettings, PaymentTerms
+
+
+class AddToCartForm(forms.Form):
+    sku = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("Quantity (units)"), min_value=1, max_value=10_000_000)
+
+
+class CartLineForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity (units)"), min_value=0, max_value=10_000_000)
+
+
+class CheckoutForm(forms.Form):
+    checkout_token = forms.UUIDField(widget=forms.HiddenInput)
+    delivery_type = forms.ChoiceField(
+        label=_("Deliver to"), choices=DeliveryType.choices, initial=DeliveryType.BONDED
+    )
+    delivery_location = forms.CharField(
+        label=_("Delivery location"),
+        max_length=200,
+        help_text=_("e.g. Ningbo Meishan bonded warehouse, or the port of Shanghai (CNSHA)."),
+    )
+    incoterm = forms.ChoiceField(
+        label=_("Incoterm"), choices=Incoterm.choices, initial=Incoterm.FOB
+    )
+    payment_terms = forms.ChoiceField(
+        label=_("Payment terms"),
+        choices=PaymentTerms.choices,
+        initial=PaymentTerms.PREPAID,
+        help_text=_("Recorded on the order; payment is settled with each merchant."),
+    )
+    buyer_reference = forms.CharField(
+        label=_("Your PO reference"),
+        max_length=35,
+        required=False,
+        help_text=_("Your own purchase order number; it is printed on the order."),
+    )
+    notes = forms.CharField(
+        label=_("Notes for the merchants"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # A fresh token per rendering: a double submit of this page places one order.
+            self.initial["checkout_token"] = uuid.uuid4()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ShipForm(forms.Form):
+    carrier_name = forms.CharField(
+        label=_("Carrier"), max_length=100, help_text=_("e.g. Maersk, UPS Freight, FedEx")
+    )
+    booking_reference = forms.CharField(label=_("Booking reference"), max_length=60, required=False)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=60, required=False)
+
+
+class MerchantOrderSettingsForm(forms.ModelForm):
+    class Meta:
+        model = MerchantOrderSettings
+        fields = ["minimum_order_value_usd"]
+
+    def clean_minimum_order_value_usd(self) -> Decimal:
+        value = self.cleaned_data["minimum_order_value_usd"]
+        if value is None:
+            return Decimal("0.00")
+        return value

@@ -1,0 +1,373 @@
+"""Wholesale ordering: a buyer organisation's cart across merchants, its purchase orders, and
+the merchant orders (one per merchant per purchase order) that the fan-out splits them into.
+
+Carts, purchase orders and their lines belong to the buyer organisation; merchant orders and
+the merchant's order settings belong to the merchant organisation. A merchant reaches the lines
+of its own merchant orders only through ``orders.selectors``, which filter on the merchant order
+explicitly (the lines' tenant is the buyer)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from catalog.models import SKU
+from network.models import Organization
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# --- Cart --------------------------------------------------------------------------------------
+
+
+class Cart(models.Model):
+    """The buyer organisation's cart: one per organisation, shared by its buyers."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="cart", verbose_name=_("buyer")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+
+    def __str__(self) -> str:
+        return f"cart of {self.organization_id}"
+
+
+class CartLine(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU"))
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "sku"], name="cartline_one_per_sku"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cartline_quantity_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku_id}"
+
+
+# --- Merchant settings -------------------------------------------------------------------------
+
+
+class MerchantOrderSettings(models.Model):
+    """A merchant's terms for incoming orders."""
+
+    organization = models.OneToOneField(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="order_settings",
+        verbose_name=_("merchant"),
+    )
+    minimum_order_value_usd = models.DecimalField(
+        _("minimum order value (USD)"),
+        **MONEY,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("The smallest order you accept, across all your products. 0 for none."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("order settings")
+        verbose_name_plural = _("order settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum_order_value_usd__gte=0), name="ordersettings_minimum_min"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order settings of {self.organization_id}"
+
+
+# --- Purchase orders ---------------------------------------------------------------------------
+
+
+class DeliveryType(models.TextChoices):
+    WAREHOUSE = "warehouse", _("Consolidation warehouse")
+    BONDED = "bonded", _("Bonded warehouse")
+    PORT = "port", _("Port")
+
+
+class Incoterm(models.TextChoices):
+    EXW = "EXW", _("EXW – Ex works")
+    FCA = "FCA", _("FCA – Free carrier")
+    FAS = "FAS", _("FAS – Free alongside ship")
+    FOB = "FOB", _("FOB – Free on board")
+    CFR = "CFR", _("CFR – Cost and freight")
+    CIF = "CIF", _("CIF – Cost, insurance and freight")
+    CPT = "CPT", _("CPT – Carriage paid to")
+    CIP = "CIP", _("CIP – Carriage and insurance paid to")
+    DAP = "DAP", _("DAP – Delivered at place")
+    DPU = "DPU", _("DPU – Delivered at place unloaded")
+    DDP = "DDP", _("DDP – Delivered duty paid")
+
+
+class PaymentTerms(models.TextChoices):
+    PREPAID = "prepaid", _("Prepaid")
+    NET_30 = "net30", _("Net 30")
+    NET_60 = "net60", _("Net 60")
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    """Derived from the purchase order's merchant orders (``orders.services.derive_status``)."""
+
+    PLACED = "placed", _("Placed")
+    PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
+    IN_FULFILMENT = "in_fulfilment", _("In fulfilment")
+    SHIPPED = "shipped", _("Shipped")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PurchaseOrder(models.Model):
+    """One buyer's order across merchants, placed in one transaction with its stock reserved."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="purchase_orders",
+        verbose_name=_("buyer"),
+    )
+    number = models.CharField(_("purchase order number"), max_length=20, unique=True)
+    # The browser's form token or the API's Idempotency-Key: a second submit finds this order.
+    idempotency_key = models.CharField(max_length=255)
+    buyer_reference = models.CharField(
+        _("your PO reference"),
+        max_length=35,
+        blank=True,
+        help_text=_("Your own purchase order number; it is printed on the order."),
+    )
+    delivery_type = models.CharField(
+        _("deliver to"), max_length=12, choices=DeliveryType.choices, default=DeliveryType.WAREHOUSE
+    )
+    delivery_location = models.CharField(
+        _("delivery location"),
+        max_length=200,
+        help_text=_("e.g. Ningbo Meishan bonded warehouse, or the port of Shanghai (CNSHA)."),
+    )
+    incoterm = models.CharField(
+        _("Incoterm"), max_length=3, choices=Incoterm.choices, default=Incoterm.FOB
+    )
+    payment_terms = models.CharField(
+        _("payment terms"),
+        max_length=10,
+        choices=PaymentTerms.choices,
+        default=PaymentTerms.PREPAID,
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PurchaseOrderStatus.choices,
+        default=PurchaseOrderStatus.PLACED,
+    )
+    total_usd = models.DecimalField(_("total (USD)"), **MONEY, default=Decimal("0.00"))
+    savings_usd = models.DecimalField(_("tier savings (USD)"), **MONEY, default=Decimal("0.00"))
+    merchant_count = models.PositiveSmallIntegerField(default=0)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"], name="purchaseorder_idempotency"
+            ),
+            models.CheckConstraint(condition=Q(total_usd__gte=0), name="purchaseorder_total_min"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-placed_at"], name="po_org_placed"),
+            models.Index(fields=["status", "-placed_at"], name="po_status_placed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LineStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the merchant")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    SHIPPED = "shipped", _("Shipped")
+
+
+class PurchaseOrderLine(models.Model):
+    """A SKU ordered from one merchant, at the tier price of the quantity when placed. The SKU's
+    code, title and pack are copied so the order reads the same if the listing changes."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    merchant = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("merchant")
+    )
+    merchant_order = models.ForeignKey(
+        "MerchantOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="lines"
+    )
+    sku = models.ForeignKey(SKU, on_delete=models.SET_NULL, null=True, related_name="+")
+    sku_code = models.CharField(_("SKU code"), max_length=40)
+    product_title = models.CharField(_("product"), max_length=200)
+    variant = models.CharField(_("variant"), max_length=100, blank=True)
+    case_pack = models.PositiveIntegerField(_("case pack"))
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price_usd = models.DecimalField(_("unit price (USD)"), max_digits=12, decimal_places=2)
+    # The price at the MOQ (first tier): the difference is the tier saving shown to the buyer.
+    list_unit_price_usd = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total_usd = models.DecimalField(_("line total (USD)"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.PENDING
+    )
+    # Units of this line currently held in the SKU's ``Inventory.reserved``.
+    reserved_quantity = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        ordering = ["purchase_order_id", "merchant_id", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="poline_quantity_min"),
+            models.CheckConstraint(
+                condition=Q(reserved_quantity__lte=F("quantity")), name="poline_reserved_le_qty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku_code}"
+
+    @property
+    def saving_usd(self) -> Decimal:
+        return (self.list_unit_price_usd - self.unit_price_usd) * self.quantity
+
+    @property
+    def cases(self) -> int:
+        return self.quantity // self.case_pack if self.case_pack else self.quantity
+
+
+# --- Merchant orders ---------------------------------------------------------------------------
+
+
+class MerchantOrderStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    PACKED = "packed", _("Packed")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered to consolidation")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Before shipment a merchant order holds reserved stock; cancelling it gives the stock back.
+CANCELLABLE = (
+    MerchantOrderStatus.PENDING,
+    MerchantOrderStatus.ACCEPTED,
+    MerchantOrderStatus.PACKED,
+)
+
+
+class MerchantOrder(models.Model):
+    """One merchant's part of a purchase order, created by the fan-out."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="merchant_orders",
+        verbose_name=_("merchant"),
+    )
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="merchant_orders"
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    number = models.CharField(_("order number"), max_length=24, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MerchantOrderStatus.choices,
+        default=MerchantOrderStatus.PENDING,
+    )
+    subtotal_usd = models.DecimalField(_("subtotal (USD)"), **MONEY, default=Decimal("0.00"))
+    accept_by = models.DateTimeField(_("accept by"))
+    carrier_name = models.CharField(_("carrier"), max_length=100, blank=True)
+    booking_reference = models.CharField(_("booking reference"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    packed_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # rejected or cancelled
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("merchant order")
+        verbose_name_plural = _("merchant orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # The fan-out's guarantee: one merchant order per merchant per purchase order.
+            models.UniqueConstraint(
+                fields=["purchase_order", "organization"], name="merchantorder_one_per_merchant"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shipped") | ~Q(carrier_name=""),
+                name="merchantorder_shipped_has_carrier",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="mo_org_created"),
+            models.Index(fields=["status", "accept_by"], name="mo_status_accept_by"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def holds_stock(self) -> bool:
+        return self.status in CANCELLABLE

@@ -1,0 +1,29 @@
+"""Celery tasks of wholesale ordering (queue "orders"). Each takes ids, delegates to
+``orders.services`` and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from orders import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def purchase_order_fan_out(self, purchase_order_id: int) -> int:
+    """Split a placed purchase order into merchant orders and notify each merchant; a second
+    run finds every line assigned and does nothing. Returns how many merchant orders it made."""
+    return len(services.purchase_order_fan_out(purchase_order_id=purchase_order_id))
+
+
+@shared_task(acks_late=True)
+def expire_unaccepted_merchant_orders() -> int:
+    """Beat: cancel merchant orders not accepted in time and release their stock."""
+    return services.merchant_orders_expire()
