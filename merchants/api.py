@@ -6,15 +6,34 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_scopes import scopes_disabled
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants import selectors, services
-from merchants.models import MerchantApplication
+from merchants.models import ApplicationStatus, MerchantApplication, ProductCategory
 from network.models import Organization, Role
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (see ``network.api.exception_handler``)."""
+
+    code = serializers.CharField(
+        help_text="A stable, machine-readable code, e.g. `validation_error`, `not_found`."
+    )
+    message = serializers.CharField(help_text="A message for people.")
+    fields = serializers.DictField(
+        help_text="For `validation_error`: the messages per field (a list of messages, or the "
+        "same kind of object for a nested field); empty otherwise."
+    )
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -79,7 +98,12 @@ class MyApplicationView(APIView):
 
     organization_kinds = [Organization.Kind.MERCHANT]
 
-    @extend_schema(responses=ApplicationSerializer)
+    @extend_schema(
+        responses={
+            200: ApplicationSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No application yet."),
+        }
+    )
     def get(self, request):
         application = selectors.merchant_application(organization=request.organization)
         if application is None:
@@ -89,6 +113,29 @@ class MyApplicationView(APIView):
         return Response(ApplicationSerializer(application).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=["all", *ApplicationStatus.values],
+                description="Omitted: those waiting for review; `all`: every submitted one.",
+            ),
+            OpenApiParameter("category", OpenApiTypes.STR, enum=ProductCategory.values),
+            OpenApiParameter("state", OpenApiTypes.STR, description="A US state, e.g. `MI`."),
+            OpenApiParameter(
+                "older_than_days",
+                OpenApiTypes.INT,
+                description="Only applications waiting longer than this many days.",
+            ),
+        ],
+        responses={
+            200: OperatorApplicationSerializer(many=True),
+            400: OpenApiResponse(ErrorSerializer, description="The query is not valid."),
+        },
+    )
+)
 class ApplicationListView(generics.ListAPIView):
     """Operators: the review queue, filterable by status, category, state and age."""
 

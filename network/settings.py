@@ -328,6 +328,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {
+        "MerchantApplicationStatusEnum": "merchants.models.ApplicationStatus",
+        "BookingStatusEnum": "shipping.models.BookingStatus",
+        "MerchantOrderStatusEnum": "orders.models.MerchantOrderStatus",
+        "USStateEnum": "localflavor.us.us_states.STATE_CHOICES",
+    },
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "DESCRIPTION": "Sync products and inventory, place and track purchase orders, book "
@@ -345,6 +351,7 @@ MERCHANT_REVIEW_TARGET_DAYS = int(os.environ.get("MERCHANT_REVIEW_TARGET_DAYS", 
 MERCHANT_DOCUMENT_MAX_BYTES = int(os.environ.get("MERCHANT_DOCUMENT_MAX_BYTES", str(10 * 2**20)))
 TRAINING_OFFER_VALID_HOURS = int(os.environ.get("TRAINING_OFFER_VALID_HOURS", "24"))
 TRAINING_MATERIAL_MAX_BYTES = int(os.environ.get("TRAINING_MATERIAL_MAX_BYTES", str(25 * 2**20)))
+ORDERS_ACCEPT_WITHIN_DAYS = int(os.environ.get("ORDERS_ACCEPT_WITHIN_DAYS", "3"))
 STRIKES_TO_SUSPEND = 3
 STRIKE_VALID_DAYS = 365
 

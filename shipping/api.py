@@ -7,11 +7,19 @@ import json
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from merchants.api import ErrorSerializer
 from network.models import Organization, Role
 from shipping import selectors, services
 from shipping.equipment import normalize_equipment_code
@@ -90,6 +98,27 @@ class SailingOfferSerializer(serializers.ModelSerializer):
         return offer.sailing.remaining_teu // offer.teu
 
 
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+FORBIDDEN_FOR_KIND = OpenApiResponse(
+    ErrorSerializer,
+    description="The active organisation is not allowed to use this endpoint.",
+)
+FORBIDDEN_FOR_ROLE = OpenApiResponse(
+    ErrorSerializer,
+    description="Not a merchant member with at least the staff role, or the merchant is not "
+    "approved (`merchant_not_approved`).",
+)
+BOOKING_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No booking with this reference in the active organisation."
+)
+BOOKING_REFERENCE = OpenApiParameter(
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The booking's reference, as in the booking list.",
+)
+
+
 class SailingSearchQuery(serializers.Serializer):
     origin = serializers.CharField(required=False, validators=[validate_un_locode])
     destination = serializers.CharField(required=False, validators=[validate_un_locode])
@@ -102,8 +131,23 @@ class SailingSearchAPI(APIView):
     """GET published sailings open for booking: ``?origin=USLAX&destination=CNNGB&
     departure_from=2026-01-01&departure_to=2026-02-01&equipment=40HC``."""
 
+    api_scopes = {"read": "bookings:read"}
+
     organization_kinds = [Organization.Kind.MERCHANT, Organization.Kind.OPERATOR]
 
+    @extend_schema(
+        operation_id="v1_shipping_sailings_search",
+        summary="Search sailings open for booking",
+        parameters=[SailingSearchQuery],
+        responses={
+            200: inline_serializer(
+                "SailingSearchResults", {"results": SailingOfferSerializer(many=True)}
+            ),
+            400: OpenApiResponse(ErrorSerializer, description="The query is not valid."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_KIND,
+        },
+    )
     def get(self, request):
         query = SailingSearchQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -204,12 +248,44 @@ class BookingCancelSerializer(serializers.Serializer):
 class BookingListAPI(APIView):
     """GET the organisation's bookings (newest first, at most 100); POST to request one."""
 
+    api_scopes = {"read": "bookings:read", "write": "bookings:write"}
+
     organization_kinds = MERCHANT
 
+    @extend_schema(
+        operation_id="v1_shipping_bookings_list",
+        summary="List the organisation's bookings",
+        responses={
+            200: inline_serializer("BookingListResults", {"results": BookingSerializer(many=True)}),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_KIND,
+        },
+    )
     def get(self, request):
         bookings = selectors.bookings_for_organization(organization=request.organization)[:100]
         return Response({"results": BookingSerializer(bookings, many=True).data})
 
+    @extend_schema(
+        operation_id="v1_shipping_bookings_create",
+        summary="Request a booking on a sailing",
+        request=BookingCreateSerializer,
+        responses={
+            201: BookingSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is not valid (`validation_error`), or the equipment "
+                "is not offered on the sailing (`equipment_not_offered`).",
+            ),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_ROLE,
+            404: OpenApiResponse(ErrorSerializer, description="No published sailing with this id."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Not enough space or weight left (`capacity_exhausted`, "
+                "`weight_exhausted`), or the sailing is closed for booking (`sailing_closed`).",
+            ),
+        },
+    )
     def post(self, request):
         payload = BookingCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -232,8 +308,20 @@ def _booking(request, reference: str) -> Booking:
 
 
 class BookingDetailAPI(APIView):
+    api_scopes = {"read": "bookings:read"}
     organization_kinds = MERCHANT
 
+    @extend_schema(
+        operation_id="v1_shipping_bookings_retrieve",
+        summary="A booking with its history",
+        parameters=[BOOKING_REFERENCE],
+        responses={
+            200: BookingDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_KIND,
+            404: BOOKING_NOT_FOUND,
+        },
+    )
     def get(self, request, reference: str):
         booking = _booking(request, reference)
         booking = (
@@ -247,9 +335,29 @@ class BookingDetailAPI(APIView):
 class BookingAmendAPI(APIView):
     """POST ``{"units", "gross_weight_kg"}``: an update before confirmation, an amendment after."""
 
+    api_scopes = {"read": "bookings:read", "write": "bookings:write"}
+
     organization_kinds = MERCHANT
     required_role = Role.STAFF
 
+    @extend_schema(
+        operation_id="v1_shipping_bookings_amend",
+        summary="Change the units and weight of a booking",
+        parameters=[BOOKING_REFERENCE],
+        request=BookingAmendSerializer,
+        responses={
+            200: BookingSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The request is not valid."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_ROLE,
+            404: BOOKING_NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The booking's state does not allow this (`illegal_transition`), or "
+                "not enough space or weight left (`capacity_exhausted`, `weight_exhausted`).",
+            ),
+        },
+    )
     def post(self, request, reference: str):
         payload = BookingAmendSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -260,9 +368,29 @@ class BookingAmendAPI(APIView):
 
 
 class BookingCancelAPI(APIView):
+    api_scopes = {"read": "bookings:read", "write": "bookings:write"}
     organization_kinds = MERCHANT
     required_role = Role.STAFF
 
+    @extend_schema(
+        operation_id="v1_shipping_bookings_cancel",
+        summary="Cancel a booking",
+        description="Free of charge until the booking's `free_cancellation_until`; after it, "
+        "`cancellation_fee_per_container` per container.",
+        parameters=[BOOKING_REFERENCE],
+        request=BookingCancelSerializer,
+        responses={
+            200: BookingSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The request is not valid."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_ROLE,
+            404: BOOKING_NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The booking's state does not allow this (`illegal_transition`).",
+            ),
+        },
+    )
     def post(self, request, reference: str):
         payload = BookingCancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -305,6 +433,50 @@ class BookingNotificationAPI(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="v1_shipping_carrier_booking_notification",
+        summary="Receive a carrier's DCSA booking notification",
+        parameters=[
+            OpenApiParameter(
+                "scac",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The carrier's SCAC (case-insensitive).",
+            ),
+            OpenApiParameter(
+                "Notification-Signature",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="`sha256=` and the hex HMAC-SHA256 of the raw body with the "
+                "carrier's shared secret.",
+            ),
+            OpenApiParameter(
+                "API-Version",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[204],
+                description="The DCSA Booking API version the notification was read as.",
+            ),
+        ],
+        request=BookingNotificationSerializer,
+        responses={
+            204: OpenApiResponse(
+                description="Received (or a repeat of a notification already received).",
+                response=None,
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The body is not JSON or not a booking notification "
+                "(`invalid_notification`, `validation_error`).",
+            ),
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description="The signature is missing or wrong (`invalid_signature`).",
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No active carrier with this SCAC."),
+        },
+    )
     def post(self, request, scac: str):
         carrier = get_object_or_404(Carrier, scac=scac.upper(), is_active=True)
         body = request.body

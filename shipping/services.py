@@ -28,7 +28,7 @@ from django_scopes import scopes_disabled
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.models import Organization, User
-from network.services import audit, notification_send
+from network.services import audit, notification_send, webhook_emit
 from shipping import conf
 from shipping.carriers import CarrierReply, adapter_for
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
@@ -272,7 +272,25 @@ def _transition(
         _enqueue_sync(booking)
     if rule.notify:
         _notify(booking, action, message)
+    if after[0] != before[0] and after[0] in WEBHOOK_EVENTS:
+        webhook_emit(
+            organization=booking.organization,
+            event=WEBHOOK_EVENTS[after[0]],
+            payload={
+                "booking": booking.reference,
+                "status": booking.status,
+                "carrier_booking_reference": booking.carrier_booking_reference,
+                "sailing": str(booking.sailing),
+                "equipment": booking.equipment_code,
+                "units": booking.units,
+                "message": booking.carrier_message,
+            },
+        )
     return booking
+
+
+# Status changes that integration clients hear about through webhooks.
+WEBHOOK_EVENTS = {S.CONFIRMED: "booking.confirmed", S.REJECTED: "booking.rejected"}
 
 
 def _notify(booking: Booking, action: str, message: str) -> None:

@@ -3,15 +3,29 @@ registrations (list, register, cancel)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from merchants.api import ErrorSerializer
 from network.models import Organization, Role
 from training import selectors, services
-from training.models import Registration, Seminar
+from training.models import Registration, Seminar, Topic
+
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+NOT_A_MEMBER = OpenApiResponse(
+    ErrorSerializer, description="Not a member of the active organisation."
+)
+REGISTRATION_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer,
+    description="No registration with this id of the signed-in person in the active organisation.",
+)
+SEMINAR_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No public seminar by this slug.")
 
 
 class SeminarSerializer(serializers.ModelSerializer):
@@ -90,6 +104,36 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return None
 
 
+@extend_schema(
+    summary="Published seminars",
+    parameters=[
+        OpenApiParameter(
+            "when",
+            OpenApiTypes.STR,
+            enum=["upcoming", "past"],
+            description="`past` for seminars that have ended (most recent first); otherwise "
+            "upcoming ones and those under way (soonest first).",
+        ),
+        OpenApiParameter(
+            "topic",
+            OpenApiTypes.STR,
+            enum=Topic.values,
+            description="Only this topic; an unknown topic is ignored.",
+        ),
+        OpenApiParameter(
+            "language",
+            OpenApiTypes.STR,
+            enum=[code for code, _name in settings.LANGUAGES],
+            description="Only seminars held in this language.",
+        ),
+        OpenApiParameter(
+            "format",
+            OpenApiTypes.STR,
+            enum=Seminar.Format.values,
+            description="Only this format; an unknown format is ignored.",
+        ),
+    ],
+)
 class SeminarList(generics.ListAPIView):
     """Published seminars; ``?when=past`` for past ones, ``topic``, ``language``, ``format``."""
 
@@ -107,6 +151,9 @@ class SeminarList(generics.ListAPIView):
         )
 
 
+@extend_schema(
+    summary="A public seminar", responses={200: SeminarSerializer, 404: SEMINAR_NOT_FOUND}
+)
 class SeminarDetail(generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     serializer_class = SeminarSerializer
@@ -125,6 +172,29 @@ class SeminarRegister(APIView):
     required_role = Role.STAFF
     organization_kinds = [Organization.Kind.MERCHANT, Organization.Kind.BUYER]
 
+    @extend_schema(
+        operation_id="v1_seminars_register",
+        summary="Register for a seminar",
+        request=None,
+        responses={
+            201: OpenApiResponse(
+                RegistrationSerializer,
+                description="Registered: `status` is `confirmed`, or `waitlisted` when the "
+                "seminar is full.",
+            ),
+            401: UNAUTHENTICATED,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="Not a staff member of a merchant or buyer organisation.",
+            ),
+            404: SEMINAR_NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`registration_closed`, `already_registered` or "
+                "`organization_seat_limit`.",
+            ),
+        },
+    )
     def post(self, request, slug: str):
         seminar = selectors.seminar_public(slug=slug)
         if seminar is None:
@@ -138,15 +208,36 @@ class SeminarRegister(APIView):
 class MyRegistrationList(generics.ListAPIView):
     """The signed-in person's registrations in the active organisation."""
 
+    api_scopes = {"read": "training:read"}
+
     serializer_class = RegistrationSerializer
 
+    @extend_schema(
+        summary="My seminar registrations",
+        responses={200: RegistrationSerializer(many=True), 401: UNAUTHENTICATED, 403: NOT_A_MEMBER},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return Registration.objects.none()
         return selectors.registrations_of_person(
             user=self.request.user, organization=self.request.organization
         )
 
 
+@extend_schema(
+    summary="One of my seminar registrations",
+    responses={
+        200: RegistrationSerializer,
+        401: UNAUTHENTICATED,
+        403: NOT_A_MEMBER,
+        404: REGISTRATION_NOT_FOUND,
+    },
+)
 class MyRegistrationDetail(generics.RetrieveAPIView):
+    api_scopes = {"read": "training:read"}
     serializer_class = RegistrationSerializer
 
     def get_object(self):
@@ -161,6 +252,23 @@ class MyRegistrationDetail(generics.RetrieveAPIView):
 class MyRegistrationCancel(APIView):
     required_role = Role.VIEWER
 
+    @extend_schema(
+        operation_id="v1_seminar_registrations_cancel",
+        summary="Cancel one of my seminar registrations",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=None,
+        responses={
+            200: RegistrationSerializer,
+            401: UNAUTHENTICATED,
+            403: NOT_A_MEMBER,
+            404: REGISTRATION_NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The registration is no longer active, or the seminar has started "
+                "(`illegal_transition`).",
+            ),
+        },
+    )
     def post(self, request, pk: int):
         registration = selectors.registration_for_registrant(
             pk=pk, user=request.user, organization=request.organization

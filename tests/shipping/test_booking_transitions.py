@@ -195,3 +195,29 @@ def test_the_requester_is_told_about_the_carriers_answer_by_mail(
     assert booking.reference in mail.outbox[0].subject
     assert "Rejected" in mail.outbox[0].subject
     assert "Vessel full" in mail.outbox[0].body
+
+
+def test_confirmation_and_rejection_are_sent_to_the_merchants_webhooks(maple, owner, sailing):
+    """booking.confirmed / booking.rejected reach the merchant's subscribed endpoints."""
+    from django_scopes import scopes_disabled
+
+    from network import services as network_services
+    from network.models import WebhookDelivery
+
+    network_services.webhook_endpoint_create(
+        organization=maple,
+        url="http://127.0.0.1:9/hooks",
+        events=["booking.confirmed", "booking.rejected"],
+        acting_user=owner,
+    )
+    confirmed = request_booking(maple, sailing, owner, units=1)
+    services.booking_confirm(booking=confirmed, carrier_booking_reference="MAEU123456789")
+    rejected = request_booking(maple, sailing, owner, units=1)
+    services.booking_reject(booking=rejected, message="No space on this voyage")
+    with scopes_disabled():
+        deliveries = {d.event: d.payload for d in WebhookDelivery.objects.all()}
+    assert deliveries["booking.confirmed"]["booking"] == confirmed.reference
+    assert deliveries["booking.confirmed"]["carrier_booking_reference"] == "MAEU123456789"
+    assert deliveries["booking.rejected"]["booking"] == rejected.reference
+    assert deliveries["booking.rejected"]["message"] == "No space on this voyage"
+    assert len(deliveries) == 2
