@@ -159,6 +159,9 @@ def main() -> int:
         (data / "run.json").unlink(missing_ok=True)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Started in the background by a non-interactive shell, SIGINT arrives ignored; Ctrl-C must
+    # still stop everything cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         print("Preparing the database (migrate, demo data)…", flush=True)
         for command in (["migrate", "--noinput"], ["seed_demo"]):
