@@ -41,6 +41,7 @@ from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.cache import public_listings_changed
 from network.models import Membership, Organization, Role, User
+from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
 
 PRODUCT_FIELDS = [
@@ -79,11 +80,7 @@ def _require_merchant_staff(*, organization: Organization, acting_user: User) ->
 
 
 def _require_operator(*, acting_user: User) -> None:
-    if not Membership.objects.filter(
-        user=acting_user,
-        organization__kind=Organization.Kind.OPERATOR,
-        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
-    ).exists():
+    if not user_is_operator(acting_user):
         raise CatalogPermissionDenied(_("Only network operators can take listings down."))
 
 

@@ -35,6 +35,7 @@ from merchants.models import (
 from network.cache import public_listings_changed
 from network.errors import DomainError
 from network.models import Membership, Organization, Role, User
+from network.selectors import operator_memberships, user_is_operator
 from network.services import PermissionDenied, audit, notification_send
 
 S = ApplicationStatus
@@ -119,11 +120,7 @@ def _require_member(*, organization: Organization, user: User, role: str = Role.
 
 
 def _require_operator(user: User) -> None:
-    if not Membership.objects.filter(
-        user=user,
-        organization__kind=Organization.Kind.OPERATOR,
-        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
-    ).exists():
+    if not user_is_operator(user):
         raise PermissionDenied(_("Only network operators can do this."))
 
 
@@ -196,9 +193,7 @@ def _notify_applicant(application: MerchantApplication, *, event: str) -> None:
 
 def _notify_operators(application: MerchantApplication) -> None:
     link = settings.SITE_URL + reverse("merchants:review", args=[application.pk])
-    for membership in Membership.objects.filter(
-        organization__kind=Organization.Kind.OPERATOR, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
-    ).select_related("user"):
+    for membership in operator_memberships().select_related("user"):
         notification_send(
             email=membership.user.email,
             recipient=membership.user,

@@ -4,7 +4,30 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from network.models import ExchangeRate, Invitation, Membership, Notification, Organization, User
+from network.models import (
+    ExchangeRate,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    Role,
+    User,
+)
+
+
+def operator_memberships() -> QuerySet[Membership]:
+    """Members (staff or above) of active operator organisations: the network's operators."""
+    return Membership.objects.filter(
+        organization__kind=Organization.Kind.OPERATOR,
+        organization__status=Organization.Status.ACTIVE,
+        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
+    )
+
+
+def user_is_operator(user) -> bool:
+    return (
+        bool(user and user.is_authenticated) and operator_memberships().filter(user=user).exists()
+    )
 
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:

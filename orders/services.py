@@ -31,6 +31,7 @@ from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.cache import public_listings_changed
 from network.models import Membership, Organization, Role, User
+from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
 from orders.errors import (
     EmptyCart,
@@ -94,16 +95,6 @@ def _require_merchant_staff(*, organization: Organization, acting_user: User) ->
             _("Only staff, admins and owners of %(org)s can handle its orders.")
             % {"org": organization.name}
         )
-
-
-def _is_operator(user: User | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user=user,
-        organization__kind=Organization.Kind.OPERATOR,
-        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
-    ).exists()
 
 
 # --- Prices and quantities ---------------------------------------------------------------------
@@ -1118,7 +1109,7 @@ def merchant_order_mark_delivered(
 ) -> MerchantOrder:
     """Record that the goods reached the consolidation warehouse or port (the merchant or an
     operator records it)."""
-    if not _is_operator(acting_user):
+    if not user_is_operator(acting_user):
         _require_merchant_staff(organization=merchant_order.organization, acting_user=acting_user)
     purchase_order, merchant_order = _locked(merchant_order)
     _refuse(merchant_order, [MerchantOrderStatus.SHIPPED], "deliver")
@@ -1142,7 +1133,7 @@ def merchant_order_close(*, merchant_order: MerchantOrder, acting_user: User) ->
     """The buyer confirms receipt at consolidation (or an operator closes it): the merchant
     order is done."""
     buyer_side = merchant_order.buyer
-    if not _is_operator(acting_user):
+    if not user_is_operator(acting_user):
         _require_buyer(organization=buyer_side, acting_user=acting_user)
     purchase_order, merchant_order = _locked(merchant_order)
     _refuse(merchant_order, [MerchantOrderStatus.DELIVERED], "close")
@@ -1198,7 +1189,7 @@ def merchant_order_cancel(
     """Cancel before shipment and release the stock. The merchant may cancel until it ships;
     the buyer only while the merchant has not accepted; operators always before shipment."""
     reason = (reason or "").strip()
-    operator = _is_operator(acting_user)
+    operator = user_is_operator(acting_user)
     merchant_side = (
         _membership(merchant_order.organization, acting_user) is not None and not operator
     )

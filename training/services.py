@@ -25,6 +25,7 @@ from django_scopes import scopes_disabled
 from merchants.selectors import merchant_application
 from merchants.services import merchant_award_badge
 from network.models import Membership, Organization, Role, User
+from network.selectors import user_is_operator
 from network.services import audit, notification_send
 from training.errors import (
     AlreadyRegistered,
@@ -64,18 +65,6 @@ BADGE_SEMINAR_GRADUATE = "seminar_graduate"
 
 
 # --- Who may do what ---------------------------------------------------------------------------
-
-
-def user_is_operator(user: User) -> bool:
-    """A member (staff or above) of an operator organisation: manages seminars, checks in."""
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user=user,
-        organization__kind=Organization.Kind.OPERATOR,
-        organization__status=Organization.Status.ACTIVE,
-        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
-    ).exists()
 
 
 def _require_operator(user: User) -> None:

@@ -30,6 +30,7 @@ from network.models import (
     Role,
     User,
 )
+from network.selectors import user_is_operator
 
 
 class PermissionDenied(DomainError):
@@ -397,11 +398,7 @@ def exchange_rate_set(
     *, base: str, quote: str, rate: Decimal, effective_date: date, acting_user: User
 ) -> ExchangeRate:
     """Set (or correct) the rate for a day; operators only."""
-    if not Membership.objects.filter(
-        user=acting_user,
-        organization__kind=Organization.Kind.OPERATOR,
-        role__in=[Role.OWNER, Role.ADMIN, Role.STAFF],
-    ).exists():
+    if not user_is_operator(acting_user):
         raise PermissionDenied(_("Only network operators can set exchange rates."))
     existing = (
         ExchangeRate.objects.select_for_update()

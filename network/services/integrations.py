@@ -30,7 +30,7 @@ from network.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from network.services.core import PermissionDenied, audit, notification_send
+from network.services.core import _require_admin, audit, notification_send
 
 __all__ = [
     "api_key_authenticate",
@@ -46,14 +46,6 @@ __all__ = [
 ]
 
 KEY_PREFIX = "gumn"
-
-
-def _require_admin(*, organization: Organization, acting_user: User) -> None:
-    membership = Membership.objects.filter(organization=organization, user=acting_user).first()
-    if membership is None or not membership.has_role(Role.ADMIN):
-        raise PermissionDenied(
-            _("Only an owner or admin of %(org)s can do that.") % {"org": organization.name}
-        )
 
 
 # --- API keys ----------------------------------------------------------------------------------
