@@ -1103,6 +1103,34 @@ def merchant_order_ship(
     return merchant_order
 
 
+def _advance(
+    merchant_order: MerchantOrder,
+    *,
+    source: str,
+    target: str,
+    stamp: str,
+    verb: str,
+    action: str,
+    acting_user: User,
+) -> MerchantOrder:
+    """Move a locked merchant order from ``source`` to ``target``, stamp the time, re-derive the
+    purchase order's status and audit it; the caller has checked who may do it."""
+    purchase_order, merchant_order = _locked(merchant_order)
+    _refuse(merchant_order, [source], verb)
+    merchant_order.status = target
+    setattr(merchant_order, stamp, timezone.now())
+    _save(merchant_order, stamp)
+    _refresh_status(purchase_order)
+    audit(
+        actor=acting_user,
+        organization=merchant_order.organization,
+        action=action,
+        target=merchant_order,
+        changes={"status": [source, target]},
+    )
+    return merchant_order
+
+
 @transaction.atomic
 def merchant_order_mark_delivered(
     *, merchant_order: MerchantOrder, acting_user: User
@@ -1111,18 +1139,14 @@ def merchant_order_mark_delivered(
     operator records it)."""
     if not user_is_operator(acting_user):
         _require_merchant_staff(organization=merchant_order.organization, acting_user=acting_user)
-    purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [MerchantOrderStatus.SHIPPED], "deliver")
-    merchant_order.status = MerchantOrderStatus.DELIVERED
-    merchant_order.delivered_at = timezone.now()
-    _save(merchant_order, "delivered_at")
-    _refresh_status(purchase_order)
-    audit(
-        actor=acting_user,
-        organization=merchant_order.organization,
+    merchant_order = _advance(
+        merchant_order,
+        source=MerchantOrderStatus.SHIPPED,
+        target=MerchantOrderStatus.DELIVERED,
+        stamp="delivered_at",
+        verb="deliver",
         action="merchant_order.delivered",
-        target=merchant_order,
-        changes={"status": [MerchantOrderStatus.SHIPPED, MerchantOrderStatus.DELIVERED]},
+        acting_user=acting_user,
     )
     _notify_buyer(merchant_order, "delivered")
     return merchant_order
@@ -1132,21 +1156,16 @@ def merchant_order_mark_delivered(
 def merchant_order_close(*, merchant_order: MerchantOrder, acting_user: User) -> MerchantOrder:
     """The buyer confirms receipt at consolidation (or an operator closes it): the merchant
     order is done."""
-    buyer_side = merchant_order.buyer
     if not user_is_operator(acting_user):
-        _require_buyer(organization=buyer_side, acting_user=acting_user)
-    purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [MerchantOrderStatus.DELIVERED], "close")
-    merchant_order.status = MerchantOrderStatus.CLOSED
-    merchant_order.closed_at = timezone.now()
-    _save(merchant_order, "closed_at")
-    _refresh_status(purchase_order)
-    audit(
-        actor=acting_user,
-        organization=merchant_order.organization,
+        _require_buyer(organization=merchant_order.buyer, acting_user=acting_user)
+    merchant_order = _advance(
+        merchant_order,
+        source=MerchantOrderStatus.DELIVERED,
+        target=MerchantOrderStatus.CLOSED,
+        stamp="closed_at",
+        verb="close",
         action="merchant_order.closed",
-        target=merchant_order,
-        changes={"status": [MerchantOrderStatus.DELIVERED, MerchantOrderStatus.CLOSED]},
+        acting_user=acting_user,
     )
     _notify_merchant(merchant_order, "closed")
     return merchant_order
