@@ -30,6 +30,7 @@ from merchants.forms import (
 )
 from merchants.models import ApplicationStatus, BrandClaim, MerchantApplication, MerchantDocument
 from network.errors import DomainError
+from network.forms import form_add_validation_error
 from network.models import Organization, Role
 from network.permissions import organization_required
 
@@ -51,14 +52,6 @@ STEP_NAMES = [name for name, _label in STEPS]
 def _next_step(step: str) -> str:
     index = STEP_NAMES.index(step)
     return STEP_NAMES[min(index + 1, len(STEP_NAMES) - 1)]
-
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _step_with_errors(request, app, step: str, **context):
@@ -128,7 +121,7 @@ def application_step(request, step: str):
                     acting_user=request.user,
                 )
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                form_add_validation_error(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -158,7 +151,7 @@ def brand_add(request):
         try:
             services.brand_claim_add(application=app, acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_add_validation_error(form, error)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
