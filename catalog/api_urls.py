@@ -5,6 +5,8 @@ from catalog import api
 urlpatterns = [
     path("products/", api.ProductListView.as_view(), name="api-products"),
     path("products/<int:pk>/", api.ProductDetailView.as_view(), name="api-product"),
+    # By SKU code, without a trailing slash, so a numeric code never meets the id route above.
+    path("products/<path:sku>", api.ProductBySkuView.as_view(), name="api-product-by-sku"),
     path("merchant/products/", api.MerchantProductListView.as_view(), name="api-merchant-products"),
     path(
         "merchant/products/<int:pk>/",
@@ -12,4 +14,6 @@ urlpatterns = [
         name="api-merchant-product",
     ),
     path("merchant/inventory/", api.MerchantInventoryView.as_view(), name="api-merchant-inventory"),
+    path("inventory/set", api.InventorySetView.as_view(), name="api-inventory-set"),
+    path("inventory/adjust", api.InventoryAdjustView.as_view(), name="api-inventory-adjust"),
 ]

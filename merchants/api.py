@@ -156,6 +156,8 @@ class ApplicationListView(generics.ListAPIView):
 
 
 class ApplicationDetailView(generics.RetrieveAPIView):
+    """Operators: one application with its checklist."""
+
     organization_kinds = [Organization.Kind.OPERATOR]
     serializer_class = OperatorApplicationSerializer
 
@@ -233,6 +235,8 @@ class ApplicationDecisionView(APIView):
 
 
 class ApplicationChecklistView(APIView):
+    """Operators tick the review checklist of an application."""
+
     organization_kinds = [Organization.Kind.OPERATOR]
     required_role = Role.STAFF
 

@@ -8,8 +8,11 @@ from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
-from rest_framework import pagination, status
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,11 +42,25 @@ def exception_handler(exc, context):
             "message": "The request is not valid.",
             "fields": fields,
         }
+    elif isinstance(exc, Http404):
+        # DRF answers Django's Http404 as its own NotFound; name it the same way.
+        response.data = {"code": "not_found", "message": _("Not found."), "fields": {}}
     else:
         code = getattr(exc, "default_code", "error")
         detail = getattr(exc, "detail", str(exc))
         response.data = {"code": code, "message": str(detail), "fields": {}}
     return response
+
+
+def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose values the schema lists in place, rather than as a shared enum
+    component named after the field (``status``, ``mode``): a name other apps' fields take too,
+    which drf-spectacular then suffixes with a hash that changes as the API grows. (Its enum
+    extraction only looks at a property's own ``enum``, hence the one-item ``allOf``.)"""
+    field_class = extend_schema_field(
+        {"allOf": [{"type": "string", "enum": [value for value, _label in choices]}]}
+    )(type("InlineChoiceField", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, **kwargs)
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -142,13 +159,24 @@ def etag_for(instance, *fields: str) -> str:
     return '"' + hashlib.sha256("|".join(values).encode()).hexdigest()[:32] + '"'
 
 
+def etag_for_data(data) -> str:
+    """A strong ETag from a representation as the client receives it (JSON-serialisable)."""
+    text = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def precondition_failed() -> Response:
+    """The 412 of a failed ``If-Match``."""
+    return _error(
+        412,
+        "precondition_failed",
+        "The resource changed since you read it; read it again and retry.",
+    )
+
+
 def check_if_match(request, current_etag: str) -> Response | None:
     """412 when ``If-Match`` names another version than ``current_etag``; None to go on."""
     wanted = request.headers.get("If-Match")
     if wanted and wanted != "*" and current_etag not in [t.strip() for t in wanted.split(",")]:
-        return _error(
-            412,
-            "precondition_failed",
-            "The resource changed since you read it; read it again and retry.",
-        )
+        return precondition_failed()
     return None

