@@ -59,4 +59,4 @@ RUN DJANGO_PRODUCTION=true \
 
 USER network
 EXPOSE 8000
-CMD ["gunicorn", "network.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "network.wsgi:application", "--config", "python:network.gunicorn_config", "--bind", "0.0.0.0:8000"]

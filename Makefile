@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test stop install browser lint format messages
+.PHONY: run test stop install browser lint format messages security
 
 run: install
 	$(BIN)/python -m network.run
@@ -11,7 +11,12 @@ run: install
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	BIN=$(BIN) sh scripts/security_checks.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# bandit (no high-severity finding) and pip-audit (no known vulnerability); part of `make test`.
+security: install
+	BIN=$(BIN) sh scripts/security_checks.sh
 
 stop:
 	$(BIN)/python -m network.devservices stop

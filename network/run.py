@@ -185,8 +185,9 @@ def main() -> int:
                 f"{host}:{port}",
                 "--workers",
                 os.environ.get("WEB_CONCURRENCY", "2"),
-                "--access-logfile",
-                "-",
+                # JSON log lines, and /metrics summed over the gunicorn workers (as deployed).
+                "--config",
+                "python:network.gunicorn_config",
                 "--timeout",
                 "60",
             ],

@@ -127,6 +127,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, redirects included, carries the request id and is counted.
+    "network.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -222,8 +224,10 @@ PRIVATE_MEDIA_ROOT = Path(
 # --- Cache, sessions, Celery -----------------------------------------------------------------
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Answers a miss while Redis is down, so pages keep rendering from the database.
+        "BACKEND": "network.health.DegradingRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "network"),
         "TIMEOUT": 300,
     }
@@ -245,7 +249,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that then died outright (kill -9, lost host) goes back to its
+# queue after the visibility timeout; the beat re-drives below recover such work sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# While Redis is down, enqueueing gives up after about a second instead of holding the request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
@@ -258,6 +275,19 @@ CELERY_BEAT_SCHEDULE: dict = {}
 for _app in ("network", "merchants", "catalog", "orders", "shipping", "training"):
     # Each app lists its own periodic work in <app>/schedule.py (plain data, no Django imports).
     CELERY_BEAT_SCHEDULE.update(__import__(f"{_app}.schedule", fromlist=["x"]).BEAT_SCHEDULE)
+# Work whose task was lost (broker down when it was enqueued, worker killed) is enqueued again.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "orders-redrive-purchase-order-fan-outs": {
+            "task": "orders.tasks.redrive_purchase_order_fan_outs",
+            "schedule": 60.0,
+        },
+        "shipping-redrive-booking-syncs": {
+            "task": "shipping.tasks.redrive_booking_syncs",
+            "schedule": 60.0,
+        },
+    }
+)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -355,14 +385,25 @@ ORDERS_ACCEPT_WITHIN_DAYS = int(os.environ.get("ORDERS_ACCEPT_WITHIN_DAYS", "3")
 STRIKES_TO_SUSPEND = 3
 STRIKE_VALID_DAYS = 365
 
+# One JSON object per line (time, level, logger, message, request_id, user_id, organization_id)
+# for web and Celery alike; LOG_FORMAT=plain for a person reading a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}; use json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "network.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# /metrics answers only with this bearer token; unset, the endpoint is off (see network.metrics).
+METRICS_TOKEN = env_secret("METRICS_TOKEN") or ""
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -370,6 +411,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Probes and scrapers inside the deployment speak plain HTTP to the container.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

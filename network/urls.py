@@ -9,11 +9,15 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from network import health, views
+from network import health, metrics, views
+
+# A lost database connection answers 503 with its own page (network.observability).
+handler500 = "network.observability.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("i18n/setlang/", views.language_switch, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),

@@ -816,6 +816,20 @@ def purchase_order_fan_out(*, purchase_order_id: int) -> list[MerchantOrder]:
     return created
 
 
+def purchase_orders_awaiting_fan_out_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Placed purchase orders not fanned out ``older_than`` after placing: their fan-out task
+    was lost (broker down at enqueue, worker killed). Oldest first."""
+    with scopes_disabled():
+        return list(
+            PurchaseOrder.objects.filter(
+                fanned_out_at__isnull=True, placed_at__lte=timezone.now() - older_than
+            )
+            .exclude(status=PurchaseOrderStatus.CANCELLED)
+            .order_by("placed_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+
 # --- Merchant order transitions ----------------------------------------------------------------
 
 

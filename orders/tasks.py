@@ -24,6 +24,20 @@ def purchase_order_fan_out(self, purchase_order_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+def redrive_purchase_order_fan_outs(older_than_seconds: int = 120) -> int:
+    """Beat: enqueue the fan-out again for purchase orders still not fanned out (a lost task);
+    the fan-out is idempotent, so a late original run and the re-drive make it once."""
+    from datetime import timedelta
+
+    ids = services.purchase_orders_awaiting_fan_out_ids(
+        older_than=timedelta(seconds=older_than_seconds)
+    )
+    for purchase_order_id in ids:
+        purchase_order_fan_out.delay(purchase_order_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
 def expire_unaccepted_merchant_orders() -> int:
     """Beat: cancel merchant orders not accepted in time and release their stock."""
     return services.merchant_orders_expire()

@@ -857,6 +857,20 @@ def booking_poll_carrier(*, booking_id: int) -> str:
     return "polled"
 
 
+def bookings_awaiting_sync_ids(*, older_than: timedelta, limit: int = 200) -> list[int]:
+    """Bookings with a message for the carrier still unsent ``older_than`` after their last
+    change and no live lease: their sync task was lost (broker down, worker killed)."""
+    now = timezone.now()
+    with scopes_disabled():
+        return list(
+            Booking.objects.exclude(carrier_sync="")
+            .filter(updated_at__lte=now - older_than)
+            .filter(Q(carrier_lease_until__isnull=True) | Q(carrier_lease_until__lte=now))
+            .order_by("updated_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+
 def bookings_awaiting_carrier_ids(*, limit: int = 200) -> list[int]:
     """Bookings submitted and waiting for the carrier's answer, oldest first."""
     with scopes_disabled():

@@ -47,6 +47,18 @@ def poll_bookings_awaiting_carrier() -> int:
 
 
 @shared_task(acks_late=True)
+def redrive_booking_syncs(older_than_seconds: int = 120) -> int:
+    """Beat: queue the carrier sync again for bookings whose sync task was lost; the sync holds
+    a lease and clears its message only once recorded, so a duplicate sends nothing twice."""
+    from datetime import timedelta
+
+    ids = services.bookings_awaiting_sync_ids(older_than=timedelta(seconds=older_than_seconds))
+    for booking_id in ids:
+        booking_sync.delay(booking_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
 def expire_booking_holds() -> int:
     """Beat: give back the space of unconfirmed bookings whose hold ran out."""
     return services.bookings_expire_holds()

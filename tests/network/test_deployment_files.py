@@ -167,3 +167,35 @@ def test_the_image_starts_gunicorn_on_port_8000(dockerfile):
     assert "EXPOSE 8000" in dockerfile
     command = next(line for line in dockerfile if line.startswith("CMD "))
     assert '"network.wsgi:application"' in command and '"0.0.0.0:8000"' in command
+
+
+def test_the_local_run_script_uses_the_compose_commands_word_for_word(services):
+    from scripts.compose_local import COMMANDS
+
+    for name in ("migrate", "web", "worker", "beat"):
+        assert COMMANDS[name] == _command(services[name]), name
+
+
+def test_the_local_run_script_runs_the_worker_healthcheck_of_compose(services):
+    from scripts.compose_local import WORKER_HEALTHCHECK
+
+    test = services["worker"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    assert test[1].replace("$$", "$") == WORKER_HEALTHCHECK
+
+
+def test_web_logs_json_and_sums_metrics_over_its_processes(services, dockerfile):
+    command = _command(services["web"])
+    assert _option(command, "--config", "-c") == "python:network.gunicorn_config"
+    assert "--access-logfile" not in command  # the app logs each request, with its id
+    cmd = next(line for line in dockerfile if line.startswith("CMD "))
+    assert '"python:network.gunicorn_config"' in cmd
+    environment = services["web"]["environment"]
+    assert environment["LOG_FORMAT"] == "json"
+    assert environment["METRICS_TOKEN"] == "${METRICS_TOKEN:-}"
+
+
+def test_no_app_service_pins_a_container_name(services):
+    for name in ("web", "worker", "beat", "migrate"):
+        assert "container_name" not in services[name], name
+    assert "ports" not in services["worker"] and "ports" not in services["beat"]
