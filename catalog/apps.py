@@ -22,6 +22,13 @@ class CatalogConfig(AppConfig):
             )
         )
         register(NavEntry(_("My products"), "catalog:manage", (merchant,), order=20))
+        register(NavEntry(_("Brands"), "catalog:brands", (merchant,), order=25))
+        register(
+            NavEntry(_("Moderation"), "catalog:moderation", (Organization.Kind.OPERATOR,), order=15)
+        )
+        register(
+            NavEntry(_("My reports"), "catalog:my_reports", (Organization.Kind.BUYER,), order=60)
+        )
         register_home_panel(HomePanel((merchant,), home_panel, order=20))
 
         # The browse page shows categories and CNY estimates: a change to either is a change

@@ -487,6 +487,12 @@ def _plan(merchants) -> list[tuple[Organization, int, Line, Variant, str, tuple[
 
 @transaction.atomic
 def seed() -> dict[str, int]:
+    summary = _seed_products()
+    _seed_brand_protection()
+    return summary
+
+
+def _seed_products() -> dict[str, int]:
     rng = random.Random(2026)
     merchants = _approved_merchants()
     categories = {c.slug: c for c in Category.objects.all()}
@@ -612,3 +618,82 @@ def seed() -> dict[str, int]:
     refresh_product_summaries(ids)
     refresh_search_vectors(ids)
     return {"products": len(products), "skus": len(skus), "images": len(images)}
+
+
+def _seed_brand_protection() -> None:
+    """A verified protected brand of the demo merchant with an authorised reseller, a brand
+    waiting for verification, and two open reports, so the operators' queue has work. Keyed by
+    brand name: a second run changes nothing."""
+    from catalog.brands import _snapshot
+    from catalog.models import Brand, BrandGrant, ListingReport
+    from network.models import User
+
+    if Brand.objects.filter(name="Great Lakes").exists():
+        return
+    merchants = {o.name: o for o in Organization.objects.filter(kind=Organization.Kind.MERCHANT)}
+    owner = merchants.get("Great Lakes Maple Co.")
+    operator = User.objects.filter(email="operator@example.com").first()
+    buyer = User.objects.filter(email="buyer@example.com").first()
+    brand_owner = User.objects.filter(email="merchant.owner@example.com").first()
+    if owner is None or operator is None:
+        return
+    now = timezone.now()
+    brand = Brand.objects.create(
+        owner=owner,
+        name="Great Lakes",
+        trademark_number="5123456",
+        trademark_office="USPTO",
+        status=Brand.Status.VERIFIED,
+        decision_note="Registration checked on USPTO TSDR.",
+        verified_by=operator,
+        verified_at=now - timedelta(days=30),
+        created_at=now - timedelta(days=32),
+    )
+    reseller = merchants.get("Napa Valley Pantry")
+    if reseller is not None:
+        BrandGrant.objects.create(
+            brand=brand, reseller=reseller, expires_at=now + timedelta(days=180), granted_by=None
+        )
+    driftless = merchants.get("Driftless Cheese Makers")
+    if driftless is not None:
+        Brand.objects.create(
+            owner=driftless, name="Driftless", trademark_number="4987654", trademark_office="USPTO"
+        )
+    targets = [
+        (
+            merchants.get("Cascadia Botanicals"),
+            buyer,
+            ListingReport.Source.BUYER,
+            "counterfeit",
+            "The seal on the bottle we received looks different from the brand's photos.",
+        ),
+        (
+            merchants.get("Great Plains Grains"),
+            brand_owner,
+            ListingReport.Source.BRAND_OWNER,
+            "copied",
+            "These photos are ours, taken for our Great Lakes range.",
+        ),
+    ]
+    for merchant_org, reporter, source, reason, details in targets:
+        if merchant_org is None or reporter is None:
+            continue
+        product = (
+            Product.objects.filter(organization=merchant_org, state=ListingState.ACTIVE)
+            .select_related("organization")
+            .order_by("pk")
+            .first()
+        )
+        if product is None:
+            continue
+        ListingReport.objects.create(
+            product=product,
+            merchant=merchant_org,
+            reporter=reporter,
+            reporter_organization=Organization.objects.filter(memberships__user=reporter).first(),
+            source=source,
+            reason=reason,
+            details=details,
+            snapshot=_snapshot(product),
+            created_at=now - timedelta(hours=20 if source == "buyer" else 3),
+        )

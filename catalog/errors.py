@@ -40,3 +40,25 @@ class ImageRejected(DomainError):
 class ImportRejected(DomainError):
     code = "import_rejected"
     status = 400
+
+
+class BrandNotAuthorised(DomainError):
+    """The listing names a protected brand its merchant is not authorised to sell."""
+
+    code = "brand_not_authorised"
+    status = 403
+
+
+class BrandRejected(DomainError):
+    code = "brand_rejected"
+    status = 400
+
+
+class ReportRejected(DomainError):
+    code = "report_rejected"
+    status = 400
+
+
+class ModerationRefused(DomainError):
+    code = "moderation_refused"
+    status = 409

@@ -254,6 +254,12 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
         raise PublishRequirementsMissing(
             _("To publish, add %(missing)s.") % {"missing": ", ".join(missing)}, missing=missing
         )
+    from catalog.brands import listing_hold_for_review
+
+    # Brand rules: a protected brand without authorisation is refused (raises); a look-alike
+    # title or a copied photo holds the listing for an operator's review instead.
+    if listing_hold_for_review(product=product, acting_user=acting_user):
+        return product
     before = product.state
     product.state = ListingState.ACTIVE
     product.published_at = product.published_at or timezone.now()
@@ -742,6 +748,9 @@ def product_image_add(
         alt_text=alt_text[:200],
         position=(last.position + 1) if last else 0,
     )
+    from catalog.brands import image_dhash
+
+    image.dhash = image_dhash(processed.thumbnail)
     image.image.save("image.jpg", ContentFile(processed.full), save=False)
     image.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
     image.save()

@@ -672,8 +672,13 @@ def strike_issue(
     strike.full_clean()
     with scopes_disabled():
         strike.save()
+        # Active (not revoked, not expired) and issued within the last twelve months, whatever
+        # STRIKE_VALID_DAYS is set to.
         active = Strike.objects.filter(
-            organization=organization, revoked_at__isnull=True, expires_at__gt=now
+            organization=organization,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            created_at__gt=now - timedelta(days=365),
         ).count()
     audit(
         actor=acting_user,
