@@ -31,6 +31,12 @@ class CatalogConfig(AppConfig):
         )
         register_home_panel(HomePanel((merchant,), home_panel, order=20))
 
+        from catalog.dashboard import panels
+        from network.dashboards import register_panel
+
+        for panel in panels():
+            register_panel(panel)
+
         # The browse page shows categories and CNY estimates: a change to either is a change
         # to what buyers see (see network.cache).
         from django.db.models.signals import post_delete, post_save

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.search import SearchRank
@@ -18,6 +19,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -25,6 +27,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
@@ -33,6 +36,7 @@ from catalog.models import (
     Category,
     Inventory,
     InventoryLedger,
+    ListingReport,
     ListingState,
     PriceTier,
     Product,
@@ -644,3 +648,29 @@ def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
     if price is None:
         raise QuantityNotAllowed(_("%(code)s has no price for this quantity.") % {"code": sku.code})
     return price
+
+
+def moderation_queue_ages(
+    *, buckets: list[tuple[str, int, int | None]], now: datetime | None = None
+) -> dict[str, int | None]:
+    """Listing reports waiting for an operator now (open or waiting for more information): how
+    many, how many from brand owners, the oldest wait in days, and counts per [low, high)
+    bucket of days waiting. One query."""
+    now = now or timezone.now()
+    counts = {}
+    for index, (_label, low, high) in enumerate(buckets):
+        since = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            since &= Q(created_at__gt=now - timedelta(days=high))
+        counts[f"bucket_{index}"] = Count("pk", filter=since)
+    result = ListingReport.objects.filter(
+        status__in=[ListingReport.Status.OPEN, ListingReport.Status.INFO_REQUESTED]
+    ).aggregate(
+        waiting=Count("pk"),
+        from_brand_owners=Count("pk", filter=Q(source=ListingReport.Source.BRAND_OWNER)),
+        oldest=Min("created_at"),
+        **counts,
+    )
+    oldest = result.pop("oldest")
+    result["oldest_days"] = (now - oldest).days if oldest else None
+    return result

@@ -33,8 +33,10 @@ class MerchantApplicationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
         "submitted_at",
         "decided_at",
     ]
-    list_filter = ["status", "state_of_incorporation"]
-    search_fields = ["legal_name", "dba", "ein", "organization__name"]
+    list_filter = ["status", "state", "state_of_incorporation", "export_experience"]
+    list_select_related = ["organization"]
+    search_fields = ["legal_name", "dba", "ein", "organization__name", "contact_name"]
+    date_hierarchy = "submitted_at"
     # Status changes go through the review pages so every one is audited and notified.
     readonly_fields = ["status", "submitted_at", "decided_at", "approved_at", "reviewer"]
     inlines = [BrandClaimInline, DocumentInline, NoteInline]
@@ -43,5 +45,6 @@ class MerchantApplicationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
 @admin.register(Strike)
 class StrikeAdmin(UnscopedAdminMixin, admin.ModelAdmin):
     list_display = ["organization", "reason", "created_at", "expires_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
     search_fields = ["organization__name", "reason", "source"]

@@ -24,3 +24,9 @@ class MerchantsConfig(AppConfig):
             )
         )
         register_home_panel(HomePanel((merchant,), home_panel, order=10))
+
+        from merchants.dashboard import panels
+        from network.dashboards import register_panel
+
+        for panel in panels():
+            register_panel(panel)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
@@ -109,3 +113,26 @@ def application_history(*, application: MerchantApplication):
     for event in events:
         event.label = HISTORY_LABELS.get(event.action, event.action)
     return events
+
+
+def review_queue_ages(*, buckets, now=None) -> dict[str, int]:
+    """Applications waiting for review now: how many, how many past the review target, the
+    oldest wait in days, and counts per [low, high) bucket of days waiting. One query."""
+    now = now or timezone.now()
+    waiting = Q(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW])
+    counts = {}
+    for index, (_label, low, high) in enumerate(buckets):
+        since = Q(submitted_at__lte=now - timedelta(days=low))
+        if high is not None:
+            since &= Q(submitted_at__gt=now - timedelta(days=high))
+        counts[f"bucket_{index}"] = Count("pk", filter=since)
+    target = now - timedelta(days=settings.MERCHANT_REVIEW_TARGET_DAYS)
+    with scopes_disabled():
+        result = MerchantApplication.objects.filter(waiting, submitted_at__isnull=False).aggregate(
+            waiting=Count("pk"),
+            overdue=Count("pk", filter=Q(submitted_at__lt=target)),
+            oldest=Min("submitted_at"),
+            **counts,
+        )
+    result["oldest_days"] = (now - result.pop("oldest")).days if result["oldest"] else None
+    return result

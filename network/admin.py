@@ -1,9 +1,17 @@
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
 from network.models import AuditEvent, Invitation, Membership, Notification, Organization, User
+
+# The operators' fallback console: search, filters and a read-only audit trail.
+admin.site.site_header = _("Global US Merchants Network operations")
+admin.site.site_title = _("Network operations")
+admin.site.index_title = _("Records of every organisation")
 
 
 class UnscopedAdminMixin:
@@ -37,8 +45,9 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country", "status", "created_at"]
-    list_filter = ["kind", "status", "country"]
-    search_fields = ["name", "slug"]
+    list_filter = ["kind", "status", "country", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["name", "slug", "memberships__user__email"]
+    date_hierarchy = "created_at"
     inlines = [MembershipInline]
 
 
@@ -52,10 +61,40 @@ class InvitationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(UnscopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "action", "actor", "organization", "target_repr"]
-    list_filter = ["action"]
-    search_fields = ["action", "target_repr", "actor__email", "organization__name"]
+    list_display = ["created_at", "action", "actor", "organization", "target_type", "target_repr"]
+    list_filter = [
+        "action",
+        "organization__kind",
+        "target_type",
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    list_select_related = ["actor", "organization", "target_type"]
+    search_fields = [
+        "action",
+        "target_repr",
+        "target_id",
+        "actor__email",
+        "organization__name",
+    ]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "action",
+        "actor",
+        "organization",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "changes_display",
+    ]
+    readonly_fields = fields
+    show_full_result_count = False  # no second COUNT over a large table on every page
+
+    @admin.display(description=_("changes"))
+    def changes_display(self, event: AuditEvent):
+        return format_html(
+            "<pre>{}</pre>", json.dumps(event.changes, indent=2, ensure_ascii=False, default=str)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -70,5 +109,6 @@ class AuditEventAdmin(UnscopedAdminMixin, admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "email", "kind", "subject", "sent_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "subject"]
+    date_hierarchy = "created_at"

@@ -11,6 +11,7 @@ class NetworkConfig(AppConfig):
         from network.navigation import NavEntry, register
 
         register(NavEntry(_("Home"), "home", (), order=0))
+        register(NavEntry(_("Dashboard"), "dashboard", (), order=5))
         register(NavEntry(_("Members"), "members", (), order=90))
         register(NavEntry(_("Exchange rates"), "exchange_rates", ("operator",), order=80))
         register(NavEntry(_("Integrations"), "integrations", ("merchant", "buyer"), order=85))

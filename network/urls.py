@@ -43,6 +43,8 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("operations/exchange-rates/", views.exchange_rates, name="exchange_rates"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:slug>.csv", views.dashboard_export, name="dashboard_export"),
     path("merchants/", include("merchants.urls")),
     path("catalog/", include("catalog.urls")),
     path("orders/", include("orders.urls")),

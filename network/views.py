@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from network import selectors, services
+from network import dashboards, selectors, services
 from network.errors import DomainError
 from network.forms import (
     ApiKeyForm,
@@ -397,3 +397,45 @@ def webhook_redeliver(request, delivery_id: int):
     services.webhook_redeliver(delivery=delivery, acting_user=request.user)
     messages.success(request, _("Queued for delivery again."))
     return redirect("webhook_detail", endpoint_id=delivery.endpoint_id)
+
+
+@organization_required()
+def dashboard(request):
+    """The organisation's dashboard: the panels its kind sees, over the chosen date range."""
+    period, form = dashboards.period_from_query(request.GET)
+    panels = [
+        (panel.slug, panel.build(request.organization, period))
+        for panel in dashboards.panels_for(request.organization)
+    ]
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "organization": request.organization,
+            "period": period,
+            "form": form,
+            "presets": [
+                (label, dashboards.Period.last_days(days)) for days, label in dashboards.PRESETS
+            ],
+            "panels": panels,
+        },
+    )
+
+
+@organization_required()
+def dashboard_export(request, slug: str):
+    """One panel's table as CSV, over the same date range as the page."""
+    panel = dashboards.panel_for(request.organization, slug)
+    if panel is None:
+        raise Http404
+    period, _form = dashboards.period_from_query(request.GET)
+    content = panel.build(request.organization, period)
+    if content.table is None:
+        raise Http404
+    response = HttpResponse(
+        dashboards.table_csv(content.table), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
+    )
+    return response

@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django_scopes import scopes_disabled
 
-from orders.models import MerchantOrder, MerchantOrderSettings, PurchaseOrder, PurchaseOrderLine
+from orders.models import (
+    DailySales,
+    MerchantOrder,
+    MerchantOrderSettings,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -27,21 +33,63 @@ class LineInline(admin.TabularInline):
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(UnscopedAdmin):
-    list_display = ["number", "organization", "status", "total_usd", "placed_at"]
-    list_filter = ["status"]
-    search_fields = ["number", "buyer_reference"]
+    list_display = [
+        "number",
+        "organization",
+        "status",
+        "merchant_count",
+        "total_usd",
+        "placed_at",
+    ]
+    list_filter = ["status", "delivery_type", "incoterm", "payment_terms", "organization__country"]
+    list_select_related = ["organization"]
+    search_fields = ["number", "buyer_reference", "organization__name", "lines__sku_code"]
+    date_hierarchy = "placed_at"
     readonly_fields = ["number", "organization", "status", "total_usd", "placed_by", "placed_at"]
     inlines = [LineInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Searching through lines joins them in: one row per order all the same.
+        results, _duplicates = super().get_search_results(request, queryset, search_term)
+        return results, True
 
 
 @admin.register(MerchantOrder)
 class MerchantOrderAdmin(UnscopedAdmin):
     list_display = ["number", "organization", "buyer", "status", "subtotal_usd", "created_at"]
-    list_filter = ["status"]
-    search_fields = ["number"]
+    list_filter = ["status", "carrier_name"]
+    list_select_related = ["organization", "buyer"]
+    search_fields = [
+        "number",
+        "organization__name",
+        "buyer__name",
+        "booking_reference",
+        "tracking_number",
+    ]
+    date_hierarchy = "created_at"
     readonly_fields = ["number", "organization", "buyer", "purchase_order", "status"]
 
 
 @admin.register(MerchantOrderSettings)
 class MerchantOrderSettingsAdmin(UnscopedAdmin):
     list_display = ["organization", "minimum_order_value_usd"]
+
+
+@admin.register(DailySales)
+class DailySalesAdmin(admin.ModelAdmin):
+    """The dashboards' summary, rebuilt by beat from the order lines: read-only."""
+
+    list_display = ["day", "merchant", "category", "buyer_country", "gmv_usd", "units", "lines"]
+    list_filter = ["buyer_country", "category"]
+    list_select_related = ["merchant", "category"]
+    search_fields = ["merchant__name"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

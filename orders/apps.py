@@ -23,3 +23,9 @@ class OrdersConfig(AppConfig):
                 _("All orders"), "orders:operator_orders", (Organization.Kind.OPERATOR,), order=30
             )
         )
+
+        from network.dashboards import register_panel
+        from orders.dashboard import panels
+
+        for panel in panels():
+            register_panel(panel)

@@ -1,17 +1,35 @@
 """Demo orders for the demo buyer ``hangzhou-westlake-global-store``: a cart across three
 merchants and purchase orders in every state, made through the services from the catalogue's
-demo listings. Skipped when there are no listings yet; a second run changes nothing."""
+demo listings. Then a year of history across every demo buyer and merchant, so the dashboards
+have a real shape: written in bulk, every order of it shipped, closed, rejected or cancelled
+(none holds stock). Skipped when there are no listings yet; a second run changes nothing."""
 
 from __future__ import annotations
 
-from django.db.models import F
+import random
+from datetime import timedelta
+from decimal import Decimal
 
-from catalog.models import SKU, Inventory
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+
+from catalog.models import SKU, Inventory, PriceTier
 from catalog.selectors import public_products
+from merchants.models import ApplicationStatus, MerchantApplication
 from network.demo import DEMO_BUYER_SLUG
-from network.models import Membership, Organization, Role
+from network.models import Membership, Organization, Role, User
 from orders import services
-from orders.models import Cart, CartLine, MerchantOrder, PurchaseOrder
+from orders.models import (
+    Cart,
+    CartLine,
+    LineStatus,
+    MerchantOrder,
+    MerchantOrderStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+)
 
 CHECKOUT = services.Checkout(
     delivery_type="bonded",
@@ -49,7 +67,9 @@ def _orderable_skus() -> dict[int, list[SKU]]:
     return by_merchant
 
 
-def _staff(organization: Organization):
+def _staff(organization: Organization) -> User:
+    """Someone at the merchant who may work its orders: its first owner, admin or staff, or an
+    order desk person made for the demo (the registry's demo merchants come without people)."""
     membership = (
         Membership.objects.filter(
             organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
@@ -58,10 +78,30 @@ def _staff(organization: Organization):
         .order_by("pk")
         .first()
     )
-    return membership.user if membership else None
+    if membership:
+        return membership.user
+    email = f"orders@{organization.slug[:40]}.example"
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=None, full_name=f"{organization.name} order desk"
+    )
+    Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": Role.STAFF}
+    )
+    return user
 
 
 def seed() -> dict[str, int]:
+    summary = _seed_scenarios()
+    history = seed_history()
+    if history:
+        summary["history_purchase_orders"] = history
+        from orders.dashboard import daily_sales_refresh
+
+        daily_sales_refresh(days=HISTORY_DAYS + 7)
+    return summary
+
+
+def _seed_scenarios() -> dict[str, int]:
     store = Organization.objects.filter(slug=DEMO_BUYER_SLUG).first()
     if store is None:
         return {"purchase_orders": 0}
@@ -160,3 +200,245 @@ def _fill_cart(store, buyer_user, by_merchant, merchants) -> None:
             CartLine.objects.create(
                 organization=store, cart=cart, sku=sku, quantity=sku.moq * 2, added_by=buyer_user
             )
+
+
+# --- A year of history -------------------------------------------------------------------------
+
+HISTORY_KEY = "history:"
+HISTORY_DAYS = 364
+
+
+def _history_skus() -> dict[int, list[dict]]:
+    """Active SKUs with their first-tier price, by merchant (eight per merchant at most)."""
+    tiers = PriceTier.objects.filter(sku=OuterRef("pk")).order_by("min_quantity")
+    rows = (
+        SKU.objects.filter(product__in=public_products())
+        .annotate(price=Subquery(tiers.values("unit_price_usd")[:1]))
+        .filter(price__isnull=False)
+        .order_by("organization_id", "pk")
+        .values(
+            "pk",
+            "organization_id",
+            "code",
+            "product__title_en",
+            "variant_en",
+            "case_pack",
+            "moq",
+            "price",
+        )
+    )
+    by_merchant: dict[int, list[dict]] = {}
+    for row in rows:
+        group = by_merchant.setdefault(row["organization_id"], [])
+        if len(group) < 8:
+            group.append(row)
+    return by_merchant
+
+
+def _daily_volume(day: int, rng) -> int:
+    """Purchase orders on ``day`` days before today: the network grows through the year, peaks
+    before Singles' Day (11.11) and 618, and dips over the Chinese New Year holiday."""
+    when = timezone.localdate() - timedelta(days=day)
+    growth = 1.0 + 2.5 * (HISTORY_DAYS - day) / HISTORY_DAYS
+    season = 1.0
+    if (when.month == 10 and when.day >= 10) or (when.month == 11 and when.day <= 8):
+        season = 1.8
+    elif when.month == 5 and when.day >= 15 or when.month == 6 and when.day <= 12:
+        season = 1.4
+    elif (when.month == 1 and when.day >= 20) or (when.month == 2 and when.day <= 15):
+        season = 0.45
+    if when.weekday() >= 5:
+        season *= 0.5
+    return max(0, round(rng.gauss(1.6 * growth * season, 1.0)))
+
+
+def seed_history(*, days: int = HISTORY_DAYS, seed: int = 2026) -> int:
+    """A year of purchase orders from every demo buyer across the approved merchants, in bulk.
+    Returns how many purchase orders it wrote (0 when there already are some, or nothing to
+    order)."""
+    if PurchaseOrder.objects.filter(idempotency_key__startswith=HISTORY_KEY).exists():
+        return 0
+    skus = _history_skus()
+    # Approved merchants trade from their approval on (from the start when it is not recorded).
+    approved = dict(
+        MerchantApplication.objects.filter(
+            organization_id__in=list(skus), status=ApplicationStatus.APPROVED
+        ).values_list("organization_id", "approved_at")
+    )
+    merchant_ids = [m for m in skus if m in approved]
+    buyers = list(
+        Organization.objects.filter(kind=Organization.Kind.BUYER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not merchant_ids or not buyers:
+        return 0
+    rng = random.Random(seed)
+    # A few big buyers and a long tail, as in any wholesale channel.
+    weights = [1 / (rank + 1) ** 0.9 for rank in range(len(buyers))]
+    rng.shuffle(weights)
+    # The demo login's store is one of the big ones.
+    demo_store = Organization.objects.filter(slug=DEMO_BUYER_SLUG).values_list("pk", flat=True)
+    for store_id in demo_store:
+        weights[buyers.index(store_id)] = max(weights) / 2
+    merchant_weights = [1 / (rank + 1) ** 0.6 for rank in range(len(merchant_ids))]
+    now = timezone.now()
+    purchase_orders: list[PurchaseOrder] = []
+    parts: list[tuple[int, list[tuple[MerchantOrder, list[PurchaseOrderLine]]]]] = []
+    sequence = 0
+    for day in range(days, 2, -1):
+        for _ in range(_daily_volume(day, rng)):
+            placed_at = now - timedelta(days=day, minutes=rng.randint(0, 60 * 14))
+            open_merchants = [
+                m
+                for m in merchant_ids
+                if approved.get(m) is None or approved[m] < placed_at - timedelta(days=10)
+            ]
+            if not open_merchants:
+                continue
+            sequence += 1
+            buyer_id = rng.choices(buyers, weights)[0]
+            count = min(len(open_merchants), rng.choice([1, 1, 2, 2, 3, 4]))
+            chosen: list[int] = []
+            while len(chosen) < count:
+                pick = rng.choices(merchant_ids, merchant_weights)[0]
+                if pick in open_merchants and pick not in chosen:
+                    chosen.append(pick)
+            number = f"POH{sequence:07d}"
+            purchase_order = PurchaseOrder(
+                organization_id=buyer_id,
+                number=number,
+                idempotency_key=f"{HISTORY_KEY}{number}",
+                buyer_reference=f"B{buyer_id}-{sequence:05d}",
+                delivery_type=rng.choice(["bonded", "warehouse", "port"]),
+                delivery_location=rng.choice(
+                    [
+                        "Ningbo Meishan bonded warehouse",
+                        "Shanghai Waigaoqiao free trade zone",
+                        "Port of Shenzhen (CNSZX)",
+                        "Hangzhou cross-border e-commerce zone",
+                    ]
+                ),
+                incoterm=rng.choice(["FOB", "FOB", "CIF", "EXW"]),
+                payment_terms=rng.choice(["prepaid", "net30", "net60"]),
+                merchant_count=count,
+                placed_at=placed_at,
+                fanned_out_at=placed_at + timedelta(minutes=1),
+            )
+            order_parts = []
+            for part, merchant_id in enumerate(chosen, start=1):
+                order_parts.append(
+                    _history_part(rng, purchase_order, part, merchant_id, skus, placed_at, now)
+                )
+            statuses = [mo.status for mo, _lines in order_parts]
+            purchase_order.status = services.derive_status(statuses)
+            if purchase_order.status == PurchaseOrderStatus.CANCELLED:
+                purchase_order.cancelled_at = max(mo.ended_at for mo, _lines in order_parts)
+            purchase_order.total_usd = sum(
+                (line.line_total_usd for _mo, lines in order_parts for line in lines),
+                Decimal("0.00"),
+            )
+            purchase_order.savings_usd = sum(
+                (line.saving_usd for _mo, lines in order_parts for line in lines),
+                Decimal("0.00"),
+            )
+            purchase_orders.append(purchase_order)
+            parts.append((len(purchase_orders) - 1, order_parts))
+    with transaction.atomic():
+        PurchaseOrder.objects.bulk_create(purchase_orders, batch_size=1000)
+        merchant_orders, lines = [], []
+        for index, order_parts in parts:
+            purchase_order = purchase_orders[index]
+            for merchant_order, _lines in order_parts:
+                merchant_order.purchase_order = purchase_order
+                merchant_orders.append(merchant_order)
+        MerchantOrder.objects.bulk_create(merchant_orders, batch_size=1000)
+        for index, order_parts in parts:
+            purchase_order = purchase_orders[index]
+            for merchant_order, part_lines in order_parts:
+                for line in part_lines:
+                    line.purchase_order = purchase_order
+                    line.merchant_order = merchant_order
+                    lines.append(line)
+        PurchaseOrderLine.objects.bulk_create(lines, batch_size=2000)
+    return len(purchase_orders)
+
+
+def _history_part(rng, purchase_order, part, merchant_id, skus, placed_at, now):
+    """One merchant's part of a history order: its lines and where it ended up."""
+    age = (now - placed_at).days
+    roll = rng.random()
+    if roll < 0.04:
+        status = MerchantOrderStatus.REJECTED
+    elif roll < 0.06:
+        status = MerchantOrderStatus.CANCELLED
+    elif age > 50:
+        status = MerchantOrderStatus.CLOSED
+    elif age > 30:
+        status = rng.choice([MerchantOrderStatus.DELIVERED, MerchantOrderStatus.CLOSED])
+    else:
+        status = MerchantOrderStatus.SHIPPED
+    accepted_at = placed_at + timedelta(hours=rng.uniform(2, 60))
+    # Most merchants ship within a week; a slow tail takes two or three.
+    shipped_at = accepted_at + timedelta(days=min(rng.lognormvariate(1.5, 0.55), 30))
+    shipped = status in (
+        MerchantOrderStatus.SHIPPED,
+        MerchantOrderStatus.DELIVERED,
+        MerchantOrderStatus.CLOSED,
+    )
+    if shipped and shipped_at > now - timedelta(hours=1):
+        shipped_at = now - timedelta(hours=rng.uniform(1, 48))
+    line_status = {
+        MerchantOrderStatus.REJECTED: LineStatus.REJECTED,
+        MerchantOrderStatus.CANCELLED: LineStatus.CANCELLED,
+    }.get(status, LineStatus.SHIPPED)
+    merchant_order = MerchantOrder(
+        organization_id=merchant_id,
+        buyer_id=purchase_order.organization_id,
+        number=f"{purchase_order.number}-{part:02d}",
+        status=status,
+        accept_by=placed_at + timedelta(days=3),
+        created_at=placed_at + timedelta(minutes=1),
+        accepted_at=accepted_at if shipped else None,
+        packed_at=shipped_at - timedelta(hours=12) if shipped else None,
+        shipped_at=shipped_at if shipped else None,
+        delivered_at=shipped_at + timedelta(days=18)
+        if status in (MerchantOrderStatus.DELIVERED, MerchantOrderStatus.CLOSED)
+        else None,
+        closed_at=shipped_at + timedelta(days=25) if status == MerchantOrderStatus.CLOSED else None,
+        ended_at=accepted_at if not shipped else None,
+        carrier_name=rng.choice(["Maersk", "CMA CGM"]) if shipped else "",
+        booking_reference=f"BK{purchase_order.number[3:]}{part}" if shipped else "",
+        status_reason="Out of stock for this run."
+        if status == MerchantOrderStatus.REJECTED
+        else "",
+    )
+    choices = skus[merchant_id]
+    lines = []
+    for sku in rng.sample(choices, min(len(choices), rng.choice([1, 1, 2, 3]))):
+        multiple = rng.choice([1, 1, 2, 2, 3, 4, 6, 10])
+        quantity = max(sku["moq"], sku["case_pack"]) * multiple
+        quantity += (-quantity) % sku["case_pack"]
+        list_price = sku["price"]
+        # Larger quantities reach the cheaper tiers.
+        discount = Decimal("0.92") if multiple >= 4 else Decimal("1")
+        unit_price = (list_price * discount).quantize(Decimal("0.01"))
+        lines.append(
+            PurchaseOrderLine(
+                organization_id=purchase_order.organization_id,
+                merchant_id=merchant_id,
+                sku_id=sku["pk"],
+                sku_code=sku["code"],
+                product_title=sku["product__title_en"][:200],
+                variant=sku["variant_en"] or "",
+                case_pack=sku["case_pack"],
+                quantity=quantity,
+                unit_price_usd=unit_price,
+                list_unit_price_usd=list_price,
+                line_total_usd=unit_price * quantity,
+                status=line_status,
+                reserved_quantity=0,
+            )
+        )
+    merchant_order.subtotal_usd = sum((line.line_total_usd for line in lines), Decimal("0.00"))
+    return merchant_order, lines

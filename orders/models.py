@@ -371,3 +371,34 @@ class MerchantOrder(models.Model):
     @property
     def holds_stock(self) -> bool:
         return self.status in CANCELLABLE
+
+
+# --- Dashboard summary -------------------------------------------------------------------------
+
+
+class DailySales(models.Model):
+    """Sold order lines summed per day of placing, merchant, top-level category and the buyer's
+    country: what the operators' network-wide GMV panels read instead of every line. Rebuilt
+    from the lines by ``orders.dashboard.daily_sales_refresh`` (beat), never edited by hand."""
+
+    day = models.DateField()
+    merchant = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    buyer_country = models.CharField(max_length=2)
+    gmv_usd = models.DecimalField(**MONEY)
+    units = models.PositiveIntegerField()
+    lines = models.PositiveIntegerField()
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily sales")
+        verbose_name_plural = _("daily sales")
+        indexes = [
+            models.Index(fields=["day"], name="dailysales_day"),
+            models.Index(fields=["-refreshed_at"], name="dailysales_refreshed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.merchant_id} {self.category_id}: {self.gmv_usd}"

@@ -8,22 +8,45 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncWeek
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from catalog.models import Category, ListingState, Product
 from catalog.selectors import public_products
+from merchants.models import MerchantApplication
 from network.models import Organization
 from orders.errors import QuantityNotAllowed
 from orders.models import (
     CartLine,
+    DailySales,
+    LineStatus,
     MerchantOrder,
     MerchantOrderSettings,
     MerchantOrderStatus,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderStatus,
 )
 from orders.services import minimum_order_values, quote
 
@@ -386,3 +409,401 @@ def purchase_order_any(*, number: str) -> PurchaseOrder | None:
 def network_order_counts() -> dict[str, int]:
     with scopes_disabled():
         return dict(PurchaseOrder.objects.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+# --- Dashboards --------------------------------------------------------------------------------
+# Aggregates in SQL over a date range; each function is one query whatever the number of orders.
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's continuous percentile of the expression (``fraction`` between 0 and 1)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+class DaysBetween(Func):
+    """The interval of a datetime subtraction, in (fractional) days."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)"
+    output_field = FloatField()
+
+
+# Lines that count as sold: everything but what the merchant rejected or was cancelled.
+SOLD_LINES = ~Q(status__in=[LineStatus.REJECTED, LineStatus.CANCELLED])
+
+
+def sold_lines(*, period, buyer: Organization | None = None, merchant: Organization | None = None):
+    """Sold purchase order lines whose purchase order was placed in ``period``, network-wide or
+    of one buyer or one merchant (filtered explicitly: lines belong to the buyer's tenant)."""
+    with scopes_disabled():
+        lines = PurchaseOrderLine.objects.filter(
+            SOLD_LINES,
+            purchase_order__placed_at__gte=period.start_at,
+            purchase_order__placed_at__lt=period.end_at,
+        )
+    if buyer is not None:
+        lines = lines.filter(organization=buyer)
+    if merchant is not None:
+        lines = lines.filter(merchant=merchant)
+    return lines
+
+
+def _week(field: str):
+    return TruncWeek(field, output_field=DateField())
+
+
+def gmv_by_week(*, period, buyer: Organization | None = None) -> list[dict]:
+    """Per week: GMV, purchase orders, and GMV bought by buyers registered in China. Network-wide
+    (no ``buyer``), the days the daily summary covers are read from it."""
+    if buyer is not None:
+        return list(
+            sold_lines(period=period, buyer=buyer)
+            .annotate(week=_week("purchase_order__placed_at"))
+            .values("week")
+            .annotate(
+                gmv=Sum("line_total_usd"),
+                purchase_orders=Count("purchase_order", distinct=True),
+                gmv_china=Coalesce(
+                    Sum("line_total_usd", filter=Q(organization__country="CN")),
+                    Value(Decimal("0.00")),
+                ),
+            )
+            .order_by("week")
+        )
+    summarised, live = summary_split(period)
+    parts = []
+    if summarised is not None:
+        parts.append(
+            daily_sales(period=summarised)
+            .values(week=_week("day"))
+            .annotate(
+                gmv=Sum("gmv_usd"),
+                gmv_china=Coalesce(
+                    Sum("gmv_usd", filter=Q(buyer_country="CN")), Value(Decimal("0.00"))
+                ),
+            )
+            .order_by()
+        )
+    if live is not None:
+        parts.append(
+            sold_lines(period=live)
+            .values(week=_week("purchase_order__placed_at"))
+            .annotate(
+                gmv=Sum("line_total_usd"),
+                gmv_china=Coalesce(
+                    Sum("line_total_usd", filter=Q(organization__country="CN")),
+                    Value(Decimal("0.00")),
+                ),
+            )
+            .order_by()
+        )
+    with scopes_disabled():
+        # A purchase order is cancelled exactly when none of its lines is sold.
+        orders = (
+            PurchaseOrder.objects.filter(
+                placed_at__gte=period.start_at, placed_at__lt=period.end_at
+            )
+            .exclude(status=PurchaseOrderStatus.CANCELLED)
+            .values(week=_week("placed_at"))
+            .annotate(purchase_orders=Count("pk"))
+            .order_by()
+        )
+    weeks = _merge(parts, key=("week",), sums=("gmv", "gmv_china"))
+    for row in orders:
+        weeks.setdefault(
+            (row["week"],),
+            {"week": row["week"], "gmv": Decimal("0.00"), "gmv_china": Decimal("0.00")},
+        )["purchase_orders"] = row["purchase_orders"]
+    return sorted(
+        ({"purchase_orders": 0, **row} for row in weeks.values()), key=lambda row: row["week"]
+    )
+
+
+def active_buyers_by_week(*, period) -> list[dict]:
+    with scopes_disabled():
+        orders = PurchaseOrder.objects.filter(
+            placed_at__gte=period.start_at, placed_at__lt=period.end_at
+        ).exclude(status=PurchaseOrderStatus.CANCELLED)
+    return list(
+        orders.annotate(week=_week("placed_at"))
+        .values("week")
+        .annotate(buyers=Count("organization", distinct=True))
+        .order_by("week")
+    )
+
+
+def active_buyer_totals(*, period) -> dict[str, int]:
+    """Buyer organisations: registered, active in ``period``, and first ordering in it."""
+    with scopes_disabled():
+        placed = PurchaseOrder.objects.filter(organization=OuterRef("pk")).exclude(
+            status=PurchaseOrderStatus.CANCELLED
+        )
+        in_period = placed.filter(placed_at__gte=period.start_at, placed_at__lt=period.end_at)
+        before = placed.filter(placed_at__lt=period.start_at)
+        return Organization.objects.filter(kind=Organization.Kind.BUYER).aggregate(
+            registered=Count("pk"),
+            active=Count("pk", filter=Exists(in_period)),
+            new=Count("pk", filter=Exists(in_period) & ~Exists(before)),
+        )
+
+
+def merchant_funnel(*, period) -> dict[str, int]:
+    """Of the merchants who submitted an application in ``period``: how many were approved,
+    have published a listing, and have received a merchant order since."""
+    with scopes_disabled():
+        listed = Product.objects.filter(
+            Q(published_at__isnull=False) | Q(state=ListingState.ACTIVE),
+            organization=OuterRef("organization"),
+        )
+        ordered = MerchantOrder.objects.filter(organization=OuterRef("organization"))
+        return MerchantApplication.objects.filter(
+            submitted_at__gte=period.start_at, submitted_at__lt=period.end_at
+        ).aggregate(
+            applied=Count("pk"),
+            approved=Count("pk", filter=Q(approved_at__isnull=False)),
+            listed=Count("pk", filter=Q(approved_at__isnull=False) & Exists(listed)),
+            ordered=Count(
+                "pk", filter=Q(approved_at__isnull=False) & Exists(listed) & Exists(ordered)
+            ),
+        )
+
+
+def gmv_by_category(*, period, buyer: Organization | None = None) -> list[dict]:
+    """GMV and units per top-level category of the products ordered, largest first.
+    Network-wide (no ``buyer``), the days the daily summary covers are read from it."""
+    top_level = Coalesce("sku__product__category__parent", "sku__product__category")
+    if buyer is not None:
+        parts = [_by_category(sold_lines(period=period, buyer=buyer), top_level, "line_total_usd")]
+    else:
+        summarised, live = summary_split(period)
+        parts = []
+        if summarised is not None:
+            parts.append(
+                daily_sales(period=summarised)
+                .values(category_pk=F("category"))
+                .annotate(gmv=Sum("gmv_usd"), units=Sum("units"))
+                .order_by()
+            )
+        if live is not None:
+            parts.append(_by_category(sold_lines(period=live), top_level, "line_total_usd"))
+    rows = _merge(parts, key=("category_pk",), sums=("gmv", "units"))
+    categories = Category.objects.in_bulk([pk for (pk,) in rows if pk is not None]) if rows else {}
+    named = [
+        {
+            **row,
+            "name": categories[row["category_pk"]].name
+            if row["category_pk"] in categories
+            else _("Uncategorised"),
+        }
+        for row in rows.values()
+    ]
+    return sorted(named, key=lambda row: (-row["gmv"], row["name"]))
+
+
+def _by_category(lines, top_level, amount: str):
+    return (
+        lines.values(category_pk=top_level)
+        .annotate(gmv=Sum(amount), units=Sum("quantity"))
+        .order_by()
+    )
+
+
+def gmv_by_merchant_state(*, period) -> list[dict]:
+    """GMV per US state of the selling merchant's registered address, largest first; the days
+    the daily summary covers are read from it."""
+    summarised, live = summary_split(period)
+    parts = []
+    if summarised is not None:
+        parts.append(
+            daily_sales(period=summarised)
+            .values(state=F("merchant__merchant_application__state"), merchant_pk=F("merchant"))
+            .annotate(gmv=Sum("gmv_usd"))
+            .order_by()
+        )
+    if live is not None:
+        parts.append(
+            sold_lines(period=live)
+            .values(state=F("merchant__merchant_application__state"), merchant_pk=F("merchant"))
+            .annotate(gmv=Sum("line_total_usd"))
+            .order_by()
+        )
+    # Per (state, merchant) from SQL, then per state: at most a row per merchant.
+    by_merchant = _merge(parts, key=("state", "merchant_pk"), sums=("gmv",))
+    states: dict[str, dict] = {}
+    for row in by_merchant.values():
+        state = states.setdefault(
+            row["state"], {"state": row["state"], "gmv": Decimal("0.00"), "merchants": 0}
+        )
+        state["gmv"] += row["gmv"]
+        state["merchants"] += 1
+    return sorted(states.values(), key=lambda row: (-row["gmv"], row["state"] or ""))
+
+
+def _merge(parts, *, key: tuple[str, ...], sums: tuple[str, ...]) -> dict[tuple, dict]:
+    """Rows of already-aggregated queries added up by ``key`` (summary days + live days)."""
+    merged: dict[tuple, dict] = {}
+    for part in parts:
+        for row in part:
+            k = tuple(row[name] for name in key)
+            if k not in merged:
+                merged[k] = dict(row)
+            else:
+                for name in sums:
+                    merged[k][name] += row[name] or 0
+    return merged
+
+
+# --- The daily summary -------------------------------------------------------------------------
+
+
+def summary_split(period):
+    """(the part of ``period`` to read from the daily summary, the part to read live): the
+    summary holds whole days before the day of its last refresh."""
+    from network.dashboards import Period
+
+    refreshed = (
+        DailySales.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
+    )
+    if refreshed is None:
+        return None, period
+    cutoff = timezone.localdate(refreshed)
+    summarised = (
+        Period(start=period.start, end=min(period.end, cutoff - timedelta(days=1)))
+        if period.start < cutoff
+        else None
+    )
+    live = Period(start=max(period.start, cutoff), end=period.end) if period.end >= cutoff else None
+    return summarised, live
+
+
+def daily_sales(*, period) -> QuerySet[DailySales]:
+    return DailySales.objects.filter(day__gte=period.start, day__lte=period.end)
+
+
+def daily_sales_rows(*, since: date) -> QuerySet:
+    """Sold lines placed on or after ``since`` summed per day, merchant, top-level category and
+    buyer country: the rows of the daily summary, computed in one query."""
+    with scopes_disabled():
+        lines = PurchaseOrderLine.objects.filter(
+            SOLD_LINES, purchase_order__placed_at__gte=_day_start(since)
+        )
+    return (
+        lines.values(
+            day_placed=TruncDate("purchase_order__placed_at"),
+            merchant_pk=F("merchant"),
+            category_pk=Coalesce("sku__product__category__parent", "sku__product__category"),
+            country=F("organization__country"),
+        )
+        .annotate(gmv=Sum("line_total_usd"), units=Sum("quantity"), line_count=Count("pk"))
+        .order_by()
+    )
+
+
+def _day_start(day: date):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def order_to_shipment(*, period, buckets) -> dict:
+    """For merchant orders shipped in ``period``: how many, the median and 90th percentile of
+    days from the purchase order's placing to shipment, and counts per [low, high) bucket."""
+    with scopes_disabled():
+        shipped = MerchantOrder.objects.filter(
+            shipped_at__gte=period.start_at, shipped_at__lt=period.end_at
+        )
+    days = DaysBetween(F("shipped_at") - F("purchase_order__placed_at"))
+    counts = {}
+    for index, (_label, low, high) in enumerate(buckets):
+        within = Q(days__gte=low) if high is None else Q(days__gte=low, days__lt=high)
+        counts[f"bucket_{index}"] = Count("pk", filter=within)
+    return shipped.annotate(days=days).aggregate(
+        shipped=Count("pk"),
+        median=Percentile("days", fraction=0.5),
+        p90=Percentile("days", fraction=0.9),
+        **counts,
+    )
+
+
+def merchant_sales_by_week(*, merchant: Organization, period) -> list[dict]:
+    return list(
+        sold_lines(period=period, merchant=merchant)
+        .annotate(week=_week("purchase_order__placed_at"))
+        .values("week")
+        .annotate(
+            sales=Sum("line_total_usd"),
+            orders=Count("purchase_order", distinct=True),
+            units=Sum("quantity"),
+        )
+        .order_by("week")
+    )
+
+
+def merchant_sales_totals(*, merchant: Organization, period) -> dict:
+    return sold_lines(period=period, merchant=merchant).aggregate(
+        sales=Coalesce(Sum("line_total_usd"), Value(Decimal("0.00"))),
+        orders=Count("purchase_order", distinct=True),
+        units=Sum("quantity"),
+        buyers=Count("organization", distinct=True),
+    )
+
+
+def merchant_top_products(*, merchant: Organization, period, limit: int = 50) -> list[dict]:
+    return list(
+        sold_lines(period=period, merchant=merchant)
+        .values("sku_code", "product_title")
+        .annotate(
+            sales=Sum("line_total_usd"),
+            units=Sum("quantity"),
+            orders=Count("purchase_order", distinct=True),
+        )
+        .order_by("-sales", "sku_code")[:limit]
+    )
+
+
+def merchant_pipeline(*, merchant: Organization, period) -> dict[str, dict]:
+    """Merchant orders received in ``period`` by their status now: count and value."""
+    rows = (
+        MerchantOrder.objects.filter(
+            organization=merchant, created_at__gte=period.start_at, created_at__lt=period.end_at
+        )
+        .values("status")
+        .annotate(orders=Count("pk"), value=Sum("subtotal_usd"))
+        .order_by()
+    )
+    return {row["status"]: row for row in rows}
+
+
+def buyer_spend_by_merchant(*, buyer: Organization, period) -> list[dict]:
+    display = Coalesce(
+        NullIf("merchant__merchant_application__dba", Value("")),
+        NullIf("merchant__merchant_application__legal_name", Value("")),
+        "merchant__name",
+    )
+    return list(
+        sold_lines(period=period, buyer=buyer)
+        .values(merchant_name=display)
+        .annotate(
+            spend=Sum("line_total_usd"),
+            savings=Sum(
+                (F("list_unit_price_usd") - F("unit_price_usd")) * F("quantity"),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+            purchase_orders=Count("purchase_order", distinct=True),
+        )
+        .order_by("-spend", "merchant_name")
+        .values("merchant_name", "spend", "savings", "purchase_orders")
+    )
+
+
+def open_purchase_orders(*, buyer: Organization, statuses, limit: int = 100) -> list[dict]:
+    return list(
+        PurchaseOrder.objects.filter(organization=buyer, status__in=statuses)
+        .order_by("-placed_at", "-pk")
+        .values("number", "buyer_reference", "placed_at", "status", "merchant_count", "total_usd")[
+            :limit
+        ]
+    )

@@ -41,3 +41,12 @@ def redrive_purchase_order_fan_outs(older_than_seconds: int = 120) -> int:
 def expire_unaccepted_merchant_orders() -> int:
     """Beat: cancel merchant orders not accepted in time and release their stock."""
     return services.merchant_orders_expire()
+
+
+@shared_task(acks_late=True)
+def daily_sales_refresh(days: int = 7) -> int:
+    """Beat: rebuild the dashboards' daily sales summary for the last ``days`` days; safe to run
+    twice (it replaces those days)."""
+    from orders.dashboard import daily_sales_refresh as refresh
+
+    return refresh(days=days)

@@ -96,20 +96,33 @@ class BookingAdmin(ScopesDisabledAdmin):
         "cancellation_status",
         "created_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "amendment_status", "cancellation_status", "equipment_code"]
     list_select_related = [
         "organization",
         "sailing__port_of_loading",
         "sailing__port_of_discharge",
     ]
-    search_fields = ["reference", "carrier_booking_reference", "carrier_booking_request_reference"]
+    search_fields = [
+        "reference",
+        "carrier_booking_reference",
+        "carrier_booking_request_reference",
+        "organization__name",
+        "sailing__vessel_name",
+    ]
+    date_hierarchy = "created_at"
 
 
 @admin.register(BookingEvent)
 class BookingEventAdmin(ScopesDisabledAdmin):
     list_display = ["booking", "action", "status", "source", "created_at"]
+    list_filter = ["status", "source"]
+    list_select_related = ["booking"]
+    search_fields = ["booking__reference", "action"]
 
 
 @admin.register(CarrierNotification)
 class CarrierNotificationAdmin(ScopesDisabledAdmin):
     list_display = ["carrier", "event_id", "booking", "outcome", "received_at"]
+    list_filter = ["carrier"]
+    list_select_related = ["carrier", "booking"]
+    search_fields = ["event_id", "booking__reference"]

@@ -18,3 +18,9 @@ class ShippingConfig(AppConfig):
                 order=40,
             )
         )
+
+        from network.dashboards import register_panel
+        from shipping.dashboard import panels
+
+        for panel in panels():
+            register_panel(panel)

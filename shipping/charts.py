@@ -1,49 +1,55 @@
-"""Server-rendered charts (inline SVG, no script): geometry computed here, drawn by templates."""
+"""The operators' utilisation chart: booked TEU against capacity per sailing, drawn with the
+general bar geometry of ``network.charts``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from network import charts
+
 
 @dataclass(frozen=True)
-class Bar:
-    label: str
-    sublabel: str
-    booked: int
-    capacity: int
-    y: int
-    booked_width: float
-    percent: int
-    level: str  # "low", "mid", "high": the bar's colour class
+class Bar(charts.Bar):
+    """A sailing's bar, in the trade's words for ``templates/shipping/_utilisation_chart.html``."""
+
+    @property
+    def booked(self):
+        return self.value
+
+    @property
+    def capacity(self):
+        return self.total
+
+    @property
+    def booked_width(self) -> float:
+        return self.width
 
 
-def utilisation_bars(sailings, *, bar_width: int = 520, row_height: int = 34) -> dict:
-    """Bars of booked TEU against capacity, one row per sailing."""
-    bars = []
-    for index, sailing in enumerate(sailings):
+def sailing_rows(sailings) -> list[charts.BarRow]:
+    rows = []
+    for sailing in sailings:
         share = sailing.booked_teu / sailing.capacity_teu if sailing.capacity_teu else 0
-        percent = round(share * 100)
-        bars.append(
-            Bar(
+        rows.append(
+            charts.BarRow(
                 label=f"{sailing.vessel_name} {sailing.voyage_number}",
                 sublabel=(
                     f"{sailing.port_of_loading.un_locode}→{sailing.port_of_discharge.un_locode} "
                     f"{sailing.etd:%Y-%m-%d}"
                 ),
-                booked=sailing.booked_teu,
-                capacity=sailing.capacity_teu,
-                y=index * row_height,
-                booked_width=round(bar_width * min(share, 1), 1),
-                percent=percent,
-                level="high" if percent >= 90 else "mid" if percent >= 60 else "low",
+                value=sailing.booked_teu,
+                total=sailing.capacity_teu,
+                value_text=(
+                    f"{sailing.booked_teu} / {sailing.capacity_teu} TEU · {round(share * 100)}%"
+                ),
             )
         )
-    return {
-        "bars": bars,
-        "label_width": 290,
-        "bar_width": bar_width,
-        "row_height": row_height,
-        "bar_height": row_height - 12,
-        "width": 290 + bar_width + 130,
-        "height": max(len(bars), 1) * row_height,
-    }
+    return rows
+
+
+def utilisation_bars(sailings, *, bar_width: int = 520, row_height: int = 34) -> dict:
+    """Bars of booked TEU against capacity, one row per sailing."""
+    chart = charts.horizontal_bars(
+        sailing_rows(sailings), bar_width=bar_width, row_height=row_height
+    )
+    chart["bars"] = [Bar(**bar.__dict__) for bar in chart["bars"]]
+    return chart

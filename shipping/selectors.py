@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -133,3 +133,42 @@ def sailing_bookings_for_operators(*, sailing: Sailing) -> list[Booking]:
             .select_related("organization")
             .order_by("-created_at")
         )
+
+
+def _departing(period) -> QuerySet[Sailing]:
+    """Sailings departing in the dashboard's ``period``; a period reaching today also takes the
+    sailings still to come (their bookings are what operators watch)."""
+    sailings = Sailing.objects.filter(etd__gte=period.start_at)
+    if period.end < timezone.localdate():
+        sailings = sailings.filter(etd__lt=period.end_at)
+    return sailings
+
+
+def sailings_departing(*, period, limit: int = 500) -> list[Sailing]:
+    """Sailings departing in the dashboard's ``period``, soonest first."""
+    return list(
+        _departing(period)
+        .select_related("carrier", "port_of_loading", "port_of_discharge")
+        .order_by("etd", "pk")[:limit]
+    )
+
+
+def sailing_utilisation_totals(*, period) -> dict:
+    return _departing(period).aggregate(
+        sailings=Count("pk"), booked=Sum("booked_teu"), capacity=Sum("capacity_teu")
+    )
+
+
+def booking_counts(*, organization: Organization, period) -> dict[str, dict]:
+    """The organisation's bookings requested in ``period`` by status: count, containers, TEU."""
+    rows = (
+        Booking.objects.filter(
+            organization=organization,
+            created_at__gte=period.start_at,
+            created_at__lt=period.end_at,
+        )
+        .values("status")
+        .annotate(bookings=Count("pk"), containers=Sum("units"), teu_held=Sum("teu_held"))
+        .order_by()
+    )
+    return {row["status"]: row for row in rows}

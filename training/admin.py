@@ -53,8 +53,9 @@ class RegistrationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
         "created_at",
         "attended_at",
     ]
-    list_filter = ["status", "seminar"]
-    search_fields = ["user__email", "user__full_name", "organization__name"]
+    list_filter = ["status", "seminar", ("attended_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["seminar", "user", "organization"]
+    search_fields = ["user__email", "user__full_name", "organization__name", "seminar__title"]
     raw_id_fields = ["seminar", "user", "organization", "checked_in_by"]
     # Every state change goes through a service (locks, counters, mail): read-only here.
     readonly_fields = [
@@ -69,6 +70,7 @@ class RegistrationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
 class FeedbackAdmin(UnscopedAdminMixin, admin.ModelAdmin):
     list_display = ["seminar", "rating", "organization", "created_at"]
     list_filter = ["rating", "seminar"]
+    list_select_related = ["seminar", "organization"]
     readonly_fields = ["registration", "seminar", "organization", "rating", "comment", "created_at"]
 
 

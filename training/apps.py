@@ -11,3 +11,9 @@ class TrainingConfig(AppConfig):
 
         # Operators reach the management pages from the seminar calendar's header button.
         register(NavEntry(_("Seminars"), "training:seminar_list", (), order=60, public=True))
+
+        from network.dashboards import register_panel
+        from training.dashboard import panels
+
+        for panel in panels():
+            register_panel(panel)

@@ -235,3 +235,40 @@ def feed_registrations(*, user: User) -> list[Registration]:
             .select_related("seminar", "user")
             .order_by("seminar__start_at")
         )
+
+
+def _held_seminars(*, period):
+    """Published seminars that started in the dashboard's ``period`` (and before now)."""
+    return Seminar.objects.filter(
+        status=Seminar.Status.PUBLISHED,
+        start_at__gte=period.start_at,
+        start_at__lt=min(period.end_at, timezone.now()),
+    )
+
+
+def seminar_attendance(*, period, limit: int = 500) -> list[dict]:
+    """Each seminar held in ``period``: confirmed seats and check-ins, most recent first."""
+    confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
+    with scopes_disabled():
+        return list(
+            _held_seminars(period=period)
+            .annotate(
+                confirmed=Count("registrations", filter=confirmed),
+                attended=Count(
+                    "registrations", filter=confirmed & Q(registrations__attended_at__isnull=False)
+                ),
+            )
+            .order_by("-start_at", "pk")
+            .values("title", "start_at", "city", "capacity", "confirmed", "attended")[:limit]
+        )
+
+
+def seminar_attendance_totals(*, period) -> dict[str, int]:
+    with scopes_disabled():
+        seats = Registration.objects.filter(
+            seminar__in=_held_seminars(period=period), status=Registration.Status.CONFIRMED
+        ).aggregate(
+            confirmed=Count("pk"),
+            attended=Count("pk", filter=Q(attended_at__isnull=False)),
+        )
+    return seats
