@@ -384,6 +384,8 @@ TRAINING_MATERIAL_MAX_BYTES = int(os.environ.get("TRAINING_MATERIAL_MAX_BYTES", 
 ORDERS_ACCEPT_WITHIN_DAYS = int(os.environ.get("ORDERS_ACCEPT_WITHIN_DAYS", "3"))
 STRIKES_TO_SUSPEND = 3
 STRIKE_VALID_DAYS = 365
+LISTING_REPORTS_PER_HOUR = int(os.environ.get("LISTING_REPORTS_PER_HOUR", "10"))
+BRAND_SIMILARITY_THRESHOLD = float(os.environ.get("BRAND_SIMILARITY_THRESHOLD", "0.45"))
 
 # One JSON object per line (time, level, logger, message, request_id, user_id, organization_id)
 # for web and Celery alike; LOG_FORMAT=plain for a person reading a terminal.
