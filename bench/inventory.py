@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import sys
@@ -123,6 +124,8 @@ def run(args) -> int:
 
     from catalog.models import Inventory, InventoryLedger
 
+    # One log line per request would bury the figures.
+    logging.getLogger("network.request").setLevel(logging.WARNING)
     print(f"Seeding {args.rows:,} SKUs …", flush=True)
     codes, ids, raw_key = _seed(args.rows)
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw_key}")
