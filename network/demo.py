@@ -138,6 +138,30 @@ def _ensure_user(email: str, name: str) -> User:
     return user
 
 
+def demo_staff(organization: Organization) -> User:
+    """Someone at a merchant who may act for it in other apps' demo data: its first owner,
+    admin or staff member, or a desk person made for the demo (the registry's demo merchants
+    come without people)."""
+    membership = (
+        Membership.objects.filter(
+            organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if membership:
+        return membership.user
+    email = f"desk@{organization.slug[:40]}.example"
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=None, full_name=f"{organization.name} desk"
+    )
+    Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": Role.STAFF}
+    )
+    return user
+
+
 def _ensure_operator_totp(user: User) -> None:
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP

@@ -17,8 +17,8 @@ from django.utils import timezone
 from catalog.models import SKU, Inventory, PriceTier
 from catalog.selectors import public_products
 from merchants.models import ApplicationStatus, MerchantApplication
-from network.demo import DEMO_BUYER_SLUG
-from network.models import Membership, Organization, Role, User
+from network.demo import DEMO_BUYER_SLUG, demo_staff
+from network.models import Membership, Organization, Role
 from orders import services
 from orders.models import (
     Cart,
@@ -67,29 +67,6 @@ def _orderable_skus() -> dict[int, list[SKU]]:
     return by_merchant
 
 
-def _staff(organization: Organization) -> User:
-    """Someone at the merchant who may work its orders: its first owner, admin or staff, or an
-    order desk person made for the demo (the registry's demo merchants come without people)."""
-    membership = (
-        Membership.objects.filter(
-            organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
-        )
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    if membership:
-        return membership.user
-    email = f"orders@{organization.slug[:40]}.example"
-    user = User.objects.filter(email=email).first() or User.objects.create_user(
-        email=email, password=None, full_name=f"{organization.name} order desk"
-    )
-    Membership.objects.get_or_create(
-        user=user, organization=organization, defaults={"role": Role.STAFF}
-    )
-    return user
-
-
 def seed() -> dict[str, int]:
     summary = _seed_scenarios()
     history = seed_history()
@@ -110,7 +87,7 @@ def _seed_scenarios() -> dict[str, int]:
     ).exists():
         return {"purchase_orders": 0}
     buyer_user = _staff_buyer(store)
-    by_merchant = {k: v for k, v in _orderable_skus().items() if _staff(v[0].organization)}
+    by_merchant = _orderable_skus()
     if buyer_user is None or len(by_merchant) < 3:
         return {"purchase_orders": 0}
     merchants = list(by_merchant)[:6]
@@ -163,7 +140,7 @@ def _staff_buyer(store: Organization):
 
 
 def _advance(merchant_order: MerchantOrder, step: str, buyer_user) -> None:
-    user = _staff(merchant_order.organization)
+    user = demo_staff(merchant_order.organization)
     order = ["accept", "pack", "ship", "deliver", "close"]
     if step == "none":
         return

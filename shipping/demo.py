@@ -7,6 +7,7 @@ so a second run the same day changes nothing (a later run adds the weeks that ca
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from merchants.models import ApplicationStatus, MerchantApplication
-from network.demo import DEMO_MERCHANT_SLUG
+from network.demo import DEMO_MERCHANT_SLUG, demo_staff
 from network.models import Organization, User
 from shipping import services
 from shipping.models import Booking, Carrier, Port, Sailing, SailingRate
@@ -344,6 +345,65 @@ def _seed_bookings(organization: Organization, sailings) -> int:
     return created
 
 
+NETWORK_BOOKING_WEEKS = range(2, 7)
+
+
+def _seed_network_bookings(sailings) -> int:
+    """Other approved merchants' confirmed bookings on the next sailings of the main services,
+    filling each between a quarter and most of its space, so utilisation has a real shape.
+    Through the booking services (space held, then confirmed); keyed by reference."""
+    if Booking.objects.filter(reference__startswith="GNNET").exists():
+        return 0
+    merchants = list(
+        Organization.objects.filter(
+            kind=Organization.Kind.MERCHANT,
+            merchant_application__status=ApplicationStatus.APPROVED,
+        )
+        .exclude(slug=DEMO_MERCHANT_SLUG)
+        .order_by("name")
+    )
+    if not merchants:
+        return 0
+    rng = random.Random(2026)
+    created = 0
+    for service in SERVICES:
+        for week in NETWORK_BOOKING_WEEKS:
+            sailing = sailings.get((service.code, week))
+            if sailing is None:
+                continue
+            # Nearer sailings are fuller.
+            share = rng.uniform(0.55, 0.85) if week <= 3 else rng.uniform(0.2, 0.6)
+            target_teu = int(sailing.capacity_teu * share)
+            while target_teu >= 2:
+                merchant = merchants[created % len(merchants)]
+                units = min(rng.choice([1, 2, 2, 3, 4]), target_teu // 2)
+                created += 1
+                booking = services.booking_request(
+                    organization=merchant,
+                    sailing=sailing,
+                    equipment="45G1",
+                    units=units,
+                    commodity_description="Packaged consumer goods on pallets",
+                    hs_codes=["210690"],
+                    gross_weight_kg=units * 12_000,
+                    shipper_name=merchant.name,
+                    shipper_address="United States",
+                    consignee_name="Ningbo Bonded Logistics Centre",
+                    consignee_address="Beilun District\nNingbo, Zhejiang\nChina",
+                    acting_user=demo_staff(merchant),
+                )
+                reference = f"GNNET{created:07d}"
+                Booking.objects.filter(pk=booking.pk).update(reference=reference)
+                booking.refresh_from_db()
+                services.booking_confirm(
+                    booking=booking,
+                    carrier_booking_reference=f"{sailing.carrier.scac}{reference[-7:]}",
+                )
+                Booking.objects.filter(pk=booking.pk).update(carrier_sync="")
+                target_teu -= units * 2
+    return created
+
+
 @transaction.atomic
 def seed() -> dict[str, int]:
     """Create the shipping demo data where missing; return how much of it exists."""
@@ -353,6 +413,7 @@ def seed() -> dict[str, int]:
         organization = _approved_demo_merchant()
         if organization is not None:
             _seed_bookings(organization, sailings)
+        _seed_network_bookings(sailings)
         return {
             "ports": Port.objects.count(),
             "carriers": Carrier.objects.count(),

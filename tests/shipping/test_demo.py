@@ -1,5 +1,6 @@
 """The shipping demo: realistic ports, carriers and schedule, the sailing the browser journey
-books, and Great Lakes Maple Co.'s bookings in several statuses; idempotent."""
+books, Great Lakes Maple Co.'s bookings in several statuses and other merchants' confirmed
+bookings filling the next sailings; idempotent."""
 
 from datetime import timedelta
 
@@ -23,7 +24,18 @@ def test_seed_builds_the_schedule_and_is_idempotent():
     call_command("seed_demo", apps="network,merchants,shipping")
     assert (Port.objects.count(), Carrier.objects.count(), Sailing.objects.count()) == counts
     with scopes_disabled():
-        assert Booking.objects.count() == bookings == 6
+        assert Booking.objects.count() == bookings
+        assert Booking.objects.filter(organization__slug="great-lakes-maple-co").count() == 6
+        network = Booking.objects.exclude(organization__slug="great-lakes-maple-co")
+        assert network.count() > 50
+        assert set(network.values_list("status", flat=True)) == {"CONFIRMED"}
+        assert network.values("organization").distinct().count() > 10
+    # The main services' next sailings are between a fifth and most of the way full.
+    filled = [
+        s.booked_teu / s.capacity_teu
+        for s in Sailing.objects.filter(bookings__reference__startswith="GNNET").distinct()
+    ]
+    assert len(filled) >= 10 and all(0.15 <= share <= 0.9 for share in filled)
     assert 40 <= counts[2] <= 50
     assert {"MAEU", "CMDU"} <= set(Carrier.objects.values_list("scac", flat=True))
 
