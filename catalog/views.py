@@ -64,20 +64,13 @@ from merchants.models import Strike
 from merchants.selectors import merchant_can_trade
 from network.cache import public_listings_cache, public_listings_cached
 from network.errors import DomainError
+from network.forms import form_add_validation_error
 from network.models import Organization, Role
 from network.permissions import organization_required
 from network.selectors import exchange_rate_latest, user_is_operator
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
-
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -436,7 +429,7 @@ def product_edit(request, product_id: int):
                     product=product, values=form.cleaned_data, acting_user=request.user
                 )
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                form_add_validation_error(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -555,7 +548,7 @@ def sku_create(request, product_id: int):
         except InvalidPriceTiers as error:
             _set_formset_errors(tiers, error.details.get("errors") or [error.message])
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_add_validation_error(form, error)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -591,7 +584,7 @@ def sku_edit(request, sku_id: int):
             except InvalidPriceTiers as error:
                 _set_formset_errors(tiers, error.details.get("errors") or [error.message])
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                form_add_validation_error(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -826,7 +819,7 @@ def report_create(request, product_id: int):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_add_validation_error(form, error)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -1052,7 +1045,7 @@ def brands_manage(request):
                     acting_user=request.user,
                 )
             except ValidationError as error:
-                _apply_validation_error(form, error)
+                form_add_validation_error(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
