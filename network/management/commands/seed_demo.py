@@ -3,6 +3,7 @@
 import importlib
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django_scopes import scopes_disabled
 
 
@@ -35,3 +36,7 @@ class Command(BaseCommand):
                     continue
                 summary = module.seed()
                 self.stdout.write(f"{config.label}: {summary}")
+        # Thousands of rows were just written in bulk: without fresh statistics the planner
+        # still believes the tables empty and picks nested loops that take minutes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
