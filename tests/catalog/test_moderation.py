@@ -323,7 +323,7 @@ def test_demo_seeds_a_protected_brand_and_a_queue(client):
         network_demo.seed()
         merchants_demo.seed()
         catalog_demo.seed()
-        assert catalog_demo.seed() == {"products": 0}
+        assert catalog_demo.seed() == {"products": 0, "decided_reports": 0}
     brand = brands.protected_brand_named("great lakes")
     assert brand is not None and brand.grants.count() == 1
     assert brands.moderation_queue().count() == 2
@@ -333,7 +333,9 @@ def test_demo_seeds_a_protected_brand_and_a_queue(client):
     # An outsider (the demo buyer) sees neither the queue nor the brand owner's report.
     client.force_login(User.objects.get(email="buyer@example.com"))
     assert client.get(reverse("catalog:moderation")).status_code == 403
-    owner_report = ListingReport.objects.get(source=ListingReport.Source.BRAND_OWNER)
+    owner_report = ListingReport.objects.get(
+        source=ListingReport.Source.BRAND_OWNER, status=ListingReport.Status.OPEN
+    )
     assert client.get(reverse("catalog:report", args=[owner_report.pk])).status_code == 404
 
 
