@@ -368,7 +368,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "DESCRIPTION": "Sync products and inventory, place and track purchase orders, book "
-    "container space and read seminars. See docs/integration-guide.md.",
+    "container space, read seminars and manage webhook endpoints. "
+    "See docs/integration-guide.md.",
 }
 
 # --- Network rules -----------------------------------------------------------------------------
