@@ -139,10 +139,13 @@ def test_a_host_name_resolving_to_a_private_address_is_refused_at_registration(
     assert _endpoint_count() == 0
 
 
-def test_a_public_host_name_is_accepted(merchant_org, owner, fake_dns):
+def test_a_host_name_is_accepted_once_every_address_it_resolves_to_is_public(
+    merchant_org, owner, fake_dns
+):
     fake_dns["hooks.maple.example"] = [PUBLIC, "2606:4700::1111"]
     endpoint = _endpoint(merchant_org, owner, "https://hooks.maple.example/in")
     assert endpoint.url == "https://hooks.maple.example/in"
+    assert fake_dns.lookups == ["hooks.maple.example"]
 
 
 def test_a_host_that_turns_private_after_registration_is_not_contacted(

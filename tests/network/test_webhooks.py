@@ -192,3 +192,17 @@ def test_only_http_and_https_endpoints_are_accepted(merchant_org, owner):
     assert refusal.value.code == "url_scheme_not_allowed"
     with scopes_disabled():
         assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_page_rotates_the_signing_secret(client, merchant_org, owner, receiver):
+    endpoint = _endpoint(merchant_org, owner, receiver.url)
+    client.force_login(owner)
+    response = client.post(
+        reverse("webhook_detail", args=[endpoint.pk]), {"action": "rotate_secret"}, follow=True
+    )
+    with scopes_disabled():
+        endpoint_now = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    assert endpoint_now.secret != endpoint.secret
+    page = response.content.decode()
+    assert endpoint_now.secret in page and endpoint.secret not in page
+    assert "New signing secret made" in page
