@@ -49,6 +49,15 @@ REFUSED_URLS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def guard_as_deployed(settings):
+    """Whatever this machine's environment says: private addresses refused, http allowed
+    (as outside production)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.PRODUCTION = False
+
+
 @pytest.fixture
 def merchant_org():
     return OrganizationFactory(name="Great Lakes Maple Co.")
