@@ -169,8 +169,9 @@ def webhook_endpoint_create(
     acting_user: User,
     description: str = "",
 ) -> WebhookEndpoint:
-    """Register an endpoint with a fresh signing secret. Refuses (``DomainError``) a URL that
-    is not http(s) — https only in production — or whose host is not on the public internet."""
+    """Register an endpoint with a fresh signing secret. Raises ``WebhookUrlRefused`` for a URL
+    that is not http(s) — https only in production — or whose host is not on the public
+    internet."""
     _require_admin(organization=organization, acting_user=acting_user)
     endpoint = WebhookEndpoint(
         organization=organization,
