@@ -20,20 +20,8 @@ from rest_framework.views import APIView
 
 from merchants import selectors, services
 from merchants.models import ApplicationStatus, MerchantApplication, ProductCategory
+from network.api import ErrorSerializer
 from network.models import Organization, Role
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (see ``network.api.exception_handler``)."""
-
-    code = serializers.CharField(
-        help_text="A stable, machine-readable code, e.g. `validation_error`, `not_found`."
-    )
-    message = serializers.CharField(help_text="A message for people.")
-    fields = serializers.DictField(
-        help_text="For `validation_error`: the messages per field (a list of messages, or the "
-        "same kind of object for a nested field); empty otherwise."
-    )
 
 
 class ApplicationSerializer(serializers.ModelSerializer):

@@ -52,6 +52,19 @@ def exception_handler(exc, context):
     return response
 
 
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (see ``exception_handler``)."""
+
+    code = serializers.CharField(
+        help_text="A stable, machine-readable code, e.g. `validation_error`, `not_found`."
+    )
+    message = serializers.CharField(help_text="A message for people.")
+    fields = serializers.DictField(
+        help_text="For `validation_error`: the messages per field (a list of messages, or the "
+        "same kind of object for a nested field); empty otherwise."
+    )
+
+
 def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:
     """A choice field whose values the schema lists in place, rather than as a shared enum
     component named after the field (``status``, ``mode``): a name other apps' fields take too,

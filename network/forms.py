@@ -100,7 +100,13 @@ class ApiKeyForm(forms.Form):
 
 
 class WebhookEndpointForm(forms.Form):
-    url = forms.URLField(label=_("Endpoint URL"), max_length=500, assume_scheme="https")
+    # Checked by the service (scheme, public address), which words each refusal precisely.
+    url = forms.CharField(
+        label=_("Endpoint URL"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://erp.example.com/network-hooks"}),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
         label=_("Events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

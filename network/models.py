@@ -341,6 +341,8 @@ class ApiScope(models.TextChoices):
     BOOKINGS_READ = "bookings:read", _("Read bookings")
     BOOKINGS_WRITE = "bookings:write", _("Book and change bookings")
     TRAINING_READ = "training:read", _("Read seminars and registrations")
+    WEBHOOKS_READ = "webhooks:read", _("Read webhook endpoints and deliveries")
+    WEBHOOKS_WRITE = "webhooks:write", _("Manage webhook endpoints")
 
 
 class ApiKey(models.Model):
@@ -427,6 +429,7 @@ class WebhookEndpoint(models.Model):
         _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
     )
     secret = models.CharField(max_length=64, editable=False)
+    description = models.CharField(_("description"), max_length=200, blank=True)
     events = ArrayField(
         models.CharField(max_length=40, choices=WebhookEvent.choices),
         verbose_name=_("events"),
@@ -452,12 +455,26 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One event sent (or being sent) to one endpoint, with every attempt's outcome."""
+    """One event sent (or being sent) to one endpoint, with its last attempt's outcome: the
+    status code, the time it took and why it failed — never what the endpoint answered, which
+    could be anything the endpoint's owner points it at."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
+
+    class Error(models.TextChoices):
+        # The values are network.outbound's failure kinds, and one for an HTTP answer not 2xx.
+        HTTP_STATUS = "http_status", _("HTTP status")
+        REFUSED_ADDRESS = "refused_address", _("refused: private address")
+        REFUSED_URL = "refused_url", _("refused: URL not allowed")
+        HOST_NOT_FOUND = "host_not_found", _("host name not found")
+        TIMEOUT = "timeout", _("timeout")
+        CONNECTION_REFUSED = "connection_refused", _("connection refused")
+        CONNECTION_FAILED = "connection_failed", _("connection failed")
+        TLS_ERROR = "tls_error", _("TLS error")
+        INVALID_RESPONSE = "invalid_response", _("invalid response")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
@@ -469,7 +486,8 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=20, choices=Error.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -484,3 +502,14 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+    @property
+    def outcome(self) -> str:
+        """The last attempt's outcome for the log: "HTTP 500", "timeout", "refused: …"."""
+        if self.error == self.Error.HTTP_STATUS:
+            if self.response_code and 300 <= self.response_code < 400:
+                return _("HTTP %(code)s (redirects are not followed)") % {
+                    "code": self.response_code
+                }
+            return _("HTTP %(code)s") % {"code": self.response_code}
+        return self.get_error_display()

@@ -12,6 +12,8 @@ from network.models import (
     Organization,
     Role,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 
@@ -59,3 +61,19 @@ def exchange_rate_latest(*, base: str = "USD", quote: str = "CNY") -> ExchangeRa
         .order_by("-effective_date", "-created_at")
         .first()
     )
+
+
+def webhook_endpoints_of(*, organization: Organization) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(organization=organization)
+
+
+def access_webhook_endpoint(*, organization: Organization, pk: int) -> WebhookEndpoint | None:
+    """The endpoint ``pk`` if it is ``organization``'s; None for another's, exactly as for an id
+    that does not exist."""
+    return webhook_endpoints_of(organization=organization).filter(pk=pk).first()
+
+
+def webhook_deliveries_of(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(
+        organization=endpoint.organization_id, endpoint=endpoint
+    ).select_related("endpoint")

@@ -363,11 +363,13 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "shipping.models.BookingStatus",
         "MerchantOrderStatusEnum": "orders.models.MerchantOrderStatus",
         "USStateEnum": "localflavor.us.us_states.STATE_CHOICES",
+        "WebhookEventEnum": "network.models.WebhookEvent",
     },
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "DESCRIPTION": "Sync products and inventory, place and track purchase orders, book "
-    "container space and read seminars. See docs/integration-guide.md.",
+    "container space, read seminars and manage webhook endpoints. "
+    "See docs/integration-guide.md.",
 }
 
 # --- Network rules -----------------------------------------------------------------------------
@@ -375,6 +377,14 @@ INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 WEBHOOK_TIMEOUT_SECONDS = 10
 WEBHOOK_RETRY_HOURS = 24
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "15"))
+# Webhooks go to the public internet only, and over HTTPS in production. A laptop may send to
+# a receiver on its own network (tests turn this on where they need one); production never.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", not PRODUCTION)
+if PRODUCTION and (WEBHOOK_ALLOW_PRIVATE_ADDRESSES or WEBHOOK_ALLOW_HTTP):
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES and WEBHOOK_ALLOW_HTTP must not be true in production."
+    )
 IDEMPOTENCY_RETENTION_HOURS = 48
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "1200/min")
 MERCHANT_REVIEW_TARGET_DAYS = int(os.environ.get("MERCHANT_REVIEW_TARGET_DAYS", "2"))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from network import dashboards, selectors, services
+from network import dashboards, outbound, selectors, services
 from network.errors import DomainError
 from network.forms import (
     ApiKeyForm,
@@ -24,6 +24,7 @@ from network.forms import (
     PreferencesForm,
     RoleForm,
     WebhookEndpointForm,
+    form_add_validation_error,
 )
 from network.models import (
     ApiKey,
@@ -355,10 +356,13 @@ def webhooks(request):
                 organization=request.organization,
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
                 acting_user=request.user,
             )
-        except (DomainError, ValidationError) as error:
-            form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+        except DomainError as error:
+            form.add_error("url" if error.code.startswith("url_") else None, error.message)
+        except ValidationError as error:
+            form_add_validation_error(form, error)
         else:
             messages.success(request, _("Endpoint added."))
             return redirect("webhook_detail", endpoint_id=endpoint.pk)
@@ -368,6 +372,7 @@ def webhooks(request):
         {
             "form": form,
             "endpoints": WebhookEndpoint.objects.filter(organization=request.organization),
+            "webhook_http_allowed": outbound.http_allowed(),
         },
     )
 
@@ -383,6 +388,11 @@ def webhook_detail(request, endpoint_id: int):
         if request.POST.get("action") == "enable":
             services.webhook_endpoint_enable(endpoint=endpoint, acting_user=request.user)
             messages.success(request, _("Endpoint enabled."))
+        if request.POST.get("action") == "rotate_secret":
+            services.webhook_endpoint_rotate_secret(endpoint=endpoint, acting_user=request.user)
+            messages.success(
+                request, _("New signing secret made: events are signed with it from now on.")
+            )
         return redirect("webhook_detail", endpoint_id=endpoint.pk)
     deliveries = endpoint.deliveries.all()[:100]
     return render(
@@ -393,9 +403,17 @@ def webhook_detail(request, endpoint_id: int):
 @organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
 @require_POST
 def webhook_redeliver(request, delivery_id: int):
-    delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, organization=request.organization)
-    services.webhook_redeliver(delivery=delivery, acting_user=request.user)
-    messages.success(request, _("Queued for delivery again."))
+    delivery = get_object_or_404(
+        WebhookDelivery.objects.select_related("endpoint"),
+        pk=delivery_id,
+        organization=request.organization,
+    )
+    try:
+        services.webhook_redeliver(delivery=delivery, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Queued for delivery again."))
     return redirect("webhook_detail", endpoint_id=delivery.endpoint_id)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from network import outbound
 from network.errors import DomainError
 from network.models import (
     ApiKey,
@@ -33,6 +34,8 @@ from network.models import (
 from network.services.core import _require_admin, audit, notification_send
 
 __all__ = [
+    "WebhookEndpointDisabled",
+    "WebhookUrlRefused",
     "api_key_authenticate",
     "api_key_create",
     "api_key_revoke",
@@ -40,6 +43,8 @@ __all__ = [
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
     "webhook_endpoint_enable",
+    "webhook_endpoint_rotate_secret",
+    "webhook_endpoint_update",
     "webhook_emit",
     "webhook_redeliver",
     "webhook_signature",
@@ -125,6 +130,18 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
 # --- Webhooks ----------------------------------------------------------------------------------
 
 
+class WebhookUrlRefused(DomainError):
+    """Not http(s), http in production, or a host that is not on the public internet; the code
+    says which (``url_invalid``, ``url_scheme_not_allowed``, ``url_not_public``)."""
+
+    code = "url_invalid"
+
+
+class WebhookEndpointDisabled(DomainError):
+    code = "endpoint_disabled"
+    status = 409
+
+
 def _check_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - set(WebhookEvent.values))
     if unknown or not events:
@@ -132,17 +149,36 @@ def _check_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
+def _check_url(url: str) -> str:
+    try:
+        return outbound.check_url_to_register(url)
+    except outbound.Refused as refusal:
+        raise WebhookUrlRefused(refusal.message, code=refusal.code) from None
+
+
+def _new_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
 @transaction.atomic
 def webhook_endpoint_create(
-    *, organization: Organization, url: str, events: list[str], acting_user: User
+    *,
+    organization: Organization,
+    url: str,
+    events: list[str],
+    acting_user: User,
+    description: str = "",
 ) -> WebhookEndpoint:
-    """Register an HTTPS (or, for local testing, HTTP) endpoint with a fresh signing secret."""
+    """Register an endpoint with a fresh signing secret. Raises ``WebhookUrlRefused`` for a URL
+    that is not http(s) — https only in production — or whose host is not on the public
+    internet."""
     _require_admin(organization=organization, acting_user=acting_user)
     endpoint = WebhookEndpoint(
         organization=organization,
-        url=url.strip(),
+        url=_check_url(url),
         events=_check_events(events),
-        secret=f"whsec_{secrets.token_urlsafe(32)}",
+        description=description.strip(),
+        secret=_new_secret(),
         created_by=acting_user,
     )
     endpoint.full_clean()
@@ -154,6 +190,64 @@ def webhook_endpoint_create(
         action="webhook_endpoint.created",
         target=endpoint,
         changes={"url": endpoint.url, "events": endpoint.events},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *,
+    endpoint: WebhookEndpoint,
+    acting_user: User,
+    url: str | None = None,
+    events: list[str] | None = None,
+    description: str | None = None,
+    enabled: bool | None = None,
+) -> WebhookEndpoint:
+    """Change what is given (None leaves a field as it is); a new URL is checked as on
+    creation. Enabling an endpoint clears its failure count, as ``webhook_endpoint_enable``."""
+    _require_admin(organization=endpoint.organization, acting_user=acting_user)
+    changes: dict[str, Any] = {}
+    if url is not None and url.strip() != endpoint.url:
+        endpoint.url = changes["url"] = _check_url(url)
+    if events is not None and _check_events(events) != endpoint.events:
+        endpoint.events = changes["events"] = _check_events(events)
+    if description is not None and description.strip() != endpoint.description:
+        endpoint.description = changes["description"] = description.strip()
+    if enabled is not None and enabled != endpoint.is_active:
+        endpoint.is_active = changes["enabled"] = enabled
+        endpoint.consecutive_failures = 0
+        endpoint.disabled_reason = ""
+    if not changes:
+        return endpoint
+    endpoint.full_clean()
+    with scopes_disabled():
+        endpoint.save()
+    audit(
+        actor=acting_user,
+        organization=endpoint.organization,
+        action="webhook_endpoint.updated",
+        target=endpoint,
+        changes=changes,
+    )
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_rotate_secret(
+    *, endpoint: WebhookEndpoint, acting_user: User
+) -> WebhookEndpoint:
+    """Give the endpoint a new signing secret, used from the next attempt on; the old one
+    signs nothing more."""
+    _require_admin(organization=endpoint.organization, acting_user=acting_user)
+    endpoint.secret = _new_secret()
+    with scopes_disabled():
+        endpoint.save(update_fields=["secret"])
+    audit(
+        actor=acting_user,
+        organization=endpoint.organization,
+        action="webhook_endpoint.secret_rotated",
+        target=endpoint,
     )
     return endpoint
 
@@ -236,10 +330,11 @@ def _backoff(attempts: int) -> timedelta:
 def webhook_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     """Make one delivery attempt (the task's logic). Returns the delivery, or None if there is
     nothing to do (already delivered, given up, or its endpoint is off). Schedules the retry by
-    setting ``next_attempt_at``; the task reads it."""
-    import urllib.error
-    import urllib.request
+    setting ``next_attempt_at``; the task reads it.
 
+    The request goes only to a public address its host resolves to now (``network.outbound``);
+    a refused address, a redirect or any other answer than 2xx is a failed attempt. Only the
+    status code, the time and the error class are kept, never the answer's body."""
     with scopes_disabled(), transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True)
@@ -262,35 +357,42 @@ def webhook_attempt(*, delivery_id: int) -> WebhookDelivery | None:
             separators=(",", ":"),
         ).encode()
         timestamp = int(time.time())
-        request = urllib.request.Request(  # noqa: S310 - the URL is validated as http(s)
-            endpoint.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "GlobalUSMerchantsNetwork-Webhooks/1",
-                "Network-Event": delivery.event,
-                "Network-Delivery": str(delivery.event_id),
-                "Network-Signature": webhook_signature(
-                    secret=endpoint.secret, timestamp=timestamp, body=body
-                ),
-            },
-        )
-        code, excerpt = None, ""
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "GlobalUSMerchantsNetwork-Webhooks/1",
+            "Network-Event": delivery.event,
+            "Network-Delivery": str(delivery.event_id),
+            "Network-Signature": webhook_signature(
+                secret=endpoint.secret, timestamp=timestamp, body=body
+            ),
+        }
+        code, elapsed_ms, error = None, None, ""
         try:
-            timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
-                code, excerpt = answer.status, answer.read(500).decode(errors="replace")
-        except urllib.error.HTTPError as error:
-            code, excerpt = error.code, error.read(500).decode(errors="replace")
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            excerpt = f"{error.__class__.__name__}: {error}"[:500]
+            answer = outbound.post(
+                endpoint.url,
+                content=body,
+                headers=headers,
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            )
+        except outbound.Refused as refusal:
+            error = (
+                WebhookDelivery.Error.REFUSED_ADDRESS
+                if refusal.code == "url_not_public"
+                else WebhookDelivery.Error.REFUSED_URL
+            )
+        except outbound.Failure as failure:
+            error, elapsed_ms = WebhookDelivery.Error(failure.kind), failure.elapsed_ms
+        else:
+            code, elapsed_ms = answer.status_code, answer.elapsed_ms
+            if not 200 <= code < 300:
+                error = WebhookDelivery.Error.HTTP_STATUS
         now = timezone.now()
         delivery.attempts += 1
         delivery.last_attempt_at = now
         delivery.response_code = code
-        delivery.response_excerpt = excerpt[:500]
-        if code is not None and 200 <= code < 300:
+        delivery.response_ms = elapsed_ms
+        delivery.error = error
+        if not error:
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = now
             delivery.next_attempt_at = None
@@ -341,10 +443,15 @@ def _disable_endpoint(endpoint: WebhookEndpoint) -> None:
 
 @transaction.atomic
 def webhook_redeliver(*, delivery: WebhookDelivery, acting_user: User) -> WebhookDelivery:
-    """Send an event again as a new delivery (the old one stays in the log)."""
+    """Send an event again as a new delivery (the old one stays in the log). Refused while the
+    endpoint is disabled: enable it first."""
     from network.tasks import webhook_deliver
 
     _require_admin(organization=delivery.organization, acting_user=acting_user)
+    if not delivery.endpoint.is_active:
+        raise WebhookEndpointDisabled(
+            _("This endpoint is disabled; enable it before sending events to it again.")
+        )
     with scopes_disabled():
         copy = WebhookDelivery.objects.create(
             endpoint=delivery.endpoint,

@@ -51,6 +51,10 @@ OBJECTS = {
     "api-application": {"pk": "application"},
     "api-application-decision": {"pk": "application"},
     "api-application-checklist": {"pk": "application"},
+    "api-webhook-endpoint": {"pk": "webhook_endpoint"},
+    "api-webhook-endpoint-rotate-secret": {"pk": "webhook_endpoint"},
+    "api-webhook-deliveries": {"pk": "webhook_endpoint"},
+    "api-webhook-delivery-replay": {"pk": "webhook_endpoint", "delivery_id": "webhook_delivery"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
@@ -93,6 +97,16 @@ def _side(name: str, sailing, seminar_published):
     registration = training_services.registration_create(
         seminar=seminar_published, organization=merchant_org, acting_user=owner
     )
+    # An address that does not resolve is accepted (each delivery checks again).
+    webhook_endpoint = network_services.webhook_endpoint_create(
+        organization=merchant_org,
+        url=f"https://hooks.{name.lower()}-merchant.example/in",
+        events=["merchant_order.created"],
+        acting_user=owner,
+    )
+    [webhook_delivery] = network_services.webhook_emit(
+        organization=merchant_org, event="merchant_order.created", payload={}
+    )
     with scopes_disabled():
         merchant_order = purchase_order.merchant_orders.get()
         application = merchant_org.merchant_application
@@ -114,6 +128,8 @@ def _side(name: str, sailing, seminar_published):
         "booking": booking.reference,
         "registration": registration.pk,
         "application": application.pk,
+        "webhook_endpoint": webhook_endpoint.pk,
+        "webhook_delivery": webhook_delivery.pk,
     }
 
 
@@ -204,7 +220,13 @@ def test_another_organisations_objects_answer_as_if_they_did_not_exist(sides):
 
 def test_another_organisations_rows_are_not_in_list_endpoints(sides):
     own, other = sides
-    markers = [other["purchase_order"], other["merchant_order"], other["booking"], "BETA-"]
+    markers = [
+        other["purchase_order"],
+        other["merchant_order"],
+        other["booking"],
+        "BETA-",
+        "hooks.beta-merchant.example",
+    ]
     leaks = []
     for route, _name, methods in _routes():
         if PARAMETER.search(route) or "get" not in methods or not route.startswith(API_PREFIX):

@@ -272,7 +272,7 @@ def test_a_takedown_is_sent_to_the_merchants_webhooks():
     product = make_product(organization, owner)
     network_services.webhook_endpoint_create(
         organization=product.organization,
-        url="http://127.0.0.1:9/hooks",
+        url="https://hooks.takedown-test.example/in",
         events=["listing.taken_down"],
         acting_user=owner,
     )

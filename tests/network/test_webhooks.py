@@ -4,9 +4,7 @@ endpoint that keeps failing is disabled and its owner told."""
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core import mail
@@ -20,40 +18,6 @@ from network.tasks import webhook_retry_due
 from tests.factories import OrganizationFactory, member
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """A real HTTP server on loopback that records what it is sent."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"thanks" if receiver.status < 300 else b"nope")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -223,9 +187,22 @@ def test_outsiders_and_viewers_cannot_see_or_use_an_endpoint(client, merchant_or
 
 
 def test_only_http_and_https_endpoints_are_accepted(merchant_org, owner):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
+    with pytest.raises(services.WebhookUrlRefused) as refusal:
         _endpoint(merchant_org, owner, "ftp://example.com/hooks")
+    assert refusal.value.code == "url_scheme_not_allowed"
     with scopes_disabled():
         assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_page_rotates_the_signing_secret(client, merchant_org, owner, receiver):
+    endpoint = _endpoint(merchant_org, owner, receiver.url)
+    client.force_login(owner)
+    response = client.post(
+        reverse("webhook_detail", args=[endpoint.pk]), {"action": "rotate_secret"}, follow=True
+    )
+    with scopes_disabled():
+        endpoint_now = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    assert endpoint_now.secret != endpoint.secret
+    page = response.content.decode()
+    assert endpoint_now.secret in page and endpoint.secret not in page
+    assert "New signing secret made" in page

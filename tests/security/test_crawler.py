@@ -77,6 +77,7 @@ PK_MODELS = {  # ``<int:pk>`` by view name prefix
     "api-product": "catalog.Product",
     "api-merchant-product": "catalog.Product",
     "api_seminar_registration": "training.Registration",
+    "api-webhook": "network.WebhookEndpoint",
 }
 WORDS = {
     "action": ["accept", "cancel", "approve", "publish"],

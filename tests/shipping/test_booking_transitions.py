@@ -206,7 +206,7 @@ def test_confirmation_and_rejection_are_sent_to_the_merchants_webhooks(maple, ow
 
     network_services.webhook_endpoint_create(
         organization=maple,
-        url="http://127.0.0.1:9/hooks",
+        url="https://hooks.maple.example/bookings",
         events=["booking.confirmed", "booking.rejected"],
         acting_user=owner,
     )
