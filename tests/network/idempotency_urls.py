@@ -4,14 +4,12 @@ from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from network.api import idempotent
 from network.models import Notification
 
 
 class CreateNote(APIView):
     api_scopes = {"read": "orders:read", "write": "orders:write"}
 
-    @idempotent
     def post(self, request):
         if request.data.get("fail"):
             return Response({"code": "boom", "message": "failed", "fields": {}}, status=503)
