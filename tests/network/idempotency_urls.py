@@ -1,4 +1,5 @@
-"""A small creating endpoint for the idempotency tests: it writes a real row per call."""
+"""A small creating endpoint for the idempotency tests: it writes a real row per call, also
+when it then fails."""
 
 from django.urls import path
 from rest_framework.response import Response
@@ -11,8 +12,6 @@ class CreateNote(APIView):
     api_scopes = {"read": "orders:read", "write": "orders:write"}
 
     def post(self, request):
-        if request.data.get("fail"):
-            return Response({"code": "boom", "message": "failed", "fields": {}}, status=503)
         note = Notification.objects.create(
             email=request.user.email,
             kind="test",
@@ -20,6 +19,8 @@ class CreateNote(APIView):
             body="",
             organization=request.organization,
         )
+        if request.data.get("fail"):  # fails after writing
+            return Response({"code": "boom", "message": "failed", "fields": {}}, status=503)
         return Response({"id": note.pk, "subject": note.subject}, status=201)
 
 
