@@ -68,11 +68,14 @@ class IdempotencyMiddleware:
         fingerprint = request_fingerprint(request)
         with transaction.atomic():
             if not _lock(organization.pk, key):
-                return _error(
+                response = _error(
                     409,
                     "idempotency_in_progress",
                     _("A request with this Idempotency-Key is still being processed; retry."),
                 )
+                response["Retry-After"] = "1"
+                return response
+            # Read committed: this sees what a transaction that held the lock before committed.
             record = IdempotencyRecord.objects.filter(organization=organization, key=key).first()
             if record is not None and _replayable(record):
                 if record.request_hash != fingerprint:

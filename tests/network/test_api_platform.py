@@ -165,6 +165,7 @@ def test_a_concurrent_duplicate_gets_409_and_only_one_row_is_written(buyer_org, 
     assert results["first"].status_code == 201
     assert results["second"].status_code == 409
     assert results["second"].json()["code"] == "idempotency_in_progress"
+    assert results["second"]["Retry-After"] == "1"
     assert Notification.objects.filter(subject="race").count() == 1
 
 
