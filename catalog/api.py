@@ -37,7 +37,6 @@ from merchants.api import ErrorSerializer
 from network.api import (
     check_if_match,
     etag_for_data,
-    idempotent,
     inline_choice_field,
     precondition_failed,
 )
@@ -750,28 +749,16 @@ def _bulk_schema(operation: str, request_serializer):
         summary="Set the stock of many SKUs"
         if operation == "set"
         else "Adjust the stock of many SKUs",
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="Send one to retry the call safely.",
-            )
-        ],
         request=request_serializer,
         responses={
             200: InventoryBulkResultSerializer,
             400: INVALID,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
-            409: OpenApiResponse(
-                ErrorSerializer, description="The same Idempotency-Key is still running."
-            ),
             422: OpenApiResponse(
                 RowsRejectedErrorSerializer,
                 description="All-or-nothing and some rows were refused (`rows_rejected`): "
-                "nothing was written; `failed` lists the rows. Or the Idempotency-Key was used "
-                "with another body (`idempotency_key_reused`).",
+                "nothing was written; `failed` lists the rows.",
             ),
         },
     )
@@ -804,13 +791,12 @@ def _bulk_options(body) -> dict:
 
 class InventoryBulkView(APIView):
     """POST up to 10,000 rows. ``set``: ``{"sku", "quantity", "expected_quantity"?}``;
-    ``adjust``: ``{"sku", "delta", "expected_quantity"?}``. Takes an ``Idempotency-Key``."""
+    ``adjust``: ``{"sku", "delta", "expected_quantity"?}``."""
 
     organization_kinds = MERCHANT
     api_scopes = {"write": "inventory:write"}
     operation = "set"
 
-    @idempotent
     def post(self, request):
         options = _bulk_options(request.data)
         try:

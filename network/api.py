@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
@@ -18,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from network.errors import DomainError
-from network.models import IdempotencyRecord
 
 
 def exception_handler(exc, context):
@@ -91,75 +87,13 @@ class CursorPagination(pagination.CursorPagination):
         )
 
 
-# --- Idempotent creates ------------------------------------------------------------------------
+# --- Idempotent writes ------------------------------------------------------------------------
 
 
 def idempotent(view_method):
-    """Make a POST that creates something safe to retry with an ``Idempotency-Key`` header.
-
-    The same key and body replays the stored response; the same key with another body is a 422;
-    a duplicate arriving while the first is still running is a 409. Answers of 5xx are not
-    stored, so the client may retry them."""
-
-    @wraps(view_method)
-    def wrapper(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        organization = getattr(request._request, "organization", None)
-        if not key or organization is None:
-            return view_method(self, request, *args, **kwargs)
-        if len(key) > 255:
-            return _error(
-                400, "invalid_idempotency_key", "An Idempotency-Key is at most 255 characters."
-            )
-        fingerprint = hashlib.sha256(
-            json.dumps(
-                [request.method, request.path, request.data], sort_keys=True, default=str
-            ).encode()
-        ).hexdigest()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    organization=organization,
-                    key=key,
-                    method=request.method,
-                    path=request.path[:300],
-                    request_hash=fingerprint,
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(organization=organization, key=key)
-            if record.request_hash != fingerprint:
-                return _error(
-                    422,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used with a different request.",
-                )
-            if record.completed_at is None:
-                return _error(
-                    409,
-                    "idempotency_in_progress",
-                    "A request with this Idempotency-Key is still being processed.",
-                )
-            response = Response(record.response_body, status=record.status_code)
-            response["Idempotent-Replayed"] = "true"
-            return response
-        try:
-            response = view_method(self, request, *args, **kwargs)
-        except Exception:
-            record.delete()
-            raise
-        status_code = getattr(response, "status_code", 500)
-        if status_code >= 500:
-            record.delete()
-        else:
-            record.status_code = status_code
-            record.response_body = json.loads(
-                json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder)
-            )
-            record.completed_at = timezone.now()
-            record.save(update_fields=["status_code", "response_body", "completed_at"])
-        return response
-
-    return wrapper
+    """Deprecated, and does nothing: every write under ``/api/`` honours ``Idempotency-Key``
+    (``network.idempotency.IdempotencyMiddleware``). Kept so views that still carry it import."""
+    return view_method
 
 
 def _error(status_code: int, code: str, message: str) -> Response:

@@ -387,7 +387,9 @@ class ApiKey(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The stored answer to a POST made with an ``Idempotency-Key``, replayed on a retry."""
+    """The kept answer to an API write made with an ``Idempotency-Key``, replayed on a retry.
+    Written in the request's own transaction (``network.idempotency``), so it exists exactly
+    when the request's work was committed."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
@@ -395,7 +397,8 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(max_length=300)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_content = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

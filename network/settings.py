@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "network.middleware.UserPreferencesMiddleware",
     "network.middleware.ActiveOrganizationMiddleware",
     "network.middleware.OperatorMFAMiddleware",
+    # Innermost: an /api/ write with an Idempotency-Key runs in one transaction with its key.
+    "network.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "network.urls"
@@ -367,6 +369,10 @@ SPECTACULAR_SETTINGS = {
     },
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "network.api_schema.document_idempotency_key",
+    ],
     "DESCRIPTION": "Sync products and inventory, place and track purchase orders, book "
     "container space, read seminars and manage webhook endpoints. "
     "See docs/integration-guide.md.",

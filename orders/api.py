@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
-from network.api import idempotent, inline_choice_field
+from network.api import inline_choice_field
 from network.models import Organization, Role
 from orders import selectors, services
 from orders.models import (
@@ -203,14 +203,6 @@ class PurchaseOrderListCreateAPI(ListAPIView):
     @extend_schema(
         operation_id="v1_orders_purchase_orders_create",
         summary="Place a purchase order",
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="Send one to retry safely; the same key replays the order.",
-            )
-        ],
         request=PurchaseOrderCreateSerializer,
         responses={
             200: OpenApiResponse(
@@ -226,16 +218,11 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             403: FORBIDDEN,
             409: OpenApiResponse(
                 ErrorSerializer,
-                description="Not enough stock (`insufficient_stock`), a listing no longer "
-                "offered (`product_unavailable`), or the same Idempotency-Key still running.",
-            ),
-            422: OpenApiResponse(
-                ErrorSerializer,
-                description="The Idempotency-Key was used with another body.",
+                description="Not enough stock (`insufficient_stock`) or a listing no longer "
+                "offered (`product_unavailable`).",
             ),
         },
     )
-    @idempotent
     def post(self, request):
         payload = PurchaseOrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

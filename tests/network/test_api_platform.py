@@ -1,14 +1,16 @@
 """The API platform: keys with scopes, one error shape, idempotent creates, throttling."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from network import services
-from network.models import ApiKey, Notification, Organization, Role
+from network.models import ApiKey, IdempotencyRecord, Notification, Organization, Role
 from tests.factories import OrganizationFactory, member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.network.idempotency_urls")]
@@ -105,10 +107,31 @@ def test_the_same_key_with_another_body_is_422(client, buyer_org, admin):
     assert Notification.objects.count() == 1
 
 
-def test_a_server_error_is_not_stored_so_a_retry_runs_again(client, buyer_org, admin):
+def test_a_server_error_is_not_stored_and_its_writes_are_rolled_back(client, buyer_org, admin):
     _, raw = _key(buyer_org, admin, ["orders:write"])
     assert _post(client, raw, {"fail": True}, idempotency_key="k").status_code == 503
     assert _post(client, raw, {"fail": True}, idempotency_key="k").status_code == 503
+    assert Notification.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def test_an_expired_or_never_completed_record_does_not_hold_its_key(client, buyer_org, admin):
+    """Past the retention window a key is new again; so is one whose record was left without an
+    answer (how records were kept before they committed with their request's work)."""
+    _, raw = _key(buyer_org, admin, ["orders:write"])
+    assert _post(client, raw, {"subject": "old"}, idempotency_key="old").status_code == 201
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=49)
+    )
+    IdempotencyRecord.objects.create(
+        organization=buyer_org, key="stuck", method="POST", path="/api/v1/notes/", request_hash=""
+    )
+    again = _post(client, raw, {"subject": "old"}, idempotency_key="old")
+    unstuck = _post(client, raw, {"subject": "stuck"}, idempotency_key="stuck")
+    assert (again.status_code, unstuck.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in again
+    assert Notification.objects.filter(subject="old").count() == 2
+    assert Notification.objects.filter(subject="stuck").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -142,6 +165,7 @@ def test_a_concurrent_duplicate_gets_409_and_only_one_row_is_written(buyer_org, 
     assert results["first"].status_code == 201
     assert results["second"].status_code == 409
     assert results["second"].json()["code"] == "idempotency_in_progress"
+    assert results["second"]["Retry-After"] == "1"
     assert Notification.objects.filter(subject="race").count() == 1
 
 

@@ -1,0 +1,418 @@
+"""``Idempotency-Key`` on every write of the API, read from its own OpenAPI schema: for each
+write operation (so a new one is covered as soon as it is routed — and fails here until it has
+an example below), a retry with the same key answers the first answer again, byte for byte,
+with ``Idempotent-Replayed: true``, and changes nothing in any table. Keys belong to one
+organisation; a failed request leaves its key free; follow-up work is enqueued once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_scopes import scopes_disabled
+from drf_spectacular.generators import SchemaGenerator
+
+from merchants.models import ApplicationStatus
+from network import services as network_services
+from network.models import ApiScope, IdempotencyRecord, Organization, Role
+from shipping import services as shipping_services
+from shipping.models import Booking, Sailing
+from tests.catalog.factories import merchant as make_merchant
+from tests.catalog.factories import product
+from tests.factories import OrganizationFactory, member, operator
+from tests.merchants.conftest import make_application
+from tests.orders.factories import buyer as make_buyer
+from tests.orders.factories import fan_out, place, sku
+from tests.shipping.factories import (
+    BOOKING_DEFAULTS,
+    NOTIFICATION_SECRET,
+    SailingFactory,
+    request_booking,
+)
+from tests.shipping.helpers import put_in_state
+from tests.training.factories import SeminarFactory
+from training import services as training_services
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Tables every authenticated request may touch: an API key records its last use.
+TOUCHED_BY_ANY_REQUEST = {"network_apikey", "django_session"}
+
+
+def _write_operations():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, item in schema["paths"].items():
+        for method in WRITE_METHODS:
+            if method in item and path.startswith("/api/v1/"):
+                operation = item[method]
+                yield pytest.param(method, path, operation, id=operation["operationId"])
+
+
+@pytest.fixture(autouse=True)
+def simulated_carrier(settings):
+    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0
+    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
+    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
+    settings.SHIPPING_SIMULATED_SEED = "tests"
+
+
+class World:
+    """The organisations, people and objects the examples act on, each made when first used."""
+
+    @cached_property
+    def merchant(self):
+        return make_merchant("Alpha Merchant", slug="alpha-merchant")
+
+    @cached_property
+    def buyer(self):
+        return make_buyer("Alpha Store", role=Role.OWNER)
+
+    @cached_property
+    def merchant_key(self) -> Client:
+        return _key_client(*self.merchant)
+
+    @cached_property
+    def buyer_key(self) -> Client:
+        return _key_client(*self.buyer)
+
+    @cached_property
+    def merchant_owner(self) -> Client:
+        return _signed_in(self.merchant[1])
+
+    @cached_property
+    def operator(self) -> Client:
+        return _signed_in(operator(Role.STAFF))
+
+    @cached_property
+    def sku(self):
+        return sku(*self.merchant, code="ALPHA-SYRUP")
+
+    @cached_property
+    def draft_product(self):
+        return product(*self.merchant, code="ALPHA-DRAFT", image=False, publish=False)
+
+    @cached_property
+    def purchase_order(self):
+        return place(*self.buyer, [(self.sku, 48)])
+
+    @cached_property
+    def merchant_order(self):
+        fan_out(self.purchase_order)
+        with scopes_disabled():
+            return self.purchase_order.merchant_orders.get()
+
+    @cached_property
+    def sailing(self) -> Sailing:
+        return SailingFactory()
+
+    @cached_property
+    def booking(self) -> Booking:
+        return request_booking(self.merchant[0], self.sailing, self.merchant[1])
+
+    @cached_property
+    def seminar(self):
+        return SeminarFactory(slug="open-seminar")
+
+    @cached_property
+    def registration(self):
+        organization, owner = self.merchant
+        return training_services.registration_create(
+            seminar=self.seminar, organization=organization, acting_user=owner
+        )
+
+    def application(self, status: str):
+        organization = OrganizationFactory(name="Pending Merchant", kind=Organization.Kind.MERCHANT)
+        member(organization, Role.OWNER)
+        return make_application(organization, status=status, with_documents=False)
+
+
+def _key_client(organization, user) -> Client:
+    _key, raw = network_services.api_key_create(
+        organization=organization, name="ERP", scopes=list(ApiScope.values), acting_user=user
+    )
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@dataclass
+class Example:
+    client: Client
+    path_values: dict
+    body: dict | None
+    status: int
+
+
+PRODUCT = {
+    "category": "maple-syrup",
+    "title_en": "Dark Maple Syrup 1 l",
+    "title_zh_hans": "深色枫糖浆 1升",
+    "description_en": "Grade A dark, robust taste.",
+    "hs_code": "1702200000",
+    "country_of_origin": "US",
+    "weight_kg": "1.400",
+    "length_cm": "9.0",
+    "width_cm": "9.0",
+    "height_cm": "26.0",
+    "lead_time_days": 5,
+}
+TIERS = [
+    {"min_quantity": 12, "unit_price_usd": "14.00"},
+    {"min_quantity": 48, "unit_price_usd": "12.50"},
+]
+
+
+def _booking_body(sailing) -> dict:
+    return {
+        **BOOKING_DEFAULTS,
+        "sailing": sailing.pk,
+        "equipment": "45G1",
+        "units": 2,
+        "gross_weight_kg": 36_000,
+        "order_references": ["MO-1001"],
+    }
+
+
+def _purchase_order_body(sku_obj) -> dict:
+    return {
+        "lines": [{"sku_id": sku_obj.pk, "quantity": 48}],
+        "delivery_type": "bonded",
+        "delivery_location": "Ningbo Meishan bonded warehouse",
+        "incoterm": "CIF",
+        "payment_terms": "net60",
+        "buyer_reference": "HZ-API-7",
+    }
+
+
+# One successful call of every write operation, by operation id. A new write operation fails
+# the test until it is added here.
+EXAMPLES = {
+    "v1_applications_checklist_update": lambda w: Example(
+        w.operator,
+        {"id": w.application(ApplicationStatus.IN_REVIEW).pk},
+        {"check_identity": True},
+        200,
+    ),
+    "v1_applications_decision_create": lambda w: Example(
+        w.operator,
+        {"id": w.application(ApplicationStatus.SUBMITTED).pk},
+        {"action": "start_review"},
+        200,
+    ),
+    "v1_inventory_adjust": lambda w: Example(
+        w.merchant_key, {}, {"rows": [{"sku": w.sku.code, "delta": 10}]}, 200
+    ),
+    "v1_inventory_set": lambda w: Example(
+        w.merchant_key, {}, {"rows": [{"sku": w.sku.code, "quantity": 77}]}, 200
+    ),
+    "v1_merchant_products_create": lambda w: Example(
+        w.merchant_key,
+        {},
+        {**PRODUCT, "skus": [{"code": "API-1", "case_pack": 6, "moq": 12, "tiers": TIERS}]},
+        201,
+    ),
+    "v1_merchant_products_partial_update": lambda w: Example(
+        w.merchant_key, {"id": w.draft_product.pk}, {"title_en": "Renamed syrup"}, 200
+    ),
+    "v1_orders_merchant_orders_action": lambda w: Example(
+        w.merchant_key, {"number": w.merchant_order.number, "action": "accept"}, {}, 200
+    ),
+    "v1_orders_purchase_orders_create": lambda w: Example(
+        w.buyer_key, {}, _purchase_order_body(w.sku), 201
+    ),
+    "v1_orders_purchase_orders_cancel": lambda w: Example(
+        w.buyer_key, {"number": w.purchase_order.number}, {"reason": "Plans changed"}, 200
+    ),
+    "v1_products_by_sku_upsert": lambda w: Example(
+        w.merchant_key,
+        {"sku": "NEW-1L"},
+        {**PRODUCT, "sku": {"variant_en": "1 l", "case_pack": 6, "moq": 12, "tiers": TIERS}},
+        201,
+    ),
+    "v1_seminar_registrations_cancel": lambda w: Example(
+        w.merchant_owner, {"id": w.registration.pk}, None, 200
+    ),
+    "v1_seminars_register": lambda w: Example(
+        w.merchant_owner, {"slug": w.seminar.slug}, None, 201
+    ),
+    "v1_shipping_bookings_create": lambda w: Example(
+        w.merchant_key, {}, _booking_body(w.sailing), 201
+    ),
+    "v1_shipping_bookings_amend": lambda w: Example(
+        w.merchant_key,
+        {"reference": w.booking.reference},
+        {"units": 3, "gross_weight_kg": 54_000},
+        200,
+    ),
+    "v1_shipping_bookings_cancel": lambda w: Example(
+        w.merchant_key, {"reference": w.booking.reference}, {"reason": "Plans changed"}, 200
+    ),
+}
+# Writes made for no organisation, where a key has nowhere to belong: these must be safe to
+# repeat by their own means, which the test checks the same way.
+FOR_NO_ORGANIZATION = {
+    # The carrier's callback, signed by the carrier; a repeat is recognised by its event id.
+    "v1_shipping_carrier_booking_notification",
+}
+
+
+def _carrier_notification(w: World) -> tuple[Example, dict]:
+    booking = put_in_state(w.booking, "RECEIVED")
+    payload = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "https://carrier.test/",
+        "type": "org.dcsa.booking.v2",
+        "time": "2026-03-02T10:00:00Z",
+        "datacontenttype": "application/json",
+        "subscriptionReference": "GUMN-SUB-1",
+        "data": {
+            "bookingStatus": "CONFIRMED",
+            "carrierBookingRequestReference": booking.carrier_booking_request_reference,
+            "carrierBookingReference": "MAEU240011",
+        },
+    }
+    body = json.dumps(payload).encode()
+    signature = shipping_services.notification_signature(NOTIFICATION_SECRET, body)
+    client = Client(headers={"Notification-Signature": signature})
+    return Example(client, {"scac": booking.sailing.carrier.scac}, payload, 204), payload
+
+
+def _send(example: Example, method: str, path: str, key: str):
+    url = path.format(**example.path_values)
+    return getattr(example.client, method)(
+        url,
+        example.body,
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+
+def _tables() -> dict[str, tuple[int, str]]:
+    """Every table's row count and a digest of its rows."""
+    names = sorted(connection.introspection.table_names())
+    parts = []
+    for name in names:
+        quoted = connection.ops.quote_name(name)
+        digest = (
+            "''"
+            if name in TOUCHED_BY_ANY_REQUEST
+            else "md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+        )
+        # Table names from the database's own catalogue, quoted.
+        parts.append(f"SELECT %s, count(*), {digest} FROM {quoted} t")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), names)
+        return {name: (count, digest) for name, count, digest in cursor.fetchall()}
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return [
+        f"{name}: {before[name][0]} → {after[name][0]} rows"
+        + ("" if before[name][0] != after[name][0] else " (same count, other contents)")
+        for name in before
+        if before[name] != after[name]
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), list(_write_operations()))
+def test_a_retry_with_the_same_key_replays_the_answer_and_changes_nothing(method, path, operation):
+    operation_id = operation["operationId"]
+    documented = [parameter["name"] for parameter in operation.get("parameters", [])]
+    assert ("Idempotency-Key" in documented) is (operation_id not in FOR_NO_ORGANIZATION)
+    world = World()
+    if operation_id in FOR_NO_ORGANIZATION:
+        example, _payload = _carrier_notification(world)
+    else:
+        assert operation_id in EXAMPLES, f"add an example call of {operation_id} to EXAMPLES"
+        example = EXAMPLES[operation_id](world)
+
+    first = _send(example, method, path, "retry-1")
+    assert first.status_code == example.status, first.content[:500]
+    assert "Idempotent-Replayed" not in first
+    before = _tables()
+    again = _send(example, method, path, "retry-1")
+    changed = _changed(before, _tables())
+
+    if operation_id in FOR_NO_ORGANIZATION:
+        # Nobody's key: nothing kept, and the repeat is recognised by the endpoint itself.
+        assert again.status_code == first.status_code
+        assert IdempotencyRecord.objects.count() == 0
+        assert changed == []
+        return
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again["Content-Type"] == first["Content-Type"]
+    assert changed == []
+
+
+def test_keys_belong_to_one_organisation(django_capture_on_commit_callbacks):
+    """Two organisations may use the same key; within one, an API key and a person signed in
+    share it. The booking's submission to the carrier is enqueued once, on commit."""
+    alpha, beta = World(), World()
+    beta.merchant = make_merchant("Beta Merchant", slug="beta-merchant")
+    beta.sailing = alpha.sailing
+    body = _booking_body(alpha.sailing)
+    url = "/api/v1/shipping/bookings/"
+    headers = {"Idempotency-Key": "PO-2026-0042"}
+
+    def book(client):
+        with django_capture_on_commit_callbacks() as enqueued:
+            response = client.post(url, body, content_type="application/json", headers=headers)
+        return response, len(enqueued)
+
+    first, enqueued_first = book(alpha.merchant_key)
+    other, enqueued_other = book(beta.merchant_key)
+    again, enqueued_again = book(alpha.merchant_owner)
+
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert first.json()["reference"] != other.json()["reference"]
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["reference"] == first.json()["reference"]
+    assert (enqueued_first, enqueued_other, enqueued_again) == (1, 1, 0)
+    with scopes_disabled():
+        assert Booking.objects.filter(organization=alpha.merchant[0]).count() == 1
+        assert Booking.objects.filter(organization=beta.merchant[0]).count() == 1
+
+
+def test_a_failed_request_keeps_nothing_and_leaves_its_key_free(django_capture_on_commit_callbacks):
+    """An error answer is not kept: the request changed nothing, so the same key may be sent
+    again, corrected. Only the successful answer is replayed."""
+    world = World()
+    url = "/api/v1/shipping/bookings/"
+    client = world.merchant_key
+    Sailing.objects.filter(pk=world.sailing.pk).update(capacity_teu=1)
+
+    def book(body):
+        with django_capture_on_commit_callbacks() as enqueued:
+            response = client.post(
+                url, body, content_type="application/json", headers={"Idempotency-Key": "bk-7"}
+            )
+        return response, len(enqueued)
+
+    full, enqueued = book(_booking_body(world.sailing))
+    assert full.status_code == 409 and full.json()["code"] == "capacity_exhausted"
+    assert enqueued == 0
+    invalid, _enqueued = book({**_booking_body(world.sailing), "units": 0})
+    assert invalid.status_code == 400
+    assert IdempotencyRecord.objects.count() == 0
+
+    Sailing.objects.filter(pk=world.sailing.pk).update(capacity_teu=100)
+    booked, enqueued = book(_booking_body(world.sailing))
+    assert booked.status_code == 201 and enqueued == 1
+    replayed, enqueued = book(_booking_body(world.sailing))
+    assert replayed["Idempotent-Replayed"] == "true" and enqueued == 0
+    reused, _enqueued = book({**_booking_body(world.sailing), "units": 1})
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    with scopes_disabled():
+        assert Booking.objects.count() == 1
