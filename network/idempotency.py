@@ -146,6 +146,9 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
         status=record.status_code,
         headers=record.response_headers,
     )
+    if not any(name.lower() == "content-type" for name in record.response_headers or {}):
+        # The first answer had none (a 204); HttpResponse would add text/html.
+        del response["Content-Type"]
     response[REPLAYED_HEADER] = "true"
     return response
 
