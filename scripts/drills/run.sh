@@ -1,6 +1,6 @@
 #!/bin/sh
-# The failure drills: a killed worker, a restarted Redis, a dropped database connection, and
-# /metrics under several gunicorn workers. Each starts its own Redis on a spare port and its
+# The failure drills: a killed worker, a restarted Redis, a dropped database connection,
+# /metrics under several gunicorn workers, and `make run` restarting what was killed. Each starts its own Redis on a spare port and its
 # own worker and web processes; only the machine's PostgreSQL is shared (a test database).
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres sh scripts/drills/run.sh
 set -eu
