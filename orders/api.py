@@ -226,8 +226,9 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             403: FORBIDDEN,
             409: OpenApiResponse(
                 ErrorSerializer,
-                description="Not enough stock (`insufficient_stock`), a listing no longer "
-                "offered (`product_unavailable`), or the same Idempotency-Key still running.",
+                description="Not enough stock (`insufficient_stock`), a SKU id that is not on "
+                "offer, whether unpublished or unknown, answered alike (`product_unavailable`), "
+                "or the same Idempotency-Key still running.",
             ),
             422: OpenApiResponse(
                 ErrorSerializer,
