@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from catalog import views
+
+
+class ListingActionConverter:
+    """The transitions a merchant posts to ``manage/<id>/<action>/``. Only these words match, so
+    the route cannot swallow a sibling such as ``manage/<id>/images/``."""
+
+    regex = "publish|pause"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ListingActionConverter, "listing_action")
 
 app_name = "catalog"
 urlpatterns = [
@@ -43,13 +59,13 @@ urlpatterns = [
         "manage/import/<int:job_id>/errors.csv", views.import_job_errors, name="import_job_errors"
     ),
     path("manage/<int:product_id>/", views.product_edit, name="product_edit"),
+    path("manage/<int:product_id>/skus/new/", views.sku_create, name="sku_create"),
+    path("manage/<int:product_id>/images/", views.image_upload, name="image_upload"),
     path(
-        "manage/<int:product_id>/<str:action>/",
+        "manage/<int:product_id>/<listing_action:action>/",
         views.product_transition,
         name="product_transition",
     ),
-    path("manage/<int:product_id>/skus/new/", views.sku_create, name="sku_create"),
-    path("manage/<int:product_id>/images/", views.image_upload, name="image_upload"),
     path("manage/skus/<int:sku_id>/", views.sku_edit, name="sku_edit"),
     path("manage/skus/<int:sku_id>/delete/", views.sku_delete, name="sku_delete"),
     path("manage/skus/<int:sku_id>/stock/", views.stock_update, name="stock_update"),

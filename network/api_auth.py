@@ -4,10 +4,14 @@ DRF imports these classes while ``rest_framework.views`` itself is being importe
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
+from network.health import sliding_window_hit
 from network.models import ApiKey
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ApiKeyAuthentication:
@@ -41,15 +45,29 @@ class HasApiScope(BasePermission):
         return bool(needed) and needed in api_key.scopes
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Requests per API key (``API_KEY_RATE``); 429 with ``Retry-After`` past it."""
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"1200/min"`` → (1200, 60): DRF's rate strings (period ``s``, ``m``, ``h`` or ``d``)."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period[0]]
 
-    scope = "api_key"
 
-    def get_rate(self):
-        return settings.API_KEY_RATE
+class ApiKeyRateThrottle(BaseThrottle):
+    """At most ``API_KEY_RATE`` requests per API key in any sliding period, counted in one
+    atomic step on Redis so that every web process shares the count; 429 with ``Retry-After``
+    (the seconds until the oldest counted request leaves the period) past it. While Redis is
+    unreachable each process counts on its own (see ``DegradingRedisCache``)."""
 
-    def get_cache_key(self, request, view):
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
+
+    def allow_request(self, request, view) -> bool:
         if not isinstance(request.auth, ApiKey):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+            return True
+        limit, period = parse_rate(settings.API_KEY_RATE)
+        self.retry_after = sliding_window_hit(
+            cache, f"throttle:api_key:{request.auth.pk}", limit=limit, period=period
+        )
+        return self.retry_after is None
+
+    def wait(self) -> float | None:
+        return self.retry_after

@@ -4,9 +4,13 @@ that lets pages render while Redis is down."""
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
+import time
 
 from django.conf import settings
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import JsonResponse
@@ -14,6 +18,25 @@ from django.views.decorators.cache import never_cache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+# One request against a sliding window, in one step on the Redis server, so that concurrent
+# processes cannot all read "19 of 20" and all pass. KEYS[1]: a sorted set of the requests
+# counted, scored by the server's clock in milliseconds. ARGV: the limit, the period in
+# milliseconds, a unique member. Returns -1 when the request is counted, else the milliseconds
+# until the oldest counted request leaves the window.
+SLIDING_WINDOW_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local period = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - period))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], period)
+  return -1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tonumber(oldest[2]) + period - now
+"""
 
 
 def check_database() -> str:
@@ -80,6 +103,33 @@ def healthz(request):
 # --- Serving while Redis is down -----------------------------------------------------------------
 
 
+_process_window_lock = threading.Lock()
+
+
+def process_window_hit(store: BaseCache, key: str, *, limit: int, period: int) -> float | None:
+    """Count one request against ``key`` in ``store`` if fewer than ``limit`` were counted in
+    the last ``period`` seconds: None when counted, else the seconds until one may be. Exact
+    within this process only (a lock serialises the read and the write): for a process-local
+    cache, and for the Redis cache while Redis is unreachable."""
+    with _process_window_lock:
+        now = time.time()
+        counted = [moment for moment in store.get(key, []) if moment > now - period]
+        if len(counted) >= limit:
+            return counted[0] + period - now
+        counted.append(now)
+        store.set(key, counted, period)
+        return None
+
+
+def sliding_window_hit(store: BaseCache, key: str, *, limit: int, period: int) -> float | None:
+    """Count one request against ``key`` (see ``process_window_hit``): shared by every process
+    on the Redis cache, per process on any other."""
+    shared = getattr(store, "sliding_window_hit", None)
+    if shared is not None:
+        return shared(key, limit=limit, period=period)
+    return process_window_hit(store, key, limit=limit, period=period)
+
+
 class DegradingRedisCache(RedisCache):
     """Django's Redis cache, except that an unreachable Redis is a miss and a write that is not
     kept: rendering falls back to the database instead of failing the page."""
@@ -87,6 +137,22 @@ class DegradingRedisCache(RedisCache):
     def _degraded(self, operation: str, fallback):
         logger.warning("cache %s skipped: Redis is unreachable", operation)
         return fallback
+
+    def sliding_window_hit(self, key: str, *, limit: int, period: int) -> float | None:
+        """``process_window_hit`` for every process at once: one atomic script on Redis. While
+        Redis is unreachable each process counts on its own, so a key gets at most ``limit``
+        per process instead of the whole API refusing every key until Redis is back."""
+        redis_key = self.make_and_validate_key(f"window:{key}")
+        try:
+            client = self._cache.get_client(redis_key, write=True)
+            count = client.register_script(SLIDING_WINDOW_SCRIPT)  # EVALSHA, loaded on a miss
+            wait_ms = count(keys=[redis_key], args=[limit, period * 1000, secrets.token_hex(8)])
+        except RedisError:
+            return self._degraded(
+                "sliding_window_hit",
+                process_window_hit(OUTAGE_WINDOWS, key, limit=limit, period=period),
+            )
+        return None if wait_ms < 0 else wait_ms / 1000
 
     def get(self, key, default=None, version=None):
         try:
@@ -153,3 +219,7 @@ class DegradingRedisCache(RedisCache):
             return super().clear()
         except RedisError:
             return self._degraded("clear", False)
+
+
+# Where ``DegradingRedisCache.sliding_window_hit`` counts while Redis is unreachable.
+OUTAGE_WINDOWS = LocMemCache("network-sliding-windows", {"OPTIONS": {"MAX_ENTRIES": 10_000}})

@@ -3,8 +3,10 @@
     python -m network.run            (what `make run` calls after installing)
 
 Without ``DATABASE_URL`` / ``REDIS_URL`` it starts the embedded servers and stops them again
-on exit. It migrates, loads the demo data, waits until ``/healthz`` is green and prints the
-URL and the demo logins. Ctrl-C stops everything it started.
+on exit. It migrates, loads the demo data (unless ``RUN_SEED_DEMO=false``), waits until
+``/healthz`` is green and prints the URL and the demo logins. A process that dies afterwards is
+started again after a back-off, with a line saying so. Ctrl-C (or SIGTERM) stops everything it
+started.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from network import devservices
@@ -26,6 +29,13 @@ from network import devservices
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+
+# A process that dies is started again after RESTART_FIRST_DELAY seconds, then twice as long
+# after each death in a row up to RESTART_MAX_DELAY; one that had run RESTART_RESET_AFTER
+# seconds before dying counts as a first death again.
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+RESTART_RESET_AFTER = 60.0
 
 
 def fail(message: str) -> None:
@@ -50,13 +60,14 @@ def _acquire_run_lock(data: Path):
     return lock_file
 
 
-def _wait_healthy(url: str, processes: dict[str, subprocess.Popen], seconds: float) -> dict:
+def _wait_healthy(url: str, children: dict[str, Child], seconds: float) -> dict:
     deadline = time.monotonic() + seconds
     last: dict = {}
     while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                fail(f"the {name} process exited during start-up; see var/log/{name}.log")
+        for name, child in children.items():
+            # Dying before the network is up is a configuration to fix, not a crash to retry.
+            if child.exited():
+                fail(f"the {name} process exited during start-up; see {_shown(child.log)}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:  # noqa: S310
                 return json.loads(response.read())
@@ -70,7 +81,7 @@ def _wait_healthy(url: str, processes: dict[str, subprocess.Popen], seconds: flo
     return last
 
 
-def _banner(url: str) -> str:
+def _banner(url: str, *, demo: bool) -> str:
     from network.demo import DEMO_ACCOUNTS, DEMO_OPERATOR_TOTP_SECRET, DEMO_PASSWORD
 
     width = max(len(account.email) for account in DEMO_ACCOUNTS)
@@ -81,22 +92,147 @@ def _banner(url: str) -> str:
         f"  Open  {url}",
         f"  Health {url}/healthz",
         "",
-        f"  Demo logins (password for all: {DEMO_PASSWORD})",
     ]
-    for account in DEMO_ACCOUNTS:
-        lines.append(
-            f"    {account.email.ljust(width)}  {account.organization_slug} · {account.role}"
-        )
-    lines += [
-        "",
-        "  Operators sign in with a second factor. Add this TOTP secret to an authenticator",
-        f"  app: {DEMO_OPERATOR_TOTP_SECRET}, or print the current code with:",
-        "    .venv/bin/python manage.py totp_code operator@example.com",
-        "",
-        "  Mail is written to var/mail/; logs to var/log/. Press Ctrl-C to stop.",
-        "",
-    ]
+    if demo:
+        lines.append(f"  Demo logins (password for all: {DEMO_PASSWORD})")
+        for account in DEMO_ACCOUNTS:
+            lines.append(
+                f"    {account.email.ljust(width)}  {account.organization_slug} · {account.role}"
+            )
+        lines += [
+            "",
+            "  Operators sign in with a second factor. Add this TOTP secret to an authenticator",
+            f"  app: {DEMO_OPERATOR_TOTP_SECRET}, or print the current code with:",
+            "    .venv/bin/python manage.py totp_code operator@example.com",
+            "",
+        ]
+    else:
+        lines += ["  No demo data was loaded (RUN_SEED_DEMO=false).", ""]
+    lines += ["  Mail is written to var/mail/; logs to var/log/. Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
+
+
+def _clock(at: float | None = None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+def _exit_text(returncode: int) -> str:
+    if returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"exit {returncode}, killed by {signal.Signals(-returncode).name}"
+    return f"exit {returncode}"
+
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is over, so a child is never started without
+    being recorded for ``stop_all``."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _unblock_stop_signals() -> None:
+    # A child inherits the signal mask: it is started inside ``_signals_held`` and must still
+    # stop on SIGTERM. (The supervisor runs no threads, so a pre-exec function is safe here.)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+class Child:
+    """One of web, worker and beat: started in a session of its own (Ctrl-C in the terminal
+    reaches only the supervisor, which stops the children in order), its output in its log."""
+
+    def __init__(self, name: str, command: list[str], log: Path) -> None:
+        self.name = name
+        self.command = command
+        self.log = log
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.delay = RESTART_FIRST_DELAY
+        self.restart_at: float | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        with open(self.log, "a") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_unblock_stop_signals,  # noqa: PLW1509 - no threads (see above)
+            )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def kill_leftovers(self) -> None:
+        """What the process left in its session: a worker's pool processes, gunicorn's
+        workers still holding the port."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+
+    def schedule_restart(self, now: float) -> str:
+        """Plan the restart after the back-off; the line to print."""
+        assert self.process is not None
+        if now - self.started_at >= RESTART_RESET_AFTER:
+            self.delay = RESTART_FIRST_DELAY
+        self.kill_leftovers()
+        self.restart_at = now + self.delay
+        line = (
+            f"{_clock()} the {self.name} process (pid {self.pid}) stopped "
+            f"({_exit_text(self.process.returncode)}); restarting it in {self.delay:g} s, at "
+            f"{_clock(time.time() + self.delay)}. See {_shown(self.log)}."
+        )
+        self.delay = min(self.delay * 2, RESTART_MAX_DELAY)
+        return line
+
+
+def _shown(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(BASE_DIR))
+    return str(path)
+
+
+def _write_state(data: Path, url: str, children: dict[str, Child]) -> None:
+    """``run.json``: where the network runs and the pids of its processes now."""
+    state = {
+        "pid": os.getpid(),
+        "url": url,
+        "processes": {name: child.pid for name, child in children.items() if child.process},
+    }
+    (data / "run.state.tmp").write_text(json.dumps(state))
+    (data / "run.state.tmp").replace(data / "run.json")
+
+
+def _supervise(env: dict[str, str], data: Path, url: str, children: dict[str, Child]) -> None:
+    """Keep web, worker and beat running until Ctrl-C or SIGTERM: a process that dies is
+    started again after its back-off, and each death and restart is one printed line."""
+    while True:
+        now = time.monotonic()
+        for child in children.values():
+            if child.restart_at is None and child.exited():
+                print(child.schedule_restart(now), flush=True)
+            elif child.restart_at is not None and now >= child.restart_at:
+                with _signals_held():
+                    child.start(env)
+                    _write_state(data, url, children)
+                print(
+                    f"{_clock()} the {child.name} process restarted (pid {child.pid}).", flush=True
+                )
+        time.sleep(0.25)
 
 
 def main() -> int:
@@ -141,17 +277,25 @@ def main() -> int:
 
     logs = data / "log"
     logs.mkdir(exist_ok=True)
-    processes: dict[str, subprocess.Popen] = {}
+    children: dict[str, Child] = {}
+    seed_demo = os.environ.get("RUN_SEED_DEMO", "true").strip().lower() not in ("false", "0", "no")
 
     def stop_all(*_args) -> None:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
+        # Stopping is bounded (15 s a process); a second Ctrl-C must not cut it short and
+        # leave processes or the embedded servers behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        running = [child for child in children.values() if child.process is not None]
+        for child in running:
+            if not child.exited():
+                child.process.terminate()
+        for child in running:
             try:
-                process.wait(15)
+                child.process.wait(15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                child.process.kill()
+                child.process.wait()
+            child.kill_leftovers()
         if "postgres" in started:
             devservices.stop_postgres()
         if "redis" in started:
@@ -163,8 +307,13 @@ def main() -> int:
     # still stop everything cleanly.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        print("Preparing the database (migrate, demo data)…", flush=True)
-        for command in (["migrate", "--noinput"], ["seed_demo"]):
+        print(
+            "Preparing the database (migrate, demo data)…"
+            if seed_demo
+            else "Preparing the database (migrate)…",
+            flush=True,
+        )
+        for command in [["migrate", "--noinput"]] + ([["seed_demo"]] if seed_demo else []):
             result = subprocess.run(
                 [PYTHON, "manage.py", *command],
                 cwd=BASE_DIR,
@@ -208,26 +357,13 @@ def main() -> int:
             "beat": [str(BIN / "celery"), "-A", "network", "beat", "--loglevel", "INFO"],
         }
         for name, command in commands.items():
-            log = open(logs / f"{name}.log", "a")  # noqa: SIM115 - the child keeps it open
-            processes[name] = subprocess.Popen(
-                command,
-                cwd=BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        (data / "run.json").write_text(json.dumps({"pid": os.getpid(), "url": url}))
-        _wait_healthy(url, processes, float(os.environ.get("START_TIMEOUT", "90")))
-        print(_banner(url), flush=True)
-        while True:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    fail(
-                        f"the {name} process stopped (exit {process.returncode}); "
-                        f"see var/log/{name}.log"
-                    )
-            time.sleep(1)
+            with _signals_held():
+                children[name] = Child(name, command, logs / f"{name}.log")
+                children[name].start(env)
+        _write_state(data, url, children)
+        _wait_healthy(url, children, float(os.environ.get("START_TIMEOUT", "90")))
+        print(_banner(url, demo=seed_demo), flush=True)
+        _supervise(env, data, url, children)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:

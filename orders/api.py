@@ -218,8 +218,8 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             403: FORBIDDEN,
             409: OpenApiResponse(
                 ErrorSerializer,
-                description="Not enough stock (`insufficient_stock`) or a listing no longer "
-                "offered (`product_unavailable`).",
+                description="Not enough stock (`insufficient_stock`), or a SKU id that is not on "
+                "offer, whether unpublished or unknown, answered alike (`product_unavailable`).",
             ),
         },
     )

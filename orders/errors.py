@@ -27,7 +27,8 @@ class InsufficientStock(DomainError):
 
 
 class ProductUnavailable(DomainError):
-    """The listing is no longer active, or its merchant no longer takes orders."""
+    """The listing is not active, or its merchant does not take orders; answered exactly as
+    for a SKU id that does not exist (``details["skus"]`` lists the ids sent)."""
 
     code = "product_unavailable"
     status = 409

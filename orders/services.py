@@ -341,7 +341,9 @@ def _priced_lines(
     organization: Organization, items: Sequence[tuple[int, int]]
 ) -> list[PurchaseOrderLine]:
     """Unsaved lines for (sku id, quantity) pairs, priced at their tier. Every refusal names
-    its SKU; all lines are checked before anything is raised."""
+    its SKU; all lines are checked before anything is raised. A SKU that is not orderable is
+    named by the id the caller sent, exactly as an id that does not exist: its code is the
+    merchant's to publish, and a draft or a taken-down listing has not been published."""
     quantities: dict[int, int] = defaultdict(int)
     for sku_id, quantity in items:
         quantities[int(sku_id)] += int(quantity)
@@ -359,11 +361,12 @@ def _priced_lines(
             .filter(pk__in={sku.product_id for sku in skus.values()})
             .values_list("pk", flat=True)
         )
-    unavailable, wrong_quantity, lines = [], [], []
+    unavailable: list[int] = []
+    wrong_quantity, lines = [], []
     for sku_id, quantity in quantities.items():
         sku = skus.get(sku_id)
         if sku is None or sku.product_id not in orderable:
-            unavailable.append(sku.code if sku else str(sku_id))
+            unavailable.append(sku_id)
             continue
         try:
             unit_price, list_price = quote(sku=sku, quantity=quantity)
@@ -389,12 +392,12 @@ def _priced_lines(
     if unavailable:
         raise ProductUnavailable(
             ngettext(
-                "%(codes)s is no longer available to order.",
-                "%(codes)s are no longer available to order.",
+                "The SKU with id %(ids)s is not available to order.",
+                "The SKUs with ids %(ids)s are not available to order.",
                 len(unavailable),
             )
-            % {"codes": ", ".join(sorted(unavailable))},
-            skus=unavailable,
+            % {"ids": ", ".join(str(sku_id) for sku_id in sorted(unavailable))},
+            skus=sorted(unavailable),
         )
     if wrong_quantity:
         raise QuantityNotAllowed(

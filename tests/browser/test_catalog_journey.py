@@ -1,5 +1,6 @@
-"""A merchant lists a product with price tiers and an image and publishes it; a Taobao Global
-buyer finds it with a Chinese query and sees the wholesale terms with a CNY estimate."""
+"""A merchant lists a product with price tiers and an image, publishes it and adds a second
+image to it; a Taobao Global buyer finds it with a Chinese query and sees the wholesale terms
+with a CNY estimate."""
 
 from __future__ import annotations
 
@@ -67,6 +68,16 @@ def test_list_publish_and_find_by_chinese_query(page, login, snapshot, tmp_path)
     page.get_by_label("Stock on hand of GLM-500").fill("540")
     page.locator("#main .stock-form button").first.click()
     expect(page.locator(".stock-cell").first).to_contain_text("Saved")
+
+    # A second photo is added to the product now that it exists.
+    label = tmp_path / "label.png"
+    label.write_bytes(demo_png("Label", side=600))
+    page.get_by_label("Image").set_input_files(label)
+    page.get_by_label("Short description").fill("The bottle's label")
+    page.get_by_role("button", name="Upload image").click()
+    expect(page.locator(".messages")).to_contain_text("Image added.")
+    expect(page.locator(".image-list img")).to_have_count(2)
+    expect(page.get_by_alt_text("The bottle's label")).to_be_visible()
 
     # A buyer in Hangzhou searches in Chinese.
     login("wang@westlake.example", PASSWORD)

@@ -4,6 +4,7 @@ active listings."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -100,6 +101,39 @@ def test_outsider_cannot_publish_edit_stock_or_image(client, maple, outsider):
     with scopes_disabled():
         assert Product.objects.get(pk=draft.pk).state == ListingState.DRAFT
         assert Inventory.objects.get(sku=sku).on_hand == 500
+
+
+def test_an_image_is_added_to_an_existing_product_through_the_edit_pages_form(client, maple):
+    client.force_login(maple["teammate"])
+    listing = maple["active"]
+    edit_url = reverse("catalog:product_edit", args=[listing.pk])
+    page = client.get(edit_url).content.decode()
+    upload_url = re.search(
+        r'<form method="post" action="([^"]+)" enctype="multipart/form-data"', page
+    ).group(1)
+    response = client.post(
+        upload_url,
+        {"image": png_upload("label.png", "Label"), "alt_text": "The bottle's label"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(edit_url, 302)]
+    assert "Image added." in response.content.decode()
+    with scopes_disabled():
+        alt_texts = list(
+            ProductImage.objects.filter(product=listing)
+            .order_by("position", "pk")
+            .values_list("alt_text", flat=True)
+        )
+    assert len(alt_texts) == 2 and alt_texts[-1] == "The bottle's label"
+    assert 'alt="The bottle&#x27;s label"' in response.content.decode()
+
+
+def test_transition_route_takes_only_publish_and_pause(client, maple):
+    client.force_login(maple["owner"])
+    assert client.post(f"/catalog/manage/{maple['draft'].pk}/archive/").status_code == 404
+    client.post(reverse("catalog:product_transition", args=[maple["active"].pk, "pause"]))
+    with scopes_disabled():
+        assert Product.objects.get(pk=maple["active"].pk).state == ListingState.PAUSED
 
 
 def test_drafts_are_seen_by_their_merchant_and_operators_only(client, maple, outsider, buyer):
