@@ -1,8 +1,17 @@
-"""django-allauth glue: account mail goes out through the notification task after commit."""
+"""django-allauth glue: account mail goes out through the notification task after commit, rate
+limits count by the client's address as the proxies in front of us report it, and a right
+second-factor code does not reset an address's count of failed sign-ins."""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import context
+from allauth.core.internal import ratelimit
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import translation
 
@@ -35,3 +44,52 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.language not in ("en", "zh-hans"):
             user.language = "en"
         return super().save_user(request, user, form, commit)
+
+    def get_client_ip(self, request) -> str:
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            # Fewer X-Forwarded-For entries than TRUSTED_PROXY_COUNT: the request did not come
+            # through all of our proxies, so the address that connected is the one to count.
+            return request.META["REMOTE_ADDR"]
+
+
+class _SecondFactorCodeCheck:
+    """allauth's check of a second-factor code, counted as a failed sign-in per account and per
+    address, except that a right code takes back only its own try (as a right password does).
+    allauth wipes both counts instead, so anyone with an authenticator of their own could reset
+    the failure budget of the address they guess passwords from."""
+
+    def clean_code(self) -> str:
+        usage = ratelimit.consume(
+            context.request,
+            app="allauth.account",
+            action="login_failed",
+            key=f"mfa-auth-user-{self.user.pk}",
+        )
+        if not usage:
+            raise get_account_adapter().validation_error("too_many_login_attempts")
+        code = self.cleaned_data["code"]
+        failed_authenticator = None
+        # WebAuthn cannot check a typed code.
+        for authenticator in Authenticator.objects.filter(user=self.user).exclude(
+            type=Authenticator.Type.WEBAUTHN
+        ):
+            if failed_authenticator is None or authenticator.type == Authenticator.Type.TOTP:
+                failed_authenticator = authenticator
+            if authenticator.wrap().validate_code(code):
+                authenticator.user = self.user
+                self.authenticator = authenticator
+                usage.rollback()
+                return code
+        if failed_authenticator is not None:
+            self._emit_authentication_failed(failed_authenticator)
+        raise get_mfa_adapter().validation_error("incorrect_code")
+
+
+class SecondFactorForm(_SecondFactorCodeCheck, AuthenticateForm):
+    """The code asked for at sign-in."""
+
+
+class SecondFactorReauthenticateForm(_SecondFactorCodeCheck, ReauthenticateForm):
+    """The code asked for again later in a session."""

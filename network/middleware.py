@@ -6,13 +6,21 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from network.models import Membership, Organization
+from network.second_factor import (
+    has_totp,
+    second_factor_required,
+    session_passed_second_factor,
+)
 
 
 class ApiKeyMiddleware:
@@ -134,11 +142,14 @@ class ActiveOrganizationMiddleware:
 
 
 class OperatorMFAMiddleware:
-    """Operators must use a second factor: until they set up TOTP they can reach only the pages
-    that set it up (and log out)."""
+    """Operators and staff must pass a second factor in every session, whichever way they
+    signed in: until they set up TOTP they can reach only the pages that set it up, and a
+    session that signed in without its code is asked for one before anything else.
+
+    API-key requests carry no session; a key acting for an operator organisation works while
+    its creator has TOTP set up (keys are made from a session that passed the second factor)."""
 
     ALLOWED_PREFIXES = (
-        "/accounts/",
         "/static/",
         "/healthz",
         "/i18n/",
@@ -147,32 +158,66 @@ class OperatorMFAMiddleware:
         "/api/docs/",
         "/api/redoc/",
     )
+    # The account pages a session may use before its second factor: signing out, confirming
+    # the password or the code again, and setting up TOTP. Not the ones that change the
+    # password, the email address or the second factor itself.
+    ALLOWED_ACCOUNT_PAGES = frozenset(
+        {
+            "account_login",
+            "account_logout",
+            "account_reauthenticate",
+            "account_confirm_email",
+            "mfa_authenticate",
+            "mfa_reauthenticate",
+            "mfa_activate_totp",
+        }
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        membership = getattr(request, "membership", None)
-        if (
-            membership is not None
-            and membership.organization.kind == Organization.Kind.OPERATOR
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not _has_totp(request.user)
-        ):
+        if self._is_exempt(request):
+            return self.get_response(request)
+        if getattr(request, "api_key", None) is not None:
+            if _acts_for_operator(request) and not has_totp(request.user):
+                return _mfa_refused(_("Operators must set up two-factor authentication first."))
+            return self.get_response(request)
+        if not second_factor_required(request):
+            return self.get_response(request)
+        if not has_totp(request.user):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "code": "mfa_required",
-                        "message": "Operators must set up two-factor authentication first.",
-                        "fields": {},
-                    },
-                    status=403,
-                )
+                return _mfa_refused(_("Operators must set up two-factor authentication first."))
             return redirect(reverse("mfa_activate_totp") + "?required=1")
+        if not session_passed_second_factor(request):
+            if request.path.startswith("/api/"):
+                return _mfa_refused(
+                    _("Sign in with your two-factor authentication code to use this.")
+                )
+            return redirect_to_login(
+                request.get_full_path(), reverse("mfa_reauthenticate"), REDIRECT_FIELD_NAME
+            )
         return self.get_response(request)
 
+    def _is_exempt(self, request) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return True
+        if request.path.startswith(self.ALLOWED_PREFIXES):
+            return True
+        if request.path.startswith("/accounts/"):
+            try:
+                url_name = resolve(request.path_info).url_name
+            except Resolver404:
+                return True
+            return url_name in self.ALLOWED_ACCOUNT_PAGES
+        return False
 
-def _has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+def _acts_for_operator(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return membership is not None and membership.organization.kind == Organization.Kind.OPERATOR
+
+
+def _mfa_refused(message: str) -> JsonResponse:
+    return JsonResponse({"code": "mfa_required", "message": message, "fields": {}}, status=403)

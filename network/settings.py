@@ -322,8 +322,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "network.adapters.AccountAdapter"
+# Failed sign-ins (wrong passwords, and wrong second-factor codes, which allauth counts under
+# the same action per person): an account is locked for itself after a few, while an address
+# gets a much larger budget, so a shared NAT or proxy is not locked out by one person's
+# mistakes. The account's limit comes first: tries at a locked account no longer count
+# against its address.
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100"))
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": f"5/5m/key,{LOGIN_FAILURES_PER_ADDRESS}/15m/ip",
+    # Every sign-in attempt from one address, right or wrong: a flood guard above any one
+    # account's lock, so someone hammering a locked account does not lock out the address.
+    "login": "60/m/ip",
     "signup": "20/m/ip",
     "reset_password": "5/m/ip,3/m/key",
     "confirm_email": "3/m/key",
@@ -333,6 +342,15 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A right code takes back only its own try from the failure counts (see network.adapters).
+MFA_FORMS = {
+    "authenticate": "network.adapters.SecondFactorForm",
+    "reauthenticate": "network.adapters.SecondFactorReauthenticateForm",
+}
+# The client address that rate limits count by: the REMOTE_ADDR, or behind N proxies of our own
+# the Nth address from the right of X-Forwarded-For (anything further left is the client's to
+# forge). 0 ignores X-Forwarded-For, which anyone can send.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MFA_TOTP_ISSUER = SITE_NAME
 
 # --- REST API ----------------------------------------------------------------------------------

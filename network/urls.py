@@ -20,6 +20,8 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("i18n/setlang/", views.language_switch, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Setting up TOTP also passes the session's second factor (see views.totp_activate).
+    path("accounts/2fa/totp/activate/", views.totp_activate, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("account/preferences/", views.preferences, name="preferences"),
     path("account/notifications/", views.notifications, name="notifications"),
@@ -78,6 +80,8 @@ urlpatterns = [
         views.webhook_redeliver,
         name="webhook_redeliver",
     ),
+    # Before the admin's own: its login form would skip the second factor and rate limits.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.views import activate_totp as allauth_totp_activate
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -39,6 +44,7 @@ from network.models import (
 )
 from network.navigation import home_panels_for
 from network.permissions import organization_required
+from network.second_factor import has_totp, second_factor_record
 
 
 def home(request):
@@ -257,6 +263,35 @@ def notifications(request):
         "network/notifications.html",
         {"notifications": selectors.user_notifications(user=request.user)[:100]},
     )
+
+
+def admin_login(request):
+    """The admin signs in through the account login, so its rate limits and the second factor
+    apply there too. A signed-in person without staff status is refused the admin."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, reverse("account_login"))
+    if not (request.user.is_active and request.user.is_staff):
+        raise PermissionDenied
+    return redirect(next_url)
+
+
+def totp_activate(request):
+    """allauth's TOTP set-up. The code that proves the new authenticator also counts as this
+    session's second factor, so a person sent here to set one up carries on at once."""
+    had_totp = request.user.is_authenticated and has_totp(request.user)
+    response = allauth_totp_activate(request)
+    if request.method == "POST" and request.user.is_authenticated and not had_totp:
+        authenticator = Authenticator.objects.filter(
+            user=request.user, type=Authenticator.Type.TOTP
+        ).first()
+        if authenticator is not None:
+            second_factor_record(request, authenticator=authenticator)
+    return response
 
 
 @require_POST

@@ -65,3 +65,24 @@ def operator(role: str = Role.STAFF, **user_fields) -> User:
     user = member(organization, role, **user_fields)
     TOTP.activate(user, TOTP_SECRET)
     return user
+
+
+def sign_in(client, user: User) -> None:
+    """Log ``user`` in on the test ``client`` as the login form does after the second factor:
+    the session holds allauth's record of an accepted TOTP code, which operators and staff need
+    for operator pages, the admin and the API. Sets up TOTP for ``user`` if they have none."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.http import HttpRequest
+
+    from network.second_factor import second_factor_record
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, TOTP_SECRET).instance
+    client.force_login(user)
+    request = HttpRequest()
+    request.user = user
+    request.session = client.session
+    second_factor_record(request, authenticator=authenticator)
+    request.session.save()

@@ -23,7 +23,7 @@ from merchants.services import strike_issue
 from network.models import Notification, Organization, Role
 from tests.catalog.factories import merchant
 from tests.catalog.test_brands import listing, protected_brand, state_of
-from tests.factories import OrganizationFactory, member, operator
+from tests.factories import OrganizationFactory, member, operator, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_takedown_hides_tells_and_strikes(client, world):
         acting_user=world["outsider_buyer"],
     )
     assert report.product.pk in product_search_ids("maple")
-    client.force_login(world["ops1"])
+    sign_in(client, world["ops1"])
     response = client.post(
         reverse("catalog:report_decide", args=[report.pk]),
         {"decision": "take_down", "reason": "Counterfeit label"},
@@ -152,7 +152,7 @@ def test_queue_puts_brand_owners_and_repeat_offenders_first(world):
 
 def test_queue_page_query_count_is_fixed(client, world, django_assert_num_queries):
     report_on(world, title="First", seed=30)
-    client.force_login(world["ops1"])
+    sign_in(client, world["ops1"])
     client.get(reverse("catalog:moderation"))
     for n in range(4):
         report_on(world, title=f"More {n}", seed=31 + n)
@@ -210,7 +210,7 @@ def test_strike_history_page_for_operators(client, world):
     brands.report_decide(
         report=report, decision="take_down", reason="Counterfeit label", acting_user=world["ops1"]
     )
-    client.force_login(world["ops2"])
+    sign_in(client, world["ops2"])
     page = client.get(reverse("catalog:strikes")).content.decode()
     assert "Copycat Trading" in page and "Counterfeit label" in page and "1 active strike" in page
 
@@ -263,7 +263,7 @@ def test_the_appeal_must_be_decided_by_another_operator(client, world, taken_dow
         brands.appeal_decide(
             appeal=appeal, outcome="overturn", reason="Fine", acting_user=world["ops1"]
         )
-    client.force_login(world["ops1"])
+    sign_in(client, world["ops1"])
     response = client.post(
         reverse("catalog:appeal_decide", args=[appeal.pk]),
         {"outcome": "overturn", "reason": "Fine"},
@@ -272,7 +272,7 @@ def test_the_appeal_must_be_decided_by_another_operator(client, world, taken_dow
     assert "another operator must decide" in response.content.decode()
     with scopes_disabled():
         assert Appeal.objects.get().status == Appeal.Status.PENDING
-    client.force_login(world["ops2"])
+    sign_in(client, world["ops2"])
     client.post(
         reverse("catalog:appeal_decide", args=[appeal.pk]),
         {"outcome": "overturn", "reason": "Invoices check out"},
@@ -327,7 +327,7 @@ def test_demo_seeds_a_protected_brand_and_a_queue(client):
     brand = brands.protected_brand_named("great lakes")
     assert brand is not None and brand.grants.count() == 1
     assert brands.moderation_queue().count() == 2
-    client.force_login(User.objects.get(email="operator.staff@example.com"))
+    sign_in(client, User.objects.get(email="operator.staff@example.com"))
     page = client.get(reverse("catalog:moderation")).content.decode()
     assert "Brand owner" in page and "Driftless" in page
     # An outsider (the demo buyer) sees neither the queue nor the brand owner's report.
@@ -344,7 +344,7 @@ def test_strike_history_page_query_count_is_fixed(client, world, django_assert_n
         strike_issue(
             organization=world["shop"], reason="First", source="", acting_user=world["ops1"]
         )
-    client.force_login(world["ops2"])
+    sign_in(client, world["ops2"])
     client.get(reverse("catalog:strikes"))
     with scopes_disabled():
         for n in range(3):
@@ -360,7 +360,7 @@ def test_strike_history_page_query_count_is_fixed(client, world, django_assert_n
 
 def test_takedown_from_the_product_page_is_on_record_with_a_strike(client, world):
     item = listing(world["shop"], world["owner"], title_en="Knock-off syrup", seed=70)
-    client.force_login(world["ops1"])
+    sign_in(client, world["ops1"])
     page = client.get(reverse("catalog:product", args=[item.pk])).content.decode()
     assert 'name="category"' in page
     client.post(

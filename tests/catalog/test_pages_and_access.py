@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from catalog.models import SKU, Inventory, InventoryLedger, ListingState, Product, ProductImage
 from network.models import Organization, Role
 from tests.catalog.factories import merchant, png_upload, product
-from tests.factories import OrganizationFactory, member, operator
+from tests.factories import OrganizationFactory, member, operator, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,7 @@ def test_drafts_are_seen_by_their_merchant_and_operators_only(client, maple, out
         assert client.get(url).status_code == 404
     client.force_login(maple["viewer"])
     assert "Secret Maple Draft" in client.get(url).content.decode()
-    client.force_login(operator())
+    sign_in(client, operator())
     assert client.get(url).status_code == 200
 
 
@@ -294,7 +294,7 @@ def test_takedown_page_action_for_operators_only(client, maple):
     url = reverse("catalog:takedown", args=[maple["active"].pk])
     client.force_login(maple["owner"])
     assert client.post(url, {"reason": "x"}).status_code == 403
-    client.force_login(operator())
+    sign_in(client, operator())
     client.post(url, {"reason": "Counterfeit"})
     with scopes_disabled():
         assert Product.objects.get(pk=maple["active"].pk).state == ListingState.TAKEN_DOWN

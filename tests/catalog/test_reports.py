@@ -18,7 +18,7 @@ from catalog.models import ListingReport
 from network.models import Organization, Role
 from tests.catalog.factories import merchant
 from tests.catalog.test_brands import listing, protected_brand
-from tests.factories import OrganizationFactory, member, operator
+from tests.factories import OrganizationFactory, member, operator, sign_in
 from tests.merchants.conftest import pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_nobody_but_the_reporter_and_operators_sees_a_report(client, world):
         assert "Amber Maple Syrup" not in client.get(reverse("catalog:my_reports")).content.decode()
     client.logout()
     assert client.get(evidence).status_code == 302
-    client.force_login(operator())
+    sign_in(client, operator())
     page = client.get(detail).content.decode()
     assert "Fake label" in page and world["buyer"].email in page
     assert client.get(evidence).status_code == 200

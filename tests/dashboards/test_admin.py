@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 from network.models import AuditEvent, Role
 from network.services import audit
 from orders import dashboard
-from tests.factories import member
+from tests.factories import member, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def staff(network):
 
 def test_search_and_filters_across_organisations(client, network, staff):
     dashboard.daily_sales_refresh(days=400)
-    client.force_login(staff)
+    sign_in(client, staff)
     po1 = network["po1"]
     changelist = reverse("admin:orders_purchaseorder_changelist")
     found = client.get(changelist, {"q": "MAPLE-500"}).content.decode()  # by a line's SKU
@@ -62,7 +62,7 @@ def test_audit_log_is_read_only(client, network, staff):
             target=network["syrup"].product,
             changes={"state": ["draft", "active"], "title": "枫糖浆"},
         )
-    client.force_login(staff)
+    sign_in(client, staff)
     page = client.get(reverse("admin:network_auditevent_change", args=[event.pk]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -85,7 +85,7 @@ def test_audit_log_is_read_only(client, network, staff):
 def test_audit_log_list_reads_a_fixed_number_of_queries(
     client, network, staff, django_assert_max_num_queries
 ):
-    client.force_login(staff)
+    sign_in(client, staff)
     url = reverse("admin:network_auditevent_changelist")
     client.get(url)
     with django_assert_max_num_queries(12) as captured:

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from orders import dashboard as orders_dashboard
 from tests.dashboards.conftest import at, placed_on
+from tests.factories import sign_in
 from tests.orders.factories import fan_out, place, sku
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +23,14 @@ MARCH = "?from=2026-03-01&to=2026-03-31"
 
 
 def page(client, user, query=MARCH) -> str:
-    client.force_login(user)
+    sign_in(client, user)
     response = client.get(reverse("dashboard") + query)
     assert response.status_code == 200
     return response.content.decode()
 
 
 def download(client, user, slug, query=MARCH):
-    client.force_login(user)
+    sign_in(client, user)
     return client.get(reverse("dashboard_export", args=[slug]) + query)
 
 
@@ -161,7 +162,7 @@ def test_query_budget_does_not_grow_with_orders(
         orders_dashboard.daily_sales_refresh(days=400)
         who = "operator"
     user = network[who]
-    client.force_login(user)
+    sign_in(client, user)
     url = reverse("dashboard") + ("" if summary else MARCH)
     client.get(url)  # the first request after logging in saves the active organisation
     with django_assert_num_queries(expected):

@@ -7,7 +7,7 @@ from django_scopes import scopes_disabled
 from merchants.models import ApplicationStatus as S
 from merchants.models import MerchantApplication
 from network.models import Organization, Role
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.merchants.conftest import make_application
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_merchants_cannot_use_the_operator_api(client, merchant_org, merchant_ow
 
 def test_operators_decide_through_the_api(client, merchant_org, operator):
     application = make_application(merchant_org, status=S.SUBMITTED)
-    client.force_login(operator)
+    sign_in(client, operator)
     listing = client.get("/api/v1/applications/").json()
     assert [row["id"] for row in listing["results"]] == [application.pk]
 

@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from merchants.models import MerchantDocument
 from network.models import Organization, Role
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.merchants.conftest import jpeg_upload, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_documents_are_served_to_the_owner_and_operators_only(
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
-    client.force_login(operator)
+    sign_in(client, operator)
     assert client.get(url).status_code == 200
 
     other_merchant = member(OrganizationFactory(name="Cascadia Botanicals"), Role.OWNER)

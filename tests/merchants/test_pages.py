@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 from merchants.models import ApplicationStatus as S
 from merchants.models import MerchantApplication
 from network.models import Role
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.merchants.conftest import COMPLETE, jpeg_upload, make_application, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_the_queue_filters_and_highlights_overdue_reviews(client, operator):
         legal_name="Done Co LLC",
         submitted_at=now - timedelta(days=9),
     )
-    client.force_login(operator)
+    sign_in(client, operator)
     page = client.get(reverse("merchants:review_queue")).content.decode()
     assert page.index("Old Co LLC") < page.index("Fresh Co LLC")  # oldest first
     assert "Done Co LLC" not in page
@@ -141,7 +141,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(client, operator, django_asser
         make_application(
             OrganizationFactory(name=f"Co {n}"), status=S.SUBMITTED, submitted_at=timezone.now()
         )
-    client.force_login(operator)
+    sign_in(client, operator)
     client.get(reverse("merchants:review_queue"))  # warm the session and content types
 
     def count_queries():
@@ -167,7 +167,7 @@ def test_an_operator_reviews_on_the_page_and_the_applicant_sees_the_outcome(
     client, merchant_org, merchant_owner, operator
 ):
     application = make_application(merchant_org, status=S.SUBMITTED)
-    client.force_login(operator)
+    sign_in(client, operator)
     url = reverse("merchants:review", args=[application.pk])
     page = client.get(url).content.decode()
     assert "<iframe" in page and "<img" in page  # documents inline
@@ -201,7 +201,7 @@ def test_request_changes_needs_a_reason_which_the_applicant_sees(
     client, merchant_org, merchant_owner, operator
 ):
     application = make_application(merchant_org, status=S.IN_REVIEW)
-    client.force_login(operator)
+    sign_in(client, operator)
     response = client.post(
         reverse("merchants:review_action", args=[application.pk, "request_changes"]), {"reason": ""}
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from network import selectors, services
 from network.models import AuditEvent, ExchangeRate, Role
 from network.services import PermissionDenied
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.factories import operator as make_operator
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_only_operators_set_rates(client, operator):
         )
     client.force_login(merchant)
     assert client.get(reverse("exchange_rates")).status_code == 403
-    client.force_login(operator)
+    sign_in(client, operator)
     response = client.post(
         reverse("exchange_rates"), {"rate": "7.1042", "effective_date": "2026-11-26"}, follow=True
     )

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from network.models import Role
 from orders.models import CartLine, MerchantOrderSettings, PurchaseOrder
 from orders.models import MerchantOrderStatus as S
-from tests.factories import member, operator
+from tests.factories import member, operator, sign_in
 from tests.orders.factories import buyer, fan_out, merchant, merchant_order_of, place, sku, stock
 
 pytestmark = pytest.mark.django_db
@@ -344,7 +344,7 @@ def test_order_terms_are_set_by_owners_and_admins(client, world):
 def test_operators_see_every_order_and_others_are_refused(client, world, django_assert_num_queries):
     purchase_order = _order(world)
     olivia = operator()
-    client.force_login(olivia)
+    sign_in(client, olivia)
     url = reverse("orders:operator_orders")
     page = client.get(url).content.decode()
     assert purchase_order.number in page and "Hangzhou Westlake Global Store" in page

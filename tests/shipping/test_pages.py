@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from network.models import Organization, Role
 from shipping.models import Booking, Carrier, Sailing
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.shipping.factories import SailingFactory, request_booking
 from tests.shipping.helpers import put_in_state, reload
 
@@ -273,7 +273,7 @@ def test_the_panel_fragment_is_what_the_page_polls(client, owner, booking):
 
 
 def test_operators_see_utilisation_as_an_svg_chart(client, operator, booking, sailing):
-    client.force_login(operator)
+    sign_in(client, operator)
     response = client.get(reverse("shipping:operations"))
     page = text(response)
     assert "<svg" in page
@@ -287,7 +287,7 @@ def test_operators_see_utilisation_as_an_svg_chart(client, operator, booking, sa
 def test_operations_query_count_does_not_grow(client, operator, django_assert_num_queries):
     for _ in range(4):
         SailingFactory()
-    client.force_login(operator)
+    sign_in(client, operator)
     client.get(reverse("shipping:operations"))  # the session learns the active organisation
     # session, user, memberships, second factor, sailings with live bookings counted
     with django_assert_num_queries(5):
@@ -306,7 +306,7 @@ def test_merchants_cannot_reach_operator_pages(client, owner, sailing):
 
 
 def test_an_operator_manages_carriers(client, operator):
-    client.force_login(operator)
+    sign_in(client, operator)
     response = client.post(
         reverse("shipping:operations_carrier_new"),
         {
@@ -329,7 +329,7 @@ def test_an_operator_manages_carriers(client, operator):
 
 
 def test_an_operator_publishes_a_sailing_with_prices(client, operator, sailing):
-    client.force_login(operator)
+    sign_in(client, operator)
     etd = timezone.localtime() + timedelta(days=30)
     fmt = "%Y-%m-%dT%H:%M"
     form = {
@@ -366,7 +366,7 @@ def test_an_operator_publishes_a_sailing_with_prices(client, operator, sailing):
 
 
 def test_an_operator_cannot_cut_an_allocation_below_bookings(client, operator, booking, sailing):
-    client.force_login(operator)
+    sign_in(client, operator)
     url = reverse("shipping:operations_sailing_edit", args=[sailing.pk])
     page = text(client.get(url))
     assert 'value="840.00"' in page

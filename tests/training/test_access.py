@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network.models import Organization, Role
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.training.factories import OnlineSeminarFactory, SeminarFactory, attendee, operator
 from training import services
 from training.models import Seminar
@@ -68,7 +68,7 @@ def test_nobody_else_sees_a_registration_qr_invitation_or_certificate(client, at
 
 
 def test_an_operator_sees_the_registration_and_its_qr_code_but_not_the_invitation(client, attended):
-    client.force_login(operator())
+    sign_in(client, operator())
     assert _get(client, "training:registration_detail", attended).status_code == 200
     assert _get(client, "training:registration_certificate", attended).status_code == 200
     assert _get(client, "training:registration_ics", attended).status_code == 404
@@ -123,7 +123,7 @@ def test_drafts_are_not_public(client):
     draft = SeminarFactory(status=Seminar.Status.DRAFT, title="Secret plans")
     assert client.get(reverse("training:seminar_detail", args=[draft.slug])).status_code == 404
     assert "Secret plans" not in client.get(reverse("training:seminar_list")).content.decode()
-    client.force_login(operator())
+    sign_in(client, operator())
     assert client.get(reverse("training:seminar_detail", args=[draft.slug])).status_code == 200
 
 

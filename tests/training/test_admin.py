@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in
 from tests.training.factories import SeminarFactory, attendee
 from training import services
 
@@ -14,7 +14,7 @@ def test_the_admin_pages_load(client):
     seminar = SeminarFactory()
     user, org = attendee(full_name="Dana Whitfield")
     registration = services.registration_create(seminar=seminar, organization=org, acting_user=user)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in(client, UserFactory(is_staff=True, is_superuser=True))
     for url in [
         reverse("admin:training_seminar_changelist"),
         reverse("admin:training_seminar_change", args=[seminar.pk]),

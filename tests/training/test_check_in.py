@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from merchants.models import MerchantApplication
 from network.models import AuditEvent, Organization, Role
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.training.factories import SeminarFactory, attendee, operator
 from training import documents, services
 from training.errors import IllegalTransition, NotAllowed
@@ -66,7 +66,7 @@ def test_an_operator_scans_finds_and_checks_in(client):
     registration = services.registration_create(seminar=seminar, organization=org, acting_user=user)
     _under_way(seminar)
     staff = operator()
-    client.force_login(staff)
+    sign_in(client, staff)
 
     scanned = client.get(reverse("training:check_in_scan", args=[registration.checkin_token]))
     assert scanned.status_code == 302

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from network.models import Role
-from tests.factories import member
+from tests.factories import member, sign_in
 from tests.training.factories import SeminarFactory, attendee, operator
 from training import selectors, services
 from training.errors import FeedbackInvalid, NotAllowed
@@ -86,7 +86,7 @@ def test_operators_see_the_average_and_distribution(client, past_seminar):
     assert summary.distribution == {1: 0, 2: 0, 3: 0, 4: 1, 5: 2}
     assert [f.comment for f in summary.comments] == ["Useful checklists", "Great"]
 
-    client.force_login(operator())
+    sign_in(client, operator())
     page = client.get(reverse("training:manage_feedback", args=[seminar.pk])).content.decode()
     assert "4.67" in page
     assert "<svg" in page and "Useful checklists" in page

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network.models import Organization, Role
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, sign_in
 from tests.training.factories import OnlineSeminarFactory, SeminarFactory, attendee, operator
 from training import services
 from training.models import Seminar
@@ -123,7 +123,7 @@ def test_my_registrations_shows_only_my_own_to_a_non_admin(client):
 
 
 def test_an_operator_creates_edits_and_publishes_a_seminar(client):
-    client.force_login(operator())
+    sign_in(client, operator())
     response = client.post(
         reverse("training:manage_create"),
         {
@@ -157,7 +157,7 @@ def test_an_operator_creates_edits_and_publishes_a_seminar(client):
 
 
 def test_the_seminar_form_reports_missing_venue_next_to_the_fields(client):
-    client.force_login(operator())
+    sign_in(client, operator())
     response = client.post(
         reverse("training:manage_create"),
         {
@@ -199,7 +199,7 @@ def test_the_attendee_list_and_its_csv_export(client, django_assert_num_queries)
     for n, name in enumerate(["Dana Whitfield", "王丽", "=cmd|' /C calc'!A0"]):
         user = member(org, Role.STAFF, full_name=name, email=f"p{n}@maple.example")
         services.registration_create(seminar=seminar, organization=org, acting_user=user)
-    client.force_login(operator())
+    sign_in(client, operator())
     url = reverse("training:manage_attendees", args=[seminar.pk])
     page = client.get(url).content.decode()  # also the first visit, which saves the session
     assert "Dana Whitfield" in page and "王丽" in page
@@ -221,7 +221,7 @@ def test_the_attendee_list_and_its_csv_export(client, django_assert_num_queries)
 
 def test_the_management_list_query_count_does_not_grow(client, django_assert_num_queries):
     SeminarFactory.create_batch(2)
-    client.force_login(operator())
+    sign_in(client, operator())
     client.get(reverse("training:manage_list"))  # first visit: the session is saved
     # 1 session, 2 user, 3 memberships, 4 TOTP check, 5 seminars with their counts
     with django_assert_num_queries(5):
