@@ -24,7 +24,7 @@ from shipping import services as shipping_services
 from shipping.models import Booking, Sailing
 from tests.catalog.factories import merchant as make_merchant
 from tests.catalog.factories import product
-from tests.factories import OrganizationFactory, member, operator
+from tests.factories import OrganizationFactory, member, operator, sign_in
 from tests.merchants.conftest import make_application
 from tests.orders.factories import buyer as make_buyer
 from tests.orders.factories import fan_out, place, sku
@@ -171,7 +171,7 @@ def _key_client(organization, user) -> Client:
 
 def _signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
