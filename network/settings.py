@@ -144,6 +144,9 @@ MIDDLEWARE = [
     "network.middleware.ApiKeyMiddleware",
     "network.middleware.UserPreferencesMiddleware",
     "network.middleware.ActiveOrganizationMiddleware",
+    # NUL characters and oversized bodies, refused before any view (after the language and the
+    # person are known, so the 400 page speaks their language).
+    "network.request_guard.RequestGuardMiddleware",
     "network.middleware.OperatorMFAMiddleware",
 ]
 
