@@ -148,10 +148,15 @@ class StrictDecimalPattern(OpenApiSerializerFieldExtension):
         return schema
 
 
+# A character Python's str.strip() keeps, which DRF's trimming uses: regular expressions'
+# ``\S`` differ between engines on a few of them (U+001C-U+001F, U+0085, U+FEFF).
+NOT_WHITESPACE = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
 class NonBlankText(OpenApiSerializerFieldExtension):
-    """A text field that trims whitespace and refuses blank text needs a character other than
-    whitespace: ``pattern: \\S``. (``minLength: 1`` alone lets ``" "`` through, which the field
-    trims to nothing and refuses.) A field with its own pattern already says more."""
+    """A text field that trims whitespace and refuses blank text needs a character that is not
+    whitespace (``minLength: 1`` alone lets ``" "`` through, which the field trims to nothing
+    and refuses). A field with its own pattern already says more."""
 
     target_class = "rest_framework.serializers.CharField"
     match_subclasses = True
@@ -167,5 +172,5 @@ class NonBlankText(OpenApiSerializerFieldExtension):
             and "pattern" not in schema
             and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
-            schema["pattern"] = r"\S"
+            schema["pattern"] = NOT_WHITESPACE
         return schema
