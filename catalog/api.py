@@ -3,7 +3,7 @@ stock. The same selectors and services as the pages stand behind every read and 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
+from localflavor.us.us_states import STATE_CHOICES
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -32,7 +33,8 @@ from catalog.inventory import (
     StockRowsRejected,
     inventory_bulk_change,
 )
-from catalog.models import SKU, Category, Inventory, Product, validate_sku_code
+from catalog.models import SKU, Category, Inventory, ListingState, Product, validate_sku_code
+from catalog.selectors import SORTS
 from merchants.api import ErrorSerializer
 from network.api import (
     check_if_match,
@@ -40,6 +42,8 @@ from network.api import (
     inline_choice_field,
     precondition_failed,
 )
+from network.api_query import validated_query
+from network.fields import IntegerSerializerField
 from network.models import Organization
 
 MERCHANT = [Organization.Kind.MERCHANT]
@@ -66,7 +70,7 @@ ETAG_HEADER = {"ETag": {"description": "The version of the product, for `If-Matc
 
 
 class TierSerializer(serializers.Serializer):
-    min_quantity = serializers.IntegerField(min_value=1)
+    min_quantity = IntegerSerializerField(min_value=1)
     unit_price_usd = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
@@ -153,23 +157,27 @@ class ProductDetailSerializer(ProductListSerializer):
         read_only_fields = fields
 
 
-def _positive_int(params, name: str) -> int | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    if not value.isdigit():
-        raise ValidationError({name: ["A whole number."]})
-    return int(value)
-
-
-def _decimal(params, name: str) -> Decimal | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise ValidationError({name: ["A number."]}) from None
+class ProductBrowseQuery(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="English or Chinese words."
+    )
+    category = serializers.CharField(
+        max_length=80, required=False, allow_blank=True, help_text="A category slug."
+    )
+    state = inline_choice_field(
+        STATE_CHOICES, required=False, help_text="The merchant's US state, e.g. `MI`."
+    )
+    brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    price_min = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    price_max = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    max_moq = IntegerSerializerField(min_value=1, required=False)
+    in_stock = serializers.BooleanField(required=False, help_text="Only listings in stock.")
+    sort = inline_choice_field([(key, key) for key in SORTS], required=False)
+    page = IntegerSerializerField(min_value=1, required=False)
 
 
 class ProductListView(APIView):
@@ -182,18 +190,7 @@ class ProductListView(APIView):
     @extend_schema(
         operation_id="v1_products_browse",
         summary="Browse the public catalogue",
-        parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="English or Chinese words."),
-            OpenApiParameter("category", OpenApiTypes.STR, description="A category slug."),
-            OpenApiParameter("state", OpenApiTypes.STR, description="A US state, e.g. `MI`."),
-            OpenApiParameter("brand", OpenApiTypes.STR),
-            OpenApiParameter("price_min", OpenApiTypes.DECIMAL),
-            OpenApiParameter("price_max", OpenApiTypes.DECIMAL),
-            OpenApiParameter("max_moq", OpenApiTypes.INT),
-            OpenApiParameter("in_stock", OpenApiTypes.BOOL),
-            OpenApiParameter("sort", OpenApiTypes.STR),
-            OpenApiParameter("page", OpenApiTypes.INT),
-        ],
+        parameters=[ProductBrowseQuery],
         responses={
             200: inline_serializer(
                 "ProductBrowsePage",
@@ -219,20 +216,20 @@ class ProductListView(APIView):
         },
     )
     def get(self, request):
-        params = request.query_params
+        params = validated_query(ProductBrowseQuery, request)
         filters = selectors.BrowseFilters(
             query=params.get("q", ""),
             category=params.get("category", ""),
-            state=params.get("state", "").upper(),
+            state=params.get("state", ""),
             brand=params.get("brand", ""),
-            price_min=_decimal(params, "price_min"),
-            price_max=_decimal(params, "price_max"),
-            max_moq=_positive_int(params, "max_moq"),
-            in_stock=params.get("in_stock") in ("1", "true", "yes"),
+            price_min=params.get("price_min"),
+            price_max=params.get("price_max"),
+            max_moq=params.get("max_moq"),
+            in_stock=params.get("in_stock", False),
             sort=params.get("sort", ""),
         )
         result = selectors.product_browse(
-            filters=filters, page_number=_positive_int(params, "page") or 1, per_page=50
+            filters=filters, page_number=params.get("page", 1), per_page=50
         )
         return Response(
             {
@@ -293,7 +290,7 @@ class ProductWriteSerializer(serializers.Serializer):
     length_cm = serializers.DecimalField(max_digits=7, decimal_places=1)
     width_cm = serializers.DecimalField(max_digits=7, decimal_places=1)
     height_cm = serializers.DecimalField(max_digits=7, decimal_places=1)
-    lead_time_days = serializers.IntegerField(min_value=0)
+    lead_time_days = IntegerSerializerField(min_value=0, max_value=365)
     msrp_usd = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True
     )
@@ -303,15 +300,15 @@ class SKUWriteSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40)
     variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
     variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    case_pack = serializers.IntegerField(min_value=1, default=1)
-    moq = serializers.IntegerField(min_value=1)
-    tiers = TierSerializer(many=True)
-    on_hand = serializers.IntegerField(min_value=0, default=0)
-    low_stock_threshold = serializers.IntegerField(min_value=0, default=0)
+    case_pack = IntegerSerializerField(min_value=1, default=1)
+    moq = IntegerSerializerField(min_value=1)
+    tiers = TierSerializer(many=True, min_length=1, max_length=20)
+    on_hand = IntegerSerializerField(min_value=0, default=0)
+    low_stock_threshold = IntegerSerializerField(min_value=0, default=0)
 
 
 class ProductCreateSerializer(ProductWriteSerializer):
-    skus = SKUWriteSerializer(many=True, required=False)
+    skus = SKUWriteSerializer(many=True, required=False, max_length=100)
 
 
 def _raise_validation(error: DjangoValidationError):
@@ -328,8 +325,8 @@ def _tiers(data) -> list[tuple[int, Decimal]]:
 class SKUUpsertSerializer(serializers.Serializer):
     variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
     variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    case_pack = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
-    moq = serializers.IntegerField(min_value=1, max_value=10_000_000)
+    case_pack = IntegerSerializerField(min_value=1, max_value=100_000, default=1)
+    moq = IntegerSerializerField(min_value=1, max_value=10_000_000)
     tiers = TierSerializer(many=True, min_length=1, max_length=20)
 
 
@@ -363,6 +360,16 @@ def _with_etag(data: dict, status: int = 200) -> Response:
     return Response(data, status=status, headers={"ETag": product_etag(data)})
 
 
+class MerchantProductsQuery(serializers.Serializer):
+    state = inline_choice_field(ListingState.choices, required=False)
+    q = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Words of the title, or a reference, brand or SKU code.",
+    )
+
+
 class MerchantProductListView(generics.ListAPIView):
     """The active merchant's products in every state (GET), or a new draft with its SKUs
     (POST)."""
@@ -374,11 +381,12 @@ class MerchantProductListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema is being generated
             return Product.objects.none()
+        params = validated_query(MerchantProductsQuery, self.request)
         return (
             selectors.merchant_products(
                 organization=self.request.organization,
-                state=self.request.query_params.get("state", ""),
-                query=self.request.query_params.get("q", ""),
+                state=params.get("state", ""),
+                query=params.get("q", ""),
             )
             .select_related("organization", "organization__merchant_application")
             .prefetch_related("skus__tiers", "skus__inventory")
@@ -388,10 +396,7 @@ class MerchantProductListView(generics.ListAPIView):
     @extend_schema(
         operation_id="v1_merchant_products_list",
         summary="The merchant's products in every state",
-        parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR, description="e.g. `draft`, `active`."),
-            OpenApiParameter("q", OpenApiTypes.STR, description="Words of the title or code."),
-        ],
+        parameters=[MerchantProductsQuery],
         responses={200: ProductDetailSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def get(self, request, *args, **kwargs):
@@ -694,10 +699,9 @@ class _BulkRequestSerializer(serializers.Serializer):
 
 class InventorySetRowSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
-    quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
-    expected_quantity = serializers.IntegerField(
+    quantity = IntegerSerializerField(min_value=0)
+    expected_quantity = IntegerSerializerField(
         min_value=0,
-        max_value=2_147_483_647,
         required=False,
         help_text="Only change the row if on hand is still this (compare-and-set).",
     )
@@ -705,10 +709,9 @@ class InventorySetRowSerializer(serializers.Serializer):
 
 class InventoryAdjustRowSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
-    delta = serializers.IntegerField(min_value=-2_147_483_647, max_value=2_147_483_647)
-    expected_quantity = serializers.IntegerField(
+    delta = IntegerSerializerField(min_value=-2_147_483_647)
+    expected_quantity = IntegerSerializerField(
         min_value=0,
-        max_value=2_147_483_647,
         required=False,
         help_text="Only change the row if on hand is still this (compare-and-set).",
     )
@@ -740,7 +743,9 @@ class InventoryBulkResultSerializer(serializers.Serializer):
 
 
 class RowsRejectedErrorSerializer(ErrorSerializer):
-    failed = RowErrorSerializer(many=True)
+    failed = RowErrorSerializer(
+        many=True, required=False, help_text="The refused rows (`rows_rejected` only)."
+    )
 
 
 def _bulk_schema(operation: str, request_serializer):

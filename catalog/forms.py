@@ -9,6 +9,7 @@ from localflavor.us.us_states import STATE_CHOICES
 
 from catalog.models import SKU, ImportJob, LedgerReason, Product
 from catalog.selectors import SORTS, BrowseFilters, CategoryTree
+from network.fields import IntegerFormField
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -79,8 +80,8 @@ class ProductForm(forms.ModelForm):
 
 
 class SKUForm(forms.ModelForm):
-    on_hand = forms.IntegerField(label=_("Stock on hand"), min_value=0, initial=0)
-    low_stock_threshold = forms.IntegerField(
+    on_hand = IntegerFormField(label=_("Stock on hand"), min_value=0, initial=0)
+    low_stock_threshold = IntegerFormField(
         label=_("Low-stock threshold"),
         min_value=0,
         initial=0,
@@ -99,7 +100,7 @@ class SKUForm(forms.ModelForm):
 
 
 class TierForm(forms.Form):
-    min_quantity = forms.IntegerField(label=_("From quantity"), min_value=1)
+    min_quantity = IntegerFormField(label=_("From quantity"), min_value=1)
     unit_price_usd = forms.DecimalField(
         label=_("Unit price (USD)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
@@ -148,7 +149,7 @@ class ImageForm(forms.Form):
 
 
 class StockForm(forms.Form):
-    on_hand = forms.IntegerField(label=_("On hand"), min_value=0)
+    on_hand = IntegerFormField(label=_("On hand"), min_value=0)
     reason = forms.ChoiceField(
         label=_("Reason"),
         choices=[
@@ -204,7 +205,7 @@ class BrowseForm(forms.Form):
     price_max = forms.DecimalField(
         label=_("Unit price to (USD)"), required=False, min_value=0, max_digits=12
     )
-    max_moq = forms.IntegerField(label=_("Largest MOQ"), required=False, min_value=1)
+    max_moq = IntegerFormField(label=_("Largest MOQ"), required=False, min_value=1)
     brand = forms.CharField(label=_("Brand"), required=False, max_length=120)
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))

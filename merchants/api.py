@@ -6,9 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_scopes import scopes_disabled
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -20,7 +18,10 @@ from rest_framework.views import APIView
 
 from merchants import selectors, services
 from merchants.models import ApplicationStatus, MerchantApplication, ProductCategory
-from network.api import ErrorSerializer
+from network.api import inline_choice_field
+from network.api_query import validated_query
+from network.api_schema import ErrorSerializer
+from network.fields import IntegerSerializerField
 from network.models import Organization, Role
 
 
@@ -101,23 +102,27 @@ class MyApplicationView(APIView):
         return Response(ApplicationSerializer(application).data)
 
 
+class ApplicationQueueQuery(serializers.Serializer):
+    status = inline_choice_field(
+        [("all", "all"), *ApplicationStatus.choices],
+        required=False,
+        help_text="Omitted: those waiting for review; `all`: every submitted one.",
+    )
+    category = inline_choice_field(ProductCategory.choices, required=False)
+    state = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, help_text="A US state, e.g. `MI`."
+    )
+    older_than_days = IntegerSerializerField(
+        min_value=0,
+        max_value=36_500,
+        required=False,
+        help_text="Only applications waiting longer than this many days.",
+    )
+
+
 @extend_schema_view(
     get=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status",
-                OpenApiTypes.STR,
-                enum=["all", *ApplicationStatus.values],
-                description="Omitted: those waiting for review; `all`: every submitted one.",
-            ),
-            OpenApiParameter("category", OpenApiTypes.STR, enum=ProductCategory.values),
-            OpenApiParameter("state", OpenApiTypes.STR, description="A US state, e.g. `MI`."),
-            OpenApiParameter(
-                "older_than_days",
-                OpenApiTypes.INT,
-                description="Only applications waiting longer than this many days.",
-            ),
-        ],
+        parameters=[ApplicationQueueQuery],
         responses={
             200: OperatorApplicationSerializer(many=True),
             400: OpenApiResponse(ErrorSerializer, description="The query is not valid."),
@@ -131,15 +136,12 @@ class ApplicationListView(generics.ListAPIView):
     serializer_class = OperatorApplicationSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        older = params.get("older_than_days")
-        if older is not None and not older.isdigit():
-            raise ValidationError({"older_than_days": ["A whole number of days."]})
+        params = validated_query(ApplicationQueueQuery, self.request)
         return selectors.review_queue(
             status=params.get("status", ""),
             category=params.get("category", ""),
             state=params.get("state", ""),
-            older_than_days=int(older) if older is not None else None,
+            older_than_days=params.get("older_than_days"),
         ).prefetch_related("brands", "documents")
 
 
@@ -191,7 +193,21 @@ class ApplicationDecisionView(APIView):
     organization_kinds = [Organization.Kind.OPERATOR]
     required_role = Role.STAFF
 
-    @extend_schema(request=DecisionSerializer, responses=OperatorApplicationSerializer)
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={
+            200: OperatorApplicationSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is not valid (`validation_error`), or the application "
+                "lacks what approval needs (`application_incomplete`).",
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The application's status does not allow this (`illegal_transition`).",
+            ),
+        },
+    )
     def post(self, request, pk: int):
         application = _operator_application(pk)
         decision = DecisionSerializer(data=request.data)
@@ -228,7 +244,16 @@ class ApplicationChecklistView(APIView):
     organization_kinds = [Organization.Kind.OPERATOR]
     required_role = Role.STAFF
 
-    @extend_schema(request=ChecklistSerializer, responses=OperatorApplicationSerializer)
+    @extend_schema(
+        request=ChecklistSerializer,
+        responses={
+            200: OperatorApplicationSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The application is not under review (`illegal_transition`).",
+            ),
+        },
+    )
     def put(self, request, pk: int):
         application = _operator_application(pk)
         checks = ChecklistSerializer(data=request.data)

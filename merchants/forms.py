@@ -12,6 +12,7 @@ from merchants.models import (
     ProductCategory,
 )
 from merchants.services import STEP_FIELDS
+from network.fields import IntegerFormField
 
 
 class StepForm(forms.ModelForm):
@@ -130,8 +131,8 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("All categories")), *ProductCategory.choices],
     )
     state = forms.CharField(label=_("State of incorporation"), required=False, max_length=2)
-    older_than = forms.IntegerField(
-        label=_("Waiting more than (days)"), required=False, min_value=0
+    older_than = IntegerFormField(
+        label=_("Waiting more than (days)"), required=False, min_value=0, max_value=36_500
     )
 
     def __init__(self, *args, **kwargs):

@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from network.api_schema import ErrorSerializer  # noqa: F401 - the error shape, re-exported
 from network.errors import DomainError
 
 
@@ -23,6 +27,15 @@ def exception_handler(exc, context):
         return Response(
             {"code": exc.code, "message": exc.message, "fields": {}},
             status=getattr(exc, "status", status.HTTP_400_BAD_REQUEST),
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "code": "request_too_large",
+                "message": _("The request body is larger than the server accepts."),
+                "fields": {},
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -48,19 +61,6 @@ def exception_handler(exc, context):
     return response
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (see ``exception_handler``)."""
-
-    code = serializers.CharField(
-        help_text="A stable, machine-readable code, e.g. `validation_error`, `not_found`."
-    )
-    message = serializers.CharField(help_text="A message for people.")
-    fields = serializers.DictField(
-        help_text="For `validation_error`: the messages per field (a list of messages, or the "
-        "same kind of object for a nested field); empty otherwise."
-    )
-
-
 def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:
     """A choice field whose values the schema lists in place, rather than as a shared enum
     component named after the field (``status``, ``mode``): a name other apps' fields take too,
@@ -72,28 +72,66 @@ def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:
     return field_class(choices=choices, **kwargs)
 
 
+class InvalidCursor(NotFound):
+    """A ``cursor`` the API did not hand out: there is no such page."""
+
+    default_code = "invalid_cursor"
+    default_detail = gettext_lazy("This cursor is not valid; start again from the first page.")
+
+
 class CursorPagination(pagination.CursorPagination):
     """Stable pages however rows are added: newest first by primary key, unless the view names
-    its own order in ``cursor_ordering`` (unique in the end, e.g. ``("start_at", "pk")``)."""
+    its own order in ``cursor_ordering`` (unique in the end, e.g. ``("start_at", "pk")``).
+
+    A ``page_size`` out of 1–500 is a 400 ``validation_error`` and a cursor the API did not hand
+    out a 404 ``invalid_cursor``, never silently replaced by the defaults."""
 
     ordering = "-pk"
     page_size = 50
     max_page_size = 500
     page_size_query_param = "page_size"
+    cursor_query_description = "The `next` or `previous` link's cursor; omitted for the first page."
+    page_size_query_description = "Rows per page, from 1 to 500 (default 50)."
 
     def get_ordering(self, request, queryset, view):
         return getattr(view, "cursor_ordering", None) or super().get_ordering(
             request, queryset, view
         )
 
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= self.max_page_size):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(value)
 
-# --- Idempotent writes ------------------------------------------------------------------------
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            raise InvalidCursor() from None
+        except (ValueError, TypeError, DjangoValidationError):
+            # A forged cursor's position that the ordering column cannot hold.
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise InvalidCursor() from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
-def idempotent(view_method):
-    """Deprecated, and does nothing: every write under ``/api/`` honours ``Idempotency-Key``
-    (``network.idempotency.IdempotencyMiddleware``). Kept so views that still carry it import."""
-    return view_method
+# --- Responses ---------------------------------------------------------------------------------
 
 
 def _error(status_code: int, code: str, message: str) -> Response:

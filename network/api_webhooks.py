@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from network import selectors, services
-from network.api import ErrorSerializer, idempotent, inline_choice_field
+from network.api import inline_choice_field
+from network.api_schema import ErrorSerializer
 from network.models import (
     ApiScope,
     Organization,
@@ -226,7 +227,6 @@ class WebhookEndpointList(WebhookApiView, generics.ListAPIView):
             422: IDEMPOTENCY_KEY_REUSED,
         },
     )
-    @idempotent
     def post(self, request):
         payload = WebhookEndpointCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -316,7 +316,6 @@ class WebhookEndpointRotateSecret(WebhookApiView, APIView):
             422: IDEMPOTENCY_KEY_REUSED,
         },
     )
-    @idempotent
     def post(self, request, pk: int):
         endpoint = services.webhook_endpoint_rotate_secret(
             endpoint=self.get_endpoint(pk), acting_user=request.user
@@ -377,7 +376,6 @@ class WebhookDeliveryReplay(WebhookApiView, APIView):
             422: IDEMPOTENCY_KEY_REUSED,
         },
     )
-    @idempotent
     def post(self, request, pk: int, delivery_id: int):
         delivery = (
             selectors.webhook_deliveries_of(endpoint=self.get_endpoint(pk))

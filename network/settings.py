@@ -144,6 +144,9 @@ MIDDLEWARE = [
     "network.middleware.ApiKeyMiddleware",
     "network.middleware.UserPreferencesMiddleware",
     "network.middleware.ActiveOrganizationMiddleware",
+    # NUL characters and oversized bodies, refused before any view (after the language and the
+    # person are known, so the 400 page speaks their language).
+    "network.request_guard.RequestGuardMiddleware",
     "network.middleware.OperatorMFAMiddleware",
     # Innermost: an /api/ write with an Idempotency-Key runs in one transaction with its key.
     "network.idempotency.IdempotencyMiddleware",
@@ -364,10 +367,15 @@ REST_FRAMEWORK = {
         "network.api_auth.HasApiScope",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["network.api_auth.ApiKeyRateThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "network.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "network.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "network.api.CursorPagination",
+    # JSON only, with a limit on nesting: the schema describes JSON bodies, and form encodings
+    # cannot carry the nested ones.
+    "DEFAULT_PARSER_CLASSES": ["network.request_guard.JSONParser"],
+    # The API answers JSON only; ``format`` is a filter of the seminars, not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -13,6 +13,9 @@ from network import health, metrics, views
 
 # A lost database connection answers 503 with its own page (network.observability).
 handler500 = "network.observability.server_error"
+# Under /api/ these answer in the API's error shape; elsewhere the 400 and 404 pages.
+handler400 = "network.request_guard.bad_request"
+handler404 = "network.request_guard.not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -17,8 +17,11 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.models import SKU
 from merchants.api import ErrorSerializer
 from network.api import inline_choice_field
+from network.api_query import validated_query
+from network.fields import IntegerSerializerField
 from network.models import Organization, Role
 from orders import selectors, services
 from orders.models import (
@@ -145,8 +148,8 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
 
 
 class ItemSerializer(serializers.Serializer):
-    sku_id = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
+    sku_id = IntegerSerializerField(min_value=1, column=SKU._meta.pk)
+    quantity = IntegerSerializerField(min_value=1, max_value=10_000_000)
 
 
 class PurchaseOrderCreateSerializer(serializers.Serializer):
@@ -165,6 +168,10 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
+class PurchaseOrderQuery(serializers.Serializer):
+    status = inline_choice_field(PurchaseOrderStatus.choices, required=False)
+
+
 class PurchaseOrderListCreateAPI(ListAPIView):
     """GET the buyer's purchase orders (newest first, cursor pages; ``?status=``); POST places
     one: ``{"lines": [{"sku_id": 12, "quantity": 48}], "delivery_location": "…", "incoterm":
@@ -178,19 +185,15 @@ class PurchaseOrderListCreateAPI(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema is being generated
             return PurchaseOrder.objects.none()
-        status_filter = self.request.query_params.get("status", "")
-        if status_filter not in PurchaseOrderStatus.values:
-            status_filter = ""
+        params = validated_query(PurchaseOrderQuery, self.request)
         return selectors.purchase_orders_for_buyer(
-            organization=self.request.organization, status=status_filter
+            organization=self.request.organization, status=params.get("status", "")
         )
 
     @extend_schema(
         operation_id="v1_orders_purchase_orders_list",
         summary="The buyer's purchase orders",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=PurchaseOrderStatus.values),
-        ],
+        parameters=[PurchaseOrderQuery],
         responses={
             200: PurchaseOrderSerializer(many=True),
             401: UNAUTHENTICATED,
@@ -311,9 +314,11 @@ class PurchaseOrderCancelAPI(APIView):
         )
         if purchase_order is None:
             raise Http404
+        payload = CancelReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         services.purchase_order_cancel(
             purchase_order=purchase_order,
-            reason=str(request.data.get("reason", "")),
+            reason=payload.validated_data.get("reason", ""),
             acting_user=request.user,
         )
         fresh = selectors.purchase_orders_for_buyer(organization=request.organization).get(
@@ -374,6 +379,10 @@ class MerchantOrderDetailSerializer(MerchantOrderSerializer):
         return LineSerializer(selectors.merchant_order_lines(merchant_order), many=True).data
 
 
+class MerchantOrderQuery(serializers.Serializer):
+    status = inline_choice_field(MerchantOrderStatus.choices, required=False)
+
+
 class MerchantOrderListAPI(ListAPIView):
     """GET the merchant's orders (newest first, cursor pages; ``?status=pending``)."""
 
@@ -385,9 +394,7 @@ class MerchantOrderListAPI(ListAPIView):
     @extend_schema(
         operation_id="v1_orders_merchant_orders_list",
         summary="The merchant's orders",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=MerchantOrderStatus.values),
-        ],
+        parameters=[MerchantOrderQuery],
         responses={
             200: MerchantOrderSerializer(many=True),
             401: UNAUTHENTICATED,
@@ -400,11 +407,9 @@ class MerchantOrderListAPI(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema is being generated
             return MerchantOrder.objects.none()
-        status_filter = self.request.query_params.get("status", "")
-        if status_filter not in MerchantOrderStatus.values:
-            status_filter = ""
+        params = validated_query(MerchantOrderQuery, self.request)
         return selectors.merchant_orders_for_merchant(
-            organization=self.request.organization, status=status_filter
+            organization=self.request.organization, status=params.get("status", "")
         )
 
 
@@ -438,7 +443,11 @@ class MerchantOrderDetailAPI(APIView):
 
 class AcceptSerializer(serializers.Serializer):
     lines = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, default=None
+        child=IntegerSerializerField(min_value=1, column=PurchaseOrderLine._meta.pk),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=500,
     )
 
 
@@ -460,7 +469,11 @@ class MerchantOrderActionSerializer(serializers.Serializer):
     """The body of every action: ``lines`` for accept, ``reason`` for reject and cancel,
     the carrier fields for ship; nothing for pack and deliver."""
 
-    lines = serializers.ListField(child=serializers.IntegerField(), required=False)
+    lines = serializers.ListField(
+        child=IntegerSerializerField(min_value=1, column=PurchaseOrderLine._meta.pk),
+        required=False,
+        max_length=500,
+    )
     reason = serializers.CharField(max_length=500, required=False)
     carrier_name = serializers.CharField(max_length=100, required=False)
     booking_reference = serializers.CharField(max_length=60, required=False)

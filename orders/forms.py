@@ -8,16 +8,18 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import SKU
+from network.fields import IntegerFormField
 from orders.models import DeliveryType, Incoterm, MerchantOrderSettings, PaymentTerms
 
 
 class AddToCartForm(forms.Form):
-    sku = forms.IntegerField(widget=forms.HiddenInput)
-    quantity = forms.IntegerField(label=_("Quantity (units)"), min_value=1, max_value=10_000_000)
+    sku = IntegerFormField(widget=forms.HiddenInput, column=SKU._meta.pk)
+    quantity = IntegerFormField(label=_("Quantity (units)"), min_value=1, max_value=10_000_000)
 
 
 class CartLineForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity (units)"), min_value=0, max_value=10_000_000)
+    quantity = IntegerFormField(label=_("Quantity (units)"), min_value=0, max_value=10_000_000)
 
 
 class CheckoutForm(forms.Form):

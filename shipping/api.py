@@ -3,8 +3,6 @@ DCSA booking-notification callback the carriers call."""
 
 from __future__ import annotations
 
-import json
-
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +10,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -20,9 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
+from network.api_query import validated_query
+from network.fields import IntegerSerializerField
 from network.models import Organization, Role
+from network.request_guard import json_loads
 from shipping import selectors, services
-from shipping.equipment import normalize_equipment_code
+from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
 from shipping.errors import NotificationRejected
 from shipping.models import Booking, BookingEvent, Carrier, Sailing, SailingRate
 from shipping.validators import validate_hs_code, validate_un_locode
@@ -30,15 +32,22 @@ from shipping.validators import validate_hs_code, validate_un_locode
 MERCHANT = [Organization.Kind.MERCHANT]
 
 
-class EquipmentCodeField(serializers.CharField):
-    def to_internal_value(self, data):
-        from django.core.exceptions import ValidationError
+EQUIPMENT_CODES = [
+    *EQUIPMENT_TYPES,
+    *(alias for equipment in EQUIPMENT_TYPES.values() for alias in equipment.aliases),
+]
 
-        value = super().to_internal_value(data)
-        try:
-            return normalize_equipment_code(value)
-        except ValidationError as error:
-            raise serializers.ValidationError(error.messages[0]) from error
+
+@extend_schema_field({"allOf": [{"type": "string", "enum": EQUIPMENT_CODES}]})
+class EquipmentCodeField(serializers.ChoiceField):
+    """An ISO 6346 size-type code the network books (``45G1``) or its shorthand (``40HC``),
+    read as the ISO code."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=EQUIPMENT_CODES, **kwargs)
+
+    def to_internal_value(self, data):
+        return normalize_equipment_code(super().to_internal_value(data))
 
 
 class SailingSummarySerializer(serializers.ModelSerializer):
@@ -149,9 +158,7 @@ class SailingSearchAPI(APIView):
         },
     )
     def get(self, request):
-        query = SailingSearchQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        offers = selectors.sailing_search(**query.validated_data)[:100]
+        offers = selectors.sailing_search(**validated_query(SailingSearchQuery, request))[:100]
         return Response({"results": SailingOfferSerializer(offers, many=True).data})
 
 
@@ -219,14 +226,14 @@ class BookingDetailSerializer(BookingSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    sailing = serializers.IntegerField()
-    equipment = EquipmentCodeField(max_length=10)
-    units = serializers.IntegerField(min_value=1, max_value=500)
+    sailing = IntegerSerializerField(min_value=1, column=Sailing._meta.pk)
+    equipment = EquipmentCodeField()
+    units = IntegerSerializerField(min_value=1, max_value=500)
     commodity_description = serializers.CharField(max_length=550)
     hs_codes = serializers.ListField(
         child=serializers.CharField(validators=[validate_hs_code]), min_length=1, max_length=10
     )
-    gross_weight_kg = serializers.IntegerField(min_value=1)
+    gross_weight_kg = IntegerSerializerField(min_value=1)
     shipper_name = serializers.CharField(max_length=70)
     shipper_address = serializers.CharField(max_length=1000)
     consignee_name = serializers.CharField(max_length=70)
@@ -237,8 +244,8 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class BookingAmendSerializer(serializers.Serializer):
-    units = serializers.IntegerField(min_value=1, max_value=500)
-    gross_weight_kg = serializers.IntegerField(min_value=1)
+    units = IntegerSerializerField(min_value=1, max_value=500)
+    gross_weight_kg = IntegerSerializerField(min_value=1)
 
 
 class BookingCancelSerializer(serializers.Serializer):
@@ -408,7 +415,7 @@ class NotificationDataSerializer(serializers.Serializer):
     bookingCancellationStatus = serializers.CharField(max_length=50, required=False)  # noqa: N815
     carrierBookingRequestReference = serializers.CharField(max_length=100, required=False)  # noqa: N815
     carrierBookingReference = serializers.CharField(max_length=35, required=False)  # noqa: N815
-    feedbacks = serializers.ListField(child=serializers.DictField(), required=False)
+    feedbacks = serializers.ListField(child=serializers.DictField(), required=False, max_length=100)
 
 
 class BookingNotificationSerializer(serializers.Serializer):
@@ -492,7 +499,7 @@ class BookingNotificationAPI(APIView):
                 status=status.HTTP_401_UNAUTHORIZED,
             )
         try:
-            payload = json.loads(body)
+            payload = json_loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise NotificationRejected(_("The body is not JSON.")) from error
         checked = BookingNotificationSerializer(data=payload)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from network.fields import IntegerFormField
 from shipping import selectors
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
 from shipping.models import Carrier, Sailing
@@ -81,7 +82,7 @@ class SailingSearchForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    units = forms.IntegerField(label=_("Containers"), min_value=1, max_value=500, initial=1)
+    units = IntegerFormField(label=_("Containers"), min_value=1, max_value=500, initial=1)
     commodity_description = forms.CharField(
         label=_("Commodity"),
         max_length=550,
@@ -91,7 +92,7 @@ class BookingForm(forms.Form):
         label=_("HS codes"),
         help_text=_("6 to 10 digits each, separated by commas."),
     )
-    gross_weight_kg = forms.IntegerField(
+    gross_weight_kg = IntegerFormField(
         label=_("Gross cargo weight (kg)"),
         min_value=1,
         help_text=_("All containers together, without the containers' tare."),
@@ -131,8 +132,8 @@ class BookingForm(forms.Form):
 
 
 class AmendForm(forms.Form):
-    units = forms.IntegerField(label=_("Containers"), min_value=1, max_value=500)
-    gross_weight_kg = forms.IntegerField(label=_("Gross cargo weight (kg)"), min_value=1)
+    units = IntegerFormField(label=_("Containers"), min_value=1, max_value=500)
+    gross_weight_kg = IntegerFormField(label=_("Gross cargo weight (kg)"), min_value=1)
 
 
 class CancelForm(forms.Form):

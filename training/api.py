@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
+from network.api import inline_choice_field
+from network.api_query import validated_query
 from network.models import Organization, Role
 from training import selectors, services
 from training.models import Registration, Seminar, Topic
@@ -104,36 +106,23 @@ class RegistrationSerializer(serializers.ModelSerializer):
         return None
 
 
-@extend_schema(
-    summary="Published seminars",
-    parameters=[
-        OpenApiParameter(
-            "when",
-            OpenApiTypes.STR,
-            enum=["upcoming", "past"],
-            description="`past` for seminars that have ended (most recent first); otherwise "
-            "upcoming ones and those under way (soonest first).",
-        ),
-        OpenApiParameter(
-            "topic",
-            OpenApiTypes.STR,
-            enum=Topic.values,
-            description="Only this topic; an unknown topic is ignored.",
-        ),
-        OpenApiParameter(
-            "language",
-            OpenApiTypes.STR,
-            enum=[code for code, _name in settings.LANGUAGES],
-            description="Only seminars held in this language.",
-        ),
-        OpenApiParameter(
-            "format",
-            OpenApiTypes.STR,
-            enum=Seminar.Format.values,
-            description="Only this format; an unknown format is ignored.",
-        ),
-    ],
-)
+class SeminarQuery(serializers.Serializer):
+    when = inline_choice_field(
+        [("upcoming", "upcoming"), ("past", "past")],
+        required=False,
+        help_text="`past` for seminars that have ended (most recent first); otherwise upcoming "
+        "ones and those under way (soonest first).",
+    )
+    topic = inline_choice_field(Topic.choices, required=False, help_text="Only this topic.")
+    language = inline_choice_field(
+        settings.LANGUAGES, required=False, help_text="Only seminars held in this language."
+    )
+    format = inline_choice_field(
+        Seminar.Format.choices, required=False, help_text="Only this format."
+    )
+
+
+@extend_schema(summary="Published seminars", parameters=[SeminarQuery])
 class SeminarList(generics.ListAPIView):
     """Published seminars; ``?when=past`` for past ones, ``topic``, ``language``, ``format``."""
 
@@ -142,7 +131,7 @@ class SeminarList(generics.ListAPIView):
     cursor_ordering = ("start_at", "pk")
 
     def get_queryset(self):
-        params = self.request.query_params
+        params = validated_query(SeminarQuery, self.request)
         return selectors.seminars_public(
             past=params.get("when") == "past",
             topic=params.get("topic", ""),

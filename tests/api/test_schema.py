@@ -192,3 +192,80 @@ def test_the_enums_of_these_apps_have_stable_names(generated):
         seen.add(name)
         pending |= set(re.findall(r"#/components/schemas/(\w+)", repr(components[name]))) - seen
     assert sorted(name for name in seen if HASHED_ENUM.search(name)) == []
+
+
+def _request_schemas(schema):
+    """(where, schema) for every parameter and request body property, nested ones included."""
+    components = schema["components"]["schemas"]
+
+    def walk(where, node, seen):
+        if not isinstance(node, dict):
+            return
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[1]
+            if name not in seen:
+                yield from walk(f"{where}<{name}>", components[name], seen | {name})
+            return
+        yield where, node
+        for key in ("properties",):
+            for name, child in node.get(key, {}).items():
+                yield from walk(f"{where}.{name}", child, seen)
+        for key in ("items",):
+            if key in node:
+                yield from walk(f"{where}[]", node[key], seen)
+        for key in ("allOf", "anyOf", "oneOf"):
+            for child in node.get(key, []):
+                yield from walk(where, child, seen)
+
+    for name, operation in _described_operations(schema):
+        for parameter in operation.get("parameters", []):
+            where = f"{name} {parameter['in']}:{parameter['name']}"
+            yield from walk(where, parameter["schema"], frozenset())
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            yield from walk(f"{name} body", media["schema"], frozenset())
+
+
+def test_every_whole_number_a_client_sends_is_bounded_by_its_column(generated):
+    """PostgreSQL refuses a number beyond its column with an error; the API refuses it first,
+    and the schema says where the limits are. (An id in the address beyond any id is simply
+    not found.)"""
+    schema, _messages = generated
+    unbounded = [
+        where
+        for where, node in _request_schemas(schema)
+        if node.get("type") == "integer"
+        and ("minimum" not in node or "maximum" not in node)
+        and " path:" not in where
+    ]
+    assert unbounded == []
+
+
+def test_every_list_a_client_sends_says_how_long_it_may_be(generated):
+    schema, _messages = generated
+    unbounded = [
+        where
+        for where, node in _request_schemas(schema)
+        if node.get("type") == "array" and "maxItems" not in node
+    ]
+    assert unbounded == []
+
+
+def test_every_operation_names_the_errors_any_request_may_meet(generated):
+    """A bad request, a wrong key, a refusal and the rate limit can answer any operation; an
+    operation with an address of its own or pages can answer 404; one with a body 413 and 415."""
+    schema, _messages = generated
+    missing = []
+    for name, operation in _described_operations(schema):
+        expected = {"400", "401", "403", "429"}
+        if "{" in name or any(p["name"] == "cursor" for p in operation.get("parameters", [])):
+            expected.add("404")
+        if "requestBody" in operation:
+            expected |= {"413", "415"}
+        responses = operation["responses"]
+        for status in sorted(expected - set(responses)):
+            missing.append(f"{name} {status}")
+        for status in expected & set(responses):
+            content = responses[status].get("content", {}).get("application/json", {})
+            if "Error" not in repr(content.get("schema")):
+                missing.append(f"{name} {status} (not the error shape)")
+    assert missing == []
