@@ -17,7 +17,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from network.api_schema import ErrorSerializer  # noqa: F401 - the error shape, re-exported
 from network.errors import DomainError
 
 

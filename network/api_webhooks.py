@@ -6,6 +6,7 @@ deliveries and send one again. Owners and admins only, as on the Integrations pa
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -107,21 +108,31 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
         read_only_fields = fields
 
 
+# The scheme is checked here and in the schema; whether the host is on the public internet is
+# checked by the service (``network.outbound``), against what its name resolves to.
+URL_SCHEME = RegexValidator(r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+", code="url_scheme_not_allowed")
+
+
 class WebhookEndpointCreateSerializer(serializers.Serializer):
     url = serializers.CharField(
         max_length=500,
+        validators=[URL_SCHEME],
         help_text="Where events are POSTed: https (http only outside production), on the "
         "public internet.",
     )
-    events = serializers.ListField(child=_event_field(), min_length=1)
+    events = serializers.ListField(
+        child=_event_field(), min_length=1, max_length=len(WebhookEvent.values)
+    )
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
 
 
 class WebhookEndpointUpdateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=500, required=False)
-    events = serializers.ListField(child=_event_field(), min_length=1, required=False)
+    url = serializers.CharField(max_length=500, required=False, validators=[URL_SCHEME])
+    events = serializers.ListField(
+        child=_event_field(), min_length=1, max_length=len(WebhookEvent.values), required=False
+    )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     enabled = serializers.BooleanField(
         required=False, help_text="true turns the endpoint on again and clears its failures."

@@ -14,7 +14,7 @@ from catalog.models import SKU
 from network import services
 from network.models import ApiScope, Role
 from orders.models import PurchaseOrderStatus
-from tests.factories import operator
+from tests.factories import operator, sign_in
 from tests.orders.factories import buyer, merchant, place, sku
 from tests.shipping.factories import SailingFactory
 
@@ -205,7 +205,7 @@ def test_query_numbers_beyond_any_column_or_date_are_validation_errors(client, w
     for query in ("max_moq=99999999999999999999", "price_min=1e999999", "price_max=NaN"):
         response = client.get(f"/api/v1/products/?{query}", **world["merchant_key"])
         _error(response, 400, "validation_error")
-    client.force_login(operator())
+    sign_in(client, operator())
     response = client.get("/api/v1/applications/?older_than_days=99999999999")
     assert list(_error(response, 400, "validation_error")["fields"]) == ["older_than_days"]
 

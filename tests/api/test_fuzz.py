@@ -7,6 +7,8 @@ credentials are taken away; and it answers an undeclared method with 405.
 The data is small but real (``World``), and each operation is called by whom it is for
 (``Credentials``). Few examples per operation, derandomised: the same cases every run."""
 
+import uuid
+
 import pytest
 import schemathesis
 from django.conf import settings
@@ -21,7 +23,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from merchants.models import ApplicationStatus
 from network import services
 from network.models import ApiScope, Role
-from tests.factories import operator
+from tests.factories import operator, sign_in
 from tests.orders.factories import buyer, fan_out, merchant, place, sku
 from tests.shipping.factories import SailingFactory, request_booking
 from tests.training.factories import SeminarFactory
@@ -50,7 +52,13 @@ STOCK_ROWS = {
     "never refuses the others: with `reject_failed_rows` a malformed row is answered 200 and "
     "listed in `failed` as `invalid_row`, as documented.",
 }
+PUBLIC_HOST = {
+    "positive_data_acceptance": "An endpoint's host must resolve to addresses on the public "
+    "internet (400 `url_not_public`): a property of DNS at the time, not of the text.",
+}
 EXCLUDED: dict[str, dict[str, str]] = {
+    "POST /api/v1/webhook-endpoints/": PUBLIC_HOST,
+    "PATCH /api/v1/webhook-endpoints/{id}/": PUBLIC_HOST,
     "POST /api/v1/merchant/products/": {"positive_data_acceptance": PRODUCT_RULES},
     "PUT /api/v1/products/{sku}": {"positive_data_acceptance": PRODUCT_RULES},
     "POST /api/v1/inventory/set": STOCK_ROWS,
@@ -143,7 +151,7 @@ class World:
             if case.cookies and case.cookies.get(cookie) == f"placeholder-{who}":
                 if who not in self.sessions:
                     client = Client()
-                    client.force_login(person)
+                    sign_in(client, person)
                     self.sessions[who] = client.cookies[cookie].value
                 case.cookies[cookie] = self.sessions[who]
 
@@ -187,6 +195,10 @@ def world(keep_the_test_connection, settings):
 )
 def test_the_api_answers_by_its_schema(case, world):
     world.sign_in(case)
+    if case.headers and "Idempotency-Key" in case.headers:
+        # A client takes a new key for each request it means (a reused key with another body
+        # is a documented 422, tested in test_idempotency.py).
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
     excluded = EXCLUDED.get(f"{case.method} {case.path}", {})
     case.call_and_validate(
         checks=EVERY_CHECK,

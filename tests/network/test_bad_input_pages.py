@@ -16,7 +16,7 @@ from catalog.models import Inventory, PriceTier
 from network.models import Role
 from orders.models import PurchaseOrderStatus
 from tests.catalog.factories import merchant, product
-from tests.factories import operator
+from tests.factories import operator, sign_in
 from tests.orders.factories import buyer, place, sku
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_a_new_product_with_a_number_beyond_its_column_is_a_form_error(client, m
 
 
 def test_a_review_queue_age_beyond_any_date_is_a_form_error(client):
-    client.force_login(operator())
+    sign_in(client, operator())
     response = client.get(reverse("merchants:review_queue"), {"older_than": "99999999999"})
     assert response.status_code == 200
     assert "less than or equal to 36500" in response.content.decode()
