@@ -83,6 +83,9 @@ def _test_settings(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2's million rounds cost a quarter of a CPU second per user made or signed in, which
+    # was most of the suite's time; what a test checks of a password is the same under MD5.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
 
     cache.clear()
