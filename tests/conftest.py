@@ -1,6 +1,8 @@
 """Test set-up: PostgreSQL (embedded unless DATABASE_URL is set), Celery eager, mail in memory.
 
-Embedded services that this run started are stopped again when it ends."""
+Embedded services that this run started are stopped again when it ends. Under pytest-xdist
+(``make test`` runs ``pytest -n``) every worker process has a test database of its own, and the
+embedded servers are started once, by the controller, and shared by its workers."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ _STARTED: list[str] = []
 
 
 def pytest_configure(config):
+    # The xdist controller runs this before it starts its workers, which inherit its environment:
+    # they find both URLs set and use the controller's servers rather than starting their own.
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"], fresh = devservices.start_postgres()
         if fresh:
@@ -36,10 +40,33 @@ def pytest_sessionfinish(session, exitstatus):
         devservices.stop_redis()
 
 
+# Tests that take half a minute or more each, longest kinds first: started before the rest, so
+# that under xdist the other workers run the short tests alongside them, instead of one worker
+# finishing the run alone with a drill picked up at the end.
+LONG_RUNNING = ("slow", "drill", "browser")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        marked = [n for n, name in enumerate(LONG_RUNNING) if item.get_closest_marker(name)]
+        return min(marked, default=len(LONG_RUNNING))
+
+    items.sort(key=rank)
+
+
+def pytest_itemcollected(item):
+    # A concurrency test holds 40 connections at once: two of them on two workers, with the
+    # other workers' connections, would pass PostgreSQL's default limit of 100. With
+    # `--dist loadgroup` they run one after another on one worker.
+    if item.get_closest_marker("concurrency"):
+        item.add_marker(pytest.mark.xdist_group("concurrency"))
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """A test database of its own per run, so two runs on one server never fight over it; the
-    databases that killed runs left behind are dropped first."""
+    """A test database of its own per process (a run, or each xdist worker of a run), so that
+    they never fight over one; the databases that killed runs left behind are dropped first."""
     from django.db import connections
 
     settings_dict = connections["default"].settings_dict
@@ -65,6 +92,7 @@ def _drop_abandoned_test_databases(settings_dict) -> None:
                 "SELECT datname FROM pg_database WHERE datname ~ '^test_network_[0-9]+$'"
             )
             for (name,) in cursor.fetchall():
+                # A database whose pid is alive (this run's other workers among them) is kept.
                 if not psutil.pid_exists(int(name.rsplit("_", 1)[1])):
                     # Without FORCE: a database still in use (another host's run) stays.
                     with contextlib.suppress(psycopg2.Error):
