@@ -18,16 +18,18 @@ _STARTED: list[str] = []
 
 
 def pytest_configure(config):
-    # The xdist controller runs this before it starts its workers, which inherit its environment:
-    # they find both URLs set and use the controller's servers rather than starting their own.
+    # pytest-django has loaded the settings by now, which started the embedded servers if no URL
+    # was set; the URLs go into the environment of the processes this one starts. The xdist
+    # controller runs this before it starts its workers: they find both URLs set and use the
+    # controller's servers rather than starting their own.
     if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"], fresh = devservices.start_postgres()
-        if fresh:
-            _STARTED.append("postgres")
+        os.environ["DATABASE_URL"], _fresh = devservices.start_postgres()
     if not os.environ.get("REDIS_URL"):
-        os.environ["REDIS_URL"], fresh = devservices.start_redis()
-        if fresh:
-            _STARTED.append("redis")
+        os.environ["REDIS_URL"], _fresh = devservices.start_redis()
+    # Noted now: the tests of network.devservices start servers of their own later.
+    _STARTED.extend(
+        name for name, folder in devservices.started_here if folder == devservices.data_dir()
+    )
 
 
 def pytest_sessionfinish(session, exitstatus):
