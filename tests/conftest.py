@@ -15,6 +15,7 @@ from network import devservices
 
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 _STARTED: list[str] = []
+_OWN_DATABASE: list = []  # the settings and name of this process's test database, once made
 
 
 def pytest_configure(config):
@@ -33,6 +34,8 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _OWN_DATABASE:
+        _drop_own_test_database(*_OWN_DATABASE)
     # Only the controller process of a run stops what it started.
     if hasattr(session.config, "workerinput"):
         return
@@ -74,10 +77,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     settings_dict = connections["default"].settings_dict
     _drop_abandoned_test_databases(settings_dict)
     settings_dict["TEST"]["NAME"] = f"test_network_{os.getpid()}"
+    _OWN_DATABASE[:] = [dict(settings_dict), settings_dict["TEST"]["NAME"]]
 
 
-def _drop_abandoned_test_databases(settings_dict) -> None:
-    import psutil
+def _server_connection(settings_dict):
     import psycopg2
 
     connection = psycopg2.connect(
@@ -88,6 +91,27 @@ def _drop_abandoned_test_databases(settings_dict) -> None:
         dbname="postgres",
     )
     connection.autocommit = True
+    return connection
+
+
+def _drop_own_test_database(settings_dict, name: str) -> None:
+    """pytest-django drops the test database at the end, but not while another session is still
+    connected to it (a thread's connection that outlived its test); then it goes here."""
+    connection = _server_connection(settings_dict)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() and connection.server_version >= 130000:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        connection.close()
+
+
+def _drop_abandoned_test_databases(settings_dict) -> None:
+    import psutil
+    import psycopg2
+
+    connection = _server_connection(settings_dict)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
