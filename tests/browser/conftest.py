@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API keeps an asyncio event loop running in the test thread, which makes
 # Django refuse ORM calls from the test unless told the loop is not ours to protect.
@@ -27,6 +28,11 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 BROWSER_TESTS = Path(__file__).resolve().parent
 ARTIFACTS = BROWSER_TESTS.parent.parent / "test-artifacts" / "browser"
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+# Assertions wait as long as actions (the context's default timeout below), not Playwright's
+# 5 s: with the suite on several processes, a heavy page such as the API reference can take
+# longer than that to render on a busy machine.
+ACTION_TIMEOUT_MS = 10_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -75,7 +81,7 @@ def page(browser, live_server, request):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     browser_page = context.new_page()
     problems: list[str] = []
 
