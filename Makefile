@@ -14,7 +14,7 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	BIN=$(BIN) sh scripts/security_checks.sh
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # bandit (no high-severity finding) and pip-audit (no known vulnerability); part of `make test`.
 security: install

@@ -62,15 +62,32 @@ def pytest_collection_modifyitems(items):
 
 def pytest_itemcollected(item):
     # schemathesis names its items after their API operation ("test_…[GET /api/v1/…]"), but
-    # pytest 9 builds a node id from the parametrisation, which they lack, so all of them had the
-    # test function's own id; xdist tells items apart by id and ran one of the 36.
+    # pytest 9 builds a node id from the parametrisation, which they lack, so all 36 had the test
+    # function's own id: reports could not tell them apart, nor could xdist's by-id schedulers.
     if hasattr(item, "operation_label") and not item.nodeid.endswith(f"::{item.name}"):
         item._id = item.parent.id.child(item.name).with_params(None)
-    # A concurrency test holds 40 connections at once: two of them on two workers, with the
-    # other workers' connections, would pass PostgreSQL's default limit of 100. With
-    # `--dist loadgroup` they run one after another on one worker.
-    if item.get_closest_marker("concurrency"):
-        item.add_marker(pytest.mark.xdist_group("concurrency"))
+
+
+@pytest.fixture(autouse=True)
+def _one_concurrency_test_at_a_time(request):
+    """A concurrency test holds 40 connections, and PostgreSQL allows 100 by default: two at once
+    (on two xdist workers, or in two runs against one server) would pass that. So they take turns,
+    holding a lock on a file named after the database server.
+
+    (Not an ``xdist_group``: with pytest 9.2, xdist 3.8 no longer groups, pytest-xdist#1386.)"""
+    if not request.node.get_closest_marker("concurrency"):
+        yield
+        return
+    import fcntl
+    import tempfile
+
+    from django.db import connection
+
+    server = f"{connection.settings_dict['HOST'] or 'local'}-{connection.settings_dict['PORT']}"
+    lock_path = os.path.join(tempfile.gettempdir(), f"network-tests-connections-{server}.lock")
+    with open(lock_path, "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")
