@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Test processes (pytest-xdist workers), each with its own test database and Chromium.
+PYTEST_WORKERS ?= 3
 
 .PHONY: run test stop install browser lint format messages security
 
@@ -12,7 +14,7 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	BIN=$(BIN) sh scripts/security_checks.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # bandit (no high-severity finding) and pip-audit (no known vulnerability); part of `make test`.
 security: install

@@ -3,6 +3,7 @@ as JPEG without metadata, with a thumbnail made at upload."""
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -98,10 +99,16 @@ PALETTE = [
 
 def product_card(text: str, *, seed: int = 0, side: int = 480) -> ProcessedImage:
     """A plain coloured card with the product's initials: demo and placeholder images."""
-    colour = PALETTE[seed % len(PALETTE)]
+    initials = "".join(word[0] for word in text.split()[:2] if word).upper() or "?"
+    return _card(initials, PALETTE[seed % len(PALETTE)], side)
+
+
+@functools.lru_cache(maxsize=1024)
+def _card(initials: str, colour: str, side: int) -> ProcessedImage:
+    # The demo seeds two thousand products but fewer than five hundred distinct cards: drawing
+    # and encoding every one took most of the seed's time.
     image = Image.new("RGB", (side, side), colour)
     draw = ImageDraw.Draw(image)
-    initials = "".join(word[0] for word in text.split()[:2] if word).upper() or "?"
     try:
         font = ImageFont.load_default(size=side // 3)
     except TypeError:  # Pillow without FreeType

@@ -31,6 +31,12 @@ DATABASE_NAME = "network"
 POSTGRES_SYSTEM_USER = "embedded_postgres"
 
 
+# The servers this process started rather than found running, with their data folder. Loading
+# the settings starts them when no URL is set, so a caller that stops what it started (the test
+# suite) asks here.
+started_here: set[tuple[str, Path]] = set()
+
+
 class ServiceError(Exception):
     """A one-line explanation of why a local service cannot start, and what to do."""
 
@@ -255,6 +261,7 @@ def start_postgres() -> tuple[str, bool]:
             )
         (root / "service.json").write_text(json.dumps({"port": port}))
         _ensure_database(port)
+        started_here.add(("postgres", data_dir()))
         return _postgres_url(port), True
 
 
@@ -366,6 +373,7 @@ def start_redis() -> tuple[str, bool]:
         if result.returncode != 0 or not _wait_for_port(port, 10):
             raise ServiceError(f"The embedded Redis did not start (log: {folder / 'redis.log'}).")
         (folder / "service.json").write_text(json.dumps({"port": port}))
+        started_here.add(("redis", data_dir()))
         return _redis_url(port), True
 
 

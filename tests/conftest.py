@@ -1,6 +1,8 @@
 """Test set-up: PostgreSQL (embedded unless DATABASE_URL is set), Celery eager, mail in memory.
 
-Embedded services that this run started are stopped again when it ends."""
+Embedded services that this run started are stopped again when it ends. Under pytest-xdist
+(``make test`` runs ``pytest -n``) every worker process has a test database of its own, and the
+embedded servers are started once, by the controller, and shared by its workers."""
 
 from __future__ import annotations
 
@@ -13,20 +15,27 @@ from network import devservices
 
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 _STARTED: list[str] = []
+_OWN_DATABASE: list = []  # the settings and name of this process's test database, once made
 
 
 def pytest_configure(config):
+    # pytest-django has loaded the settings by now, which started the embedded servers if no URL
+    # was set; the URLs go into the environment of the processes this one starts. The xdist
+    # controller runs this before it starts its workers: they find both URLs set and use the
+    # controller's servers rather than starting their own.
     if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"], fresh = devservices.start_postgres()
-        if fresh:
-            _STARTED.append("postgres")
+        os.environ["DATABASE_URL"], _fresh = devservices.start_postgres()
     if not os.environ.get("REDIS_URL"):
-        os.environ["REDIS_URL"], fresh = devservices.start_redis()
-        if fresh:
-            _STARTED.append("redis")
+        os.environ["REDIS_URL"], _fresh = devservices.start_redis()
+    # Noted now: the tests of network.devservices start servers of their own later.
+    _STARTED.extend(
+        name for name, folder in devservices.started_here if folder == devservices.data_dir()
+    )
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _OWN_DATABASE:
+        _drop_own_test_database(*_OWN_DATABASE)
     # Only the controller process of a run stops what it started.
     if hasattr(session.config, "workerinput"):
         return
@@ -36,19 +45,64 @@ def pytest_sessionfinish(session, exitstatus):
         devservices.stop_redis()
 
 
+# Tests that take half a minute or more each, longest kinds first: started before the rest, so
+# that under xdist the other workers run the short tests alongside them, instead of one worker
+# finishing the run alone with a drill picked up at the end.
+LONG_RUNNING = ("slow", "drill", "browser")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        marked = [n for n, name in enumerate(LONG_RUNNING) if item.get_closest_marker(name)]
+        return min(marked, default=len(LONG_RUNNING))
+
+    items.sort(key=rank)
+
+
+def pytest_itemcollected(item):
+    # schemathesis names its items after their API operation ("test_…[GET /api/v1/…]"), but
+    # pytest 9 builds a node id from the parametrisation, which they lack, so all 36 had the test
+    # function's own id: reports could not tell them apart, nor could xdist's by-id schedulers.
+    if hasattr(item, "operation_label") and not item.nodeid.endswith(f"::{item.name}"):
+        item._id = item.parent.id.child(item.name).with_params(None)
+
+
+@pytest.fixture(autouse=True)
+def _one_concurrency_test_at_a_time(request):
+    """A concurrency test holds 40 connections, and PostgreSQL allows 100 by default: two at once
+    (on two xdist workers, or in two runs against one server) would pass that. So they take turns,
+    holding a lock on a file named after the database server.
+
+    (Not an ``xdist_group``: with pytest 9.2, xdist 3.8 no longer groups, pytest-xdist#1386.)"""
+    if not request.node.get_closest_marker("concurrency"):
+        yield
+        return
+    import fcntl
+    import tempfile
+
+    from django.db import connection
+
+    server = f"{connection.settings_dict['HOST'] or 'local'}-{connection.settings_dict['PORT']}"
+    lock_path = os.path.join(tempfile.gettempdir(), f"network-tests-connections-{server}.lock")
+    with open(lock_path, "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """A test database of its own per run, so two runs on one server never fight over it; the
-    databases that killed runs left behind are dropped first."""
+    """A test database of its own per process (a run, or each xdist worker of a run), so that
+    they never fight over one; the databases that killed runs left behind are dropped first."""
     from django.db import connections
 
     settings_dict = connections["default"].settings_dict
     _drop_abandoned_test_databases(settings_dict)
     settings_dict["TEST"]["NAME"] = f"test_network_{os.getpid()}"
+    _OWN_DATABASE[:] = [dict(settings_dict), settings_dict["TEST"]["NAME"]]
 
 
-def _drop_abandoned_test_databases(settings_dict) -> None:
-    import psutil
+def _server_connection(settings_dict):
     import psycopg2
 
     connection = psycopg2.connect(
@@ -59,12 +113,34 @@ def _drop_abandoned_test_databases(settings_dict) -> None:
         dbname="postgres",
     )
     connection.autocommit = True
+    return connection
+
+
+def _drop_own_test_database(settings_dict, name: str) -> None:
+    """pytest-django drops the test database at the end, but not while another session is still
+    connected to it (a thread's connection that outlived its test); then it goes here."""
+    connection = _server_connection(settings_dict)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() and connection.server_version >= 130000:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        connection.close()
+
+
+def _drop_abandoned_test_databases(settings_dict) -> None:
+    import psutil
+    import psycopg2
+
+    connection = _server_connection(settings_dict)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT datname FROM pg_database WHERE datname ~ '^test_network_[0-9]+$'"
             )
             for (name,) in cursor.fetchall():
+                # A database whose pid is alive (this run's other workers among them) is kept.
                 if not psutil.pid_exists(int(name.rsplit("_", 1)[1])):
                     # Without FORCE: a database still in use (another host's run) stays.
                     with contextlib.suppress(psycopg2.Error):
@@ -83,6 +159,9 @@ def _test_settings(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2's million rounds cost a quarter of a CPU second per user made or signed in, which
+    # was most of the suite's time; what a test checks of a password is the same under MD5.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
 
     cache.clear()

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Count
 from django_scopes import scopes_disabled
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_catalogue_is_realistic_and_idempotent():

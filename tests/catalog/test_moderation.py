@@ -313,6 +313,7 @@ def test_transparency_page_shows_figures(client, world):
     assert "Median time to decision" in page and "4.0 h" in page
 
 
+@pytest.mark.slow
 def test_demo_seeds_a_protected_brand_and_a_queue(client):
     from catalog import demo as catalog_demo
     from merchants import demo as merchants_demo

@@ -8,7 +8,7 @@ from django.db import connection
 from network import backup
 from network.models import Membership, Organization, User
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_the_demo_data_survives_a_dump_and_restore(tmp_path):

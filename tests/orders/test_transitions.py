@@ -113,6 +113,7 @@ LEGAL = {
 }
 
 
+@pytest.mark.slow
 def test_every_transition_is_legal_or_refused_exactly_as_the_state_machine_says(world):
     wrong = []
     for action, legal in LEGAL.items():

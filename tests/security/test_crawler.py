@@ -23,7 +23,7 @@ from django_scopes import scopes_disabled
 from network.models import Membership, Organization, Role, User
 from tests.factories import OrganizationFactory, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Patterns whose path parameter is itself the credential (whoever holds the token may read):
 # an outsider cannot have it, so there is nothing to crawl.

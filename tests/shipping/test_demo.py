@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from shipping.models import Booking, Carrier, Port, Sailing
 from shipping.validators import validate_imo_number, validate_un_locode
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_seed_builds_the_schedule_and_is_idempotent():

@@ -9,7 +9,7 @@ from merchants.models import MerchantApplication
 from training import selectors, services
 from training.models import Feedback, Registration, Seminar
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_seed_demo_builds_the_seminars_and_is_idempotent():
