@@ -268,6 +268,18 @@ class BrandForm(forms.Form):
         self.fields["trademark_office"].choices = TrademarkOffice.choices
 
 
+class BrandEditForm(BrandForm):
+    """A brand's data as its owner corrects it; the certificate is kept unless replaced."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].required = False
+        self.fields["evidence"].help_text = _(
+            "Leave empty to keep the current certificate. PDF, PNG or JPEG; only the network's "
+            "operators see it."
+        )
+
+
 class BrandGrantForm(forms.Form):
     reseller = forms.SlugField(
         label=_("Reseller's merchant handle"),

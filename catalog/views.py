@@ -33,6 +33,7 @@ from catalog.forms import (
     AppealDecisionForm,
     AppealForm,
     BrandDecisionForm,
+    BrandEditForm,
     BrandForm,
     BrandGrantForm,
     BrowseForm,
@@ -1063,6 +1064,52 @@ def brands_manage(request):
             "can_edit": can_edit,
             "now": timezone.now(),
         },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organization_required(role=Role.ADMIN, kinds=MERCHANT)
+def brand_edit(request, brand_id: int):
+    """The owner corrects a brand's name, trademark registration or certificate; a verified
+    brand whose data changes goes back to verification (see brands.brand_update)."""
+    brand = get_object_or_404(Brand, pk=brand_id, owner=request.organization)
+    initial = {
+        "name": brand.name,
+        "trademark_office": brand.trademark_office,
+        "trademark_number": brand.trademark_number,
+    }
+    form = BrandEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = brands.brand_update(
+                brand=brand,
+                name=form.cleaned_data["name"],
+                trademark_number=form.cleaned_data["trademark_number"],
+                trademark_office=form.cleaned_data["trademark_office"],
+                evidence=form.cleaned_data["evidence"] or None,
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if updated.status == Brand.Status.PENDING and brand.status != Brand.Status.PENDING:
+                messages.warning(
+                    request,
+                    _(
+                        "Saved. %(brand)s goes back to verification: it is not protected until "
+                        "an operator verifies it again."
+                    )
+                    % {"brand": updated},
+                )
+            else:
+                messages.success(request, _("%(brand)s saved.") % {"brand": updated})
+            return redirect("catalog:brands")
+    return render(
+        request,
+        "catalog/brand_edit.html",
+        {"brand": brand, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
