@@ -53,9 +53,14 @@ class ProductForm(forms.ModelForm):
             label=hs_code.label,
             required=False,
             max_length=16,
-            help_text=hs_code.help_text,
+            help_text=_(
+                "Harmonized System code, 6 to 10 digits. A draft can be saved without it; "
+                "a listing cannot be published without it."
+            ),
             widget=hs_code.widget,
         )
+        # Not required to save, yet not optional either: the label says so (catalog/_field.html).
+        self.fields["hs_code"].needed_to_publish = True
         self.fields["reference"].required = False
         self.fields["reference"].help_text = _(
             "Your own product or style number; left blank, we make one up."
