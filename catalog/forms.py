@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import STATE_CHOICES
 
+from catalog.errors import ImageRejected
+from catalog.images import process_upload
 from catalog.models import SKU, ImportJob, LedgerReason, Product
 from catalog.selectors import SORTS, BrowseFilters, CategoryTree
 from network.fields import IntegerFormField
@@ -79,6 +81,24 @@ class ProductForm(forms.ModelForm):
             ]
             self.fields["category"] = field
 
+    def clean_reference(self) -> str:
+        # The reference is unique per merchant; checked here too, so that a taken reference
+        # is reported together with every other error of the form (the service re-checks).
+        reference = self.cleaned_data.get("reference") or ""
+        organization_id = self.instance.organization_id
+        if (
+            reference
+            and organization_id
+            and Product.objects.filter(organization_id=organization_id, reference=reference)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                _("You already have a product with the reference %(reference)s.")
+                % {"reference": reference}
+            )
+        return reference
+
     def clean_hs_code(self) -> str:
         # People write HS codes with dots and spaces (1702.20.0000); the digits are what count.
         return (self.cleaned_data.get("hs_code") or "").replace(".", "").replace(" ", "")
@@ -102,6 +122,22 @@ class SKUForm(forms.ModelForm):
         if not with_stock:
             del self.fields["on_hand"]
             del self.fields["low_stock_threshold"]
+
+    def clean_code(self) -> str:
+        # Unique per merchant: reported with the form's other errors (the service re-checks).
+        code = self.cleaned_data.get("code") or ""
+        organization_id = self.instance.organization_id
+        if (
+            code
+            and organization_id
+            and SKU.objects.filter(organization_id=organization_id, code=code)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                _("You already have a SKU with the code %(code)s.") % {"code": code}
+            )
+        return code
 
 
 class TierForm(forms.Form):
@@ -151,6 +187,19 @@ class ImageForm(forms.Form):
         help_text=_("JPEG, PNG or WebP, at least 200 × 200 pixels, up to 8 MB."),
     )
     alt_text = forms.CharField(label=_("Short description"), max_length=200, required=False)
+
+    def clean_image(self):
+        # The picture itself is checked with the form's other fields, not after the product
+        # is written, so that one submission reports every error.
+        upload = self.cleaned_data.get("image")
+        if upload:
+            try:
+                process_upload(upload)
+            except ImageRejected as error:
+                raise ValidationError(error.message) from None
+            finally:
+                upload.seek(0)
+        return upload
 
 
 class StockForm(forms.Form):
