@@ -261,6 +261,7 @@ class BrowseForm(forms.Form):
     )
     max_moq = IntegerFormField(label=_("Largest MOQ"), required=False, min_value=1)
     brand = forms.CharField(label=_("Brand"), required=False, max_length=120)
+    merchant = forms.SlugField(label=_("Merchant"), required=False, max_length=80)
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 
@@ -278,6 +279,7 @@ class BrowseForm(forms.Form):
             price_max=data.get("price_max"),
             max_moq=data.get("max_moq"),
             brand=(data.get("brand") or "").strip(),
+            merchant=data.get("merchant") or "",
             in_stock=bool(data.get("in_stock")),
             sort=data.get("sort") or "",
         )

@@ -205,6 +205,24 @@ def _cached_results(params: list[tuple[str, str]]) -> str:
     return results
 
 
+def merchant_profile_listings(request, organization: Organization) -> str:
+    """The merchant's active listings on its public profile, twelve a page, with a link to all
+    of them in the catalogue (registered with merchants.profile_sections)."""
+    page = selectors.merchant_listings_page(
+        organization=organization, page_number=request.GET.get("page") or 1
+    )
+    rate = exchange_rate_latest(base="USD", quote="CNY") if page.object_list else None
+    return render_to_string(
+        "catalog/_profile_listings.html",
+        {
+            "organization": organization,
+            "page": page,
+            "cards": selectors.browse_cards(page.object_list, exchange_rate=rate),
+        },
+        request=request,
+    )
+
+
 def product_detail(request, product_id: int):
     view = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
     if view is None:

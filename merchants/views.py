@@ -29,6 +29,7 @@ from merchants.forms import (
     ReasonForm,
 )
 from merchants.models import ApplicationStatus, BrandClaim, MerchantApplication, MerchantDocument
+from merchants.profile_sections import profile_sections_for
 from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
@@ -457,7 +458,11 @@ def profile(request, slug: str):
             organization__slug=slug,
             status=ApplicationStatus.APPROVED,
         )
-    return render(request, "merchants/profile.html", {"merchant": app})
+    return render(
+        request,
+        "merchants/profile.html",
+        {"merchant": app, "sections": profile_sections_for(request, app.organization)},
+    )
 
 
 # --- Home page panel ---------------------------------------------------------------------------
