@@ -44,6 +44,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductImage,
+    _localized,
 )
 from catalog.search import build_search_query
 from merchants.models import ApplicationStatus
@@ -136,18 +137,31 @@ def _first_image_id() -> Subquery:
 
 
 def _attach_stock_and_image(products: list[Product]) -> None:
-    """Set ``has_stock`` and ``image_id`` on a page of products: two queries on exactly these
-    ids. (As correlated subqueries in the page query, PostgreSQL may hash the whole stock and
-    image tables before applying the LIMIT, which costs hundreds of milliseconds at 100,000
+    """Set ``has_stock``, ``sku_variants`` ((English, Chinese) names of its SKUs' variants, by
+    SKU code) and ``image_id`` on a page of products: two queries on exactly these ids. (As
+    correlated subqueries in the page query, PostgreSQL may hash the whole stock and image
+    tables before applying the LIMIT, which costs hundreds of milliseconds at 100,000
     products.)"""
     ids = [p.pk for p in products]
     if not ids:
         return
-    in_stock = set(
-        Inventory.objects.filter(sku__product_id__in=ids, on_hand__gt=F("reserved"))
-        .values_list("sku__product_id", flat=True)
-        .distinct()
-    )
+    in_stock: set[int] = set()
+    variants: dict[int, list[tuple[str, str]]] = {}
+    # Every SKU has its stock row, so one query gives both the stock and the variant names.
+    for product_id, variant_en, variant_zh, available in (
+        Inventory.objects.filter(sku__product_id__in=ids)
+        .order_by("sku__product_id", "sku__code")
+        .values_list(
+            "sku__product_id",
+            "sku__variant_en",
+            "sku__variant_zh_hans",
+            F("on_hand") - F("reserved"),
+        )
+    ):
+        if available > 0:
+            in_stock.add(product_id)
+        if variant_en:
+            variants.setdefault(product_id, []).append((variant_en, variant_zh))
     first_images = dict(
         ProductImage.objects.filter(product_id__in=ids)
         .order_by("product_id", "position", "pk")
@@ -156,6 +170,7 @@ def _attach_stock_and_image(products: list[Product]) -> None:
     )
     for product in products:
         product.has_stock = product.pk in in_stock
+        product.sku_variants = variants.get(product.pk, [])
         product.image_id = first_images.get(product.pk)
 
 
@@ -442,6 +457,7 @@ class BrowseCard:
     product_id: int
     image_id: int | None
     title: str
+    variant: str  # what tells it apart from the merchant's other listings of the product
     byline: str
     price_usd: str
     price_cny: str
@@ -451,6 +467,17 @@ class BrowseCard:
 
 def _money(amount: Decimal | None) -> str:
     return "" if amount is None else f"{amount:,.2f}"
+
+
+def _variant_line(variants: list[tuple[str, str]], *, shown: int = 3) -> str:
+    """The SKUs' variants in the reader's language ("500 ml · 1 L"), the first few of many."""
+    names = list(dict.fromkeys(_localized(en, zh) for en, zh in variants))
+    if len(names) <= shown:
+        return " · ".join(names)
+    return _("%(variants)s and %(count)s more") % {
+        "variants": " · ".join(names[:shown]),
+        "count": len(names) - shown,
+    }
 
 
 def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseCard]:
@@ -476,6 +503,7 @@ def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseC
                 product_id=product.pk,
                 image_id=getattr(product, "image_id", None),
                 title=product.title,
+                variant=_variant_line(getattr(product, "sku_variants", [])),
                 byline=" · ".join(parts),
                 price_usd=price,
                 price_cny=cny,
