@@ -168,6 +168,12 @@ class ProductBrowseQuery(serializers.Serializer):
         STATE_CHOICES, required=False, help_text="The merchant's US state, e.g. `MI`."
     )
     brand = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    merchant = serializers.SlugField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        help_text="A merchant's handle (`merchant.slug` of a listing): only its listings.",
+    )
     price_min = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False
     )
@@ -182,8 +188,8 @@ class ProductBrowseQuery(serializers.Serializer):
 
 class ProductListView(APIView):
     """Public listings, with the browse page's filters: ``q`` (English or Chinese),
-    ``category``, ``state``, ``brand``, ``price_min``, ``price_max``, ``max_moq``,
-    ``in_stock``, ``sort``, ``page``."""
+    ``category``, ``state``, ``brand``, ``merchant``, ``price_min``, ``price_max``,
+    ``max_moq``, ``in_stock``, ``sort``, ``page``."""
 
     api_scopes = {"read": "catalog:read"}
 
@@ -205,6 +211,10 @@ class ProductListView(APIView):
                             "category": serializers.DictField(child=serializers.IntegerField()),
                             "state": serializers.DictField(child=serializers.IntegerField()),
                             "brand": serializers.DictField(child=serializers.IntegerField()),
+                            "merchant": serializers.DictField(
+                                child=serializers.IntegerField(),
+                                help_text="Listings per merchant handle (the 20 with most).",
+                            ),
                             "in_stock": serializers.IntegerField(),
                         },
                     ),
@@ -222,6 +232,7 @@ class ProductListView(APIView):
             category=params.get("category", ""),
             state=params.get("state", ""),
             brand=params.get("brand", ""),
+            merchant=params.get("merchant", ""),
             price_min=params.get("price_min"),
             price_max=params.get("price_max"),
             max_moq=params.get("max_moq"),
@@ -241,6 +252,7 @@ class ProductListView(APIView):
                     "category": {f.value: f.count for f in result.categories},
                     "state": {f.value: f.count for f in result.states},
                     "brand": {f.value: f.count for f in result.brands},
+                    "merchant": {f.value: f.count for f in result.merchants},
                     "in_stock": result.in_stock_count,
                 },
             }

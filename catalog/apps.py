@@ -31,6 +31,11 @@ class CatalogConfig(AppConfig):
         )
         register_home_panel(HomePanel((merchant,), home_panel, order=20))
 
+        from catalog.views import merchant_profile_listings
+        from merchants.profile_sections import ProfileSection, register_profile_section
+
+        register_profile_section(ProfileSection(merchant_profile_listings, order=10))
+
         from catalog.dashboard import panels
         from network.dashboards import register_panel
 

@@ -175,6 +175,67 @@ def brand_register(
     return brand
 
 
+@transaction.atomic
+def brand_update(
+    *,
+    brand: Brand,
+    name: str,
+    trademark_number: str,
+    trademark_office: str,
+    evidence=None,
+    acting_user: User,
+) -> Brand:
+    """The owner corrects a brand's name, trademark registration or certificate (``evidence``
+    None keeps the current one). These are what an operator verified, so a verified or rejected
+    brand whose data changes goes back to verification: the protection rests on the
+    registration an operator checked, and a renamed brand or a new number is not protected
+    until it is checked again. Raises BrandRejected when the new name is another brand's."""
+    _require_member(brand.owner, acting_user)
+    brand = Brand.objects.select_for_update().get(pk=brand.pk)
+    name = re.sub(r"\s+", " ", (name or "").strip())
+    if Brand.objects.filter(name__iexact=name).exclude(pk=brand.pk).exists():
+        raise BrandRejected(
+            _("%(name)s is already in the brand registry. If it is yours, contact the operators.")
+            % {"name": name}
+        )
+    changes: dict[str, list] = {}
+    for attribute, value in (
+        ("name", name),
+        ("trademark_office", trademark_office),
+        ("trademark_number", (trademark_number or "").strip()),
+    ):
+        if getattr(brand, attribute) != value:
+            changes[attribute] = [getattr(brand, attribute), value]
+            setattr(brand, attribute, value)
+    replaced = None
+    if evidence is not None:
+        _check_evidence(evidence)
+        replaced = brand.evidence.name or None
+        brand.evidence.save("evidence", evidence, save=False)
+        changes["evidence"] = ["replaced"]
+    if not changes:
+        return brand
+    brand.full_clean()
+    if brand.status != Brand.Status.PENDING:
+        changes["status"] = [brand.status, Brand.Status.PENDING]
+        brand.status = Brand.Status.PENDING
+        brand.decision_note = ""
+        brand.verified_by = None
+        brand.verified_at = None
+    brand.save()
+    if replaced:
+        storage = brand.evidence.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
+    audit(
+        actor=acting_user,
+        organization=brand.owner,
+        action="brand.updated",
+        target=brand,
+        changes=changes,
+    )
+    return brand
+
+
 def _decide_brand(brand: Brand, *, status: str, note: str, acting_user: User) -> Brand:
     _require_operator(acting_user)
     brand = Brand.objects.select_for_update().get(pk=brand.pk)

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.us_states import STATE_CHOICES
 
+from catalog.errors import ImageRejected
+from catalog.images import process_upload
 from catalog.models import SKU, ImportJob, LedgerReason, Product
 from catalog.selectors import SORTS, BrowseFilters, CategoryTree
 from network.fields import IntegerFormField
@@ -53,9 +55,14 @@ class ProductForm(forms.ModelForm):
             label=hs_code.label,
             required=False,
             max_length=16,
-            help_text=hs_code.help_text,
+            help_text=_(
+                "Harmonized System code, 6 to 10 digits. A draft can be saved without it; "
+                "a listing cannot be published without it."
+            ),
             widget=hs_code.widget,
         )
+        # Not required to save, yet not optional either: the label says so (catalog/_field.html).
+        self.fields["hs_code"].needed_to_publish = True
         self.fields["reference"].required = False
         self.fields["reference"].help_text = _(
             "Your own product or style number; left blank, we make one up."
@@ -73,6 +80,24 @@ class ProductForm(forms.ModelForm):
                 (node.pk, field.label_from_instance(node)) for node in ordered
             ]
             self.fields["category"] = field
+
+    def clean_reference(self) -> str:
+        # The reference is unique per merchant; checked here too, so that a taken reference
+        # is reported together with every other error of the form (the service re-checks).
+        reference = self.cleaned_data.get("reference") or ""
+        organization_id = self.instance.organization_id
+        if (
+            reference
+            and organization_id
+            and Product.objects.filter(organization_id=organization_id, reference=reference)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                _("You already have a product with the reference %(reference)s.")
+                % {"reference": reference}
+            )
+        return reference
 
     def clean_hs_code(self) -> str:
         # People write HS codes with dots and spaces (1702.20.0000); the digits are what count.
@@ -97,6 +122,22 @@ class SKUForm(forms.ModelForm):
         if not with_stock:
             del self.fields["on_hand"]
             del self.fields["low_stock_threshold"]
+
+    def clean_code(self) -> str:
+        # Unique per merchant: reported with the form's other errors (the service re-checks).
+        code = self.cleaned_data.get("code") or ""
+        organization_id = self.instance.organization_id
+        if (
+            code
+            and organization_id
+            and SKU.objects.filter(organization_id=organization_id, code=code)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                _("You already have a SKU with the code %(code)s.") % {"code": code}
+            )
+        return code
 
 
 class TierForm(forms.Form):
@@ -146,6 +187,19 @@ class ImageForm(forms.Form):
         help_text=_("JPEG, PNG or WebP, at least 200 × 200 pixels, up to 8 MB."),
     )
     alt_text = forms.CharField(label=_("Short description"), max_length=200, required=False)
+
+    def clean_image(self):
+        # The picture itself is checked with the form's other fields, not after the product
+        # is written, so that one submission reports every error.
+        upload = self.cleaned_data.get("image")
+        if upload:
+            try:
+                process_upload(upload)
+            except ImageRejected as error:
+                raise ValidationError(error.message) from None
+            finally:
+                upload.seek(0)
+        return upload
 
 
 class StockForm(forms.Form):
@@ -207,6 +261,7 @@ class BrowseForm(forms.Form):
     )
     max_moq = IntegerFormField(label=_("Largest MOQ"), required=False, min_value=1)
     brand = forms.CharField(label=_("Brand"), required=False, max_length=120)
+    merchant = forms.SlugField(label=_("Merchant"), required=False, max_length=80)
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 
@@ -224,6 +279,7 @@ class BrowseForm(forms.Form):
             price_max=data.get("price_max"),
             max_moq=data.get("max_moq"),
             brand=(data.get("brand") or "").strip(),
+            merchant=data.get("merchant") or "",
             in_stock=bool(data.get("in_stock")),
             sort=data.get("sort") or "",
         )
@@ -266,6 +322,18 @@ class BrandForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["trademark_office"].choices = TrademarkOffice.choices
+
+
+class BrandEditForm(BrandForm):
+    """A brand's data as its owner corrects it; the certificate is kept unless replaced."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].required = False
+        self.fields["evidence"].help_text = _(
+            "Leave empty to keep the current certificate. PDF, PNG or JPEG; only the network's "
+            "operators see it."
+        )
 
 
 class BrandGrantForm(forms.Form):

@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -26,6 +27,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +44,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductImage,
+    _localized,
 )
 from catalog.search import build_search_query
 from merchants.models import ApplicationStatus
@@ -133,18 +137,31 @@ def _first_image_id() -> Subquery:
 
 
 def _attach_stock_and_image(products: list[Product]) -> None:
-    """Set ``has_stock`` and ``image_id`` on a page of products: two queries on exactly these
-    ids. (As correlated subqueries in the page query, PostgreSQL may hash the whole stock and
-    image tables before applying the LIMIT, which costs hundreds of milliseconds at 100,000
+    """Set ``has_stock``, ``sku_variants`` ((English, Chinese) names of its SKUs' variants, by
+    SKU code) and ``image_id`` on a page of products: two queries on exactly these ids. (As
+    correlated subqueries in the page query, PostgreSQL may hash the whole stock and image
+    tables before applying the LIMIT, which costs hundreds of milliseconds at 100,000
     products.)"""
     ids = [p.pk for p in products]
     if not ids:
         return
-    in_stock = set(
-        Inventory.objects.filter(sku__product_id__in=ids, on_hand__gt=F("reserved"))
-        .values_list("sku__product_id", flat=True)
-        .distinct()
-    )
+    in_stock: set[int] = set()
+    variants: dict[int, list[tuple[str, str]]] = {}
+    # Every SKU has its stock row, so one query gives both the stock and the variant names.
+    for product_id, variant_en, variant_zh, available in (
+        Inventory.objects.filter(sku__product_id__in=ids)
+        .order_by("sku__product_id", "sku__code")
+        .values_list(
+            "sku__product_id",
+            "sku__variant_en",
+            "sku__variant_zh_hans",
+            F("on_hand") - F("reserved"),
+        )
+    ):
+        if available > 0:
+            in_stock.add(product_id)
+        if variant_en:
+            variants.setdefault(product_id, []).append((variant_en, variant_zh))
     first_images = dict(
         ProductImage.objects.filter(product_id__in=ids)
         .order_by("product_id", "position", "pk")
@@ -153,6 +170,7 @@ def _attach_stock_and_image(products: list[Product]) -> None:
     )
     for product in products:
         product.has_stock = product.pk in in_stock
+        product.sku_variants = variants.get(product.pk, [])
         product.image_id = first_images.get(product.pk)
 
 
@@ -165,6 +183,7 @@ class BrowseFilters:
     price_max: Decimal | None = None
     max_moq: int | None = None
     brand: str = ""
+    merchant: str = ""  # the merchant organisation's slug
     in_stock: bool = False
     sort: str = ""
 
@@ -186,6 +205,7 @@ class BrowseResult:
     categories: list[FacetValue] = field(default_factory=list)
     states: list[FacetValue] = field(default_factory=list)
     brands: list[FacetValue] = field(default_factory=list)
+    merchants: list[FacetValue] = field(default_factory=list)
     sort: str = "newest"
     searched: bool = False
     tree: CategoryTree | None = None
@@ -209,6 +229,8 @@ def _filtered(filters: BrowseFilters, tree: CategoryTree, *, skip: str = "") -> 
         products = products.filter(organization__merchant_application__state=filters.state)
     if filters.brand and skip != "brand":
         products = products.filter(brand__iexact=filters.brand)
+    if filters.merchant and skip != "merchant":
+        products = products.filter(organization__slug=filters.merchant)
     if filters.price_min is not None:
         products = products.filter(price_max_usd__gte=filters.price_min)
     if filters.price_max is not None:
@@ -224,7 +246,7 @@ FACET_CACHE_SECONDS = 600
 
 
 def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: bool) -> dict:
-    """Totals and facet counts (four queries), kept per set of filters and version of the
+    """Totals and facet counts (five queries), kept per set of filters and version of the
     public listings (``network.cache``): counting every matching listing is the expensive part
     of a browse page at 100,000 products, and every page of the same filters reuses them until
     a listing changes."""
@@ -238,6 +260,7 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
                     filters.category,
                     filters.state,
                     filters.brand.lower(),
+                    filters.merchant,
                     str(filters.price_min),
                     str(filters.price_max),
                     filters.max_moq,
@@ -278,6 +301,26 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
             .annotate(n=Count("pk"))
             .order_by("-n", "brand")[:20]
         ),
+        "merchants": list(
+            _filtered(filters, tree, skip="merchant")
+            .order_by()
+            .values_list(
+                "organization__slug",
+                "organization__merchant_application__dba",
+                "organization__merchant_application__legal_name",
+                "organization__name",
+            )
+            .annotate(n=Count("pk"))
+            # The chosen merchant first, so that it is listed however few products it has.
+            .order_by(
+                Case(
+                    When(organization__slug=filters.merchant, then=Value(0)),
+                    default=Value(1),
+                ),
+                "-n",
+                "organization__name",
+            )[:20]
+        ),
     }
     if use_cache:
         cache.set(key, counts, FACET_CACHE_SECONDS)
@@ -293,7 +336,7 @@ def product_browse(
 ) -> BrowseResult:
     """One page of public listings with facet counts, in a fixed number of queries whatever the
     page size: categories, the page, and (unless cached) the totals and one query per facet
-    (category, state, brand)."""
+    (category, state, brand, merchant)."""
     from merchants.models import MerchantApplication
 
     tree = category_tree()
@@ -366,6 +409,15 @@ def product_browse(
         FacetValue(value=b, label=b, count=n, selected=b.lower() == filters.brand.lower())
         for b, n in brand_counts
     ]
+    merchant_facets = [
+        FacetValue(
+            value=slug,
+            label=dba or legal_name or name,  # as MerchantApplication.display_name
+            count=n,
+            selected=slug == filters.merchant,
+        )
+        for slug, dba, legal_name, name, n in counts["merchants"]
+    ]
     return BrowseResult(
         page=page,
         total=totals["total"],
@@ -373,10 +425,29 @@ def product_browse(
         categories=category_facets,
         states=state_facets,
         brands=brand_facets,
+        merchants=merchant_facets,
         sort=sort,
         searched=search is not None,
         tree=tree,
     )
+
+
+def merchant_listings_page(
+    *, organization: Organization, page_number: int | str | None = 1, per_page: int = 12
+) -> Page:
+    """One page of a merchant's public listings, newest first, for its profile: the count, the
+    page (with merchant and category), its stock flags and first images; four queries."""
+    listing = (
+        public_products()
+        .filter(organization=organization)
+        .select_related("organization", "organization__merchant_application", "category")
+        .order_by("-published_at", "-pk")
+    )
+    with scopes_disabled():
+        page = Paginator(listing, per_page).get_page(page_number)
+        page.object_list = list(page.object_list)
+        _attach_stock_and_image(page.object_list)
+    return page
 
 
 @dataclass
@@ -386,6 +457,7 @@ class BrowseCard:
     product_id: int
     image_id: int | None
     title: str
+    variant: str  # what tells it apart from the merchant's other listings of the product
     byline: str
     price_usd: str
     price_cny: str
@@ -395,6 +467,17 @@ class BrowseCard:
 
 def _money(amount: Decimal | None) -> str:
     return "" if amount is None else f"{amount:,.2f}"
+
+
+def _variant_line(variants: list[tuple[str, str]], *, shown: int = 3) -> str:
+    """The SKUs' variants in the reader's language ("500 ml · 1 L"), the first few of many."""
+    names = list(dict.fromkeys(_localized(en, zh) for en, zh in variants))
+    if len(names) <= shown:
+        return " · ".join(names)
+    return _("%(variants)s and %(count)s more") % {
+        "variants": " · ".join(names[:shown]),
+        "count": len(names) - shown,
+    }
 
 
 def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseCard]:
@@ -420,6 +503,7 @@ def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseC
                 product_id=product.pk,
                 image_id=getattr(product, "image_id", None),
                 title=product.title,
+                variant=_variant_line(getattr(product, "sku_variants", [])),
                 byline=" · ".join(parts),
                 price_usd=price,
                 price_cny=cny,

@@ -45,3 +45,11 @@ def import_job_run(self, job_id: int) -> str:
             )
             return "failed"
         return ImportJob.objects.get(pk=job_id).status
+
+
+@shared_task(acks_late=True)
+def pending_images_prune() -> int:
+    """Delete images kept for failed product forms more than a day ago. Safe to run twice."""
+    from catalog import pending_images
+
+    return pending_images.pending_images_prune()

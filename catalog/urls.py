@@ -38,6 +38,7 @@ urlpatterns = [
     path("brands/<int:brand_id>/evidence/", views.brand_evidence, name="brand_evidence"),
     path("transparency/", views.transparency, name="transparency"),
     path("manage/brands/", views.brands_manage, name="brands"),
+    path("manage/brands/<int:brand_id>/edit/", views.brand_edit, name="brand_edit"),
     path("manage/brands/<int:brand_id>/grants/", views.brand_grant_add, name="brand_grant_add"),
     path(
         "manage/brands/grants/<int:grant_id>/revoke/",

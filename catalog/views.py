@@ -33,6 +33,7 @@ from catalog.forms import (
     AppealDecisionForm,
     AppealForm,
     BrandDecisionForm,
+    BrandEditForm,
     BrandForm,
     BrandGrantForm,
     BrowseForm,
@@ -59,6 +60,11 @@ from catalog.models import (
     Product,
     ProductImage,
 )
+from catalog.pending_images import (
+    pending_image_discard,
+    pending_image_keep,
+    pending_image_open,
+)
 from catalog.spreadsheets import errors_csv, export_bytes
 from merchants.models import Strike
 from merchants.selectors import merchant_can_trade
@@ -84,6 +90,25 @@ def _safe_next(request, fallback: str) -> str:
 
 def _set_formset_errors(formset, errors: list[str]) -> None:
     formset._non_form_errors = formset.error_class(errors, error_class="nonform")
+
+
+def _tiers_valid(sku_form, tiers) -> bool:
+    """Check the price tiers, their rules across rows included (the first at the MOQ, whole
+    case packs, falling prices), alongside the SKU's fields, so that one submission reports
+    every error. The service checks the same rules again before writing."""
+    if not tiers.is_valid():
+        return False
+    rows = tiers.tiers()
+    checked = getattr(sku_form, "cleaned_data", {})
+    moq, case_pack = checked.get("moq"), checked.get("case_pack")
+    # Without a valid MOQ its own error is shown; the other rules are still checked.
+    errors = services.tier_errors(
+        rows, moq=moq or min(q for q, _p in rows), case_pack=case_pack or 0
+    )
+    if errors:
+        _set_formset_errors(tiers, errors)
+        return False
+    return True
 
 
 # --- Buyers: browse, search and product pages --------------------------------------------------
@@ -178,6 +203,24 @@ def _cached_results(params: list[tuple[str, str]]) -> str:
         results = _browse_results(params)
         public_listings_cache(key, results, version=version, timeout=BROWSE_CACHE_SECONDS)
     return results
+
+
+def merchant_profile_listings(request, organization: Organization) -> str:
+    """The merchant's active listings on its public profile, twelve a page, with a link to all
+    of them in the catalogue (registered with merchants.profile_sections)."""
+    page = selectors.merchant_listings_page(
+        organization=organization, page_number=request.GET.get("page") or 1
+    )
+    rate = exchange_rate_latest(base="USD", quote="CNY") if page.object_list else None
+    return render_to_string(
+        "catalog/_profile_listings.html",
+        {
+            "organization": organization,
+            "page": page,
+            "cards": selectors.browse_cards(page.object_list, exchange_rate=rate),
+        },
+        request=request,
+    )
 
 
 def product_detail(request, product_id: int):
@@ -333,23 +376,36 @@ def manage(request):
 
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def product_create(request):
-    """A new product with its first SKU, price tiers and (optionally) its first image."""
+    """A new product with its first SKU, price tiers and (optionally) its first image.
+
+    Every part is checked before anything is written, so a failed submission reports all its
+    errors at once; an image that passed its checks is kept (see catalog.pending_images) and
+    need not be chosen again."""
     tree = selectors.category_tree()
-    product_form = ProductForm(request.POST or None, tree=tree)
-    sku_form = SKUForm(request.POST or None, prefix="sku")
-    tiers = tier_formset(request.POST or None)
-    image_form = ImageForm(request.POST or None, request.FILES or None, prefix="img")
+    organization = request.organization
+    data = request.POST or None
+    product_form = ProductForm(data, tree=tree, instance=Product(organization=organization))
+    sku_form = SKUForm(data, prefix="sku", instance=SKU(organization=organization))
+    tiers = tier_formset(data)
+    image_form = ImageForm(data, request.FILES or None, prefix="img")
     image_form.fields["image"].required = False
-    can_trade = merchant_can_trade(organization=request.organization)
+    can_trade = merchant_can_trade(organization=organization)
+    pending = None
     if request.method == "POST":
         valid = all(
-            [product_form.is_valid(), sku_form.is_valid(), tiers.is_valid(), image_form.is_valid()]
+            [
+                product_form.is_valid(),
+                sku_form.is_valid(),
+                _tiers_valid(sku_form, tiers),
+                image_form.is_valid(),
+            ]
         )
-        if valid:
+        upload, pending = _product_image_choice(request, image_form)
+        if valid and not image_form.errors:
             try:
                 with transaction.atomic():
                     product = services.product_create(
-                        organization=request.organization,
+                        organization=organization,
                         values=product_form.cleaned_data,
                         acting_user=request.user,
                     )
@@ -361,13 +417,16 @@ def product_create(request):
                         low_stock_threshold=sku_form.cleaned_data["low_stock_threshold"],
                         acting_user=request.user,
                     )
-                    if image_form.cleaned_data.get("image"):
+                    if upload is not None:
                         services.product_image_add(
                             product=product,
-                            upload=image_form.cleaned_data["image"],
+                            upload=upload,
                             alt_text=image_form.cleaned_data.get("alt_text") or "",
                             acting_user=request.user,
                         )
+                    if pending is not None:
+                        token = pending.token
+                        transaction.on_commit(lambda: pending_image_discard(token))
             except InvalidPriceTiers as error:
                 _set_formset_errors(tiers, error.details.get("errors") or [error.message])
             except ValidationError as error:
@@ -399,6 +458,11 @@ def product_create(request):
                 else:
                     messages.success(request, _("Draft saved. Publish it when it is ready."))
                 return redirect("catalog:product_edit", product_id=product.pk)
+        if pending is None and upload is not None and "image" not in image_form.errors:
+            # The submission failed elsewhere: keep the checked image for the next one.
+            pending = pending_image_keep(
+                upload=upload, organization=organization, user=request.user
+            )
     return render(
         request,
         "catalog/product_form.html",
@@ -407,11 +471,34 @@ def product_create(request):
             "sku_form": sku_form,
             "tiers": tiers,
             "image_form": image_form,
+            "pending_image": pending,
             "can_trade": can_trade,
             "creating": True,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _product_image_choice(request, image_form):
+    """The image a product form submits: a newly chosen file (which replaces any kept one), or
+    the one kept from a failed submission, named by the form's hidden ``img-pending`` token.
+    Returns (upload or None, the kept image or None)."""
+    token = request.POST.get("img-pending") or ""
+    chosen = getattr(image_form, "cleaned_data", {}).get("image")
+    if chosen or "image" in image_form.errors:
+        if token:
+            pending_image_discard(token)
+        return chosen, None
+    if not token:
+        return None, None
+    pending = pending_image_open(token=token, organization=request.organization, user=request.user)
+    if pending is None:
+        image_form.add_error(
+            "image",
+            _("The image you chose earlier is no longer kept; choose it again."),
+        )
+        return None, None
+    return pending.upload, pending
 
 
 @organization_required(kinds=MERCHANT)
@@ -533,9 +620,11 @@ def bulk_action(request):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def sku_create(request, product_id: int):
     product = _own_product(request, product_id)
-    form = SKUForm(request.POST or None, prefix="sku")
+    form = SKUForm(
+        request.POST or None, prefix="sku", instance=SKU(organization=product.organization)
+    )
     tiers = tier_formset(request.POST or None)
-    if request.method == "POST" and form.is_valid() and tiers.is_valid():
+    if request.method == "POST" and all([form.is_valid(), _tiers_valid(form, tiers)]):
         try:
             services.sku_create(
                 product=product,
@@ -576,7 +665,7 @@ def sku_edit(request, sku_id: int):
     if request.method == "POST":
         if not editable:
             raise Http404
-        if form.is_valid() and tiers.is_valid():
+        if all([form.is_valid(), _tiers_valid(form, tiers)]):
             try:
                 services.sku_update(
                     sku=sku, values=form.cleaned_data, tiers=tiers.tiers(), acting_user=request.user
@@ -1063,6 +1152,52 @@ def brands_manage(request):
             "can_edit": can_edit,
             "now": timezone.now(),
         },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organization_required(role=Role.ADMIN, kinds=MERCHANT)
+def brand_edit(request, brand_id: int):
+    """The owner corrects a brand's name, trademark registration or certificate; a verified
+    brand whose data changes goes back to verification (see brands.brand_update)."""
+    brand = get_object_or_404(Brand, pk=brand_id, owner=request.organization)
+    initial = {
+        "name": brand.name,
+        "trademark_office": brand.trademark_office,
+        "trademark_number": brand.trademark_number,
+    }
+    form = BrandEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = brands.brand_update(
+                brand=brand,
+                name=form.cleaned_data["name"],
+                trademark_number=form.cleaned_data["trademark_number"],
+                trademark_office=form.cleaned_data["trademark_office"],
+                evidence=form.cleaned_data["evidence"] or None,
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if updated.status == Brand.Status.PENDING and brand.status != Brand.Status.PENDING:
+                messages.warning(
+                    request,
+                    _(
+                        "Saved. %(brand)s goes back to verification: it is not protected until "
+                        "an operator verifies it again."
+                    )
+                    % {"brand": updated},
+                )
+            else:
+                messages.success(request, _("%(brand)s saved.") % {"brand": updated})
+            return redirect("catalog:brands")
+    return render(
+        request,
+        "catalog/brand_edit.html",
+        {"brand": brand, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 

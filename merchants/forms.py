@@ -96,6 +96,11 @@ class BrandClaimForm(forms.ModelForm):
     class Meta:
         model = BrandClaim
         fields = ["name", "relationship", "trademark_number"]
+        help_texts = {
+            "trademark_number": _(
+                "Required for a brand you own: its USPTO registration number, 7 or 8 digits."
+            )
+        }
 
 
 class DocumentForm(forms.Form):

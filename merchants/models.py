@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -261,6 +262,22 @@ class BrandClaim(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The operators check an owned brand against its USPTO registration; without the
+        # number there is nothing to check, so the claim is refused rather than left to the
+        # submission check.
+        if (
+            self.relationship == self.Relationship.OWNER
+            and not (self.trademark_number or "").strip()
+        ):
+            raise ValidationError(
+                {
+                    "trademark_number": _(
+                        "A brand you own needs its USPTO registration number (7 or 8 digits)."
+                    )
+                }
+            )
 
 
 def _document_path(instance: MerchantDocument, filename: str) -> str:

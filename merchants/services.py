@@ -315,6 +315,53 @@ def brand_claim_add(
 
 
 @transaction.atomic
+def brand_claim_update(
+    *,
+    claim: BrandClaim,
+    name: str,
+    relationship: str,
+    trademark_number: str,
+    acting_user: User,
+) -> BrandClaim:
+    """Correct a claimed brand (its name, relationship or trademark number) while the
+    application is open for changes. The claim has no verification of its own: operators check
+    every brand when they review the application, and each submission clears their brand check,
+    so a corrected claim is checked again before the merchant can trade."""
+    application = _lock(claim.application)
+    _require_member(organization=application.organization, user=acting_user)
+    _require_editable(application)
+    claim = BrandClaim.objects.select_for_update().get(pk=claim.pk)
+    name = name.strip()
+    if application.brands.filter(name__iexact=name).exclude(pk=claim.pk).exists():
+        raise ValidationError({"name": _("%(brand)s is already on your list.") % {"brand": name}})
+    before = {
+        "name": claim.name,
+        "relationship": claim.relationship,
+        "trademark_number": claim.trademark_number,
+    }
+    claim.name = name
+    claim.relationship = relationship
+    claim.trademark_number = trademark_number.strip()
+    claim.full_clean()
+    after = {
+        "name": claim.name,
+        "relationship": claim.relationship,
+        "trademark_number": claim.trademark_number,
+    }
+    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    if changed:
+        claim.save()
+        audit(
+            actor=acting_user,
+            organization=application.organization,
+            action="brand_claim.updated",
+            target=claim,
+            changes=changed,
+        )
+    return claim
+
+
+@transaction.atomic
 def brand_claim_remove(*, claim: BrandClaim, acting_user: User) -> None:
     application = _lock(claim.application)
     _require_member(organization=application.organization, user=acting_user)

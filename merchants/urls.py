@@ -8,6 +8,7 @@ urlpatterns = [
     path("application/", views.application, name="application"),
     path("application/submit/", views.application_submit, name="application_submit"),
     path("application/brands/add/", views.brand_add, name="brand_add"),
+    path("application/brands/<int:claim_id>/edit/", views.brand_edit, name="brand_edit"),
     path("application/brands/<int:claim_id>/remove/", views.brand_remove, name="brand_remove"),
     path("application/documents/upload/", views.document_upload, name="document_upload"),
     path(

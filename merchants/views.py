@@ -29,6 +29,7 @@ from merchants.forms import (
     ReasonForm,
 )
 from merchants.models import ApplicationStatus, BrandClaim, MerchantApplication, MerchantDocument
+from merchants.profile_sections import profile_sections_for
 from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
@@ -142,6 +143,24 @@ def application_step(request, step: str):
     return render(request, "merchants/application_step.html", context)
 
 
+def _brands_step(request, app, form, *, editing=None, status=200):
+    return render(
+        request,
+        "merchants/application_step.html",
+        {
+            "application": app,
+            "steps": STEPS,
+            "step": "brands",
+            "brand_form": form,
+            "editing": editing,
+            "brands": app.brands.all(),
+            "editable": app.status in services.EDITABLE,
+            "step_index": STEP_NAMES.index("brands") + 1,
+        },
+        status=status,
+    )
+
+
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def brand_add(request):
@@ -157,20 +176,38 @@ def brand_add(request):
         else:
             messages.success(request, _("%(brand)s added.") % {"brand": form.cleaned_data["name"]})
             return redirect("merchants:application_step", step="brands")
-    return render(
-        request,
-        "merchants/application_step.html",
-        {
-            "application": app,
-            "steps": STEPS,
-            "step": "brands",
-            "brand_form": form,
-            "brands": app.brands.all(),
-            "editable": app.status in services.EDITABLE,
-            "step_index": STEP_NAMES.index("brands") + 1,
-        },
-        status=400,
+    return _brands_step(request, app, form, status=400)
+
+
+@organization_required(role=Role.STAFF, kinds=MERCHANT)
+def brand_edit(request, claim_id: int):
+    """Correct a claimed brand in place, while the application is open for changes."""
+    claim = get_object_or_404(
+        BrandClaim, pk=claim_id, application__organization=request.organization
     )
+    app = claim.application
+    if app.status not in services.EDITABLE:
+        messages.error(request, _("Your application is not open for changes right now."))
+        return redirect("merchants:application_step", step="brands")
+    # The form works on a copy: a refused change must not show as saved in the list.
+    form = BrandClaimForm(request.POST or None, instance=BrandClaim.objects.get(pk=claim.pk))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.brand_claim_update(
+                    claim=claim, acting_user=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form_add_validation_error(form, error)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request, _("%(brand)s saved.") % {"brand": form.cleaned_data["name"]}
+                )
+                return redirect("merchants:application_step", step="brands")
+        return _brands_step(request, app, form, editing=claim, status=400)
+    return _brands_step(request, app, form, editing=claim)
 
 
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
@@ -421,7 +458,11 @@ def profile(request, slug: str):
             organization__slug=slug,
             status=ApplicationStatus.APPROVED,
         )
-    return render(request, "merchants/profile.html", {"merchant": app})
+    return render(
+        request,
+        "merchants/profile.html",
+        {"merchant": app, "sections": profile_sections_for(request, app.organization)},
+    )
 
 
 # --- Home page panel ---------------------------------------------------------------------------

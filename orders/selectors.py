@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from catalog.models import Category, ListingState, Product
+from catalog.models import SKU, Category, ListingState, Product
 from catalog.selectors import public_products
 from merchants.models import MerchantApplication
 from network.models import Organization
@@ -192,6 +192,32 @@ def cart_view(*, organization: Organization) -> CartView:
 
 def cart_count(*, organization: Organization) -> int:
     return CartLine.objects.filter(organization=organization).count()
+
+
+def quantity_above_bound(*, sku_id: int | None, requested: int, most: int) -> str:
+    """What to tell a buyer whose quantity is above what a quantity field accepts (``most``):
+    how many units of the SKU are in stock when that is fewer, as for any quantity above the
+    stock; otherwise the most one line may hold. One query."""
+    sku = None
+    if sku_id is not None:
+        with scopes_disabled():
+            sku = (
+                SKU.objects.select_related("inventory")
+                .filter(pk=sku_id, product__in=public_products())
+                .first()
+            )
+    if sku is None:
+        return _("Enter at most %(most)s units.") % {"most": most}
+    inventory = getattr(sku, "inventory", None)
+    available = inventory.available if inventory is not None else 0
+    if available < most:
+        return _(
+            "Only %(available)s units of %(code)s are in stock; you asked for %(requested)s."
+        ) % {"available": available, "code": sku.code, "requested": requested}
+    return _("Order at most %(most)s units of %(code)s at a time.") % {
+        "most": most,
+        "code": sku.code,
+    }
 
 
 # --- Buyers ------------------------------------------------------------------------------------

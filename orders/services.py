@@ -240,7 +240,8 @@ def _orderable_sku(sku_id: int) -> SKU:
 
 
 def _check_quantity(sku: SKU, quantity: int) -> None:
-    quote(sku=sku, quantity=quantity)
+    # The stock first: no whole number of cases makes a quantity above it orderable, so the
+    # buyer learns what is there rather than how to round a number that cannot be met.
     inventory = getattr(sku, "inventory", None)
     available = inventory.available if inventory is not None else 0
     if quantity > available:
@@ -249,6 +250,7 @@ def _check_quantity(sku: SKU, quantity: int) -> None:
             % {"available": available, "code": sku.code, "requested": quantity},
             lines=[{"sku": sku.pk, "requested": quantity, "available": available}],
         )
+    quote(sku=sku, quantity=quantity)
 
 
 @transaction.atomic

@@ -57,6 +57,20 @@ def _page(request, queryset):
 # --- Cart --------------------------------------------------------------------------------------
 
 
+def _quantity_refused(form, *, sku_id: int | None) -> str:
+    """The message for a quantity the form refused. Above the field's bound the buyer learns
+    how many units are in stock, as for any quantity above the stock, not merely that the
+    number is wrong."""
+    if form.has_error("quantity", "max_value"):
+        field = form.fields["quantity"]
+        return selectors.quantity_above_bound(
+            sku_id=sku_id,
+            requested=field.to_python(form.data.get("quantity")),
+            most=field.max_value,
+        )
+    return _("Enter a quantity in units.")
+
+
 @organization_required(role=Role.BUYER, kinds=BUYER)
 def cart(request):
     view = selectors.cart_view(organization=request.organization)
@@ -69,7 +83,7 @@ def cart_add(request):
     form = AddToCartForm(request.POST)
     fallback = reverse("orders:cart")
     if not form.is_valid():
-        messages.error(request, _("Enter a quantity in units."))
+        messages.error(request, _quantity_refused(form, sku_id=form.cleaned_data.get("sku")))
         return redirect(_next_url(request, fallback))
     try:
         line = services.cart_add(
@@ -102,7 +116,7 @@ def cart_line_update(request, line_id: int):
     line = _own_cart_line(request, line_id)
     form = CartLineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter a quantity in units."))
+        messages.error(request, _quantity_refused(form, sku_id=line.sku_id))
         return redirect("orders:cart")
     try:
         updated = services.cart_line_update(
