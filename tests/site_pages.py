@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from network.models import Membership, Organization, User
@@ -296,11 +296,13 @@ def pages_for(client, user: User | None) -> list[str]:
     sign_in_as(client, user)
     client.raise_request_exception = False
     pages = []
-    for _name, url in candidate_urls(user):
-        response = client.get(url)
-        if response.status_code != 200:
-            continue
-        if not response.get("Content-Type", "").startswith("text/html"):
-            continue
-        pages.append(url)
+    # The pages switch the thread's language to the person's; the caller's is kept.
+    with translation.override(translation.get_language()):
+        for _name, url in candidate_urls(user):
+            response = client.get(url)
+            if response.status_code != 200:
+                continue
+            if not response.get("Content-Type", "").startswith("text/html"):
+                continue
+            pages.append(url)
     return list(dict.fromkeys(pages))
