@@ -110,6 +110,20 @@ def _header_problems(page) -> list[str]:
     return problems
 
 
+def _catalogue_problems(page) -> list[str]:
+    """On a phone the catalogue shows its products first, its filters behind a button."""
+    problems = []
+    if page.locator("#facets").is_visible():
+        problems.append("the catalogue's filters come before its products")
+    if not page.locator(".product-card").first.is_visible():
+        problems.append("the catalogue shows no product")
+    page.locator(".filters-toggle-button").click()
+    if not page.locator("#facets").is_visible():
+        problems.append("the Filters button does not show the filters")
+    page.locator(".filters-toggle-button").click()
+    return problems
+
+
 def test_every_page_fits_a_phone_in_english_and_chinese(page, login, live_server):
     call_command("seed_demo")
     page.set_viewport_size(PHONE)
@@ -129,6 +143,8 @@ def test_every_page_fits_a_phone_in_english_and_chinese(page, login, live_server
                 page.goto(url)
                 if url == "/":
                     problems += [f"{role}, {language}: {p}" for p in _header_problems(page)]
+                if url == "/catalog/":
+                    problems += [f"{role}, {language}: {p}" for p in _catalogue_problems(page)]
                 overflow = _overflow(page)
                 if overflow:
                     problems.append(f"{role}, {language}: {url} is {overflow}")
