@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -311,7 +311,8 @@ def language_switch(request):
 @organization_required(role=Role.STAFF, kinds=[Organization.Kind.OPERATOR])
 def exchange_rates(request):
     """Operators keep the USD→CNY rate that buyers' CNY estimates use."""
-    form = ExchangeRateForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    today = selectors.exchange_rate_day()
+    form = ExchangeRateForm(request.POST or None, initial={"effective_date": today})
     if request.method == "POST" and form.is_valid():
         try:
             rate = services.exchange_rate_set(
@@ -324,13 +325,22 @@ def exchange_rates(request):
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Saved: %(rate)s.") % {"rate": rate})
+            if rate.effective_date > today:
+                messages.success(
+                    request, _("Scheduled: %(rate)s. Buyers see it from that day.") % {"rate": rate}
+                )
+            else:
+                messages.success(request, _("Saved: %(rate)s.") % {"rate": rate})
             return redirect("exchange_rates")
+    in_force = selectors.exchange_rate_in_force(base="USD", quote="CNY", on=today)
     return render(
         request,
         "network/exchange_rates.html",
         {
             "form": form,
+            "today": today,
+            "zone": settings.TIME_ZONE,
+            "in_force": in_force,
             "rates": ExchangeRate.objects.filter(base="USD", quote="CNY").select_related("set_by")[
                 :30
             ],
