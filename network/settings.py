@@ -99,7 +99,7 @@ except devservices.ServiceError as error:
     raise ImproperlyConfigured(str(error)) from error
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "network.apps.NetworkAdminConfig",  # django.contrib.admin on the network's own site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -188,6 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "network.auth_backends.NetworkAdministratorBackend",
 ]
 
 # --- Languages and time ---------------------------------------------------------------------

@@ -43,7 +43,7 @@ from network.models import (
     WebhookEndpoint,
 )
 from network.navigation import home_panels_for
-from network.permissions import organization_required
+from network.permissions import admin_allows, organization_required
 from network.second_factor import has_totp, second_factor_record
 
 
@@ -267,7 +267,8 @@ def notifications(request):
 
 def admin_login(request):
     """The admin signs in through the account login, so its rate limits and the second factor
-    apply there too. A signed-in person without staff status is refused the admin."""
+    apply there too. A signed-in person the admin does not admit (neither staff nor one of the
+    network's administrators) is refused it."""
     next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -275,7 +276,7 @@ def admin_login(request):
         next_url = reverse("admin:index")
     if not request.user.is_authenticated:
         return redirect_to_login(next_url, reverse("account_login"))
-    if not (request.user.is_active and request.user.is_staff):
+    if not admin_allows(request):
         raise PermissionDenied
     return redirect(next_url)
 
