@@ -7,14 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, resolve, reverse
 
 
 @dataclass(frozen=True)
 class NavEntry:
+    """A link in the header. It shows only to people its view lets in: a view decorated with
+    ``organization_required`` answers that itself (its ``allows``), so the link and the page
+    never disagree; ``kinds`` can only narrow who the link is for."""
+
     label: str  # a lazy translation
     url_name: str
-    kinds: tuple[str, ...]  # organisation kinds that see it; () = everyone signed in
+    kinds: tuple[str, ...]  # organisation kinds the link is for; () = everyone signed in
     order: int = 100
     public: bool = False  # also shown to anonymous visitors
 
@@ -25,6 +29,18 @@ _ENTRIES: list[NavEntry] = []
 def register(entry: NavEntry) -> None:
     if entry not in _ENTRIES:
         _ENTRIES.append(entry)
+
+
+_TARGETS: dict[tuple[str | None, str], tuple[str, Callable]] = {}
+
+
+def _target(url_name: str) -> tuple[str, Callable]:
+    """(url, view function) of ``url_name``, resolved once per URL configuration."""
+    key = (get_urlconf(), url_name)
+    if key not in _TARGETS:
+        url = reverse(url_name)
+        _TARGETS[key] = (url, resolve(url).func)
+    return _TARGETS[key]
 
 
 def entries_for(request) -> list[tuple[str, str, bool]]:
@@ -39,8 +55,11 @@ def entries_for(request) -> list[tuple[str, str, bool]]:
         if not (entry.public or (signed_in and for_this_organization)):
             continue
         try:
-            url = reverse(entry.url_name)
+            url, view = _target(entry.url_name)
         except NoReverseMatch:
+            continue
+        allows = getattr(view, "allows", None)
+        if allows is not None and not allows(request):
             continue
         items.append((str(entry.label), url))
     # Only the most specific link matching the path is current (/merchants/review/ is not

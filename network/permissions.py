@@ -75,8 +75,16 @@ def organization_required(*, role: str = Role.VIEWER, kinds=None):
                 raise PermissionDenied(_("Your role in this organisation does not allow this."))
             return view(request, *args, **kwargs)
 
+        def allows(request) -> bool:
+            """Whether this request would be let in (neither sent away nor refused): what the
+            header's navigation asks before it shows a link to the view."""
+            return request.user.is_authenticated and membership_allows(
+                getattr(request, "membership", None), role=role, kinds=kinds
+            )
+
         wrapped.required_role = role
         wrapped.required_kinds = kinds
+        wrapped.allows = allows
         return wrapped
 
     return decorator
