@@ -42,7 +42,7 @@ from network.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from network.navigation import home_panels_for
+from network.navigation import home_panels_for, link_for, queues_for
 from network.permissions import admin_allows, organization_required
 from network.second_factor import has_totp, second_factor_record
 
@@ -52,10 +52,19 @@ def home(request):
         return render(request, "network/landing.html")
     if request.membership is None:
         return redirect("organization_create")
+    operator = request.organization.kind == Organization.Kind.OPERATOR
     return render(
         request,
         "network/home.html",
-        {"organization": request.organization, "panels": home_panels_for(request)},
+        {
+            "organization": request.organization,
+            "panels": home_panels_for(request),
+            "queues": queues_for(request) if operator else [],
+            "links": {
+                name: link_for(request, url_name)
+                for name, url_name in [("catalogue", "catalog:browse"), ("cart", "orders:cart")]
+            },
+        },
     )
 
 
