@@ -36,11 +36,14 @@ class CatalogConfig(AppConfig):
 
         register_profile_section(ProfileSection(merchant_profile_listings, order=10))
 
-        from catalog.dashboard import panels
+        from catalog.dashboard import panels, queues
         from network.dashboards import register_panel
+        from network.navigation import register_queue
 
         for panel in panels():
             register_panel(panel)
+        for queue in queues():
+            register_queue(queue)
 
         # The browse page shows categories and CNY estimates: a change to either is a change
         # to what buyers see (see network.cache).

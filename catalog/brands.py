@@ -1004,6 +1004,24 @@ def moderation_queue() -> QuerySet[ListingReport]:
     )
 
 
+def reports_to_moderate_count() -> int:
+    """Open reports, and those waiting for the reporter's information (the moderation queue)."""
+    with scopes_disabled():
+        return ListingReport.objects.filter(
+            status__in=[ListingReport.Status.OPEN, ListingReport.Status.INFO_REQUESTED]
+        ).count()
+
+
+def appeals_pending_count() -> int:
+    with scopes_disabled():
+        return Appeal.objects.filter(status=Appeal.Status.PENDING).count()
+
+
+def brands_to_verify_count() -> int:
+    with scopes_disabled():
+        return Brand.objects.filter(status=Brand.Status.PENDING).count()
+
+
 def appeals_pending() -> QuerySet[Appeal]:
     with scopes_disabled():
         return (

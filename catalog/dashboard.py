@@ -6,12 +6,15 @@ from __future__ import annotations
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from catalog import brands
 from catalog.models import Inventory, ListingState
 from catalog.selectors import moderation_queue_ages
 from network import charts
 from network.dashboards import Column, DashboardPanel, Figure, PanelContent, Period, Table
 from network.models import Organization
+from network.navigation import WorkQueue
 
 CHART_SKUS = 8
 WAITING_BUCKETS = [
@@ -152,5 +155,46 @@ def panels() -> list[DashboardPanel]:
         DashboardPanel("stock-alerts", (Organization.Kind.MERCHANT,), stock_alerts, order=40),
         DashboardPanel(
             "counterfeit-queue", (Organization.Kind.OPERATOR,), counterfeit_queue, order=22
+        ),
+    ]
+
+
+def queues() -> list[WorkQueue]:
+    """What waits for operators on their home page: the moderation page's three lists."""
+    return [
+        WorkQueue(
+            describe=lambda n: (
+                ngettext(
+                    "%(count)s listing report to moderate",
+                    "%(count)s listing reports to moderate",
+                    n,
+                )
+                % {"count": n}
+            ),
+            url_name="catalog:moderation",
+            count=brands.reports_to_moderate_count,
+            order=20,
+        ),
+        WorkQueue(
+            describe=lambda n: (
+                ngettext(
+                    "%(count)s takedown appeal to decide", "%(count)s takedown appeals to decide", n
+                )
+                % {"count": n}
+            ),
+            url_name="catalog:moderation",
+            count=brands.appeals_pending_count,
+            fragment="appeals",
+            order=21,
+        ),
+        WorkQueue(
+            describe=lambda n: (
+                ngettext("%(count)s brand to verify", "%(count)s brands to verify", n)
+                % {"count": n}
+            ),
+            url_name="catalog:moderation",
+            count=brands.brands_to_verify_count,
+            fragment="brands",
+            order=22,
         ),
     ]

@@ -51,7 +51,7 @@ from merchants.models import ApplicationStatus
 from network.cache import public_listings_version
 from network.errors import DomainError
 from network.models import Organization
-from network.selectors import exchange_rate_latest
+from network.selectors import exchange_rate_in_force
 
 SORTS = {
     "relevance": _("Best match"),
@@ -591,7 +591,7 @@ def product_for_viewer(*, product_id: int, organization: Organization | None) ->
         skus=skus,
         images=images,
         breadcrumbs=tree.ancestors(tree.nodes.get(product.category_id, product.category)),
-        exchange_rate=exchange_rate_latest(base="USD", quote="CNY"),
+        exchange_rate=exchange_rate_in_force(base="USD", quote="CNY"),
         available_total=available,
     )
 

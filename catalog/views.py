@@ -73,7 +73,7 @@ from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
 from network.permissions import organization_required
-from network.selectors import exchange_rate_latest, user_is_operator
+from network.selectors import exchange_rate_day, exchange_rate_in_force, user_is_operator
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
@@ -122,9 +122,10 @@ CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 def _browse_cache_key(params: list[tuple[str, str]]) -> str:
     """The rendered results of these parameters in the current language (stored with the
     version of the public listings they were rendered for, see ``network.cache``: any change a
-    buyer could see, an exchange-rate or category change included, gives a new version)."""
+    buyer could see, an exchange-rate or category change included, gives a new version) and
+    for today's date, so a scheduled exchange rate shows from the first request of its day."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    return f"catalog:browse:{get_language()}:{digest}"
+    return f"catalog:browse:{get_language()}:{exchange_rate_day().isoformat()}:{digest}"
 
 
 def _browse_results(params: list[tuple[str, str]]) -> str:
@@ -137,7 +138,7 @@ def _browse_results(params: list[tuple[str, str]]) -> str:
     filters = form.filters() if data else BrowseForm().filters()
     result = selectors.product_browse(filters=filters, page_number=data.get("page") or 1)
     current = {k: v for k, v in params if k != "page"}
-    rate = exchange_rate_latest(base="USD", quote="CNY")
+    rate = exchange_rate_in_force(base="USD", quote="CNY")
     return render_to_string(
         "catalog/_browse_results.html",
         {
@@ -177,9 +178,9 @@ def browse(request):
     if _plain_visitor(request):
         page_key = (
             "catalog:browse-page:"
-            + hashlib.sha256(f"{get_language()}:{request.get_full_path()}".encode()).hexdigest()[
-                :32
-            ]
+            + hashlib.sha256(
+                f"{get_language()}:{exchange_rate_day()}:{request.get_full_path()}".encode()
+            ).hexdigest()[:32]
         )
         html, version = public_listings_cached(page_key)
         if html is None:
@@ -211,7 +212,7 @@ def merchant_profile_listings(request, organization: Organization) -> str:
     page = selectors.merchant_listings_page(
         organization=organization, page_number=request.GET.get("page") or 1
     )
-    rate = exchange_rate_latest(base="USD", quote="CNY") if page.object_list else None
+    rate = exchange_rate_in_force(base="USD", quote="CNY") if page.object_list else None
     return render_to_string(
         "catalog/_profile_listings.html",
         {

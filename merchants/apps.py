@@ -25,8 +25,11 @@ class MerchantsConfig(AppConfig):
         )
         register_home_panel(HomePanel((merchant,), home_panel, order=10))
 
-        from merchants.dashboard import panels
+        from merchants.dashboard import panels, queues
         from network.dashboards import register_panel
+        from network.navigation import register_queue
 
         for panel in panels():
             register_panel(panel)
+        for queue in queues():
+            register_queue(queue)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from merchants import selectors
 from network import charts
 from network.dashboards import Column, DashboardPanel, Figure, PanelContent, Period, Table
 from network.models import Organization
+from network.navigation import WorkQueue
 
 WAITING_BUCKETS = [
     ("0–1", 0, 2),
@@ -70,3 +72,22 @@ def review_queue(organization: Organization, period: Period) -> PanelContent:
 
 def panels() -> list[DashboardPanel]:
     return [DashboardPanel("review-queue", (Organization.Kind.OPERATOR,), review_queue, order=21)]
+
+
+def queues() -> list[WorkQueue]:
+    """What waits for operators on their home page."""
+    return [
+        WorkQueue(
+            describe=lambda n: (
+                ngettext(
+                    "%(count)s merchant application to review",
+                    "%(count)s merchant applications to review",
+                    n,
+                )
+                % {"count": n}
+            ),
+            url_name="merchants:review_queue",
+            count=selectors.applications_waiting_count,
+            order=10,
+        )
+    ]

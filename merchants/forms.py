@@ -22,6 +22,10 @@ class StepForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+            if isinstance(field.widget, forms.RadioSelect):
+                # A blank model field's choices start with "---------": as a radio button it
+                # would be a pre-selected non-answer. Not choosing is ticking none.
+                field.choices = [(value, label) for value, label in field.choices if value != ""]
 
 
 class CompanyForm(StepForm):

@@ -69,6 +69,12 @@ def review_queue(
     return queue.order_by("submitted_at", "pk")
 
 
+def applications_waiting_count() -> int:
+    """Applications submitted and not yet decided: the operators' review queue."""
+    with scopes_disabled():
+        return MerchantApplication.objects.filter(status__in=WAITING).count()
+
+
 def review_counts() -> dict[str, int]:
     from django.db.models import Count
 

@@ -83,8 +83,8 @@ def application(request):
         if request.membership.has_role(Role.STAFF)
         else selectors.merchant_application(organization=request.organization)
     )
-    if app is None:
-        raise Http404
+    if app is None:  # a viewer, before anyone who may has started it
+        return render(request, "merchants/application_not_started.html")
     return render(
         request,
         "merchants/application.html",

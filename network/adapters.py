@@ -4,6 +4,9 @@ second-factor code does not reset an address's count of failed sign-ins."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import context
@@ -11,11 +14,27 @@ from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext
 
 from network.models import User
+
+
+@dataclass(frozen=True)
+class NetworkSite:
+    """What allauth's mail calls ``current_site``: the network's name, in the mail's language,
+    and the host of its address (``SITE_NAME``, ``SITE_URL``)."""
+
+    name: str
+    domain: str
+
+
+def network_site() -> NetworkSite:
+    # SITE_NAME is the English name; its translation is the header's.
+    return NetworkSite(name=gettext(settings.SITE_NAME), domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,6 +46,8 @@ class AccountAdapter(DefaultAccountAdapter):
             user = User.objects.filter(email__iexact=email).first()
         language = user.language if user else translation.get_language()
         with translation.override(language):
+            # allauth's own send_mail, which this replaces, is where current_site came from.
+            context = {"email": email, "current_site": network_site(), **context}
             message = self.render_mail(template_prefix, email, context)
         with transaction.atomic():
             notification_send(

@@ -8,10 +8,8 @@ from django_scopes import scopes_disabled
 
 from network.models import AuditEvent, Invitation, Membership, Notification, Organization, User
 
-# The operators' fallback console: search, filters and a read-only audit trail.
-admin.site.site_header = _("Global US Merchants Network operations")
-admin.site.site_title = _("Network operations")
-admin.site.index_title = _("Records of every organisation")
+# The operators' fallback console (network.admin_site): search, filters and a read-only audit
+# trail.
 
 
 class UnscopedAdminMixin:
@@ -34,6 +32,14 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser hands out staff or superuser status: the network's administrators
+        # may change people's records but not raise anyone above themselves.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_staff", "is_superuser", "groups"]
+        return readonly
 
 
 class MembershipInline(admin.TabularInline):

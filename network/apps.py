@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,10 @@ class NetworkConfig(AppConfig):
         register(NavEntry(_("Members"), "members", (), order=90))
         register(NavEntry(_("Exchange rates"), "exchange_rates", ("operator",), order=80))
         register(NavEntry(_("Integrations"), "integrations", ("merchant", "buyer"), order=85))
+
+
+class NetworkAdminConfig(admin_apps.AdminConfig):
+    """The admin, on the network's site (who may open it: see network.admin_site)."""
+
+    default = False  # the network app's own config stays NetworkConfig
+    default_site = "network.admin_site.NetworkAdminSite"

@@ -7,14 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, resolve, reverse
 
 
 @dataclass(frozen=True)
 class NavEntry:
+    """A link in the header. It shows only to people its view lets in: a view decorated with
+    ``organization_required`` answers that itself (its ``allows``), so the link and the page
+    never disagree; ``kinds`` can only narrow who the link is for."""
+
     label: str  # a lazy translation
     url_name: str
-    kinds: tuple[str, ...]  # organisation kinds that see it; () = everyone signed in
+    kinds: tuple[str, ...]  # organisation kinds the link is for; () = everyone signed in
     order: int = 100
     public: bool = False  # also shown to anonymous visitors
 
@@ -25,6 +29,29 @@ _ENTRIES: list[NavEntry] = []
 def register(entry: NavEntry) -> None:
     if entry not in _ENTRIES:
         _ENTRIES.append(entry)
+
+
+_TARGETS: dict[tuple[str | None, str], tuple[str, Callable]] = {}
+
+
+def _target(url_name: str) -> tuple[str, Callable]:
+    """(url, view function) of ``url_name``, resolved once per URL configuration."""
+    key = (get_urlconf(), url_name)
+    if key not in _TARGETS:
+        url = reverse(url_name)
+        _TARGETS[key] = (url, resolve(url).func)
+    return _TARGETS[key]
+
+
+def link_for(request: HttpRequest, url_name: str) -> str:
+    """The URL of ``url_name`` if its view lets this request in, else "" (also when no app
+    provides it), so a page links only where the link works."""
+    try:
+        url, view = _target(url_name)
+    except NoReverseMatch:
+        return ""
+    allows = getattr(view, "allows", None)
+    return url if allows is None or allows(request) else ""
 
 
 def entries_for(request) -> list[tuple[str, str, bool]]:
@@ -38,11 +65,9 @@ def entries_for(request) -> list[tuple[str, str, bool]]:
         )
         if not (entry.public or (signed_in and for_this_organization)):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
-            continue
-        items.append((str(entry.label), url))
+        url = link_for(request, entry.url_name)
+        if url:
+            items.append((str(entry.label), url))
     # Only the most specific link matching the path is current (/merchants/review/ is not
     # also /merchants/).
     matches = [url for _label, url in items if url != "/" and request.path.startswith(url)]
@@ -74,3 +99,37 @@ def home_panels_for(request: HttpRequest) -> list[str]:
         key=lambda p: p.order,
     )
     return [html for html in (p.render(request) for p in panels) if html]
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """Work waiting for operators: its size on their home page, linking to where it is done.
+    Shown to those the page's view lets in, like a header link."""
+
+    describe: Callable[[int], str]  # the count in words, e.g. "3 listing reports to moderate"
+    url_name: str
+    count: Callable[[], int]  # one SQL count
+    fragment: str = ""  # the part of the page the queue is on
+    order: int = 100
+
+
+_QUEUES: list[WorkQueue] = []
+
+
+def register_queue(queue: WorkQueue) -> None:
+    if queue not in _QUEUES:
+        _QUEUES.append(queue)
+
+
+def queues_for(request: HttpRequest) -> list[tuple[str, str, int]]:
+    """(words, url, count) of each queue this request may work on (one query per queue)."""
+    rows = []
+    for queue in sorted(_QUEUES, key=lambda q: q.order):
+        url = link_for(request, queue.url_name)
+        if not url:
+            continue
+        count = queue.count()
+        rows.append(
+            (queue.describe(count), url + (f"#{queue.fragment}" if queue.fragment else ""), count)
+        )
+    return rows

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
-from network.models import Role
+from network.models import Membership, Organization, Role
 
 
 def membership_allows(membership, *, role: str = Role.VIEWER, kinds=None) -> bool:
@@ -22,6 +22,41 @@ def membership_allows(membership, *, role: str = Role.VIEWER, kinds=None) -> boo
     if kinds and membership.organization.kind not in kinds:
         return False
     return membership.has_role(role)
+
+
+def membership_administers_network(membership: Membership) -> bool:
+    """Owners and admins of an active operator organisation run the network: they may use the
+    admin (after their second factor, as every operator)."""
+    organization = membership.organization
+    return (
+        organization.kind == Organization.Kind.OPERATOR
+        and organization.status == Organization.Status.ACTIVE
+        and membership.has_role(Role.ADMIN)
+    )
+
+
+def user_administers_network(user) -> bool:
+    """Whether ``user`` is an owner or admin of an active operator organisation (one query,
+    remembered on the user object for the rest of the request)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if not hasattr(user, "_administers_network"):
+        memberships = Membership.objects.filter(
+            user=user, organization__kind=Organization.Kind.OPERATOR
+        ).select_related("organization")
+        user._administers_network = any(map(membership_administers_network, memberships))
+    return user._administers_network
+
+
+def admin_allows(request) -> bool:
+    """Who may open the admin: active staff (Django's own rule) and the network's
+    administrators. Uses the memberships the request already holds, so it costs no query."""
+    user = request.user
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or any(
+        membership_administers_network(m) for m in getattr(request, "memberships", [])
+    )
 
 
 def organization_required(*, role: str = Role.VIEWER, kinds=None):
@@ -40,8 +75,16 @@ def organization_required(*, role: str = Role.VIEWER, kinds=None):
                 raise PermissionDenied(_("Your role in this organisation does not allow this."))
             return view(request, *args, **kwargs)
 
+        def allows(request) -> bool:
+            """Whether this request would be let in (neither sent away nor refused): what the
+            header's navigation asks before it shows a link to the view."""
+            return request.user.is_authenticated and membership_allows(
+                getattr(request, "membership", None), role=role, kinds=kinds
+            )
+
         wrapped.required_role = role
         wrapped.required_kinds = kinds
+        wrapped.allows = allows
         return wrapped
 
     return decorator

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from network.models import (
     ExchangeRate,
@@ -54,10 +57,22 @@ def user_unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def exchange_rate_latest(*, base: str = "USD", quote: str = "CNY") -> ExchangeRate | None:
-    """The newest rate operators set for ``base`` → ``quote`` (None before any is set)."""
+def exchange_rate_day() -> date:
+    """Today in the network's time zone (``TIME_ZONE``): a rate applies from the start of its
+    date there, the same moment for every viewer."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def exchange_rate_in_force(
+    *, base: str = "USD", quote: str = "CNY", on: date | None = None
+) -> ExchangeRate | None:
+    """The rate in force for ``base`` → ``quote`` on ``on`` (default: today): the latest one
+    dated on or before that day. A rate dated later is scheduled and not yet used. None before
+    any rate applies."""
     return (
-        ExchangeRate.objects.filter(base=base, quote=quote)
+        ExchangeRate.objects.filter(
+            base=base, quote=quote, effective_date__lte=on or exchange_rate_day()
+        )
         .order_by("-effective_date", "-created_at")
         .first()
     )

@@ -99,7 +99,7 @@ except devservices.ServiceError as error:
     raise ImproperlyConfigured(str(error)) from error
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "network.apps.NetworkAdminConfig",  # django.contrib.admin on the network's own site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -188,6 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "network.auth_backends.NetworkAdministratorBackend",
 ]
 
 # --- Languages and time ---------------------------------------------------------------------
@@ -219,6 +220,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (/favicon.ico, also for PDFs and other pages that
+# link no icon), served by WhiteNoise before any session or database work.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or devservices.data_dir() / "media")
 MEDIA_URL = "/media/"
 # Private uploads (KYC documents, evidence) live outside any served path.
@@ -383,7 +387,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",  # the network's own icon, served by WhiteNoise
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "ENUM_NAME_OVERRIDES": {

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -42,8 +42,8 @@ from network.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from network.navigation import home_panels_for
-from network.permissions import organization_required
+from network.navigation import home_panels_for, link_for, queues_for
+from network.permissions import admin_allows, organization_required
 from network.second_factor import has_totp, second_factor_record
 
 
@@ -52,10 +52,19 @@ def home(request):
         return render(request, "network/landing.html")
     if request.membership is None:
         return redirect("organization_create")
+    operator = request.organization.kind == Organization.Kind.OPERATOR
     return render(
         request,
         "network/home.html",
-        {"organization": request.organization, "panels": home_panels_for(request)},
+        {
+            "organization": request.organization,
+            "panels": home_panels_for(request),
+            "queues": queues_for(request) if operator else [],
+            "links": {
+                name: link_for(request, url_name)
+                for name, url_name in [("catalogue", "catalog:browse"), ("cart", "orders:cart")]
+            },
+        },
     )
 
 
@@ -267,7 +276,8 @@ def notifications(request):
 
 def admin_login(request):
     """The admin signs in through the account login, so its rate limits and the second factor
-    apply there too. A signed-in person without staff status is refused the admin."""
+    apply there too. A signed-in person the admin does not admit (neither staff nor one of the
+    network's administrators) is refused it."""
     next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -275,7 +285,7 @@ def admin_login(request):
         next_url = reverse("admin:index")
     if not request.user.is_authenticated:
         return redirect_to_login(next_url, reverse("account_login"))
-    if not (request.user.is_active and request.user.is_staff):
+    if not admin_allows(request):
         raise PermissionDenied
     return redirect(next_url)
 
@@ -311,7 +321,8 @@ def language_switch(request):
 @organization_required(role=Role.STAFF, kinds=[Organization.Kind.OPERATOR])
 def exchange_rates(request):
     """Operators keep the USD→CNY rate that buyers' CNY estimates use."""
-    form = ExchangeRateForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    today = selectors.exchange_rate_day()
+    form = ExchangeRateForm(request.POST or None, initial={"effective_date": today})
     if request.method == "POST" and form.is_valid():
         try:
             rate = services.exchange_rate_set(
@@ -324,13 +335,22 @@ def exchange_rates(request):
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Saved: %(rate)s.") % {"rate": rate})
+            if rate.effective_date > today:
+                messages.success(
+                    request, _("Scheduled: %(rate)s. Buyers see it from that day.") % {"rate": rate}
+                )
+            else:
+                messages.success(request, _("Saved: %(rate)s.") % {"rate": rate})
             return redirect("exchange_rates")
+    in_force = selectors.exchange_rate_in_force(base="USD", quote="CNY", on=today)
     return render(
         request,
         "network/exchange_rates.html",
         {
             "form": form,
+            "today": today,
+            "zone": settings.TIME_ZONE,
+            "in_force": in_force,
             "rates": ExchangeRate.objects.filter(base="USD", quote="CNY").select_related("set_by")[
                 :30
             ],

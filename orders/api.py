@@ -456,13 +456,31 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ShipSerializer(serializers.Serializer):
-    carrier_name = serializers.CharField(max_length=100)
+    carrier_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required unless `booking_reference` is given (its carrier is then used).",
+    )
     booking_reference = serializers.CharField(
-        max_length=60, required=False, default="", allow_blank=True
+        max_length=60,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="One of the organisation's own bookings: the network's reference or the "
+        "carrier's.",
     )
     tracking_number = serializers.CharField(
         max_length=60, required=False, default="", allow_blank=True
     )
+
+    def validate(self, attrs):
+        if not attrs["carrier_name"].strip() and not attrs["booking_reference"].strip():
+            raise serializers.ValidationError(
+                {"carrier_name": ["Name the carrier, or give a booking reference."]}
+            )
+        return attrs
 
 
 class MerchantOrderActionSerializer(serializers.Serializer):
@@ -483,7 +501,8 @@ class MerchantOrderActionSerializer(serializers.Serializer):
 class MerchantOrderActionAPI(APIView):
     """POST ``accept`` (``{"lines": [ids]}`` to accept only some), ``reject``
     (``{"reason"}``), ``pack``, ``ship`` (``{"carrier_name", "booking_reference",
-    "tracking_number"}``), ``deliver`` or ``cancel`` (``{"reason"}``)."""
+    "tracking_number"}``; a booking reference is one of the organisation's own bookings, whose
+    carrier is the shipment's), ``deliver`` or ``cancel`` (``{"reason"}``)."""
 
     organization_kinds = MERCHANT
     required_role = Role.STAFF
@@ -504,7 +523,12 @@ class MerchantOrderActionAPI(APIView):
         request=MerchantOrderActionSerializer,
         responses={
             200: MerchantOrderDetailSerializer,
-            400: INVALID,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is not valid (`validation_error`), or `ship`'s "
+                "`booking_reference` is not one of the organisation's bookings that carries "
+                "goods with that carrier (`unknown_booking`).",
+            ),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: MERCHANT_ORDER_NOT_FOUND,

@@ -7,6 +7,7 @@ have a real shape: written in bulk, every order of it shipped, closed, rejected 
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -158,8 +159,7 @@ def _advance(merchant_order: MerchantOrder, step: str, buyer_user) -> None:
             services.merchant_order_ship(
                 merchant_order=merchant_order,
                 carrier_name="Maersk",
-                booking_reference=f"MAEU{merchant_order.pk:09d}",
-                tracking_number=f"1Z{merchant_order.pk:016d}",
+                tracking_number=_container_number("Maersk", merchant_order.number),
                 acting_user=user,
             )
         elif action == "deliver":
@@ -369,10 +369,12 @@ def _history_part(rng, purchase_order, part, merchant_id, skus, placed_at, now):
         MerchantOrderStatus.REJECTED: LineStatus.REJECTED,
         MerchantOrderStatus.CANCELLED: LineStatus.CANCELLED,
     }.get(status, LineStatus.SHIPPED)
+    number = f"{purchase_order.number}-{part:02d}"
+    carrier = rng.choice(["Maersk", "CMA CGM"]) if shipped else ""
     merchant_order = MerchantOrder(
         organization_id=merchant_id,
         buyer_id=purchase_order.organization_id,
-        number=f"{purchase_order.number}-{part:02d}",
+        number=number,
         status=status,
         accept_by=placed_at + timedelta(days=3),
         created_at=placed_at + timedelta(minutes=1),
@@ -384,8 +386,8 @@ def _history_part(rng, purchase_order, part, merchant_id, skus, placed_at, now):
         else None,
         closed_at=shipped_at + timedelta(days=25) if status == MerchantOrderStatus.CLOSED else None,
         ended_at=accepted_at if not shipped else None,
-        carrier_name=rng.choice(["Maersk", "CMA CGM"]) if shipped else "",
-        booking_reference=f"BK{purchase_order.number[3:]}{part}" if shipped else "",
+        carrier_name=carrier,
+        tracking_number=_container_number(carrier, number) if shipped else "",
         status_reason="Out of stock for this run."
         if status == MerchantOrderStatus.REJECTED
         else "",
@@ -419,3 +421,10 @@ def _history_part(rng, purchase_order, part, merchant_id, skus, placed_at, now):
         )
     merchant_order.subtotal_usd = sum((line.line_total_usd for line in lines), Decimal("0.00"))
     return merchant_order, lines
+
+
+def _container_number(carrier: str, merchant_order_number: str) -> str:
+    """A container number of the carrier's (owner code and seven digits), which its tracking
+    page looks up. (Demo orders name no booking: bookings are seeded by shipping, after.)"""
+    owner = {"Maersk": "MSKU", "CMA CGM": "CMAU"}.get(carrier, "GUMU")
+    return f"{owner}{zlib.crc32(merchant_order_number.encode()) % 10_000_000:07d}"

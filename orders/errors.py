@@ -47,3 +47,12 @@ class EmptyCart(DomainError):
 class IllegalOrderTransition(DomainError):
     code = "illegal_transition"
     status = 409
+
+
+class UnknownBooking(DomainError):
+    """A shipment's booking reference that is not one of the merchant's own bookings (or one
+    that carries nothing, or is with another carrier). ``field`` names the form field."""
+
+    code = "unknown_booking"
+    status = 400
+    field = "booking_reference"

@@ -69,10 +69,29 @@ class ReasonForm(forms.Form):
 
 class ShipForm(forms.Form):
     carrier_name = forms.CharField(
-        label=_("Carrier"), max_length=100, help_text=_("e.g. Maersk, UPS Freight, FedEx")
+        label=_("Carrier"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. Maersk, UPS Freight, FedEx"),
     )
-    booking_reference = forms.CharField(label=_("Booking reference"), max_length=60, required=False)
+    booking_reference = forms.CharField(
+        label=_("Booking reference"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "One of your organisation's bookings under Shipping (or the carrier's reference "
+            "for it); its carrier is the shipment's carrier."
+        ),
+    )
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("carrier_name") and not cleaned.get("booking_reference"):
+            self.add_error(
+                "carrier_name", _("Name the carrier that takes the goods, or give a booking.")
+            )
+        return cleaned
 
 
 class MerchantOrderSettingsForm(forms.ModelForm):

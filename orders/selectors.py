@@ -7,6 +7,7 @@ here explicitly because the lines belong to the buyer's tenant; operators read e
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -36,6 +37,7 @@ from catalog.models import SKU, Category, ListingState, Product
 from catalog.selectors import public_products
 from merchants.models import MerchantApplication
 from network.models import Organization
+from network.shipments import tracking_urls
 from orders.errors import QuantityNotAllowed
 from orders.models import (
     CartLine,
@@ -308,9 +310,19 @@ def timeline(merchant_order: MerchantOrder | None) -> list[dict]:
     return steps
 
 
+def with_tracking_urls(merchant_orders: Iterable[MerchantOrder | None]) -> None:
+    """Set ``tracking_url`` on each merchant order: its carrier's tracking page for its
+    tracking number, or "" (one query for all of them, none when nothing is tracked)."""
+    merchant_orders = [mo for mo in merchant_orders if mo is not None]
+    urls = tracking_urls((mo.carrier_name, mo.tracking_number) for mo in merchant_orders)
+    for mo in merchant_orders:
+        mo.tracking_url = urls.get((mo.carrier_name, mo.tracking_number), "")
+
+
 def purchase_order_parts(purchase_order: PurchaseOrder) -> list[MerchantPart]:
-    """The order's lines grouped by merchant, with each merchant order's timeline (two queries:
-    the lines with their merchants, the merchant orders)."""
+    """The order's lines grouped by merchant, with each merchant order's timeline and tracking
+    page (two queries: the lines with their merchants, the merchant orders; a third for the
+    carriers when a part has a tracking number)."""
     with scopes_disabled():
         lines = list(
             PurchaseOrderLine.objects.filter(purchase_order=purchase_order)
@@ -321,6 +333,7 @@ def purchase_order_parts(purchase_order: PurchaseOrder) -> list[MerchantPart]:
             mo.organization_id: mo
             for mo in MerchantOrder.objects.filter(purchase_order=purchase_order)
         }
+    with_tracking_urls(merchant_orders.values())
     grouped: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
     merchants: dict[int, Organization] = {}
     for line in lines:

@@ -33,6 +33,7 @@ from network.cache import public_listings_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
+from network.shipments import ShipmentBooking, shipment_booking, tracking_urls
 from orders.errors import (
     EmptyCart,
     IllegalOrderTransition,
@@ -41,6 +42,7 @@ from orders.errors import (
     OrderPermissionDenied,
     ProductUnavailable,
     QuantityNotAllowed,
+    UnknownBooking,
 )
 from orders.models import (
     CANCELLABLE,
@@ -907,6 +909,8 @@ def _notify_buyer(merchant_order: MerchantOrder, event: str) -> None:
                 organization_id=purchase_order.organization_id, role__in=[Role.OWNER, Role.ADMIN]
             ).select_related("user")
         ]
+    shipment = (merchant_order.carrier_name, merchant_order.tracking_number)
+    tracking_url = tracking_urls([shipment]).get(shipment, "") if event == "shipped" else ""
     for user in recipients:
         notification_send(
             email=user.email,
@@ -924,6 +928,7 @@ def _notify_buyer(merchant_order: MerchantOrder, event: str) -> None:
                 "carrier": merchant_order.carrier_name,
                 "booking_reference": merchant_order.booking_reference,
                 "tracking_number": merchant_order.tracking_number,
+                "tracking_url": tracking_url,
             },
             link=_link("orders:purchase_order_detail", purchase_order.number),
         )
@@ -1064,6 +1069,38 @@ def merchant_order_pack(*, merchant_order: MerchantOrder, acting_user: User) -> 
     return merchant_order
 
 
+def _shipment_booking(
+    merchant_order: MerchantOrder, reference: str, carrier_name: str
+) -> ShipmentBooking:
+    booking = shipment_booking(organization=merchant_order.organization, reference=reference)
+    if booking is None:
+        raise UnknownBooking(
+            _(
+                "%(reference)s is not one of your bookings. Give the reference of a booking "
+                "your organisation made under Shipping, or leave it empty."
+            )
+            % {"reference": reference}
+        )
+    if not booking.carries_goods:
+        raise UnknownBooking(
+            _("Booking %(reference)s is %(status)s: it carries no goods.")
+            % {"reference": booking.reference, "status": booking.status_label.lower()}
+        )
+    if carrier_name and carrier_name.lower() not in (
+        booking.carrier_name.lower(),
+        booking.carrier_scac.lower(),
+    ):
+        raise UnknownBooking(
+            _("Booking %(reference)s is with %(carrier)s, not %(given)s.")
+            % {
+                "reference": booking.reference,
+                "carrier": booking.carrier_name,
+                "given": carrier_name,
+            }
+        )
+    return booking
+
+
 @transaction.atomic
 def merchant_order_ship(
     *,
@@ -1074,9 +1111,15 @@ def merchant_order_ship(
     acting_user: User,
 ) -> MerchantOrder:
     """Ship a packed merchant order: the reserved units leave the stock on hand, the carrier
-    and references are recorded, and the buyer is told."""
+    and references are recorded, and the buyer is told. A booking reference must be one of the
+    merchant's own bookings that carries goods (``UnknownBooking`` otherwise); its carrier is
+    the shipment's carrier."""
     _require_merchant_staff(organization=merchant_order.organization, acting_user=acting_user)
     carrier_name = (carrier_name or "").strip()
+    booking_reference = (booking_reference or "").strip()
+    if booking_reference:
+        booking = _shipment_booking(merchant_order, booking_reference, carrier_name)
+        booking_reference, carrier_name = booking.reference, carrier_name or booking.carrier_name
     if not carrier_name:
         raise IllegalOrderTransition(_("Name the carrier that takes the goods."))
     purchase_order, merchant_order = _locked(merchant_order)

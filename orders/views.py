@@ -18,6 +18,7 @@ from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import organization_required
 from orders import selectors, services
+from orders.errors import UnknownBooking
 from orders.forms import (
     AddToCartForm,
     CartLineForm,
@@ -334,6 +335,7 @@ def _own_merchant_order(request, number: str) -> MerchantOrder:
 @organization_required(kinds=MERCHANT)
 def merchant_order_detail(request, number: str, *, ship_form=None, reason_form=None):
     merchant_order = _own_merchant_order(request, number)
+    selectors.with_tracking_urls([merchant_order])
     return render(
         request,
         "orders/merchant_order_detail.html",
@@ -387,9 +389,13 @@ def merchant_order_action(request, number: str, action: str):
             form = ShipForm(request.POST)
             if not form.is_valid():
                 return merchant_order_detail(request, number, ship_form=form)
-            services.merchant_order_ship(
-                merchant_order=merchant_order, acting_user=user, **form.cleaned_data
-            )
+            try:
+                services.merchant_order_ship(
+                    merchant_order=merchant_order, acting_user=user, **form.cleaned_data
+                )
+            except UnknownBooking as error:
+                form.add_error(error.field, error.message)
+                return merchant_order_detail(request, number, ship_form=form)
             message = _("Shipped. The buyer can follow it with your references.")
         elif action == "deliver":
             services.merchant_order_mark_delivered(merchant_order=merchant_order, acting_user=user)

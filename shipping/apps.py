@@ -24,3 +24,10 @@ class ShippingConfig(AppConfig):
 
         for panel in panels():
             register_panel(panel)
+
+        # Orders record shipments: they check a booking reference and link tracking numbers
+        # through network.shipments, as orders may not import shipping.
+        from network.shipments import register_shipment_lookups
+        from shipping.selectors import booking_for_shipment, carrier_tracking_urls
+
+        register_shipment_lookups(booking=booking_for_shipment, tracking=carrier_tracking_urls)

@@ -55,6 +55,13 @@ CARRIERS = [
     ("COSU", "COSCO Shipping", "GUMN-COSU-2026", 7, Decimal("120.00")),
     ("ONEY", "Ocean Network Express", "GUMN-ONEY-2026", 5, Decimal("140.00")),
 ]
+# Their public tracking pages, which shipped orders' tracking numbers link to.
+TRACKING_PAGES = {
+    "MAEU": "https://www.maersk.com/tracking/{number}",
+    "CMDU": "https://www.cma-cgm.com/ebusiness/tracking/search?Reference={number}",
+    "COSU": "https://elines.coscoshipping.com/ebusiness/cargoTracking?number={number}",
+    "ONEY": "https://ecomm.one-line.com/one-ecom/manage-shipment/cargo-tracking?trakNoParam={number}",
+}
 
 
 @dataclass(frozen=True)
@@ -218,8 +225,12 @@ def _seed_reference_data() -> tuple[dict[str, Port], dict[str, Carrier]]:
                 "free_cancellation_days": days,
                 "cancellation_fee_per_container": fee,
                 "adapter": Carrier.Adapter.SIMULATED,
+                "tracking_url_template": TRACKING_PAGES[scac],
             },
         )
+        if not carriers[scac].tracking_url_template:
+            carriers[scac].tracking_url_template = TRACKING_PAGES[scac]
+            carriers[scac].save(update_fields=["tracking_url_template"])
     return ports, carriers
 
 

@@ -152,8 +152,14 @@ class CarrierForm(forms.ModelForm):
             "service_contract_reference",
             "free_cancellation_days",
             "cancellation_fee_per_container",
+            "tracking_url_template",
             "is_active",
         ]
+        widgets = {
+            "tracking_url_template": forms.URLInput(
+                attrs={"placeholder": "https://www.maersk.com/tracking/{number}"}
+            )
+        }
 
 
 class SailingForm(forms.ModelForm):

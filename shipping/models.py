@@ -23,6 +23,7 @@ from shipping.validators import (
     validate_hs_code,
     validate_imo_number,
     validate_scac,
+    validate_tracking_url_template,
     validate_un_locode,
 )
 
@@ -93,6 +94,16 @@ class Carrier(models.Model):
         max_length=128,
         default=secrets.token_urlsafe,
         help_text=_("Shared secret the carrier signs its booking notifications with."),
+    )
+    tracking_url_template = models.CharField(
+        _("tracking page"),
+        max_length=300,
+        blank=True,
+        validators=[validate_tracking_url_template],
+        help_text=_(
+            "The address of the carrier's tracking page with {number} where the tracking "
+            "number goes; tracking numbers of this carrier link to it."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

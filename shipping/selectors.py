@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from network.models import Organization
+from network.shipments import ShipmentBooking
 from shipping.models import (
     RELEASED_STATUSES,
     Booking,
@@ -20,6 +22,7 @@ from shipping.models import (
     Sailing,
     SailingRate,
 )
+from shipping.validators import tracking_url
 
 
 def ports_of_loading() -> QuerySet[Port]:
@@ -172,3 +175,47 @@ def booking_counts(*, organization: Organization, period) -> dict[str, dict]:
         .order_by()
     )
     return {row["status"]: row for row in rows}
+
+
+def booking_for_shipment(*, organization: Organization, reference: str) -> ShipmentBooking | None:
+    """``organization``'s booking whose network reference or carrier booking reference is
+    ``reference`` (either case), as a shipped order records it; None for any other."""
+    reference = reference.strip()
+    booking = (
+        Booking.objects.filter(organization=organization)
+        .filter(Q(reference__iexact=reference) | Q(carrier_booking_reference__iexact=reference))
+        .select_related("sailing__carrier")
+        .order_by("-created_at")
+        .first()
+    )
+    if booking is None:
+        return None
+    carrier = booking.sailing.carrier
+    return ShipmentBooking(
+        reference=booking.reference,
+        carrier_name=carrier.name,
+        carrier_scac=carrier.scac,
+        carries_goods=booking.status not in RELEASED_STATUSES,
+        status_label=booking.get_status_display(),
+    )
+
+
+def carrier_tracking_urls(shipments: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(carrier, tracking number): tracking page} for carriers named by their name or SCAC
+    (either case) that have a tracking page; one query."""
+    names = {carrier.strip().lower() for carrier, _number in shipments}
+    templates: dict[str, str] = {}
+    for name, scac, template in (
+        Carrier.objects.exclude(tracking_url_template="")
+        .annotate(lower_name=Lower("name"), lower_scac=Lower("scac"))
+        .filter(Q(lower_name__in=names) | Q(lower_scac__in=names))
+        .values_list("name", "scac", "tracking_url_template")
+    ):
+        templates[name.lower()] = template
+        templates.setdefault(scac.lower(), template)
+    urls = {}
+    for carrier, number in shipments:
+        template = templates.get(carrier.strip().lower())
+        if template:
+            urls[(carrier, number)] = tracking_url(template, number)
+    return urls

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -41,3 +43,32 @@ def validate_imo_number(value: str) -> None:
             code="invalid_imo_check_digit",
             params={"value": value},
         )
+
+
+TRACKING_PLACEHOLDER = "{number}"
+
+
+def validate_tracking_url_template(value: str) -> None:
+    """An https address of the carrier's tracking page with ``{number}`` where the tracking
+    number goes, e.g. https://www.maersk.com/tracking/{number}."""
+    if not value:
+        return
+    if not value.startswith("https://") or value.count(TRACKING_PLACEHOLDER) != 1:
+        raise ValidationError(
+            _(
+                "Give the https address of the carrier's tracking page with {number} where "
+                "the tracking number goes, e.g. https://www.maersk.com/tracking/{number}."
+            ),
+            code="invalid_tracking_url_template",
+        )
+    rest = value.replace(TRACKING_PLACEHOLDER, "")
+    if "{" in rest or "}" in rest or any(c.isspace() for c in value):
+        raise ValidationError(
+            _("The tracking page address may hold no other braces and no spaces."),
+            code="invalid_tracking_url_template",
+        )
+
+
+def tracking_url(template: str, number: str) -> str:
+    """The carrier's tracking page for ``number`` (quoted for the address)."""
+    return template.replace(TRACKING_PLACEHOLDER, quote(number.strip(), safe=""))

@@ -257,7 +257,8 @@ def registration_ics(request, pk: int):
 @login_required
 def registration_qr(request, pk: int):
     registration = _registration_or_404(request, pk)
-    if registration.status != Registration.Status.CONFIRMED:
+    # Only an in-person seminar has an entrance to check in at.
+    if registration.status != Registration.Status.CONFIRMED or registration.seminar.is_online:
         raise Http404
     response = HttpResponse(documents.checkin_qr_svg(registration), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"

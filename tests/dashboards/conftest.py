@@ -46,7 +46,6 @@ def _ship(merchant_order, owner, when: datetime) -> None:
     services.merchant_order_ship(
         merchant_order=merchant_order,
         carrier_name="Maersk",
-        booking_reference="MAEU123456789",
         tracking_number="1Z999",
         acting_user=owner,
     )

@@ -1,5 +1,6 @@
 """The application form step by step, the operators' queue and review page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -224,3 +225,15 @@ def test_merchant_staff_cannot_open_the_review_pages(client, merchant_org):
     assert client.get(reverse("merchants:review", args=[application.pk])).status_code == 403
     response = client.post(reverse("merchants:review_action", args=[application.pk, "start"]))
     assert response.status_code == 403
+
+
+def test_the_fulfilment_step_offers_only_real_choices(client, merchant_org, merchant_owner):
+    client.force_login(merchant_owner)
+    url = reverse("merchants:application_step", args=["fulfilment"])
+    page = client.get(url).content.decode()
+    radios = re.findall(r'<input type="radio" name="fulfilment" value="([^"]*)"[^>]*>', page)
+    assert radios == ["own", "3pl"]
+    assert "---------" not in page and "checked" not in page
+    client.post(url, {"fulfilment": "3pl", "fulfilment_address": "Reno, NV"})
+    page = client.get(url).content.decode()
+    assert re.search(r'value="3pl"[^>]*checked', page)

@@ -147,3 +147,23 @@ def test_preferences_set_language_and_time_zone(client):
         "Asia/Shanghai",
     )
     assert response.content.decode().count('lang="zh-hans"') >= 1
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "thanks"),
+    [
+        ("en", "Hello from Global US Merchants Network!", "Thank you for using Global US"),
+        ("zh-hans", "您好，这里是美国商家全球网络！", "感谢您使用美国商家全球网络！"),
+    ],
+)
+def test_the_verification_mail_names_the_network(
+    client, settings, django_capture_on_commit_callbacks, language, greeting, thanks
+):
+    settings.SITE_URL = "https://usmerchants.example"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, "new.buyer@example.com", "maple-syrup-from-michigan")
+    body = mail.outbox[-1].body
+    assert greeting in body and thanks in body
+    assert "usmerchants.example" in body
+    assert "from !" not in body and "来自的" not in body

@@ -119,12 +119,19 @@ def test_merchant_reads_only_its_lines_and_works_the_order(client, world):
         == "accepted"
     )
     client.post(base + "pack/")
-    shipped = client.post(
+    refused = client.post(
         base + "ship/",
         {"carrier_name": "CMA CGM", "booking_reference": "CMAU8812", "tracking_number": ""},
         content_type="application/json",
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "unknown_booking"
+    assert "CMAU8812 is not one of your bookings" in refused.json()["message"]
+    shipped = client.post(
+        base + "ship/",
+        {"carrier_name": "CMA CGM", "tracking_number": "CMAU8812345"},
+        content_type="application/json",
     ).json()
-    assert shipped["status"] == "shipped" and shipped["booking_reference"] == "CMAU8812"
+    assert shipped["status"] == "shipped" and shipped["tracking_number"] == "CMAU8812345"
     client.force_login(world["wang"])
     seen = client.get(f"/api/v1/orders/purchase-orders/{purchase_order.number}/").json()
     assert {mo["merchant"]: mo["status"] for mo in seen["merchant_orders"]} == {

@@ -16,6 +16,7 @@ from orders.models import CartLine, MerchantOrderSettings, PurchaseOrder
 from orders.models import MerchantOrderStatus as S
 from tests.factories import member, operator, sign_in
 from tests.orders.factories import buyer, fan_out, merchant, merchant_order_of, place, sku, stock
+from tests.shipping.factories import CarrierFactory, SailingFactory, request_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -264,10 +265,37 @@ def test_merchant_accepts_packs_and_ships_from_the_page(client, world):
     assert act("accept", scope="all").status_code == 302
     assert act("pack").status_code == 302
     response = act("ship", carrier_name="")
-    assert response.status_code == 200 and "This field is required." in response.content.decode()
-    act("ship", carrier_name="Maersk", booking_reference="MAEU261234567", tracking_number="")
+    assert response.status_code == 200
+    assert "Name the carrier that takes the goods, or give a booking." in response.content.decode()
+    # A booking reference must be one of the merchant's own bookings.
+    with scopes_disabled():
+        maersk = CarrierFactory(tracking_url_template="https://www.maersk.com/tracking/{number}")
+        sailing = SailingFactory(carrier=maersk)
+        booking = request_booking(world["maple"], sailing, world["maple_owner"])
+        rivals = request_booking(
+            world["cheese"], SailingFactory(carrier=maersk), world["cheese_owner"]
+        )
+    for reference in ("MAEU261234567", rivals.reference):
+        response = act("ship", carrier_name="Maersk", booking_reference=reference)
+        assert response.status_code == 200
+        assert f"{reference} is not one of your bookings." in response.content.decode()
+    response = act("ship", carrier_name="CMA CGM", booking_reference=booking.reference)
+    assert f"Booking {booking.reference} is with Maersk, not CMA CGM." in response.content.decode()
     maple_part.refresh_from_db()
-    assert maple_part.status == S.SHIPPED and maple_part.booking_reference == "MAEU261234567"
+    assert maple_part.status == S.PACKED
+    tracking = "MSKU 1234565"
+    act("ship", booking_reference=booking.reference.lower(), tracking_number=tracking)
+    maple_part.refresh_from_db()
+    assert maple_part.status == S.SHIPPED and maple_part.booking_reference == booking.reference
+    assert maple_part.carrier_name == "Maersk"
+    # The tracking number links to the carrier's tracking page, for the merchant and the buyer.
+    link = 'href="https://www.maersk.com/tracking/MSKU%201234565"'
+    page = client.get(reverse("orders:merchant_order_detail", args=[maple_part.number]))
+    assert link in page.content.decode()
+    client.force_login(world["wang"])
+    page = client.get(reverse("orders:purchase_order_detail", args=[purchase_order.number]))
+    assert link in page.content.decode() and f">{tracking}</a>" in page.content.decode()
+    client.force_login(staff)
     viewer = member(world["maple"], Role.VIEWER)
     client.force_login(viewer)
     assert act("deliver").status_code == 403

@@ -83,7 +83,6 @@ def _act(world, merchant_order, action: str, user=None):
         return services.merchant_order_ship(
             merchant_order=merchant_order,
             carrier_name="Maersk",
-            booking_reference="MAEU123456789",
             tracking_number="1Z999",
             acting_user=user,
         )

@@ -316,6 +316,7 @@ def test_an_operator_manages_carriers(client, operator):
             "service_contract_reference": "GUMN-CMDU-1",
             "free_cancellation_days": "10",
             "cancellation_fee_per_container": "175.00",
+            "tracking_url_template": "https://www.cma-cgm.com/tracking?Reference={number}",
             "is_active": "on",
         },
         follow=True,
@@ -324,8 +325,13 @@ def test_an_operator_manages_carriers(client, operator):
     carrier = Carrier.objects.get(scac="CMDU")
     assert carrier.free_cancellation_days == 10
     assert len(carrier.notification_secret) >= 32
-    bad = client.post(reverse("shipping:operations_carrier_new"), {"scac": "cma", "name": "X"})
+    assert carrier.tracking_url_template == "https://www.cma-cgm.com/tracking?Reference={number}"
+    bad = client.post(
+        reverse("shipping:operations_carrier_new"),
+        {"scac": "cma", "name": "X", "tracking_url_template": "http://example.com/track"},
+    )
     assert "A SCAC is two to four capital letters" in text(bad)
+    assert "Give the https address of the carrier&#x27;s tracking page with {number}" in text(bad)
 
 
 def test_an_operator_publishes_a_sailing_with_prices(client, operator, sailing):

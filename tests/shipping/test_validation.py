@@ -9,9 +9,11 @@ from shipping.equipment import normalize_equipment_code, teu_per_unit
 from shipping.models import Carrier, Port, Sailing
 from shipping.validators import (
     imo_check_digit,
+    tracking_url,
     validate_hs_code,
     validate_imo_number,
     validate_scac,
+    validate_tracking_url_template,
     validate_un_locode,
 )
 from tests.shipping.factories import SailingFactory
@@ -151,3 +153,26 @@ def test_an_allocation_cannot_be_cut_below_what_is_booked():
     with pytest.raises(ValidationError) as error:
         sailing.full_clean()
     assert "capacity_teu" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://www.maersk.com/tracking/{number}",
+        "https://www.maersk.com/tracking/",
+        "https://www.maersk.com/{number}/{number}",
+        "https://www.maersk.com/tracking/{number}?x={other}",
+        "https://www.maersk.com/track ing/{number}",
+    ],
+)
+def test_a_tracking_page_is_https_with_one_number_placeholder(template):
+    with pytest.raises(ValidationError):
+        validate_tracking_url_template(template)
+
+
+def test_a_tracking_link_quotes_the_number():
+    validate_tracking_url_template("https://www.maersk.com/tracking/{number}")
+    assert (
+        tracking_url("https://www.maersk.com/tracking/{number}", " MSKU 123/4 ")
+        == "https://www.maersk.com/tracking/MSKU%20123%2F4"
+    )

@@ -25,8 +25,9 @@ PRIVATE_PAGES = [
 
 @pytest.fixture
 def attended():
-    """A merchant's attended registration of an online seminar that has just ended."""
-    seminar = OnlineSeminarFactory()
+    """A merchant's attended registration of an in-person seminar (the kind with a check-in
+    code) that has just ended."""
+    seminar = SeminarFactory()
     owner, org = attendee(full_name="Dana Whitfield")
     registration = services.registration_create(
         seminar=seminar, organization=org, acting_user=owner

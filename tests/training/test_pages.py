@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from network.models import Organization, Role
 from tests.factories import OrganizationFactory, member, sign_in
@@ -68,6 +69,29 @@ def test_the_seminar_page_shows_seats_left_and_registers(client):
     assert "Check-in QR code" in content
     page = client.get(reverse("training:seminar_detail", args=[seminar.slug])).content.decode()
     assert "1 seat left" in page
+
+
+def test_an_online_seminar_shows_how_to_join_and_no_entrance_code(client):
+    seminar = OnlineSeminarFactory()
+    user, _organization = attendee()
+    client.force_login(user)
+    response = client.post(reverse("training:seminar_register", args=[seminar.slug]), follow=True)
+    page = response.content.decode()
+    assert "You have a seat." in page and "How to join" in page
+    assert f'href="{seminar.join_url}"' in page and "Join the online seminar" in page
+    assert "Show this code at the entrance" not in page and "Check-in QR code" not in page
+    with scopes_disabled():
+        registration = seminar.registrations.get()
+    assert registration.checkin_token not in page
+    qr = reverse("training:registration_qr", args=[registration.pk])
+    assert client.get(qr).status_code == 404
+    # An operator looking at it sees how the registrant joins, and no code either.
+    sign_in(client, operator())
+    page = client.get(
+        reverse("training:registration_detail", args=[registration.pk])
+    ).content.decode()
+    assert "How to join" in page and seminar.join_url not in page
+    assert "Show this code at the entrance" not in page
 
 
 def test_a_full_seminar_offers_the_waitlist(client):
