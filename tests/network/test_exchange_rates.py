@@ -1,5 +1,6 @@
 """Operators keep the USD→CNY rate; nobody else can."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -98,6 +99,10 @@ def test_a_rate_dated_later_is_scheduled_not_in_force(client, operator):
     assert "2099-12-31" not in page and "9.9000" not in page
     browse = client.get(reverse("catalog:browse")).content.decode()
     assert "1 USD = 7.1000 CNY" in browse and "2099-12-31" not in browse
+    # The merchant's profile lists the same cards, estimated at the same rate.
+    profile = client.get(reverse("merchants:profile", args=[organization.slug])).content.decode()
+    estimate = re.search(r"≈ ¥[\d,.]+", browse).group()
+    assert estimate in profile
 
     sign_in(client, operator)
     rates = client.get(reverse("exchange_rates")).content.decode()
