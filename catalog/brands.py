@@ -57,6 +57,7 @@ from catalog.models import (
     Product,
     ProductImage,
     ReportReason,
+    localized_lazy,
 )
 from merchants.models import Strike
 from network.cache import public_listings_changed
@@ -656,7 +657,9 @@ def _notify_reporter(report: ListingReport) -> None:
         template="catalog/email/report_decided",
         context={
             "report": report.pk,
-            "product": report.snapshot.get("title_en", ""),
+            "product": localized_lazy(
+                report.snapshot.get("title_en", ""), report.snapshot.get("title_zh_hans", "")
+            ),
             "status": report.get_status_display(),
             "reason": report.decision_reason,
         },
@@ -891,7 +894,10 @@ def appeal_decide(*, appeal: Appeal, outcome: str, reason: str, acting_user: Use
             kind="catalog.appeal_decided",
             template="catalog/email/appeal_decided",
             context={
-                "product": appeal.report.snapshot.get("title_en", ""),
+                "product": localized_lazy(
+                    appeal.report.snapshot.get("title_en", ""),
+                    appeal.report.snapshot.get("title_zh_hans", ""),
+                ),
                 "status": appeal.get_status_display(),
                 "reason": reason,
             },

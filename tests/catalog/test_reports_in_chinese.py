@@ -1,0 +1,67 @@
+"""A Chinese-speaking buyer follows a report in Chinese: "my reports", the report page, and the
+notification and mail about the decision name the listing by its Chinese title and give the
+status in Chinese, whichever language the deciding operator works in.
+
+People: the reporting buyer (Chinese), the merchant, an operator working in English."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from catalog import brands
+from network.models import Notification, Organization, Role
+from tests.catalog.factories import merchant
+from tests.catalog.test_brands import listing
+from tests.factories import OrganizationFactory, member, operator
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    shop, shop_owner = merchant("Copycat Trading", slug="copycat")
+    item = listing(
+        shop,
+        shop_owner,
+        brand="Northwoods",
+        title_en="Amber Maple Syrup",
+        title_zh_hans="琥珀枫糖浆",
+        seed=4,
+    )
+    store = OrganizationFactory(kind=Organization.Kind.BUYER, name="Hangzhou Store")
+    reporter = member(store, Role.BUYER, language="zh-hans")
+    report = brands.report_create(
+        product=item, reason="counterfeit", reporter_organization=store, acting_user=reporter
+    )
+    return {"item": item, "reporter": reporter, "report": report}
+
+
+def test_my_reports_and_the_report_page_name_the_listing_in_chinese(client, world):
+    client.force_login(world["reporter"])
+    listing_page = client.get(reverse("catalog:my_reports")).content.decode()
+    assert "琥珀枫糖浆</a>" in listing_page
+    assert "Amber Maple Syrup" not in listing_page
+    report_page = client.get(reverse("catalog:report", args=[world["report"].pk]))
+    assert "琥珀枫糖浆</a>" in report_page.content.decode()
+    assert "Amber Maple Syrup" not in report_page.content.decode()
+
+
+def test_the_decision_reaches_the_buyer_in_chinese(
+    client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        brands.report_decide(
+            report=world["report"],
+            decision="take_down",
+            reason="Counterfeit label.",
+            acting_user=operator(language="en"),
+        )
+    notification = Notification.objects.get(
+        recipient=world["reporter"], kind="catalog.report_decided"
+    )
+    assert "琥珀枫糖浆" in notification.body
+    assert "Amber Maple Syrup" not in notification.body
+    (message,) = [m for m in mail.outbox if m.to == [world["reporter"].email]]
+    assert "琥珀枫糖浆" in message.body
