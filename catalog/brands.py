@@ -660,7 +660,8 @@ def _notify_reporter(report: ListingReport) -> None:
             "product": localized_lazy(
                 report.snapshot.get("title_en", ""), report.snapshot.get("title_zh_hans", "")
             ),
-            "status": report.get_status_display(),
+            # A lazy label: rendered in the reporter's language, not the operator's.
+            "status": ListingReport.Status(report.status).label,
             "reason": report.decision_reason,
         },
         link=settings.SITE_URL + reverse("catalog:report", args=[report.pk]),
@@ -898,7 +899,7 @@ def appeal_decide(*, appeal: Appeal, outcome: str, reason: str, acting_user: Use
                     appeal.report.snapshot.get("title_en", ""),
                     appeal.report.snapshot.get("title_zh_hans", ""),
                 ),
-                "status": appeal.get_status_display(),
+                "status": Appeal.Status(appeal.status).label,
                 "reason": reason,
             },
             link=settings.SITE_URL

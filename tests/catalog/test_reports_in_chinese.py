@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django_scopes import scopes_disabled
 
 from catalog import brands
 from network.models import Notification, Organization, Role
@@ -65,3 +66,48 @@ def test_the_decision_reaches_the_buyer_in_chinese(
     assert "Amber Maple Syrup" not in notification.body
     (message,) = [m for m in mail.outbox if m.to == [world["reporter"].email]]
     assert "琥珀枫糖浆" in message.body
+
+
+@pytest.mark.parametrize(
+    ("decision", "status"), [("take_down", "商品已下架"), ("dismiss", "已驳回")]
+)
+def test_the_status_in_the_notification_is_in_chinese(
+    client, world, decision, status, django_capture_on_commit_callbacks
+):
+    # The operator decides in English; the reporter reads Chinese.
+    with django_capture_on_commit_callbacks(execute=True):
+        brands.report_decide(
+            report=world["report"],
+            decision=decision,
+            reason="Checked with the brand owner.",
+            acting_user=operator(language="en"),
+        )
+    notification = Notification.objects.get(
+        recipient=world["reporter"], kind="catalog.report_decided"
+    )
+    assert notification.subject == f"您的举报 #{world['report'].pk}：{status}"
+    assert f"状态：{status}" in notification.body
+    client.force_login(world["reporter"])
+    page = client.get(reverse("notifications")).content.decode()
+    assert f"您的举报 #{world['report'].pk}：{status}" in page
+    assert "Listing taken down" not in page and "Dismissed" not in page
+
+
+def test_the_appeal_decision_reaches_a_chinese_merchant_in_chinese(
+    world, django_capture_on_commit_callbacks
+):
+    merchant_owner = member(world["item"].organization, Role.ADMIN, language="zh-hans")
+    taker, judge = operator(language="en"), operator(language="en")
+    brands.report_decide(
+        report=world["report"], decision="take_down", reason="Fake.", acting_user=taker
+    )
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        appeal = brands.appeal_file(
+            report=world["report"], statement="We own the brand.", acting_user=merchant_owner
+        )
+        brands.appeal_decide(
+            appeal=appeal, outcome="overturn", reason="Licence shown.", acting_user=judge
+        )
+    notification = Notification.objects.get(recipient=merchant_owner, kind="catalog.appeal_decided")
+    assert notification.subject == "您的申诉：撤销下架"
+    assert "琥珀枫糖浆" in notification.body
