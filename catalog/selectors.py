@@ -44,6 +44,7 @@ from catalog.models import (
 )
 from catalog.search import build_search_query
 from merchants.models import ApplicationStatus
+from merchants.us_states import state_name
 from network.cache import public_listings_version
 from network.errors import DomainError
 from network.models import Organization
@@ -294,7 +295,6 @@ def product_browse(
     """One page of public listings with facet counts, in a fixed number of queries whatever the
     page size: categories, the page, and (unless cached) the totals and one query per facet
     (category, state, brand)."""
-    from merchants.models import MerchantApplication
 
     tree = category_tree()
     search = build_search_query(filters.query)
@@ -350,12 +350,10 @@ def product_browse(
         for node, depth in tree.flat()
         if rolled.get(node.pk) and (depth == 0 or node.parent_id in open_ids)
     ]
-    state_field = MerchantApplication._meta.get_field("state")
-    state_labels = dict(state_field.choices or [])
     state_facets = [
         FacetValue(
             value=code,
-            label=str(state_labels.get(code, code)),
+            label=state_name(code),
             count=n,
             selected=code == filters.state,
         )
@@ -406,7 +404,7 @@ def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseC
         if application is not None:
             parts.append(application.display_name)
             if application.state:
-                parts.append(application.state)
+                parts.append(state_name(application.state))
         low, high = product.price_min_usd, product.price_max_usd
         price = _money(low) if low == high else f"{_money(low)}–{_money(high)}"
         cny = ""
