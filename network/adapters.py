@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import translation
 
+from network.branding import mail_site
 from network.models import User
 
 
@@ -26,6 +27,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if not isinstance(user, User):
             user = User.objects.filter(email__iexact=email).first()
         language = user.language if user else translation.get_language()
+        # allauth's own send_mail adds the site its mail greets and signs with; so do we.
+        context = {"email": email, "current_site": mail_site(), **context}
         with translation.override(language):
             message = self.render_mail(template_prefix, email, context)
         with transaction.atomic():

@@ -1,11 +1,10 @@
-from django.conf import settings
-
+from network.branding import NETWORK_NAME
 from network.navigation import entries_for
 
 
 def network(request):
     return {
-        "site_name": settings.SITE_NAME,
+        "site_name": NETWORK_NAME,
         "active_organization": getattr(request, "organization", None),
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),

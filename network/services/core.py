@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from network.branding import NETWORK_NAME
 from network.errors import DomainError
 from network.models import (
     ROLES_BY_KIND,
@@ -94,7 +95,7 @@ def notification_send(
 
     language = language or (recipient.language if recipient else settings.LANGUAGE_CODE)
     context = {
-        "site_name": settings.SITE_NAME,
+        "site_name": NETWORK_NAME,
         "site_url": settings.SITE_URL,
         "link": link,
         **context,
