@@ -142,8 +142,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "network.middleware.ApiKeyMiddleware",
-    "network.middleware.UserPreferencesMiddleware",
     "network.middleware.ActiveOrganizationMiddleware",
+    "network.middleware.UserPreferencesMiddleware",
     # NUL characters and oversized bodies, refused before any view (after the language and the
     # person are known, so the 400 page speaks their language).
     "network.request_guard.RequestGuardMiddleware",

@@ -114,7 +114,7 @@ def _time_zone_for(seminar: Seminar, user: User) -> zoneinfo.ZoneInfo:
     if not seminar.is_online:
         return seminar.tz
     try:
-        return zoneinfo.ZoneInfo(user.time_zone)
+        return zoneinfo.ZoneInfo(user.time_zone_name())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return seminar.tz
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -90,7 +91,8 @@ def notification_send(
     attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> Notification:
     """Render ``template`` (``<name>_subject.txt`` / ``<name>_body.txt``) in the recipient's
-    language, store it, and mail it from a Celery task once the transaction commits."""
+    language and time zone, store it, and mail it from a Celery task once the transaction
+    commits."""
     from network.tasks import notification_deliver
 
     language = language or (recipient.language if recipient else settings.LANGUAGE_CODE)
@@ -100,7 +102,8 @@ def notification_send(
         "link": link,
         **context,
     }
-    with translation.override(language):
+    zone = zoneinfo.ZoneInfo(recipient.time_zone_name() if recipient else settings.TIME_ZONE)
+    with translation.override(language), timezone.override(zone):
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}_body.txt", context)
     notification = Notification.objects.create(
