@@ -171,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "network.context_processors.network",
             ],
+            "builtins": ["network.templatetags.when"],
         },
     },
 ]
@@ -197,6 +198,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# One date format, one time format and one of both per language; times name their zone.
+FORMAT_MODULE_PATH = ["network.formats"]
 LANGUAGE_COOKIE_NAME = "network_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

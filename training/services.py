@@ -17,13 +17,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from merchants.selectors import merchant_application
 from merchants.services import merchant_award_badge
+from network.dates import span, when
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send
@@ -121,14 +122,8 @@ def _time_zone_for(seminar: Seminar, user: User) -> zoneinfo.ZoneInfo:
 
 def seminar_when(seminar: Seminar, user: User) -> str:
     """The seminar's date and time for ``user``, in their language, with the time zone named."""
-    tz = _time_zone_for(seminar, user)
-    start, end = seminar.start_at.astimezone(tz), seminar.end_at.astimezone(tz)
     with translation.override(user.language):
-        if start.date() == end.date():
-            end_text = formats.time_format(end, "TIME_FORMAT")
-        else:
-            end_text = formats.date_format(end, "DATETIME_FORMAT")
-        return f"{formats.date_format(start, 'DATETIME_FORMAT')} – {end_text} ({tz.key})"
+        return span(seminar.start_at, seminar.end_at, zone=_time_zone_for(seminar, user))
 
 
 def _url(name: str, *args) -> str:
@@ -562,10 +557,7 @@ def _offer_free_seats(seminar: Seminar, *, acting_user: User | None) -> list[Reg
         )
         offer_url = _url("training:offer", token)
         with translation.override(registration.user.language):
-            deadline = formats.date_format(
-                expires_at.astimezone(_time_zone_for(seminar, registration.user)),
-                "DATETIME_FORMAT",
-            )
+            deadline = when(expires_at, zone=_time_zone_for(seminar, registration.user))
         _notify(
             registration,
             kind="seat_offered",
