@@ -3,7 +3,6 @@ one in the reader's own."""
 
 from django import template
 from django.templatetags.tz import do_timezone
-from django.utils import timezone
 
 from network.dates import span
 
@@ -15,13 +14,6 @@ def seminar_time(value, seminar):
     if value is None or seminar.is_online:
         return value
     return do_timezone(value, seminar.time_zone)
-
-
-@register.filter
-def seminar_tz_name(seminar) -> str:
-    if seminar.is_online:
-        return timezone.get_current_timezone_name()
-    return seminar.time_zone
 
 
 @register.filter
