@@ -156,6 +156,8 @@ def _notify(
         attachments = [
             ("invite.ics", registration_ics(registration), f"text/calendar; method={method}")
         ]
+    with translation.override(user.language):
+        where = seminar.location  # "Online" in the reader's language
     notification_send(
         email=user.email,
         recipient=user,
@@ -166,7 +168,7 @@ def _notify(
             "name": user.display_name,
             "seminar": seminar.title,
             "when": seminar_when(seminar, user),
-            "where": seminar.location,
+            "where": where,
             "online": seminar.is_online,
             "registration_url": _url("training:registration_detail", registration.pk),
             "calendar_url": _url("training:registration_ics", registration.pk),
