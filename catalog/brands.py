@@ -629,7 +629,8 @@ def report_add_information(
     if not details and evidence is None:
         raise ValidationError({"details": _("Add the information the operators asked for.")})
     if details:
-        stamp = timezone.now().strftime("%Y-%m-%d %H:%M")
+        # Part of the stored text, read in any zone: so in UTC, and saying so.
+        stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         report.details = f"{report.details}\n\n[{stamp}] {details}".strip()
     if evidence is not None:
         _check_evidence(evidence)
