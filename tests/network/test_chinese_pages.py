@@ -58,6 +58,8 @@ def buyer_main_pages(buyer: User, store: Organization) -> list[str]:
         reverse("members"),
         reverse("account_change_password"),
         reverse("account_email"),
+        reverse("account_reauthenticate"),
+        reverse("account_request_reauthentication_code"),
         reverse("mfa_index"),
     ]
 
