@@ -57,6 +57,7 @@ from catalog.models import (
     Product,
     ProductImage,
     ReportReason,
+    localized_lazy,
 )
 from merchants.models import Strike
 from network.cache import public_listings_changed
@@ -689,7 +690,8 @@ def report_add_information(
     if not details and evidence is None:
         raise ValidationError({"details": _("Add the information the operators asked for.")})
     if details:
-        stamp = timezone.now().strftime("%Y-%m-%d %H:%M")
+        # Part of the stored text, read in any zone: so in UTC, and saying so.
+        stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         report.details = f"{report.details}\n\n[{stamp}] {details}".strip()
     if evidence is not None:
         _check_evidence(evidence)
@@ -717,8 +719,11 @@ def _notify_reporter(report: ListingReport) -> None:
         template="catalog/email/report_decided",
         context={
             "report": report.pk,
-            "product": report.snapshot.get("title_en", ""),
-            "status": report.get_status_display(),
+            "product": localized_lazy(
+                report.snapshot.get("title_en", ""), report.snapshot.get("title_zh_hans", "")
+            ),
+            # A lazy label: rendered in the reporter's language, not the operator's.
+            "status": ListingReport.Status(report.status).label,
             "reason": report.decision_reason,
         },
         link=settings.SITE_URL + reverse("catalog:report", args=[report.pk]),
@@ -952,8 +957,11 @@ def appeal_decide(*, appeal: Appeal, outcome: str, reason: str, acting_user: Use
             kind="catalog.appeal_decided",
             template="catalog/email/appeal_decided",
             context={
-                "product": appeal.report.snapshot.get("title_en", ""),
-                "status": appeal.get_status_display(),
+                "product": localized_lazy(
+                    appeal.report.snapshot.get("title_en", ""),
+                    appeal.report.snapshot.get("title_zh_hans", ""),
+                ),
+                "status": Appeal.Status(appeal.status).label,
                 "reason": reason,
             },
             link=settings.SITE_URL

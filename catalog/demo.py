@@ -604,7 +604,8 @@ def _seed_products() -> dict[str, int]:
             product=product,
             width=card.width,
             height=card.height,
-            alt_text=product.title_en[:200],
+            # No description of its own: the page describes it by the title, in the reader's
+            # language.
         )
         folder = f"products/{product.organization_id}"
         image.image.name = default_storage.save(

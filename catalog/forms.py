@@ -5,12 +5,12 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from localflavor.us.us_states import STATE_CHOICES
 
 from catalog.errors import ImageRejected
 from catalog.images import process_upload
 from catalog.models import SKU, ImportJob, LedgerReason, Product
 from catalog.selectors import SORTS, BrowseFilters, CategoryTree
+from merchants.us_states import STATE_CHOICES
 from network.fields import IntegerFormField
 
 

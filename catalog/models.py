@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower, Mod
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -81,11 +82,46 @@ class Country(models.TextChoices):
     ES = "ES", _("Spain")
 
 
-def _localized(english: str, chinese: str) -> str:
-    """The Chinese text for Chinese readers when there is one; English otherwise."""
+def localized(english: str, chinese: str) -> str:
+    """The Chinese text for Chinese readers when there is one; English otherwise.
+
+    The one rule for bilingual content: categories, product titles and variants, and the copies
+    of them that orders and reports keep, all read through it."""
     if chinese and (get_language() or "").lower().startswith("zh"):
         return chinese
     return english
+
+
+# The same, decided when the text is rendered: for mail and notifications, which are rendered in
+# their recipient's language rather than the language of the request that sends them.
+localized_lazy = lazy(localized, str)
+
+# What may close a title after the variant it names: "…, gift tin", "…（礼品罐装）".
+_TITLE_END = " \t,.;:·-–—()（）[]【】、，。"
+
+
+def listing_label(title: str, variant: str) -> str:
+    """A SKU as orders and carts name it: "title · variant", with the variant named once.
+
+    Merchants often end a title with the variant it is sold as ("Maple syrup, gift tin" for the
+    SKU "gift tin"); appending the variant again would read "…, gift tin · gift tin"."""
+    variant = variant.strip()
+    if not variant or _names_at_end(title, variant):
+        return title
+    return f"{title} · {variant}"
+
+
+def _names_at_end(title: str, variant: str) -> bool:
+    end, variant = title.rstrip(_TITLE_END).casefold(), variant.casefold()
+    if not end.endswith(variant):
+        return False
+    # "Cream spread" does not name the variant "read": a Latin word must start where it does.
+    before = end[: -len(variant)][-1:]
+    return not (_latin(before) and _latin(variant[0]))
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 class Category(models.Model):
@@ -117,7 +153,7 @@ class Category(models.Model):
 
     @property
     def name(self) -> str:
-        return _localized(self.name_en, self.name_zh_hans)
+        return localized(self.name_en, self.name_zh_hans)
 
     def clean(self) -> None:
         # Walk up from the new parent: meeting ourselves would make a loop.
@@ -271,11 +307,11 @@ class Product(models.Model):
 
     @property
     def title(self) -> str:
-        return _localized(self.title_en, self.title_zh_hans)
+        return localized(self.title_en, self.title_zh_hans)
 
     @property
     def description(self) -> str:
-        return _localized(self.description_en, self.description_zh_hans)
+        return localized(self.description_en, self.description_zh_hans)
 
     @property
     def is_public(self) -> bool:
@@ -345,7 +381,13 @@ class SKU(models.Model):
 
     @property
     def variant(self) -> str:
-        return _localized(self.variant_en, self.variant_zh_hans)
+        return localized(self.variant_en, self.variant_zh_hans)
+
+    @property
+    def label(self) -> str:
+        """The product and this variant, in the reader's language (one query for the product
+        unless it is already loaded)."""
+        return listing_label(self.product.title, self.variant)
 
     def clean(self) -> None:
         if self.moq and self.case_pack and self.moq % self.case_pack:
@@ -806,6 +848,11 @@ class ListingReport(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.OPEN, self.Status.INFO_REQUESTED)
+
+    @property
+    def listing_title(self) -> str:
+        """The listing's title when it was reported, in the reader's language."""
+        return localized(self.snapshot.get("title_en", ""), self.snapshot.get("title_zh_hans", ""))
 
 
 class Appeal(models.Model):

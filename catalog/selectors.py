@@ -44,10 +44,11 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductImage,
-    _localized,
+    localized,
 )
 from catalog.search import build_search_query
 from merchants.models import ApplicationStatus
+from merchants.us_states import state_name
 from network.cache import public_listings_version
 from network.errors import DomainError
 from network.models import Organization
@@ -337,7 +338,6 @@ def product_browse(
     """One page of public listings with facet counts, in a fixed number of queries whatever the
     page size: categories, the page, and (unless cached) the totals and one query per facet
     (category, state, brand, merchant)."""
-    from merchants.models import MerchantApplication
 
     tree = category_tree()
     search = build_search_query(filters.query)
@@ -393,12 +393,10 @@ def product_browse(
         for node, depth in tree.flat()
         if rolled.get(node.pk) and (depth == 0 or node.parent_id in open_ids)
     ]
-    state_field = MerchantApplication._meta.get_field("state")
-    state_labels = dict(state_field.choices or [])
     state_facets = [
         FacetValue(
             value=code,
-            label=str(state_labels.get(code, code)),
+            label=state_name(code),
             count=n,
             selected=code == filters.state,
         )
@@ -471,7 +469,7 @@ def _money(amount: Decimal | None) -> str:
 
 def _variant_line(variants: list[tuple[str, str]], *, shown: int = 3) -> str:
     """The SKUs' variants in the reader's language ("500 ml · 1 L"), the first few of many."""
-    names = list(dict.fromkeys(_localized(en, zh) for en, zh in variants))
+    names = list(dict.fromkeys(localized(en, zh) for en, zh in variants))
     if len(names) <= shown:
         return " · ".join(names)
     return _("%(variants)s and %(count)s more") % {
@@ -489,7 +487,7 @@ def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseC
         if application is not None:
             parts.append(application.display_name)
             if application.state:
-                parts.append(application.state)
+                parts.append(state_name(application.state))
         low, high = product.price_min_usd, product.price_max_usd
         price = _money(low) if low == high else f"{_money(low)}–{_money(high)}"
         cny = ""

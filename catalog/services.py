@@ -35,6 +35,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductImage,
+    localized_lazy,
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
 from merchants.errors import MerchantNotApproved
@@ -336,7 +337,11 @@ def product_take_down(*, product: Product, reason: str, acting_user: User) -> Pr
             organization=product.organization,
             kind="catalog.product_taken_down",
             template="catalog/email/taken_down",
-            context={"product": product.title_en, "reference": product.reference, "reason": reason},
+            context={
+                "product": localized_lazy(product.title_en, product.title_zh_hans),
+                "reference": product.reference,
+                "reason": reason,
+            },
             link=settings.SITE_URL + reverse("catalog:product_edit", args=[product.pk]),
         )
     webhook_emit(
@@ -598,7 +603,7 @@ def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
             kind="catalog.low_stock",
             template="catalog/email/low_stock",
             context={
-                "product": product.title_en,
+                "product": localized_lazy(product.title_en, product.title_zh_hans),
                 "sku": sku.code,
                 "available": inventory.available,
                 "threshold": inventory.low_stock_threshold,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from localflavor.us.us_states import STATE_CHOICES
 
 from merchants.models import (
     ApplicationStatus,
@@ -12,6 +11,7 @@ from merchants.models import (
     ProductCategory,
 )
 from merchants.services import STEP_FIELDS
+from merchants.us_states import STATE_CHOICES
 from network.fields import IntegerFormField
 
 

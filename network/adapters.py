@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
 
+from network.branding import mail_site
 from network.models import User
 
 
@@ -45,6 +46,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if not isinstance(user, User):
             user = User.objects.filter(email__iexact=email).first()
         language = user.language if user else translation.get_language()
+        # allauth's own send_mail adds the site its mail greets and signs with; so do we.
+        context = {"email": email, "current_site": mail_site(), **context}
         with translation.override(language):
             # allauth's own send_mail, which this replaces, is where current_site came from.
             context = {"email": email, "current_site": network_site(), **context}

@@ -8,8 +8,13 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Network")
 
     def ready(self) -> None:
+        from allauth.account.forms import RequestReauthenticationCodeForm
+
         import network.api_schema  # noqa: F401 - registers the API-key security scheme
         from network.navigation import NavEntry, register
+
+        # allauth leaves this field to be labelled by its name, "Recipient", in every language.
+        RequestReauthenticationCodeForm.base_fields["recipient"].label = _("Send the code to")
 
         register(NavEntry(_("Home"), "home", (), order=0))
         register(NavEntry(_("Dashboard"), "dashboard", (), order=5))

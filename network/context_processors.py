@@ -1,12 +1,11 @@
-from django.conf import settings
-
+from network.branding import NETWORK_NAME
 from network.navigation import entries_for
 from network.permissions import admin_allows
 
 
 def network(request):
     return {
-        "site_name": settings.SITE_NAME,
+        "site_name": NETWORK_NAME,
         "active_organization": getattr(request, "organization", None),
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),

@@ -78,7 +78,13 @@ class RoleForm(forms.Form):
 class PreferencesForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, default_time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty: the person's default, which follows them if they join a buyer organisation.
+        automatic = _("Automatic: %(zone)s") % {"zone": default_time_zone}
+        self.fields["time_zone"].choices = [("", automatic), *TIME_ZONE_CHOICES]
 
 
 class ExchangeRateForm(forms.Form):

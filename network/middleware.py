@@ -64,7 +64,9 @@ def _api_key_from(request) -> str | None:
 
 
 class UserPreferencesMiddleware:
-    """Activate the signed-in person's time zone, and their language unless chosen otherwise."""
+    """Activate the signed-in person's time zone, and their language unless chosen otherwise.
+    Runs after ``ActiveOrganizationMiddleware``: a buyer's default zone comes from their
+    memberships, which it has loaded."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,7 +75,8 @@ class UserPreferencesMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+                zone = user.time_zone_name(getattr(request, "memberships", None))
+                timezone.activate(zoneinfo.ZoneInfo(zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+# Where a person's dates are shown until they choose a zone: buyers are Chinese stores.
+BUYER_TIME_ZONE = "Asia/Shanghai"
 
 
 class UserManager(BaseUserManager):
@@ -54,8 +57,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
+    # Empty until the person chooses one: see ``time_zone_name``.
     time_zone = models.CharField(
-        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, blank=True, default=""
     )
 
     USERNAME_FIELD = "email"
@@ -76,6 +80,19 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    def time_zone_name(self, memberships: Iterable[Membership] | None = None) -> str:
+        """The zone this person reads dates in: their choice, else ``default_time_zone``."""
+        return self.time_zone or self.default_time_zone(memberships)
+
+    def default_time_zone(self, memberships: Iterable[Membership] | None = None) -> str:
+        """China's zone for a member of a buyer organisation, UTC for anyone else. Pass the
+        person's memberships (with their organisations) when they are loaded, to spare a query."""
+        if memberships is None:
+            is_buyer = self.memberships.filter(organization__kind=Organization.Kind.BUYER).exists()
+        else:
+            is_buyer = any(m.organization.kind == Organization.Kind.BUYER for m in memberships)
+        return BUYER_TIME_ZONE if is_buyer else settings.TIME_ZONE
 
 
 class Organization(models.Model):

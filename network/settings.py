@@ -142,8 +142,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "network.middleware.ApiKeyMiddleware",
-    "network.middleware.UserPreferencesMiddleware",
     "network.middleware.ActiveOrganizationMiddleware",
+    "network.middleware.UserPreferencesMiddleware",
     # NUL characters and oversized bodies, refused before any view (after the language and the
     # person are known, so the 400 page speaks their language).
     "network.request_guard.RequestGuardMiddleware",
@@ -171,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "network.context_processors.network",
             ],
+            "builtins": ["network.templatetags.when"],
         },
     },
 ]
@@ -198,6 +199,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# One date format, one time format and one of both per language; times name their zone.
+FORMAT_MODULE_PATH = ["network.formats"]
 LANGUAGE_COOKIE_NAME = "network_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

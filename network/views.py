@@ -246,6 +246,7 @@ def preferences(request):
             "language": user.language,
             "time_zone": user.time_zone,
         },
+        default_time_zone=user.default_time_zone(request.memberships),
     )
     if request.method == "POST" and form.is_valid():
         services.user_update_preferences(user=user, **form.cleaned_data)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from catalog.models import SKU
+from catalog.models import SKU, listing_label, localized
 from network.models import Organization
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -231,7 +231,8 @@ class LineStatus(models.TextChoices):
 
 class PurchaseOrderLine(models.Model):
     """A SKU ordered from one merchant, at the tier price of the quantity when placed. The SKU's
-    code, title and pack are copied so the order reads the same if the listing changes."""
+    code, title (in both languages), variant and pack are copied so the order reads the same if the
+    listing changes."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
@@ -248,7 +249,13 @@ class PurchaseOrderLine(models.Model):
     sku = models.ForeignKey(SKU, on_delete=models.SET_NULL, null=True, related_name="+")
     sku_code = models.CharField(_("SKU code"), max_length=40)
     product_title = models.CharField(_("product"), max_length=200)
+    product_title_zh_hans = models.CharField(
+        _("product (Simplified Chinese)"), max_length=200, blank=True
+    )
     variant = models.CharField(_("variant"), max_length=100, blank=True)
+    variant_zh_hans = models.CharField(
+        _("variant (Simplified Chinese)"), max_length=100, blank=True
+    )
     case_pack = models.PositiveIntegerField(_("case pack"))
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price_usd = models.DecimalField(_("unit price (USD)"), max_digits=12, decimal_places=2)
@@ -276,6 +283,15 @@ class PurchaseOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku_code}"
+
+    @property
+    def label(self) -> str:
+        """The product and variant as ordered, in the reader's language, the variant named once.
+        Lines placed before the Chinese copies were kept read in English."""
+        return listing_label(
+            localized(self.product_title, self.product_title_zh_hans),
+            localized(self.variant, self.variant_zh_hans),
+        )
 
     @property
     def saving_usd(self) -> Decimal:

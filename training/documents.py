@@ -18,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from network.branding import NETWORK_NAME
 from training.models import Registration
 
 CJK_FONT = "STSong-Light"
@@ -68,7 +69,7 @@ def certificate_pdf(registration: Registration) -> bytes:
     with translation.override(user.language):
         pdf = canvas.Canvas(buffer, pagesize=(width, height))
         pdf.setTitle(_("Certificate of attendance"))
-        pdf.setAuthor(settings.SITE_NAME)
+        pdf.setAuthor(str(NETWORK_NAME))
         pdf.setSubject(seminar.title)
         pdf.setStrokeColor(NAVY)
         pdf.setLineWidth(3)
@@ -79,7 +80,7 @@ def certificate_pdf(registration: Registration) -> bytes:
 
         local_day = seminar.start_at.astimezone(seminar.tz)
         day = formats.date_format(local_day, "DATE_FORMAT")
-        _centred(pdf, settings.SITE_NAME, height - 40 * mm, 14, color=MUTED)
+        _centred(pdf, str(NETWORK_NAME), height - 40 * mm, 14, color=MUTED)
         _centred(pdf, _("Certificate of attendance"), height - 62 * mm, 30, bold=True)
         _centred(pdf, _("This certifies that"), height - 82 * mm, 13, color=MUTED)
         _centred(pdf, user.display_name, height - 100 * mm, 26, bold=True, color=RED)

@@ -17,13 +17,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from merchants.selectors import merchant_application
 from merchants.services import merchant_award_badge
+from network.dates import span, when
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send
@@ -114,21 +115,15 @@ def _time_zone_for(seminar: Seminar, user: User) -> zoneinfo.ZoneInfo:
     if not seminar.is_online:
         return seminar.tz
     try:
-        return zoneinfo.ZoneInfo(user.time_zone)
+        return zoneinfo.ZoneInfo(user.time_zone_name())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return seminar.tz
 
 
 def seminar_when(seminar: Seminar, user: User) -> str:
     """The seminar's date and time for ``user``, in their language, with the time zone named."""
-    tz = _time_zone_for(seminar, user)
-    start, end = seminar.start_at.astimezone(tz), seminar.end_at.astimezone(tz)
     with translation.override(user.language):
-        if start.date() == end.date():
-            end_text = formats.time_format(end, "TIME_FORMAT")
-        else:
-            end_text = formats.date_format(end, "DATETIME_FORMAT")
-        return f"{formats.date_format(start, 'DATETIME_FORMAT')} – {end_text} ({tz.key})"
+        return span(seminar.start_at, seminar.end_at, zone=_time_zone_for(seminar, user))
 
 
 def _url(name: str, *args) -> str:
@@ -161,6 +156,8 @@ def _notify(
         attachments = [
             ("invite.ics", registration_ics(registration), f"text/calendar; method={method}")
         ]
+    with translation.override(user.language):
+        where = seminar.location  # "Online" in the reader's language
     notification_send(
         email=user.email,
         recipient=user,
@@ -171,7 +168,7 @@ def _notify(
             "name": user.display_name,
             "seminar": seminar.title,
             "when": seminar_when(seminar, user),
-            "where": seminar.location,
+            "where": where,
             "online": seminar.is_online,
             "registration_url": _url("training:registration_detail", registration.pk),
             "calendar_url": _url("training:registration_ics", registration.pk),
@@ -562,10 +559,7 @@ def _offer_free_seats(seminar: Seminar, *, acting_user: User | None) -> list[Reg
         )
         offer_url = _url("training:offer", token)
         with translation.override(registration.user.language):
-            deadline = formats.date_format(
-                expires_at.astimezone(_time_zone_for(seminar, registration.user)),
-                "DATETIME_FORMAT",
-            )
+            deadline = when(expires_at, zone=_time_zone_for(seminar, registration.user))
         _notify(
             registration,
             kind="seat_offered",

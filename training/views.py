@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
+from network.branding import NETWORK_NAME
 from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import membership_allows, organization_required
@@ -337,7 +337,7 @@ def feed(request, token: str):
         raise Http404
     body = calendar.feed_ics(
         selectors.feed_registrations(user=calendar_feed.user),
-        name=_("Seminars · %(site)s") % {"site": settings.SITE_NAME},
+        name=_("Seminars · %(site)s") % {"site": NETWORK_NAME},
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"

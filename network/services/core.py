@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from network.branding import NETWORK_NAME
 from network.errors import DomainError
 from network.models import (
     ROLES_BY_KIND,
@@ -89,17 +91,19 @@ def notification_send(
     attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> Notification:
     """Render ``template`` (``<name>_subject.txt`` / ``<name>_body.txt``) in the recipient's
-    language, store it, and mail it from a Celery task once the transaction commits."""
+    language and time zone, store it, and mail it from a Celery task once the transaction
+    commits."""
     from network.tasks import notification_deliver
 
     language = language or (recipient.language if recipient else settings.LANGUAGE_CODE)
     context = {
-        "site_name": settings.SITE_NAME,
+        "site_name": NETWORK_NAME,
         "site_url": settings.SITE_URL,
         "link": link,
         **context,
     }
-    with translation.override(language):
+    zone = zoneinfo.ZoneInfo(recipient.time_zone_name() if recipient else settings.TIME_ZONE)
+    with translation.override(language), timezone.override(zone):
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}_body.txt", context)
     notification = Notification.objects.create(

@@ -179,6 +179,8 @@ def test_operator_asks_for_information_and_the_reporter_answers(client, world):
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == ListingReport.Status.OPEN and "Label photo attached" in report.details
+    # The answer's time is part of the text, read in any zone: it names its zone.
+    assert re.search(r"\[\d{4}-\d\d-\d\d \d\d:\d\d UTC\] Label photo attached", report.details)
 
 
 def test_my_reports_page_query_count_is_fixed(client, world, django_assert_num_queries):

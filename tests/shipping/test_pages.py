@@ -55,7 +55,7 @@ def test_search_shows_transit_space_price_saving_and_cutoffs(client, owner, sail
     assert "100 TEU" in page
     assert "USD 840.00" in page
     assert "save USD 427.00 vs. forwarder" in page  # 840 × 1.3 + 175 − 840
-    assert sailing.documentation_cutoff.strftime("%-d %b") in page
+    assert sailing.documentation_cutoff.strftime("%b %-d, %Y, %-I:%M %p UTC") in page
     assert reverse("shipping:booking_create", args=[sailing.pk, "45G1"]) in page
 
 

@@ -253,3 +253,16 @@ def test_the_management_list_query_count_does_not_grow(client, django_assert_num
     SeminarFactory.create_batch(4)
     with django_assert_num_queries(5):
         client.get(reverse("training:manage_list"))
+
+
+def test_a_chinese_reader_sees_the_seminar_language_in_chinese(client):
+    english = SeminarFactory(title="Detroit: shipping to China", language="en")
+    OnlineSeminarFactory(title="淘宝全球购买家入门", language="zh-hans")
+    reader, _org = attendee(language="zh-hans")
+    client.force_login(reader)
+    calendar = client.get(reverse("training:seminar_list")).content.decode()
+    assert '<span class="badge">英语</span>' in calendar
+    assert '<span class="badge">简体中文</span>' in calendar
+    page = client.get(reverse("training:seminar_detail", args=[english.slug])).content.decode()
+    assert "<dd>英语</dd>" in page
+    assert ">English<" not in calendar + page

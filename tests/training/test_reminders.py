@@ -97,6 +97,7 @@ def test_an_online_reminder_carries_the_join_link_in_the_recipients_language():
     services.reminder_send(registration_id=registration.pk, reminder="day")
     notification = Notification.objects.get(kind="training.reminder_day")
     assert seminar.join_url in notification.body
-    assert "Asia/Shanghai" in notification.body
+    assert "北京时间" in notification.body
+    assert "Online" not in notification.body and "地点： 线上" in notification.body
     # Dates are written the Chinese way (年月日), whichever catalogue is installed.
     assert "年" in notification.body

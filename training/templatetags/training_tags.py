@@ -3,7 +3,8 @@ one in the reader's own."""
 
 from django import template
 from django.templatetags.tz import do_timezone
-from django.utils import formats, timezone
+
+from network.dates import span
 
 register = template.Library()
 
@@ -16,19 +17,6 @@ def seminar_time(value, seminar):
 
 
 @register.filter
-def seminar_tz_name(seminar) -> str:
-    if seminar.is_online:
-        return timezone.get_current_timezone_name()
-    return seminar.time_zone
-
-
-@register.filter
 def seminar_span(seminar) -> str:
-    """ "start – end", the end's date repeated only when the seminar runs past midnight."""
-    zone = None if seminar.is_online else seminar.tz  # None: the reader's own
-    start = timezone.localtime(seminar.start_at, zone)
-    end = timezone.localtime(seminar.end_at, zone)
-    end_format = "TIME_FORMAT" if start.date() == end.date() else "DATETIME_FORMAT"
-    return (
-        f"{formats.date_format(start, 'DATETIME_FORMAT')} – {formats.date_format(end, end_format)}"
-    )
+    """ "start – end zone", the end's date repeated only when the seminar runs past midnight."""
+    return span(seminar.start_at, seminar.end_at, zone=None if seminar.is_online else seminar.tz)
