@@ -69,6 +69,7 @@ FIXED_ALLOWED = frozenset(
         "cm",
         "ml",
         "mm",
+        "MB",  # file sizes: Chinese writes megabytes as MB too
         # the switcher's language code
         "EN",
         # time-zone abbreviations a time is shown with

@@ -133,3 +133,19 @@ def test_the_checker_finds_english_in_text_and_read_attributes_only():
         "Written",
         "later",
     ]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "buyer owner"])
+def test_no_english_on_any_page_a_chinese_buyer_can_open(client, demo_buyer, role):
+    """The whole crawl (``tests.site_pages``: every HTML page the person can open, new pages
+    included) read in Chinese, by a visitor and by the demo buyer."""
+    from django.conf import settings
+
+    from tests.site_pages import demo_people, pages_for
+
+    person = demo_people()[role]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    urls = pages_for(client, person)
+    assert len(urls) > (10 if person is None else 30)
+    leaks = pages_with_english(client, urls, allowed=database_allow_list())
+    assert leaks == {}, "\n".join(f"{url}: {' '.join(words)}" for url, words in leaks.items())
