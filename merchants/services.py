@@ -415,11 +415,37 @@ def document_check(uploaded: UploadedFile) -> str:
     return content_type
 
 
-@transaction.atomic
 def document_upload(
     *, application: MerchantApplication, kind: str, uploaded: UploadedFile, acting_user: User
 ) -> MerchantDocument:
-    """Store a KYC document after checking its content; nothing is stored when it is refused."""
+    """Store a KYC document after checking its content; nothing is stored when it is refused.
+
+    The upload is its own (durable) transaction, so whatever undoes it — a refusal, a failed
+    audit write, a failed commit — happens here, and the stored file is removed with it."""
+    stored: list[MerchantDocument] = []
+    try:
+        with transaction.atomic(durable=True):
+            return _document_store(
+                application=application,
+                kind=kind,
+                uploaded=uploaded,
+                acting_user=acting_user,
+                stored=stored,
+            )
+    except BaseException:
+        for document in stored:
+            document.file.delete(save=False)
+        raise
+
+
+def _document_store(
+    *,
+    application: MerchantApplication,
+    kind: str,
+    uploaded: UploadedFile,
+    acting_user: User,
+    stored: list[MerchantDocument],
+) -> MerchantDocument:
     _require_member(organization=application.organization, user=acting_user)
     application = _lock(application)
     _require_editable(application)
@@ -440,13 +466,8 @@ def document_upload(
         uploaded_by=acting_user,
     )
     document.file.save("upload", uploaded, save=False)
-    # Remove the stored file again if the transaction does not commit.
-    transaction.on_commit(lambda: None)
-    try:
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
+    stored.append(document)
+    document.save()
     audit(
         actor=acting_user,
         organization=application.organization,

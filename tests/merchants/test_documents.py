@@ -110,3 +110,30 @@ def test_documents_are_served_to_the_owner_and_operators_only(
     assert response.status_code == 302 and "login" in response["Location"]
     # Nothing under the public media or static paths points at the file.
     assert client.get(f"/media/{document.file.name}").status_code == 404
+
+
+def test_a_stored_file_is_removed_when_the_upload_is_rolled_back(
+    merchant_org, merchant_owner, private_root, monkeypatch
+):
+    """A failure after the file reached storage (here the audit write) rolls the upload back,
+    and the file goes with it: no row, no orphaned KYC document on disk."""
+    from merchants import services
+
+    application = services.application_start(organization=merchant_org, acting_user=merchant_owner)
+    stored_before = _stored_files()
+
+    def audit_fails(**_kwargs):
+        assert len(_stored_files()) == len(stored_before) + 1  # the file was written
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(services, "audit", audit_fails)
+    with pytest.raises(RuntimeError):
+        services.document_upload(
+            application=application,
+            kind="registration",
+            uploaded=pdf_upload(),
+            acting_user=merchant_owner,
+        )
+    assert _stored_files() == stored_before
+    with scopes_disabled():
+        assert not MerchantDocument.objects.exists()
