@@ -11,7 +11,7 @@ PO1's maple part ships 3 days after placing, its fish-oil part 7 days after."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db.models import F
@@ -27,7 +27,7 @@ from tests.catalog import factories as catalog_factories
 from tests.factories import OrganizationFactory, member, operator
 from tests.orders.factories import buyer, fan_out, merchant, merchant_order_of, place, sku
 
-MARCH = Period(start=datetime(2026, 3, 1).date(), end=datetime(2026, 3, 31).date())
+MARCH = Period(start=date(2026, 3, 1), end=date(2026, 3, 31))
 
 
 def at(day: int, hour: int = 9) -> datetime:
