@@ -169,6 +169,22 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """Each test starts in the site's default language and time zone. A request made with the
+    test client activates its reader's language and zone on this thread, and nothing on a
+    server's request path puts them back, so without this a Chinese reader's page would leave
+    the next test's messages in Chinese."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager():
     from network.celery import app
 
