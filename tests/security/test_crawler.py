@@ -17,11 +17,13 @@ import re
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from django_scopes import scopes_disabled
 
 from network.models import Membership, Organization, Role, User
+from tests import site_pages
 from tests.factories import OrganizationFactory, member
+from tests.site_pages import INT_MODELS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -48,31 +50,8 @@ PUBLIC_ROUTES = {
     "booking_create",  # the booking form of a published sailing
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "static/", "media/", "api/schema", "api/docs")
-INT_MODELS = {
-    "membership_id": "network.Membership",
-    "invitation_id": "network.Invitation",
-    "key_id": "network.ApiKey",
-    "endpoint_id": "network.WebhookEndpoint",
-    "delivery_id": "network.WebhookDelivery",
-    "claim_id": "merchants.BrandClaim",
-    "document_id": "merchants.MerchantDocument",
-    "application_id": "merchants.MerchantApplication",
-    "product_id": "catalog.Product",
-    "image_id": "catalog.ProductImage",
-    "report_id": "catalog.ListingReport",
-    "appeal_id": "catalog.Appeal",
-    "brand_id": "catalog.Brand",
-    "grant_id": "catalog.BrandGrant",
-    "job_id": "catalog.ImportJob",
-    "sku_id": "catalog.SKU",
-    "line_id": "orders.CartLine",
-    "sailing_id": "shipping.Sailing",
-    "carrier_id": "shipping.Carrier",
-}
-PK_MODELS = {  # ``<int:pk>`` by view name prefix
-    "registration": "training.Registration",
-    "material": "training.SeminarMaterial",
-    "manage": "training.Seminar",
+PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
+    **site_pages.PK_MODELS,
     "api-application": "merchants.MerchantApplication",
     "api-product": "catalog.Product",
     "api-merchant-product": "catalog.Product",
@@ -87,15 +66,6 @@ WORDS = {
 }
 MAX_COMBINATIONS = 4
 POSTED_COMBINATIONS = 2
-
-
-def _walk(patterns, prefix="", namespace=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), pattern.name or "", namespace
 
 
 def _sample(queryset, limit=1):
@@ -216,7 +186,7 @@ class Victims:
 
 def _urls(victims: Victims):
     """(route name, url, public) for every pattern, parameters filled with victims' values."""
-    for route, name, _namespace in _walk(get_resolver().url_patterns):
+    for route, name, _namespace in site_pages.walk(get_resolver().url_patterns):
         if route.startswith(SKIPPED_PREFIXES) or name in CREDENTIAL_ROUTES:
             continue
         params = re.findall(r"<(?:(\w+):)?(\w+)>", route)
@@ -353,7 +323,7 @@ def test_no_url_shows_another_tenants_data(client, crawl_setup):
     crawled = {name for name, *_rest in urls}
     every = {
         name
-        for route, name, _ns in _walk(get_resolver().url_patterns)
+        for route, name, _ns in site_pages.walk(get_resolver().url_patterns)
         if not route.startswith(SKIPPED_PREFIXES) and name not in CREDENTIAL_ROUTES
     }
     assert not every - crawled, f"patterns without data to crawl them: {every - crawled}"
