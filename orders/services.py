@@ -64,7 +64,7 @@ NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
 def accept_within_days() -> int:
-    return int(getattr(settings, "ORDERS_ACCEPT_WITHIN_DAYS", 3))
+    return settings.ORDERS_ACCEPT_WITHIN_DAYS
 
 
 # --- Who may act -------------------------------------------------------------------------------
