@@ -60,7 +60,7 @@ from catalog.models import (
     localized_lazy,
 )
 from merchants.models import Strike
-from network.cache import public_listings_changed
+from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send
@@ -569,7 +569,7 @@ def listing_hold_for_review(*, product: Product, acting_user: User) -> bool:
             snapshot=snapshot,
         )
     if before == ListingState.ACTIVE:
-        public_listings_changed()
+        products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
@@ -861,7 +861,7 @@ def _release_if_cleared(product: Product, *, acting_user: User) -> None:
     product.published_at = product.published_at or timezone.now()
     with scopes_disabled():
         product.save(update_fields=["state", "published_at", "updated_at"])
-    public_listings_changed()
+    products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
