@@ -308,6 +308,14 @@ def test_similar_protected_brands_only_verified_and_not_excluded(owner):
     assert brands.similar_protected_brands("lake superior fish", exclude_ids=set()) == []
 
 
+def test_the_similarity_threshold_is_read_when_a_title_is_checked(owner, settings):
+    settings.BRAND_SIMILARITY_THRESHOLD = 0.99
+    assert brands.similar_protected_brands("graet lakes syrup", exclude_ids=set()) == []
+    settings.BRAND_SIMILARITY_THRESHOLD = 0.2
+    found = brands.similar_protected_brands("great lakes syrup", exclude_ids=set())
+    assert [brand.name for brand, _score in found] == ["Great Lakes"]
+
+
 # --- Listing rule: copied photos ---------------------------------------------------------------
 
 
