@@ -60,18 +60,15 @@ from catalog.models import (
     localized_lazy,
 )
 from merchants.models import Strike
-from network.cache import public_listings_changed
+from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send
 
-# A title whose words resemble a protected brand's name this closely (trigram similarity, 0..1,
-# see brand_resemblance) is held for review; photos whose 64-bit difference hashes differ in at
-# most this many bits are the same picture (re-encoded, resized or lightly retouched).
-SIMILARITY_THRESHOLD = getattr(settings, "BRAND_SIMILARITY_THRESHOLD", 0.45)
+# A title whose words resemble a protected brand's name from settings.BRAND_SIMILARITY_THRESHOLD
+# (trigram similarity, 0..1, see brand_resemblance) is held for review; below this it is not
+# even a candidate. Photos within settings.BRAND_IMAGE_MATCH_BITS bits are the same picture.
 CANDIDATE_THRESHOLD = 0.3
-IMAGE_MATCH_BITS = getattr(settings, "BRAND_IMAGE_MATCH_BITS", 6)
-REPORTS_PER_HOUR = getattr(settings, "LISTING_REPORTS_PER_HOUR", 10)
 EVIDENCE_MAX_BYTES = 10 * 2**20
 
 
@@ -417,14 +414,15 @@ def similar_protected_brands(text: str, *, exclude_ids: set[int]) -> list[tuple[
     )
     scored = [(brand, brand_resemblance(brand.name, text)) for brand in brands]
     return sorted(
-        [(brand, score) for brand, score in scored if score >= SIMILARITY_THRESHOLD],
+        [(brand, score) for brand, score in scored if score >= settings.BRAND_SIMILARITY_THRESHOLD],
         key=lambda pair: -pair[1],
     )
 
 
 def _protected_listing_images(hashes: list[int], *, organization: Organization):
     """Images of other merchants' listings under a protected brand (by its owner or an
-    authorised reseller) within IMAGE_MATCH_BITS of one of ``hashes``: (image, brand) pairs."""
+    authorised reseller) within settings.BRAND_IMAGE_MATCH_BITS of one of ``hashes``: (image,
+    brand) pairs."""
     if not hashes:
         return []
     now = timezone.now()
@@ -454,7 +452,7 @@ def _protected_listing_images(hashes: list[int], *, organization: Organization):
                 )
                 .exclude(organization=organization)
                 .annotate(brand_key=Lower("product__brand"), distance=distance)
-                .filter(brand_key__in=list(verified), distance__lte=IMAGE_MATCH_BITS)
+                .filter(brand_key__in=list(verified), distance__lte=settings.BRAND_IMAGE_MATCH_BITS)
                 .select_related("product")
             )
             for image in candidates:
@@ -571,7 +569,7 @@ def listing_hold_for_review(*, product: Product, acting_user: User) -> bool:
             snapshot=snapshot,
         )
     if before == ListingState.ACTIVE:
-        public_listings_changed()
+        products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
@@ -609,7 +607,7 @@ def _report_source(product: Product, organization: Organization | None) -> str:
 def _rate_limited(user: User) -> bool:
     key = f"catalog:reports:{user.pk}:{timezone.now():%Y%m%d%H}"
     cache.add(key, 0, timeout=3600)
-    return cache.incr(key) > REPORTS_PER_HOUR
+    return cache.incr(key) > settings.LISTING_REPORTS_PER_HOUR
 
 
 @transaction.atomic
@@ -647,7 +645,7 @@ def report_create(
     if _rate_limited(acting_user):
         raise ReportRejected(
             _("You have sent %(n)s reports in the last hour; try again later.")
-            % {"n": REPORTS_PER_HOUR}
+            % {"n": settings.LISTING_REPORTS_PER_HOUR}
         )
     report = ListingReport(
         product=product,
@@ -863,7 +861,7 @@ def _release_if_cleared(product: Product, *, acting_user: User) -> None:
     product.published_at = product.published_at or timezone.now()
     with scopes_disabled():
         product.save(update_fields=["state", "published_at", "updated_at"])
-    public_listings_changed()
+    products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,

@@ -22,7 +22,7 @@ from django_scopes import scopes_disabled
 from catalog.errors import InvalidStockChange
 from catalog.models import Inventory, LedgerReason, ListingState
 from catalog.services import _notify_low_stock, _require_merchant_staff
-from network.cache import public_listings_changed
+from network.cache import products_changed
 from network.errors import DomainError
 from network.models import Organization, User
 from network.services import audit
@@ -115,7 +115,7 @@ def _lock(organization: Organization, codes: list[str]) -> dict[str, tuple]:
         cursor.execute(
             """
             SELECT s.code, i.sku_id, i.on_hand, i.reserved, i.low_stock_threshold,
-                   p.state = %s
+                   p.state = %s, s.product_id
             FROM catalog_inventory AS i JOIN catalog_sku AS s ON s.id = i.sku_id
                 JOIN catalog_product AS p ON p.id = s.product_id
             WHERE i.organization_id = %s AND s.organization_id = %s AND s.code = ANY(%s)
@@ -173,14 +173,15 @@ def inventory_bulk_change(
     # Malformed rows do not stop the call: every refused row is reported at once.
     locked = _lock(organization, [sku for _i, sku, _f, _e in parsed])
 
-    # (sku_id, on_hand before, on_hand after, reserved, listing active, crosses the threshold)
-    changes: list[tuple[int, int, int, int, int, bool]] = []
+    # (sku_id, on_hand before, on_hand after, reserved, listing active, crosses the threshold,
+    # product id)
+    changes: list[tuple[int, int, int, int, int, bool, int]] = []
     for index, sku, figure, expected in parsed:
         current = locked.get(sku)
         if current is None:
             result.failed.append(RowError(index, sku, "unknown_sku", _("No SKU with this code.")))
             continue
-        sku_id, on_hand, reserved, threshold, active = current
+        sku_id, on_hand, reserved, threshold, active, product_id = current
         if expected is not None and expected != on_hand:
             result.failed.append(
                 RowError(
@@ -218,7 +219,7 @@ def inventory_bulk_change(
             result.unchanged += 1
             continue
         crosses = on_hand - reserved > threshold >= target - reserved
-        changes.append((sku_id, on_hand, target, reserved, active, crosses))
+        changes.append((sku_id, on_hand, target, reserved, active, crosses, product_id))
 
     if result.failed and mode == ALL_OR_NOTHING:
         raise StockRowsRejected(sorted(result.failed, key=lambda e: e.index))
@@ -276,8 +277,11 @@ def _write(organization, changes, *, reason: str, note: str, acting_user: User) 
                 [c[3] for c in changes],
             ],
         )
-    if any(c[4] for c in changes):
-        public_listings_changed()
+    # Quantities show on the product pages; the browse page shows only the in-stock flag.
+    products_changed(
+        {c[6] for c in changes},
+        browse=any(c[4] and (c[1] - c[3] > 0) != (c[2] - c[3] > 0) for c in changes),
+    )
     with scopes_disabled():
         crossing = [c[0] for c in changes if c[5]]
         if crossing:

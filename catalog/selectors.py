@@ -49,10 +49,10 @@ from catalog.models import (
 from catalog.search import build_search_query
 from merchants.models import ApplicationStatus
 from merchants.us_states import state_name
-from network.cache import public_listings_version
+from network.cache import product_cache, product_cached, public_listings_version
 from network.errors import DomainError
 from network.models import Organization
-from network.selectors import exchange_rate_in_force
+from network.selectors import exchange_rate_day, exchange_rate_in_force
 
 SORTS = {
     "relevance": _("Best match"),
@@ -551,10 +551,24 @@ def _viewer_may_see(product: Product, organization: Organization | None) -> bool
     )
 
 
-def product_for_viewer(*, product_id: int, organization: Organization | None) -> ProductView | None:
+PRODUCT_CACHE_SECONDS = 600
+
+
+def product_for_viewer(
+    *, product_id: int, organization: Organization | None, cached: bool = False
+) -> ProductView | None:
     """A product page's data, or None when this viewer may not see it (drafts and paused
     listings are seen only by their merchant and operators). Fixed number of queries: the
-    product, its SKUs with stock, their tiers, its images, the categories, the exchange rate."""
+    product, its SKUs with stock, their tiers, its images, the categories, the exchange rate.
+
+    With ``cached``, a public listing's data is kept per product version (``network.cache``)
+    and today's exchange-rate day, and served to every viewer (all may see a public listing)
+    until the product, its merchant's standing, a category or an exchange rate changes."""
+    key = f"catalog:product-view:{int(product_id)}:{exchange_rate_day().isoformat()}"
+    if cached:
+        view, versions = product_cached(product_id, key)
+        if view is not None:
+            return view
     with scopes_disabled():
         product = (
             Product.objects.select_related(
@@ -584,7 +598,7 @@ def product_for_viewer(*, product_id: int, organization: Organization | None) ->
     available = sum(
         sku.inventory.available for sku in skus if getattr(sku, "inventory", None) is not None
     )
-    return ProductView(
+    view = ProductView(
         product=product,
         skus=skus,
         images=images,
@@ -592,6 +606,9 @@ def product_for_viewer(*, product_id: int, organization: Organization | None) ->
         exchange_rate=exchange_rate_in_force(base="USD", quote="CNY"),
         available_total=available,
     )
+    if cached and _viewer_may_see(product, None):
+        product_cache(key, view, versions=versions, timeout=PRODUCT_CACHE_SECONDS)
+    return view
 
 
 def image_for_viewer(*, image_id: int, organization: Organization | None):

@@ -40,7 +40,7 @@ from catalog.models import (
 from catalog.search import refresh_search_vectors, search_cjk_for
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
-from network.cache import public_listings_changed
+from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
@@ -132,9 +132,9 @@ def refresh_product_summaries(product_ids: Iterable[int]) -> None:
 
 
 def _buyers_see_change(product: Product) -> None:
-    """A change to an active listing shows on the browse page at once (see network.cache)."""
-    if product.state == ListingState.ACTIVE:
-        public_listings_changed()
+    """A change to a listing shows on its page at once, and on the browse page if it is active
+    (see network.cache)."""
+    products_changed([product.pk], browse=product.state == ListingState.ACTIVE)
 
 
 def _refresh_search(product: Product) -> None:
@@ -265,7 +265,7 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
     product.state = ListingState.ACTIVE
     product.published_at = product.published_at or timezone.now()
     product.save(update_fields=["state", "published_at", "updated_at"])
-    public_listings_changed()
+    products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
@@ -285,7 +285,7 @@ def product_pause(*, product: Product, acting_user: User) -> Product:
         raise IllegalListingTransition(_("Only an active listing can be paused."))
     product.state = ListingState.PAUSED
     product.save(update_fields=["state", "updated_at"])
-    public_listings_changed()
+    products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
@@ -322,7 +322,7 @@ def product_take_down(*, product: Product, reason: str, acting_user: User) -> Pr
         product.state = ListingState.TAKEN_DOWN
         product.takedown_reason = reason
         product.save(update_fields=["state", "takedown_reason", "updated_at"])
-    public_listings_changed()
+    products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
@@ -363,7 +363,7 @@ def product_restore(*, product: Product, acting_user: User) -> Product:
             raise IllegalListingTransition(_("Only a taken-down listing can be restored."))
         product.state = ListingState.PAUSED
         product.save(update_fields=["state", "updated_at"])
-    public_listings_changed()
+    products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
         organization=product.organization,
@@ -654,7 +654,10 @@ def _apply_stock(
         inventory.low_stock_threshold = low_stock_threshold
     inventory.save(update_fields=["on_hand", "low_stock_threshold", "updated_at"])
     if before_on_hand != on_hand:
-        _buyers_see_change(inventory.sku.product)
+        # Quantities show on the product page; the browse page shows only the in-stock flag.
+        product = inventory.sku.product
+        flag_changed = (before_available > 0) != (inventory.available > 0)
+        products_changed([product.pk], browse=flag_changed and product.state == ListingState.ACTIVE)
     if before_on_hand != on_hand:
         InventoryLedger.objects.create(
             organization=inventory.organization,

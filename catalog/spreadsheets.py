@@ -35,7 +35,7 @@ from catalog.models import (
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
 from catalog.services import refresh_product_summaries, tier_errors
-from network.cache import public_listings_changed
+from network.cache import products_changed
 from network.models import Organization, User
 from network.services import audit
 
@@ -684,7 +684,7 @@ def write_plan(
     )
     refresh_product_summaries(others)
     refresh_search_vectors(ids)
-    public_listings_changed()  # the file may change active listings' prices and stock
+    products_changed(ids, browse=True)  # the file may change active listings' prices and stock
     result.created = len(to_create)
     result.updated = len(to_update)
     return result

@@ -225,7 +225,9 @@ def merchant_profile_listings(request, organization: Organization) -> str:
 
 
 def product_detail(request, product_id: int):
-    view = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
+    view = selectors.product_for_viewer(
+        product_id=product_id, organization=request.organization, cached=True
+    )
     if view is None:
         raise Http404
     product = view.product

@@ -792,6 +792,7 @@ def merchant_award_badge(
         application.badges = sorted([*application.badges, badge])
         with scopes_disabled():
             application.save(update_fields=["badges"])
+        public_listings_changed()  # the badges show on the merchant's product pages
         audit(
             actor=acting_user,
             organization=organization,

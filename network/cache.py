@@ -1,20 +1,37 @@
-"""A version number for everything buyers see of the public marketplace.
+"""Version numbers for what buyers see of the public marketplace, so cached pages are never
+stale and a change invalidates only what it touched.
 
-Pages that show public listings (the catalogue's browse page) cache what they render under a
-key that includes ``public_listings_version()``. Every write that changes what buyers may see
-(a listing published, paused or taken down, a price, stock or image change on an active
-listing, a merchant approved, suspended or reinstated) calls ``public_listings_changed()``:
-the next request reads a new version, misses the cache and renders from the database, so a
-change shows at once and nothing stale is ever served after the write has committed.
+Three kinds of version live in the default cache (Redis in production), without expiry:
 
-The counter lives in the default cache (Redis in production) without expiry. When it is
-missing (first use, or evicted) it starts again from the clock in nanoseconds, far above any
-value it held before, so an old entry can never be mistaken for a current one."""
+* **the browse version** (``public_listings_version()``): the browse page's rendered results
+  and facet counts are kept under it. Facet counts and result pages depend on many listings at
+  once, so any change to what a listing contributes to them bumps it: a listing appearing or
+  leaving (published, paused, held, taken down, restored), its title, prices, category, brand,
+  images or SKUs, and its *in stock* flag turning on or off. A reservation that leaves a
+  product in stock does not: the browse page shows only the flag.
+* **one version per product** (``network:product-version:<id>``): the product page's data is
+  kept under it. Every change to the product bumps it, stock counts included, so a buyer never
+  sees a stale price or quantity.
+* **the every-product version**: bumped with the browse version by changes that reach every
+  listing at once (a merchant's standing or badges, a category, an exchange rate): product
+  pages are kept under it too.
+
+Writes call ``products_changed(product_ids, browse=...)`` for the products they touched, or
+``public_listings_changed()`` when everything may have changed. Each bumps its versions now
+(so the request itself and tests see it) and again when the surrounding transaction commits
+(so a page rendered by another request between the two, from data not yet committed, is
+never reused).
+
+When a version is missing (first use, or evicted) it starts again from a value no earlier
+entry can carry: the clock in nanoseconds for the browse counter (far above any value it held
+before), a fresh random number for the others (which are compared for equality only)."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -22,6 +39,18 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 PUBLIC_LISTINGS_KEY = "network:public-listings-version"
+EVERY_PRODUCT_KEY = "network:every-product-version"
+
+
+def product_version_key(product_id: int) -> str:
+    return f"network:product-version:{int(product_id)}"
+
+
+def _token() -> int:
+    return secrets.randbits(62)
+
+
+# --- The browse version ------------------------------------------------------------------------
 
 
 def _restart() -> int:
@@ -31,7 +60,7 @@ def _restart() -> int:
 
 
 def public_listings_version() -> int:
-    """The current version of the public listings (one cache read)."""
+    """The current version of the browse page (one cache read)."""
     value = cache.get(PUBLIC_LISTINGS_KEY)
     if value is None:
         cache.add(PUBLIC_LISTINGS_KEY, time.time_ns(), timeout=None)
@@ -41,7 +70,7 @@ def public_listings_version() -> int:
     return int(value)
 
 
-def _bump() -> None:
+def _bump_browse() -> None:
     try:
         cache.incr(PUBLIC_LISTINGS_KEY)
     except ValueError:  # missing: start again above every earlier value
@@ -50,17 +79,50 @@ def _bump() -> None:
         logger.exception("Could not change the public listings version")
 
 
+def _bump_everything() -> None:
+    _bump_browse()
+    _set_tokens([EVERY_PRODUCT_KEY])
+
+
+def _set_tokens(keys: list[str]) -> None:
+    try:
+        cache.set_many({key: _token() for key in keys}, timeout=None)
+    except Exception:  # the cache is down: nothing can be read from it either
+        logger.exception("Could not change the versions of %s", keys[:5])
+
+
 def public_listings_changed() -> None:
-    """Record that what buyers see has changed. Bumps the version now (so this request and
-    tests see it) and again when the surrounding transaction commits (so a page rendered by
-    another request between the two, from data not yet committed, is never reused)."""
-    _bump()
-    transaction.on_commit(_bump)
+    """Record that anything buyers see may have changed: the browse page and every product
+    page are rendered afresh."""
+    _bump_everything()
+    transaction.on_commit(_bump_everything)
+
+
+def products_changed(product_ids: Iterable[int], *, browse: bool) -> None:
+    """Record that these products changed: their product pages are rendered afresh, and with
+    ``browse`` the browse page too (pass it when the change could alter a browse result or a
+    facet count: a listing's state, title, price, category, brand, images, SKUs or its
+    in-stock flag)."""
+    keys = sorted({product_version_key(pk) for pk in product_ids})
+    if not keys and not browse:
+        return
+
+    def bump() -> None:
+        if keys:
+            _set_tokens(keys)
+        if browse:
+            _bump_browse()
+
+    bump()
+    transaction.on_commit(bump)
+
+
+# --- Entries kept under versions ---------------------------------------------------------------
 
 
 def public_listings_cached(key: str) -> tuple[object | None, int]:
-    """(value stored under ``key`` for the current version or None, the current version), in
-    one round trip to the cache."""
+    """(value stored under ``key`` for the current browse version or None, the current
+    version), in one round trip to the cache."""
     found = cache.get_many([PUBLIC_LISTINGS_KEY, key])
     version = found.get(PUBLIC_LISTINGS_KEY)
     if version is None:
@@ -75,3 +137,34 @@ def public_listings_cache(key: str, value: object, *, version: int, timeout: int
     """Keep ``value`` under ``key`` for this version of the public listings (read it back with
     ``public_listings_cached``; a later version makes it a miss)."""
     cache.set(key, (version, value), timeout)
+
+
+def _version_of(key: str) -> int:
+    """The version stored under ``key``, set to a fresh one if missing."""
+    cache.add(key, _token(), timeout=None)
+    value = cache.get(key)
+    if value is None:  # evicted again at once, or the cache is down
+        value = _token()
+        cache.set(key, value, timeout=None)
+    return int(value)
+
+
+def product_cached(product_id: int, key: str) -> tuple[object | None, tuple[int, int]]:
+    """(value stored under ``key`` for the product's current version or None, that version),
+    in one round trip to the cache."""
+    product_key = product_version_key(product_id)
+    found = cache.get_many([EVERY_PRODUCT_KEY, product_key, key])
+    every, own = found.get(EVERY_PRODUCT_KEY), found.get(product_key)
+    if every is None or own is None:
+        return None, (_version_of(EVERY_PRODUCT_KEY), _version_of(product_key))
+    versions = (int(every), int(own))
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == versions:
+        return entry[1], versions
+    return None, versions
+
+
+def product_cache(key: str, value: object, *, versions: tuple[int, int], timeout: int) -> None:
+    """Keep ``value`` under ``key`` for this version of its product (read it back with
+    ``product_cached``; a change to the product, or to every product, makes it a miss)."""
+    cache.set(key, (versions, value), timeout)

@@ -412,9 +412,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Network rules -----------------------------------------------------------------------------
+# Every project setting is declared here, once, with its default; code reads ``settings.X`` when
+# it runs (never into a module constant at import, never ``getattr`` with a second default), so
+# ``override_settings`` and the ``settings`` test fixture take effect everywhere.
+# tests/network/test_settings_read.py keeps it so.
+
+# Days an invitation link stays valid.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+# Seconds a webhook receiver has to answer one delivery.
 WEBHOOK_TIMEOUT_SECONDS = 10
+# Hours a failing webhook delivery is retried before it is given up.
 WEBHOOK_RETRY_HOURS = 24
+# Consecutive failed deliveries after which an endpoint is switched off.
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "15"))
 # Webhooks go to the public internet only, and over HTTPS in production. A laptop may send to
 # a receiver on its own network (tests turn this on where they need one); production never.
@@ -424,17 +433,48 @@ if PRODUCTION and (WEBHOOK_ALLOW_PRIVATE_ADDRESSES or WEBHOOK_ALLOW_HTTP):
     raise ImproperlyConfigured(
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES and WEBHOOK_ALLOW_HTTP must not be true in production."
     )
+# Hours an API answer is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_RETENTION_HOURS = 48
+# Requests one API key may make per period ("<n>/<sec|min|hour|day>").
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "1200/min")
+# Days within which operators aim to decide a merchant application.
 MERCHANT_REVIEW_TARGET_DAYS = int(os.environ.get("MERCHANT_REVIEW_TARGET_DAYS", "2"))
+# Largest KYC document a merchant may upload.
 MERCHANT_DOCUMENT_MAX_BYTES = int(os.environ.get("MERCHANT_DOCUMENT_MAX_BYTES", str(10 * 2**20)))
+# Hours a waitlisted person has to take up a freed seminar seat before it goes to the next one.
 TRAINING_OFFER_VALID_HOURS = int(os.environ.get("TRAINING_OFFER_VALID_HOURS", "24"))
+# Largest seminar material file.
 TRAINING_MATERIAL_MAX_BYTES = int(os.environ.get("TRAINING_MATERIAL_MAX_BYTES", str(25 * 2**20)))
+# A merchant order not accepted within this many days is cancelled and its stock released.
 ORDERS_ACCEPT_WITHIN_DAYS = int(os.environ.get("ORDERS_ACCEPT_WITHIN_DAYS", "3"))
+# Active strikes that suspend a merchant, and how long a strike stays active.
 STRIKES_TO_SUSPEND = 3
 STRIKE_VALID_DAYS = 365
+# Listing reports one person may send per hour.
 LISTING_REPORTS_PER_HOUR = int(os.environ.get("LISTING_REPORTS_PER_HOUR", "10"))
+# Trigram similarity (0..1) from which a title is held for review as resembling a protected
+# brand's name.
 BRAND_SIMILARITY_THRESHOLD = float(os.environ.get("BRAND_SIMILARITY_THRESHOLD", "0.45"))
+# Photos whose 64-bit difference hashes differ in at most this many bits are the same picture
+# (re-encoded, resized or lightly retouched).
+BRAND_IMAGE_MATCH_BITS = int(os.environ.get("BRAND_IMAGE_MATCH_BITS", "6"))
+
+# --- Shipping ------------------------------------------------------------------------------------
+# Hours an unconfirmed booking holds its space before it expires.
+SHIPPING_HOLD_HOURS = int(os.environ.get("SHIPPING_HOLD_HOURS") or "48")
+# Seconds after which a carrier is asked about a request it acknowledged but did not yet decide.
+SHIPPING_POLL_AFTER_SECONDS = float(os.environ.get("SHIPPING_POLL_AFTER_SECONDS") or "10")
+# The simulated carrier: seconds before it decides, share of requests it rejects, share of calls
+# that fail as if the carrier were down, and the seed that makes its choices repeatable.
+SHIPPING_SIMULATED_DELAY_SECONDS = float(os.environ.get("SHIPPING_SIMULATED_DELAY_SECONDS") or "5")
+SHIPPING_SIMULATED_REJECTION_RATE = float(
+    os.environ.get("SHIPPING_SIMULATED_REJECTION_RATE") or "0.05"
+)
+SHIPPING_SIMULATED_FAILURE_RATE = float(os.environ.get("SHIPPING_SIMULATED_FAILURE_RATE") or "0.02")
+SHIPPING_SIMULATED_SEED = os.environ.get("SHIPPING_SIMULATED_SEED", "")
+# The DCSA booking endpoints of the carriers that have one (Maersk, CMA CGM); none is built in.
+SHIPPING_MAEU_API_URL = os.environ.get("SHIPPING_MAEU_API_URL", "")
+SHIPPING_CMDU_API_URL = os.environ.get("SHIPPING_CMDU_API_URL", "")
 
 # One JSON object per line (time, level, logger, message, request_id, user_id, organization_id)
 # for web and Celery alike; LOG_FORMAT=plain for a person reading a terminal.

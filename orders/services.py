@@ -29,7 +29,7 @@ from catalog.selectors import QuantityNotAllowed as CatalogQuantityNotAllowed
 from catalog.selectors import public_products, unit_price_for
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
-from network.cache import public_listings_changed
+from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
@@ -64,7 +64,7 @@ NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
 def accept_within_days() -> int:
-    return int(getattr(settings, "ORDERS_ACCEPT_WITHIN_DAYS", 3))
+    return settings.ORDERS_ACCEPT_WITHIN_DAYS
 
 
 # --- Who may act -------------------------------------------------------------------------------
@@ -136,8 +136,9 @@ def _lock_inventory(sku_ids: Iterable[int]) -> dict[int, Inventory]:
     """Lock the SKUs' stock rows in primary-key order (the same order in every transaction)."""
     with scopes_disabled():
         rows = (
-            Inventory.objects.select_for_update()
+            Inventory.objects.select_for_update(of=("self",))
             .filter(sku_id__in=sorted(set(sku_ids)))
+            .annotate(product_id=F("sku__product_id"))
             .order_by("pk")
         )
         return {row.sku_id: row for row in rows}
@@ -169,6 +170,8 @@ def _stock_move(
         return
     rows = _lock_inventory(quantities)
     ledger = []
+    touched: set[int] = set()
+    flag_changed = False
     now = timezone.now()
     with scopes_disabled():
         for sku_id in sorted(quantities):
@@ -187,6 +190,8 @@ def _stock_move(
                 changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
                 on_hand, reserved = row.on_hand - n, row.reserved - n
             Inventory.objects.filter(pk=row.pk).update(**changes, updated_at=now)
+            touched.add(row.product_id)
+            flag_changed |= (row.on_hand > row.reserved) != (on_hand > reserved)
             ledger.append(
                 _ledger(
                     row,
@@ -198,8 +203,9 @@ def _stock_move(
                 )
             )
         InventoryLedger.objects.bulk_create(ledger)
-    # Stock available to buyers changed: cached browse pages must not show the old figures.
-    public_listings_changed()
+    # Stock available to buyers changed: the products' pages show the new figures at once, and
+    # the browse page (which shows only whether a product is in stock) when a flag turns.
+    products_changed(touched, browse=flag_changed)
 
 
 def _release_lines(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -29,7 +30,6 @@ from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.models import Organization, User
 from network.services import audit, notification_send, webhook_emit
-from shipping import conf
 from shipping.carriers import CarrierReply, adapter_for
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
 from shipping.errors import (
@@ -350,7 +350,7 @@ def _adjust_hold(booking: Booking, *, teu: int, weight_kg: int) -> None:
 
 def _hold_expiry(sailing: Sailing):
     return min(
-        timezone.now() + timedelta(hours=int(conf.get("SHIPPING_HOLD_HOURS"))),
+        timezone.now() + timedelta(hours=int(settings.SHIPPING_HOLD_HOURS)),
         sailing.booking_closes_at,
     )
 
@@ -836,7 +836,7 @@ def _record_sync(*, booking_id: int, what: str, reply: CarrierReply | None, refu
         ):
             from shipping.tasks import booking_poll
 
-            delay = float(conf.get("SHIPPING_POLL_AFTER_SECONDS"))
+            delay = float(settings.SHIPPING_POLL_AFTER_SECONDS)
             transaction.on_commit(lambda: booking_poll.apply_async((booking_id,), countdown=delay))
     return "sent"
 

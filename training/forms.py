@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from training.models import Seminar, Topic
 
 DATETIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
-MATERIAL_MAX_BYTES = getattr(settings, "TRAINING_MATERIAL_MAX_BYTES", 25 * 2**20)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -121,9 +120,10 @@ class MaterialForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MATERIAL_MAX_BYTES:
+        if upload.size > settings.TRAINING_MATERIAL_MAX_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MATERIAL_MAX_BYTES // 2**20}
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.TRAINING_MATERIAL_MAX_BYTES // 2**20}
             )
         return upload
 

@@ -39,8 +39,6 @@ from training.errors import (
 )
 from training.models import CalendarFeed, Feedback, Registration, Seminar, SeminarMaterial
 
-# How long a waitlisted person has to take up a freed seat before it goes to the next one.
-OFFER_VALID_HOURS = getattr(settings, "TRAINING_OFFER_VALID_HOURS", 24)
 # Operators may check people in from this long before the start (doors open) ...
 CHECK_IN_OPENS_BEFORE = timedelta(hours=3)
 # ... until this long after the end (late paperwork at the venue).
@@ -539,7 +537,7 @@ def _offer_free_seats(seminar: Seminar, *, acting_user: User | None) -> list[Reg
         )
     if not waiting:
         return []
-    expires_at = min(now + timedelta(hours=OFFER_VALID_HOURS), seminar.start_at)
+    expires_at = min(now + timedelta(hours=settings.TRAINING_OFFER_VALID_HOURS), seminar.start_at)
     for registration in waiting:
         token = secrets.token_urlsafe(32)
         registration.seminar = seminar

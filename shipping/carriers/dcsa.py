@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from shipping import conf
 from shipping.carriers.base import CarrierAdapter, CarrierReply
 from shipping.errors import CarrierRefused, CarrierUnavailable
 
@@ -175,11 +174,13 @@ class DcsaCarrierAdapter(CarrierAdapter):
 
     scac = ""
     base_url = ""
+    # The setting that holds the carrier's endpoint; none is built in.
+    base_url_setting = ""
 
     def __init__(self, *, transport: Transport | None = None, base_url: str | None = None):
         self.transport = transport or no_network_transport
-        # The carrier's endpoint comes from SHIPPING_<SCAC>_API_URL; none is built in.
-        self.base_url = base_url or conf.get_optional(f"SHIPPING_{self.scac}_API_URL") or ""
+        configured = getattr(settings, self.base_url_setting) if self.base_url_setting else ""
+        self.base_url = base_url or configured or ""
 
     def _call(self, method: str, path: str, body: dict | None = None) -> CarrierHttpResponse:
         request = CarrierHttpRequest(
@@ -253,7 +254,9 @@ def reply_from_dcsa(booking_or_notification_data: dict) -> CarrierReply:
 
 class MaerskAdapter(DcsaCarrierAdapter):
     scac = "MAEU"
+    base_url_setting = "SHIPPING_MAEU_API_URL"
 
 
 class CmaCgmAdapter(DcsaCarrierAdapter):
     scac = "CMDU"
+    base_url_setting = "SHIPPING_CMDU_API_URL"

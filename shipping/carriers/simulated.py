@@ -11,9 +11,9 @@ import hashlib
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
-from shipping import conf
 from shipping.carriers.base import CarrierAdapter, CarrierReply
 from shipping.errors import CarrierUnavailable
 
@@ -30,17 +30,15 @@ class SimulatedCarrier(CarrierAdapter):
     ) -> None:
         self.scac = scac
         self.delay = float(
-            conf.get("SHIPPING_SIMULATED_DELAY_SECONDS") if delay_seconds is None else delay_seconds
+            settings.SHIPPING_SIMULATED_DELAY_SECONDS if delay_seconds is None else delay_seconds
         )
         self.rejection_rate = float(
-            conf.get("SHIPPING_SIMULATED_REJECTION_RATE")
-            if rejection_rate is None
-            else rejection_rate
+            settings.SHIPPING_SIMULATED_REJECTION_RATE if rejection_rate is None else rejection_rate
         )
         self.failure_rate = float(
-            conf.get("SHIPPING_SIMULATED_FAILURE_RATE") if failure_rate is None else failure_rate
+            settings.SHIPPING_SIMULATED_FAILURE_RATE if failure_rate is None else failure_rate
         )
-        self.seed = str(conf.get("SHIPPING_SIMULATED_SEED") if seed is None else seed)
+        self.seed = str(settings.SHIPPING_SIMULATED_SEED if seed is None else seed)
 
     # --- choices -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -295,9 +296,9 @@ def test_unrelated_titles_publish(owner, outsider, title):
     ],
 )
 def test_brand_resemblance(text, resembles):
-    assert (brands.brand_resemblance("Great Lakes", text) >= brands.SIMILARITY_THRESHOLD) is (
-        resembles
-    )
+    assert (
+        brands.brand_resemblance("Great Lakes", text) >= settings.BRAND_SIMILARITY_THRESHOLD
+    ) is (resembles)
 
 
 def test_similar_protected_brands_only_verified_and_not_excluded(owner):
@@ -305,6 +306,14 @@ def test_similar_protected_brands_only_verified_and_not_excluded(owner):
     assert [brand.name for brand, _score in found] == ["Great Lakes"]
     assert brands.similar_protected_brands("graet lakes", exclude_ids={owner["brand"].pk}) == []
     assert brands.similar_protected_brands("lake superior fish", exclude_ids=set()) == []
+
+
+def test_the_similarity_threshold_is_read_when_a_title_is_checked(owner, settings):
+    settings.BRAND_SIMILARITY_THRESHOLD = 0.99
+    assert brands.similar_protected_brands("graet lakes syrup", exclude_ids=set()) == []
+    settings.BRAND_SIMILARITY_THRESHOLD = 0.2
+    found = brands.similar_protected_brands("great lakes syrup", exclude_ids=set())
+    assert [brand.name for brand, _score in found] == ["Great Lakes"]
 
 
 # --- Listing rule: copied photos ---------------------------------------------------------------
@@ -317,8 +326,8 @@ def test_dhash_matches_a_resized_recompressed_copy_not_another_picture():
     smaller.save(buffer, "JPEG", quality=70)
     copy = brands.image_dhash(buffer.getvalue())
     other = brands.image_dhash(picture(7))
-    assert brands.hamming(original, copy) <= brands.IMAGE_MATCH_BITS
-    assert brands.hamming(original, other) > brands.IMAGE_MATCH_BITS
+    assert brands.hamming(original, copy) <= settings.BRAND_IMAGE_MATCH_BITS
+    assert brands.hamming(original, other) > settings.BRAND_IMAGE_MATCH_BITS
 
 
 def test_every_product_image_gets_a_hash(owner):

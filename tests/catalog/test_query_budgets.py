@@ -61,6 +61,8 @@ def test_browse_page_query_count_does_not_grow(client, maple, django_assert_num_
 # Anonymous product page: the product (with merchant, application, category), its SKUs with
 # stock, their tiers, its images, the categories (breadcrumbs) and the exchange rate.
 PRODUCT_QUERIES = 6
+# The same page again, while the product did not change: its data comes from the cache.
+PRODUCT_QUERIES_CACHED = 0
 
 
 def test_product_page_query_count_does_not_grow(client, maple, django_assert_num_queries):
@@ -84,3 +86,6 @@ def test_product_page_query_count_does_not_grow(client, maple, django_assert_num
     html = response.content.decode()
     assert html.count("EXTRA-") == 4
     assert "600+" in html
+    with django_assert_num_queries(PRODUCT_QUERIES_CACHED):
+        response = client.get(reverse("catalog:product", args=[listing.pk]))
+    assert response.content.decode().count("EXTRA-") == 4

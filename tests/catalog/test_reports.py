@@ -121,7 +121,7 @@ def test_one_open_report_per_person_and_a_rate_limit(world, settings):
         )
     others = [
         listing(world["shop"], world["shop_owner"], title_en=f"Syrup {n}", seed=20 + n)
-        for n in range(brands.REPORTS_PER_HOUR)
+        for n in range(settings.LISTING_REPORTS_PER_HOUR)
     ]
     with pytest.raises(ReportRejected, match="in the last hour"):
         for item in others:

@@ -86,6 +86,17 @@ def test_a_cancellation_offers_the_seat_to_the_next_person(
     assert client.post(link, {"answer": "accept"}).status_code == 404
 
 
+def test_the_offer_window_is_read_when_the_offer_is_made(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TRAINING_OFFER_VALID_HOURS = 5
+    _seminar, (seated, first, _second) = _full_seminar_with_waitlist()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=seated, acting_user=seated.user)
+    first = _reload(first)
+    assert first.offer_expires_at - first.offered_at == timedelta(hours=5)
+
+
 def test_a_newcomer_does_not_jump_the_queue_while_a_seat_is_on_offer():
     seminar, (seated, first, _second) = _full_seminar_with_waitlist()
     services.registration_cancel(registration=seated, acting_user=seated.user)
