@@ -199,3 +199,83 @@ def test_the_low_stock_alert_goes_out_once_when_crossing(maple, django_capture_o
         assert alerts() == 2
     assert len(mail.outbox) == 2
     assert all("SYRUP" in message.subject for message in mail.outbox)
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_callers_naming_the_same_skus_in_different_orders_never_deadlock():
+    """Reservations, releases, shipments and counts run at once on other connections, each
+    naming the same SKUs in its own order: every movement locks in primary-key order, so none
+    deadlocks, and each SKU's ledger is one unbroken chain ending at what its row holds."""
+    import threading
+
+    from django.db import transaction
+    from django.db.models import F
+
+    organization, owner = merchant()
+    skus = [orderable_sku(organization, owner, code=f"RACE-{n}", on_hand=600) for n in range(4)]
+    ids = [s.pk for s in skus]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4, timeout=60)
+
+    def run(work):
+        try:
+            barrier.wait()
+            for round_number in range(8):
+                with transaction.atomic():
+                    work(round_number)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def order(offset, round_number):
+        # A different order of the same SKUs for each caller and round.
+        turned = ids[(offset + round_number) % len(ids) :] + ids[: (offset + round_number) % 4]
+        return turned if (offset + round_number) % 2 else list(reversed(turned))
+
+    def buyer(offset):
+        def work(round_number):
+            chosen = order(offset, round_number)
+            stock.stock_reserve({i: 12 for i in chosen}, note="PO", acting_user=owner)
+            stock.stock_release({i: 6 for i in reversed(chosen)}, note="PO", acting_user=owner)
+            stock.stock_ship({i: 3 for i in chosen[:2]}, note="MO", acting_user=owner)
+
+        return work
+
+    def counter(round_number):
+        codes = [s.code for s in skus]
+        codes = codes if round_number % 2 else list(reversed(codes))
+        locked = stock.stock_lock_codes(organization, codes)
+        changes = [
+            stock.OnHandChange(sku_id, on_hand, on_hand + 5, reserved, active, threshold)
+            for sku_id, on_hand, reserved, threshold, active in locked.values()
+        ]
+        stock.stock_set_many(
+            organization=organization,
+            changes=list(reversed(changes)),
+            reason="received",
+            note="",
+            acting_user=owner,
+        )
+
+    with scopes_disabled():
+        threads = [threading.Thread(target=run, args=(counter,))] + [
+            threading.Thread(target=run, args=(buyer(n),)) for n in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    with scopes_disabled():
+        assert not Inventory.objects.filter(reserved__gt=F("on_hand")).exists()
+        for sku in skus:
+            entries = _ledger(sku)
+            assert len(entries) == 1 + 8 + 3 * 8 * 2 + sum(
+                1 for n in range(3) for r in range(8) if sku.pk in order(n, r)[:2]
+            )
+            for before, after in zip(entries, entries[1:], strict=False):
+                assert (after[1], after[3]) == (before[2], before[4])
+            assert _row(sku) == (entries[-1][2], entries[-1][4])
