@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -248,9 +249,9 @@ def stock_set(
     return inventory
 
 
-@dataclass(frozen=True)
-class OnHandChange:
-    """One row of ``stock_set_many``, read from a row locked by ``stock_lock_codes``."""
+class OnHandChange(NamedTuple):
+    """One row of ``stock_set_many``, read from a row locked by ``stock_lock_codes`` (a tuple:
+    a bulk call makes 10,000 of them)."""
 
     sku_id: int
     on_hand_before: int
@@ -282,7 +283,7 @@ def stock_set_many(
     if not changes:
         return
     # In primary-key order, the rows are visited in the order of the table and its index.
-    changes = sorted(changes, key=lambda c: c.sku_id)
+    changes = sorted(changes)
     if any(c.on_hand_after < max(c.reserved, 0) for c in changes):
         raise InvalidStockChange(_("Stock on hand cannot go below what is reserved."))
     sku_ids = [c.sku_id for c in changes]
