@@ -340,11 +340,12 @@ def stock_import(
 ) -> None:
     """Write an import's stock figures: the rows of existing SKUs locked in primary-key order
     and updated (never below reserved), new rows for new SKUs, the ledger for every figure that
-    changes; a fixed number of statements whatever the number of rows. The importer refreshes
-    buyers' pages once for the whole file."""
+    changes; a fixed number of statements whatever the number of rows, and the low-stock alerts
+    of the rows whose available stock crosses the threshold. The importer refreshes buyers'
+    pages once for the whole file."""
     locked = stock_lock(existing_sku_ids)
     now = timezone.now()
-    new, changed, ledger = [], [], []
+    new, changed, ledger, crossing = [], [], [], []
     note = _("Spreadsheet import")
     for row in rows:
         inventory = locked.get(row.sku_id)
@@ -367,6 +368,12 @@ def stock_import(
                     % {"reserved": reserved}
                 )
             changed.append((row.sku_id, on_hand, threshold))
+            if crosses_low_stock(
+                available_before=inventory.available,
+                available_after=on_hand - reserved,
+                threshold=threshold,
+            ):
+                crossing.append(row.sku_id)
         if on_hand != before:
             ledger.append((row.sku_id, before, on_hand, reserved))
     with connection.cursor() as cursor:
@@ -411,6 +418,7 @@ def stock_import(
                     *map(list, zip(*ledger, strict=True)),
                 ],
             )
+    _alert(crossing)
 
 
 def stock_seed(rows: Sequence[tuple[SKU, int, int]]) -> None:
