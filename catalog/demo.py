@@ -17,9 +17,6 @@ from catalog.images import product_card
 from catalog.models import (
     SKU,
     Category,
-    Inventory,
-    InventoryLedger,
-    LedgerReason,
     ListingState,
     PriceTier,
     Product,
@@ -27,6 +24,7 @@ from catalog.models import (
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
 from catalog.services import refresh_product_summaries
+from catalog.stock import stock_seed
 from merchants.models import ApplicationStatus, MerchantApplication
 from network.demo import DEMO_MERCHANTS
 from network.models import Organization
@@ -551,7 +549,7 @@ def _seed_products() -> dict[str, int]:
         )
     Product.objects.bulk_create(products, batch_size=1000)
 
-    skus, tiers, inventory, ledger, images = [], [], [], [], []
+    skus, tiers, inventory, images = [], [], [], []
     for product, (_org, _number, line, variant, _brand, _edition) in zip(
         products, plan, strict=True
     ):
@@ -573,29 +571,9 @@ def _seed_products() -> dict[str, int]:
         for quantity, price in _tiers(max(base, Decimal("0.50")), sku.moq, sku.case_pack):
             tiers.append(PriceTier(sku=sku, min_quantity=quantity, unit_price_usd=price))
         on_hand = rng.choice([0, 24, 60, 120, 240, 480, 960, 1500, 3000])
-        inventory.append(
-            Inventory(
-                sku=sku,
-                organization=sku.organization,
-                on_hand=on_hand,
-                low_stock_threshold=sku.moq * 2,
-            )
-        )
-        ledger.append(
-            InventoryLedger(
-                organization=sku.organization,
-                sku=sku,
-                reason=LedgerReason.COUNT,
-                note="Opening stock",
-                on_hand_before=0,
-                on_hand_after=on_hand,
-                reserved_before=0,
-                reserved_after=0,
-            )
-        )
+        inventory.append((sku, on_hand, sku.moq * 2))
     PriceTier.objects.bulk_create(tiers, batch_size=2000)
-    Inventory.objects.bulk_create(inventory, batch_size=2000)
-    InventoryLedger.objects.bulk_create(ledger, batch_size=2000)
+    stock_seed(inventory)
 
     for index, product in enumerate(products):
         card = product_card(product.title_en, seed=index)

@@ -1,11 +1,12 @@
 """Stock of many SKUs in one call: set counts or adjust by deltas for up to 10,000 rows, with
 compare-and-set on the quantity the client last saw.
 
-Set-based: one locking ``SELECT … FOR UPDATE`` of every named row in primary-key order (the
-order the orders app reserves in), one ``UPDATE … FROM unnest(…)``, one ``INSERT … SELECT`` of
-the ledger rows and one audit row, whatever the number of rows. Low-stock alerts and
-``inventory.low`` webhooks go out for the rows whose available stock crosses the threshold
-going down, exactly as ``catalog.services.inventory_set`` sends them for one row."""
+This module checks the rows (compare-and-set, never below reserved, per-row errors);
+``catalog.stock`` locks and writes them, set-based: one locking ``SELECT … FOR UPDATE`` of every
+named row in primary-key order (the order the orders app reserves in), one ``UPDATE … FROM
+unnest(…)``, one ``INSERT … SELECT`` of the ledger rows, plus one audit row here, whatever the
+number of rows. Low-stock alerts and ``inventory.low`` webhooks go out for the rows whose
+available stock crosses the threshold going down, exactly as for one row."""
 
 from __future__ import annotations
 
@@ -13,16 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_scopes import scopes_disabled
 
 from catalog.errors import InvalidStockChange
-from catalog.models import Inventory, LedgerReason, ListingState
-from catalog.services import _notify_low_stock, _require_merchant_staff
-from network.cache import products_changed
+from catalog.models import LedgerReason
+from catalog.services import _require_merchant_staff
+from catalog.stock import OnHandChange, stock_lock_codes, stock_set_many
 from network.errors import DomainError
 from network.models import Organization, User
 from network.services import audit
@@ -109,24 +108,6 @@ def _parse_row(index: int, row: Any, operation: Operation):
     return sku, figure, expected
 
 
-def _lock(organization: Organization, codes: list[str]) -> dict[str, tuple]:
-    """Lock the named rows of this merchant, in primary-key order; keyed by SKU code."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT s.code, i.sku_id, i.on_hand, i.reserved, i.low_stock_threshold,
-                   p.state = %s, s.product_id
-            FROM catalog_inventory AS i JOIN catalog_sku AS s ON s.id = i.sku_id
-                JOIN catalog_product AS p ON p.id = s.product_id
-            WHERE i.organization_id = %s AND s.organization_id = %s AND s.code = ANY(%s)
-            ORDER BY i.sku_id
-            FOR UPDATE OF i
-            """,
-            [ListingState.ACTIVE, organization.pk, organization.pk, codes],
-        )
-        return {row[0]: row[1:] for row in cursor.fetchall()}
-
-
 @transaction.atomic
 def inventory_bulk_change(
     *,
@@ -171,11 +152,9 @@ def inventory_bulk_change(
         parsed.append((index, sku, figure, expected))
 
     # Malformed rows do not stop the call: every refused row is reported at once.
-    locked = _lock(organization, [sku for _i, sku, _f, _e in parsed])
+    locked = stock_lock_codes(organization, [sku for _i, sku, _f, _e in parsed])
 
-    # (sku_id, on_hand before, on_hand after, reserved, listing active, crosses the threshold,
-    # product id)
-    changes: list[tuple[int, int, int, int, int, bool, int]] = []
+    changes: list[OnHandChange] = []
     for index, sku, figure, expected in parsed:
         current = locked.get(sku)
         if current is None:
@@ -218,15 +197,21 @@ def inventory_bulk_change(
         if target == on_hand:
             result.unchanged += 1
             continue
-        crosses = on_hand - reserved > threshold >= target - reserved
-        changes.append((sku_id, on_hand, target, reserved, active, crosses, product_id))
+        changes.append(
+            OnHandChange(sku_id, on_hand, target, reserved, active, threshold, product_id)
+        )
 
     if result.failed and mode == ALL_OR_NOTHING:
         raise StockRowsRejected(sorted(result.failed, key=lambda e: e.index))
     result.failed.sort(key=lambda e: e.index)
     result.applied = len(changes)
-    if changes:
-        _write(organization, changes, reason=reason, note=note[:200], acting_user=acting_user)
+    stock_set_many(
+        organization=organization,
+        changes=changes,
+        reason=reason,
+        note=note,
+        acting_user=acting_user,
+    )
     audit(
         actor=acting_user,
         organization=organization,
@@ -241,51 +226,3 @@ def inventory_bulk_change(
         },
     )
     return result
-
-
-def _write(organization, changes, *, reason: str, note: str, acting_user: User) -> None:
-    # In primary-key order, the rows are visited in the order of the table and its index.
-    changes = sorted(changes)
-    sku_ids = [c[0] for c in changes]
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE catalog_inventory AS i SET on_hand = v.on_hand, updated_at = %s
-            FROM unnest(%s::integer[], %s::integer[]) AS v(sku_id, on_hand)
-            WHERE i.sku_id = v.sku_id
-            """,
-            [now, sku_ids, [c[2] for c in changes]],
-        )
-        cursor.execute(
-            """
-            INSERT INTO catalog_inventoryledger (organization_id, sku_id, actor_id, reason, note,
-                on_hand_before, on_hand_after, reserved_before, reserved_after, created_at)
-            SELECT %s, v.sku_id, %s, %s, %s, v.before, v.after, v.reserved, v.reserved, %s
-            FROM unnest(%s::integer[], %s::integer[], %s::integer[], %s::integer[])
-                AS v(sku_id, before, after, reserved)
-            """,
-            [
-                organization.pk,
-                acting_user.pk if acting_user and acting_user.is_authenticated else None,
-                reason,
-                note,
-                now,
-                sku_ids,
-                [c[1] for c in changes],
-                [c[2] for c in changes],
-                [c[3] for c in changes],
-            ],
-        )
-    # Quantities show on the product pages; the browse page shows only the in-stock flag.
-    products_changed(
-        {c[6] for c in changes},
-        browse=any(c[4] and (c[1] - c[3] > 0) != (c[2] - c[3] > 0) for c in changes),
-    )
-    with scopes_disabled():
-        crossing = [c[0] for c in changes if c[5]]
-        if crossing:
-            for inventory in Inventory.objects.filter(pk__in=crossing).select_related(
-                "sku__product", "sku__organization"
-            ):
-                _notify_low_stock(inventory, inventory.sku)

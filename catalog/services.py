@@ -29,7 +29,6 @@ from catalog.models import (
     SKU,
     ImportJob,
     Inventory,
-    InventoryLedger,
     LedgerReason,
     ListingState,
     PriceTier,
@@ -38,6 +37,7 @@ from catalog.models import (
     localized_lazy,
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
+from catalog.stock import stock_check_removable, stock_open, stock_set
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.cache import products_changed
@@ -480,22 +480,8 @@ def sku_create(
         raise InvalidStockChange(_("Stock figures cannot be negative."))
     sku.save()
     _write_tiers(sku, tiers)
-    Inventory.objects.create(
-        sku=sku,
-        organization=product.organization,
-        on_hand=on_hand,
-        low_stock_threshold=low_stock_threshold,
-    )
-    InventoryLedger.objects.create(
-        organization=product.organization,
-        sku=sku,
-        actor=acting_user,
-        reason=LedgerReason.COUNT,
-        note=_("Opening stock"),
-        on_hand_before=0,
-        on_hand_after=on_hand,
-        reserved_before=0,
-        reserved_after=0,
+    stock_open(
+        sku=sku, on_hand=on_hand, low_stock_threshold=low_stock_threshold, acting_user=acting_user
     )
     refresh_product_summaries([product.pk])
     _buyers_see_change(product)
@@ -575,9 +561,7 @@ def sku_delete(*, sku: SKU, acting_user: User) -> None:
         raise IllegalListingTransition(
             _("An active listing needs at least one SKU; pause it first.")
         )
-    inventory = Inventory.objects.select_for_update().filter(sku=sku).first()
-    if inventory and inventory.reserved:
-        raise InvalidStockChange(_("Stock of this SKU is reserved for orders."))
+    stock_check_removable(sku=sku)
     audit(
         actor=acting_user,
         organization=sku.organization,
@@ -593,105 +577,6 @@ def sku_delete(*, sku: SKU, acting_user: User) -> None:
 # --- Inventory ---------------------------------------------------------------------------------
 
 
-def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
-    product = sku.product
-    for user in _merchant_managers(sku.organization):
-        notification_send(
-            email=user.email,
-            recipient=user,
-            organization=sku.organization,
-            kind="catalog.low_stock",
-            template="catalog/email/low_stock",
-            context={
-                "product": localized_lazy(product.title_en, product.title_zh_hans),
-                "sku": sku.code,
-                "available": inventory.available,
-                "threshold": inventory.low_stock_threshold,
-            },
-            link=settings.SITE_URL + reverse("catalog:sku_edit", args=[sku.pk]),
-        )
-    webhook_emit(
-        organization=sku.organization,
-        event="inventory.low",
-        payload={
-            "sku": sku.code,
-            "product": product.reference,
-            "available": inventory.available,
-            "threshold": inventory.low_stock_threshold,
-        },
-    )
-
-
-def _apply_stock(
-    *,
-    sku: SKU,
-    on_hand: int,
-    reason: str,
-    note: str,
-    acting_user: User | None,
-    low_stock_threshold: int | None = None,
-) -> Inventory:
-    inventory = (
-        Inventory.objects.select_for_update(of=("self",))
-        .select_related("sku__product")
-        .get(sku=sku)
-    )
-    if reason not in LedgerReason.values:
-        raise InvalidStockChange(_("Unknown reason for a stock change."))
-    if on_hand < 0:
-        raise InvalidStockChange(_("Stock on hand cannot be negative."))
-    if on_hand < inventory.reserved:
-        raise InvalidStockChange(
-            _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-            % {"reserved": inventory.reserved}
-        )
-    if low_stock_threshold is not None and low_stock_threshold < 0:
-        raise InvalidStockChange(_("The low-stock threshold cannot be negative."))
-    before_on_hand, before_available = inventory.on_hand, inventory.available
-    before_threshold = inventory.low_stock_threshold
-    inventory.on_hand = on_hand
-    if low_stock_threshold is not None:
-        inventory.low_stock_threshold = low_stock_threshold
-    inventory.save(update_fields=["on_hand", "low_stock_threshold", "updated_at"])
-    if before_on_hand != on_hand:
-        # Quantities show on the product page; the browse page shows only the in-stock flag.
-        product = inventory.sku.product
-        flag_changed = (before_available > 0) != (inventory.available > 0)
-        products_changed([product.pk], browse=flag_changed and product.state == ListingState.ACTIVE)
-    if before_on_hand != on_hand:
-        InventoryLedger.objects.create(
-            organization=inventory.organization,
-            sku=sku,
-            actor=acting_user,
-            reason=reason,
-            note=note[:200],
-            on_hand_before=before_on_hand,
-            on_hand_after=on_hand,
-            reserved_before=inventory.reserved,
-            reserved_after=inventory.reserved,
-        )
-    # Alert once, when the available stock crosses the threshold going down.
-    threshold = inventory.low_stock_threshold
-    if before_available > threshold >= inventory.available:
-        _notify_low_stock(inventory, inventory.sku)
-    audit(
-        actor=acting_user,
-        organization=inventory.organization,
-        action="inventory.changed",
-        target=inventory.sku,
-        changes={
-            "on_hand": [before_on_hand, on_hand],
-            "reason": reason,
-            **(
-                {"low_stock_threshold": [before_threshold, threshold]}
-                if threshold != before_threshold
-                else {}
-            ),
-        },
-    )
-    return inventory
-
-
 @transaction.atomic
 def inventory_set(
     *,
@@ -705,7 +590,7 @@ def inventory_set(
     """Set the stock on hand (e.g. after a count), recorded in the ledger; alerts the merchant
     when the available stock falls to the low-stock threshold."""
     _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
-    return _apply_stock(
+    return stock_set(
         sku=sku,
         on_hand=on_hand,
         reason=reason,
@@ -722,10 +607,9 @@ def inventory_adjust(
     """Add (goods received) or remove (damaged) stock, relative to what the row holds when it
     is locked, so two adjustments at once both count."""
     _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
-    current = Inventory.objects.select_for_update().get(sku=sku)
-    return _apply_stock(
+    return stock_set(
         sku=sku,
-        on_hand=current.on_hand + delta,
+        delta=delta,
         reason=reason,
         note=note,
         acting_user=acting_user,

@@ -26,15 +26,13 @@ from catalog.models import (
     SKU,
     Category,
     ImportJob,
-    Inventory,
-    InventoryLedger,
-    LedgerReason,
     ListingState,
     PriceTier,
     Product,
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
 from catalog.services import refresh_product_summaries, tier_errors
+from catalog.stock import ImportedStock, stock_import
 from network.cache import products_changed
 from network.models import Organization, User
 from network.services import audit
@@ -608,72 +606,17 @@ def write_plan(
             for q, price in sorted(ps.tiers)
         ],
     )
-    # Stock: lock the existing rows (ordered by SKU, like every reservation) and update them.
-    locked = {
-        inv.sku_id: inv
-        for inv in Inventory.objects.select_for_update()
-        .extra(where=["sku_id = ANY(%s)"], params=[[s.pk for s in skus_old]])
-        .order_by("sku_id")
-    }
-    new_inventory, changed_inventory, ledger = [], [], []
-    actor_id = acting_user.pk if acting_user else None
-    note = _("Spreadsheet import")
-    for p in good:
-        for ps in p.skus:
-            sku_id = ps.instance.pk
-            inventory = locked.get(sku_id)
-            if inventory is None:
-                on_hand = max(ps.on_hand, 0)
-                threshold = max(ps.low_stock_threshold, 0)
-                new_inventory.append((sku_id, organization.pk, on_hand, 0, threshold, now))
-                before_on_hand, reserved = 0, 0
-            else:
-                before_on_hand, reserved = inventory.on_hand, inventory.reserved
-                on_hand = ps.on_hand if ps.on_hand >= 0 else inventory.on_hand
-                threshold = (
-                    ps.low_stock_threshold
-                    if ps.low_stock_threshold >= 0
-                    else inventory.low_stock_threshold
-                )
-                changed_inventory.append((sku_id, on_hand, threshold, now))
-            if on_hand != before_on_hand:
-                ledger.append(
-                    (
-                        organization.pk,
-                        sku_id,
-                        actor_id,
-                        LedgerReason.IMPORT.value,
-                        note,
-                        before_on_hand,
-                        on_hand,
-                        reserved,
-                        reserved,
-                        now,
-                    )
-                )
-    _insert_unnest(
-        Inventory,
-        ["sku_id", "organization_id", "on_hand", "reserved", "low_stock_threshold", "updated_at"],
-        new_inventory,
-    )
-    _update_unnest(
-        Inventory, ["sku_id", "on_hand", "low_stock_threshold", "updated_at"], changed_inventory
-    )
-    _insert_unnest(
-        InventoryLedger,
-        [
-            "organization_id",
-            "sku_id",
-            "actor_id",
-            "reason",
-            "note",
-            "on_hand_before",
-            "on_hand_after",
-            "reserved_before",
-            "reserved_after",
-            "created_at",
+    # Stock: catalog.stock locks the existing rows (ordered by SKU, like every reservation),
+    # updates them, adds the new SKUs' rows and writes the ledger.
+    stock_import(
+        organization=organization,
+        rows=[
+            ImportedStock(ps.instance.pk, ps.on_hand, ps.low_stock_threshold)
+            for p in good
+            for ps in p.skus
         ],
-        ledger,
+        existing_sku_ids=[s.pk for s in skus_old],
+        acting_user=acting_user,
     )
     ids = [p.pk for p in product_by_reference.values()]
     # Products that keep SKUs the file does not mention need their range from every SKU.

@@ -3,7 +3,7 @@ reserved, the fan-out into merchant orders, and each merchant order's transition
 
 Locks are taken in one order everywhere, so two transactions never wait on each other in a
 circle: the purchase order row, then its merchant order rows, then ``Inventory`` rows by
-primary key (the SKU id)."""
+primary key (the SKU id). Stock moves only through ``catalog.stock``."""
 
 from __future__ import annotations
 
@@ -17,19 +17,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_scopes import scopes_disabled
 
-from catalog.models import SKU, Inventory, InventoryLedger, LedgerReason, PriceTier
+from catalog.models import SKU, PriceTier
 from catalog.selectors import QuantityNotAllowed as CatalogQuantityNotAllowed
 from catalog.selectors import public_products, unit_price_for
+from catalog.stock import stock_lock, stock_release, stock_reserve, stock_ship
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
-from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
@@ -132,82 +131,6 @@ def quote(*, sku: SKU, quantity: int) -> tuple[Decimal, Decimal]:
 # --- Stock reservations ------------------------------------------------------------------------
 
 
-def _lock_inventory(sku_ids: Iterable[int]) -> dict[int, Inventory]:
-    """Lock the SKUs' stock rows in primary-key order (the same order in every transaction)."""
-    with scopes_disabled():
-        rows = (
-            Inventory.objects.select_for_update(of=("self",))
-            .filter(sku_id__in=sorted(set(sku_ids)))
-            .annotate(product_id=F("sku__product_id"))
-            .order_by("pk")
-        )
-        return {row.sku_id: row for row in rows}
-
-
-def _ledger(
-    row: Inventory, *, reason: str, note: str, actor: User | None, on_hand: int, reserved: int
-):
-    return InventoryLedger(
-        organization_id=row.organization_id,
-        sku_id=row.sku_id,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        reason=reason,
-        note=note[:200],
-        on_hand_before=row.on_hand,
-        on_hand_after=on_hand,
-        reserved_before=row.reserved,
-        reserved_after=reserved,
-    )
-
-
-def _stock_move(
-    quantities: dict[int, int], *, reason: str, note: str, acting_user: User | None
-) -> None:
-    """Apply a stock movement to locked rows: RESERVED adds to ``reserved``, RELEASED takes it
-    back, SHIPPED takes the units out of both ``on_hand`` and ``reserved``. Writes the ledger."""
-    quantities = {sku_id: n for sku_id, n in quantities.items() if n}
-    if not quantities:
-        return
-    rows = _lock_inventory(quantities)
-    ledger = []
-    touched: set[int] = set()
-    flag_changed = False
-    now = timezone.now()
-    with scopes_disabled():
-        for sku_id in sorted(quantities):
-            row, n = rows.get(sku_id), quantities[sku_id]
-            if row is None:
-                continue
-            if reason == LedgerReason.RESERVED:
-                changes = {"reserved": F("reserved") + n}
-                on_hand, reserved = row.on_hand, row.reserved + n
-            elif reason == LedgerReason.RELEASED:
-                n = min(n, row.reserved)
-                changes = {"reserved": F("reserved") - n}
-                on_hand, reserved = row.on_hand, row.reserved - n
-            else:  # shipped
-                n = min(n, row.reserved)
-                changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
-                on_hand, reserved = row.on_hand - n, row.reserved - n
-            Inventory.objects.filter(pk=row.pk).update(**changes, updated_at=now)
-            touched.add(row.product_id)
-            flag_changed |= (row.on_hand > row.reserved) != (on_hand > reserved)
-            ledger.append(
-                _ledger(
-                    row,
-                    reason=reason,
-                    note=note,
-                    actor=acting_user,
-                    on_hand=on_hand,
-                    reserved=reserved,
-                )
-            )
-        InventoryLedger.objects.bulk_create(ledger)
-    # Stock available to buyers changed: the products' pages show the new figures at once, and
-    # the browse page (which shows only whether a product is in stock) when a flag turns.
-    products_changed(touched, browse=flag_changed)
-
-
 def _release_lines(
     lines: Sequence[PurchaseOrderLine], *, status: str, note: str, acting_user: User | None
 ) -> None:
@@ -216,7 +139,7 @@ def _release_lines(
     for line in lines:
         if line.sku_id and line.reserved_quantity:
             quantities[line.sku_id] += line.reserved_quantity
-    _stock_move(quantities, reason=LedgerReason.RELEASED, note=note, acting_user=acting_user)
+    stock_release(quantities, note=note, acting_user=acting_user)
     with scopes_disabled():
         PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
             status=status, reserved_quantity=0
@@ -455,7 +378,7 @@ def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
 def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: str) -> None:
     """Reserve every line's units under row locks, or raise InsufficientStock naming each short
     line (the caller's transaction then writes nothing)."""
-    rows = _lock_inventory(line.sku_id for line in lines)
+    rows = stock_lock(line.sku_id for line in lines)
     short = []
     for line in lines:
         row = rows.get(line.sku_id)
@@ -482,9 +405,8 @@ def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: st
             % {"count": len(short), "lines": " ".join(item["message"] for item in short)},
             lines=short,
         )
-    _stock_move(
+    stock_reserve(
         {line.sku_id: line.quantity for line in lines},
-        reason=LedgerReason.RESERVED,
         note=note,
         acting_user=acting_user,
     )
@@ -1137,9 +1059,8 @@ def merchant_order_ship(
     for line in lines:
         if line.sku_id:
             quantities[line.sku_id] += line.reserved_quantity
-    _stock_move(
+    stock_ship(
         quantities,
-        reason=LedgerReason.SHIPPED,
         note=merchant_order.number,
         acting_user=acting_user,
     )

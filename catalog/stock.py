@@ -1,0 +1,539 @@
+"""The one writer of stock. Every change of an ``Inventory`` row goes through this module, which
+writes its ``InventoryLedger`` entry in the same statement batch; nothing else in the apps writes
+either model (``tests/catalog/test_stock_owner.py`` checks).
+
+The movements:
+
+- ``stock_open``: the stock row of a new SKU, with its opening ledger entry;
+- ``stock_set`` / ``stock_set_many``: a new figure on hand (a count, goods received, damage, a
+  correction), one SKU or thousands at once;
+- ``stock_import``: the rows of a spreadsheet import, new SKUs and existing ones;
+- ``stock_reserve`` / ``stock_release`` / ``stock_ship``: an order's units held, given back,
+  or taken out of the stock on hand when the goods leave;
+- ``stock_seed``: the demo data's opening stock.
+
+Rows are locked with ``SELECT … FOR UPDATE`` in primary-key (SKU id) order, the same order in
+every transaction, so two callers naming the same SKUs in different orders wait for each other
+instead of deadlocking. On hand never goes below what is reserved (the database checks it too).
+A figure on hand that lowers the available stock to the low-stock threshold alerts the
+merchant once, when it crosses (a notification to its staff and an ``inventory.low``
+webhook); every movement marks the products it touched as changed for buyers' cached pages
+(``network.cache.products_changed``; the browse page only when an in-stock flag turns).
+Permissions are the callers' business: the catalogue's and the orders' services check who acts
+before they move stock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from catalog.errors import InvalidStockChange
+from catalog.models import (
+    SKU,
+    Inventory,
+    InventoryLedger,
+    LedgerReason,
+    ListingState,
+    localized_lazy,
+)
+from network.cache import products_changed
+from network.models import Membership, Organization, Role, User
+from network.services import audit, notification_send, webhook_emit
+
+# --- Locks -------------------------------------------------------------------------------------
+
+
+def stock_lock(sku_ids: Iterable[int]) -> dict[int, Inventory]:
+    """Lock the SKUs' stock rows in primary-key order; keyed by SKU id (a SKU without a stock
+    row is missing)."""
+    with scopes_disabled():
+        rows = (
+            Inventory.objects.select_for_update(of=("self",))
+            .filter(sku_id__in=sorted(set(sku_ids)))
+            .annotate(product_id=F("sku__product_id"))
+            .order_by("pk")
+        )
+        return {row.sku_id: row for row in rows}
+
+
+def stock_lock_codes(organization: Organization, codes: list[str]) -> dict[str, tuple]:
+    """Lock the named rows of this merchant in primary-key order, in one statement; keyed by
+    SKU code: (SKU id, on hand, reserved, low-stock threshold, listing active, product id)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT s.code, i.sku_id, i.on_hand, i.reserved, i.low_stock_threshold,
+                   p.state = %s, s.product_id
+            FROM catalog_inventory AS i JOIN catalog_sku AS s ON s.id = i.sku_id
+                JOIN catalog_product AS p ON p.id = s.product_id
+            WHERE i.organization_id = %s AND s.organization_id = %s AND s.code = ANY(%s)
+            ORDER BY i.sku_id
+            FOR UPDATE OF i
+            """,
+            [ListingState.ACTIVE, organization.pk, organization.pk, codes],
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def stock_check_removable(*, sku: SKU) -> None:
+    """Lock the SKU's stock row before the SKU (and with it the row) is deleted; refuse while
+    orders hold some of it."""
+    inventory = stock_lock([sku.pk]).get(sku.pk)
+    if inventory and inventory.reserved:
+        raise InvalidStockChange(_("Stock of this SKU is reserved for orders."))
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+
+def crosses_low_stock(*, available_before: int, available_after: int, threshold: int) -> bool:
+    """The available stock falls to the threshold with this change (and was above it)."""
+    return available_before > threshold >= available_after
+
+
+def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
+    product = sku.product
+    managers = Membership.objects.filter(
+        organization=sku.organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
+    ).select_related("user")
+    for membership in managers:
+        user = membership.user
+        notification_send(
+            email=user.email,
+            recipient=user,
+            organization=sku.organization,
+            kind="catalog.low_stock",
+            template="catalog/email/low_stock",
+            context={
+                "product": localized_lazy(product.title_en, product.title_zh_hans),
+                "sku": sku.code,
+                "available": inventory.available,
+                "threshold": inventory.low_stock_threshold,
+            },
+            link=settings.SITE_URL + reverse("catalog:sku_edit", args=[sku.pk]),
+        )
+    webhook_emit(
+        organization=sku.organization,
+        event="inventory.low",
+        payload={
+            "sku": sku.code,
+            "product": product.reference,
+            "available": inventory.available,
+            "threshold": inventory.low_stock_threshold,
+        },
+    )
+
+
+def _alert(sku_ids: list[int]) -> None:
+    if not sku_ids:
+        return
+    with scopes_disabled():
+        for inventory in Inventory.objects.filter(pk__in=sku_ids).select_related(
+            "sku__product", "sku__organization"
+        ):
+            _notify_low_stock(inventory, inventory.sku)
+
+
+def _actor_id(acting_user: User | None) -> int | None:
+    return acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
+
+
+# --- On hand -----------------------------------------------------------------------------------
+
+
+def stock_open(
+    *, sku: SKU, on_hand: int, low_stock_threshold: int, acting_user: User | None
+) -> Inventory:
+    """The stock row of a new SKU, with the opening figure in the ledger."""
+    if on_hand < 0 or low_stock_threshold < 0:
+        raise InvalidStockChange(_("Stock figures cannot be negative."))
+    inventory = Inventory.objects.create(
+        sku=sku,
+        organization=sku.organization,
+        on_hand=on_hand,
+        low_stock_threshold=low_stock_threshold,
+    )
+    InventoryLedger.objects.create(
+        organization=sku.organization,
+        sku=sku,
+        actor_id=_actor_id(acting_user),
+        reason=LedgerReason.COUNT,
+        note=_("Opening stock"),
+        on_hand_before=0,
+        on_hand_after=on_hand,
+        reserved_before=0,
+        reserved_after=0,
+    )
+    return inventory
+
+
+def stock_set(
+    *,
+    sku: SKU,
+    on_hand: int | None = None,
+    delta: int | None = None,
+    reason: str,
+    note: str = "",
+    acting_user: User | None,
+    low_stock_threshold: int | None = None,
+) -> Inventory:
+    """Set the stock on hand of one SKU to ``on_hand``, or move it by ``delta`` from what the
+    locked row holds (so two adjustments at once both count); optionally a new low-stock
+    threshold. Never below what is reserved. Audited; alerts when the available stock crosses
+    the threshold going down."""
+    if reason not in LedgerReason.values:
+        raise InvalidStockChange(_("Unknown reason for a stock change."))
+    inventory = (
+        Inventory.objects.select_for_update(of=("self",))
+        .select_related("sku__product")
+        .get(sku=sku)
+    )
+    if on_hand is None:
+        on_hand = inventory.on_hand + (delta or 0)
+    if on_hand < 0:
+        raise InvalidStockChange(_("Stock on hand cannot be negative."))
+    if on_hand < inventory.reserved:
+        raise InvalidStockChange(
+            _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
+            % {"reserved": inventory.reserved}
+        )
+    if low_stock_threshold is not None and low_stock_threshold < 0:
+        raise InvalidStockChange(_("The low-stock threshold cannot be negative."))
+    before_on_hand, before_available = inventory.on_hand, inventory.available
+    before_threshold = inventory.low_stock_threshold
+    inventory.on_hand = on_hand
+    if low_stock_threshold is not None:
+        inventory.low_stock_threshold = low_stock_threshold
+    inventory.save(update_fields=["on_hand", "low_stock_threshold", "updated_at"])
+    if before_on_hand != on_hand:
+        # Quantities show on the product page; the browse page shows only the in-stock flag.
+        product = inventory.sku.product
+        flag_turned = (before_available > 0) != (inventory.available > 0)
+        products_changed([product.pk], browse=flag_turned and product.state == ListingState.ACTIVE)
+        InventoryLedger.objects.create(
+            organization=inventory.organization,
+            sku=sku,
+            actor_id=_actor_id(acting_user),
+            reason=reason,
+            note=note[:200],
+            on_hand_before=before_on_hand,
+            on_hand_after=on_hand,
+            reserved_before=inventory.reserved,
+            reserved_after=inventory.reserved,
+        )
+    threshold = inventory.low_stock_threshold
+    if crosses_low_stock(
+        available_before=before_available, available_after=inventory.available, threshold=threshold
+    ):
+        _notify_low_stock(inventory, inventory.sku)
+    audit(
+        actor=acting_user,
+        organization=inventory.organization,
+        action="inventory.changed",
+        target=inventory.sku,
+        changes={
+            "on_hand": [before_on_hand, on_hand],
+            "reason": reason,
+            **(
+                {"low_stock_threshold": [before_threshold, threshold]}
+                if threshold != before_threshold
+                else {}
+            ),
+        },
+    )
+    return inventory
+
+
+class OnHandChange(NamedTuple):
+    """One row of ``stock_set_many``, read from a row locked by ``stock_lock_codes`` (a tuple:
+    a bulk call makes 10,000 of them)."""
+
+    sku_id: int
+    on_hand_before: int
+    on_hand_after: int
+    reserved: int
+    listing_active: bool
+    threshold: int
+    product_id: int
+
+    @property
+    def in_stock_turns(self) -> bool:
+        """Whether the listing's in-stock flag (all the browse page shows) turns."""
+        return (self.on_hand_before > self.reserved) != (self.on_hand_after > self.reserved)
+
+    @property
+    def crosses(self) -> bool:
+        return crosses_low_stock(
+            available_before=self.on_hand_before - self.reserved,
+            available_after=self.on_hand_after - self.reserved,
+            threshold=self.threshold,
+        )
+
+
+def stock_set_many(
+    *,
+    organization: Organization,
+    changes: Sequence[OnHandChange],
+    reason: str,
+    note: str,
+    acting_user: User | None,
+) -> None:
+    """Write new figures on hand for rows the caller locked (``stock_lock_codes``) and checked
+    (never below reserved): one ``UPDATE … FROM unnest(…)`` and one ``INSERT … SELECT`` of the
+    ledger, whatever the number of rows."""
+    if not changes:
+        return
+    # In primary-key order, the rows are visited in the order of the table and its index.
+    changes = sorted(changes)
+    if any(c.on_hand_after < max(c.reserved, 0) for c in changes):
+        raise InvalidStockChange(_("Stock on hand cannot go below what is reserved."))
+    sku_ids = [c.sku_id for c in changes]
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE catalog_inventory AS i SET on_hand = v.on_hand, updated_at = %s
+            FROM unnest(%s::integer[], %s::integer[]) AS v(sku_id, on_hand)
+            WHERE i.sku_id = v.sku_id
+            """,
+            [now, sku_ids, [c.on_hand_after for c in changes]],
+        )
+        cursor.execute(
+            """
+            INSERT INTO catalog_inventoryledger (organization_id, sku_id, actor_id, reason, note,
+                on_hand_before, on_hand_after, reserved_before, reserved_after, created_at)
+            SELECT %s, v.sku_id, %s, %s, %s, v.before, v.after, v.reserved, v.reserved, %s
+            FROM unnest(%s::integer[], %s::integer[], %s::integer[], %s::integer[])
+                AS v(sku_id, before, after, reserved)
+            """,
+            [
+                organization.pk,
+                _actor_id(acting_user),
+                reason,
+                note[:200],
+                now,
+                sku_ids,
+                [c.on_hand_before for c in changes],
+                [c.on_hand_after for c in changes],
+                [c.reserved for c in changes],
+            ],
+        )
+    products_changed(
+        {c.product_id for c in changes},
+        browse=any(c.listing_active and c.in_stock_turns for c in changes),
+    )
+    _alert([c.sku_id for c in changes if c.crosses])
+
+
+@dataclass(frozen=True)
+class ImportedStock:
+    """One SKU of a spreadsheet import: a figure below 0 keeps what the row holds."""
+
+    sku_id: int
+    on_hand: int
+    low_stock_threshold: int
+
+
+def stock_import(
+    *,
+    organization: Organization,
+    rows: Sequence[ImportedStock],
+    existing_sku_ids: Iterable[int],
+    acting_user: User | None,
+) -> None:
+    """Write an import's stock figures: the rows of existing SKUs locked in primary-key order
+    and updated (never below reserved), new rows for new SKUs, the ledger for every figure that
+    changes; a fixed number of statements whatever the number of rows, and the low-stock alerts
+    of the rows whose available stock crosses the threshold. The importer refreshes buyers'
+    pages once for the whole file."""
+    locked = stock_lock(existing_sku_ids)
+    now = timezone.now()
+    new, changed, ledger, crossing = [], [], [], []
+    note = _("Spreadsheet import")
+    for row in rows:
+        inventory = locked.get(row.sku_id)
+        if inventory is None:
+            on_hand = max(row.on_hand, 0)
+            threshold = max(row.low_stock_threshold, 0)
+            new.append((row.sku_id, on_hand, threshold))
+            before, reserved = 0, 0
+        else:
+            before, reserved = inventory.on_hand, inventory.reserved
+            on_hand = row.on_hand if row.on_hand >= 0 else inventory.on_hand
+            threshold = (
+                row.low_stock_threshold
+                if row.low_stock_threshold >= 0
+                else inventory.low_stock_threshold
+            )
+            if on_hand < reserved:
+                raise InvalidStockChange(
+                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
+                    % {"reserved": reserved}
+                )
+            changed.append((row.sku_id, on_hand, threshold))
+            if crosses_low_stock(
+                available_before=inventory.available,
+                available_after=on_hand - reserved,
+                threshold=threshold,
+            ):
+                crossing.append(row.sku_id)
+        if on_hand != before:
+            ledger.append((row.sku_id, before, on_hand, reserved))
+    with connection.cursor() as cursor:
+        if new:
+            cursor.execute(
+                """
+                INSERT INTO catalog_inventory (sku_id, organization_id, on_hand, reserved,
+                    low_stock_threshold, updated_at)
+                SELECT v.sku_id, %s, v.on_hand, 0, v.threshold, %s
+                FROM unnest(%s::integer[], %s::integer[], %s::integer[])
+                    AS v(sku_id, on_hand, threshold)
+                """,
+                [organization.pk, now, *map(list, zip(*new, strict=True))],
+            )
+        if changed:
+            cursor.execute(
+                """
+                UPDATE catalog_inventory AS i
+                SET on_hand = v.on_hand, low_stock_threshold = v.threshold, updated_at = %s
+                FROM unnest(%s::integer[], %s::integer[], %s::integer[])
+                    AS v(sku_id, on_hand, threshold)
+                WHERE i.sku_id = v.sku_id
+                """,
+                [now, *map(list, zip(*sorted(changed), strict=True))],
+            )
+        if ledger:
+            cursor.execute(
+                """
+                INSERT INTO catalog_inventoryledger (organization_id, sku_id, actor_id, reason,
+                    note, on_hand_before, on_hand_after, reserved_before, reserved_after,
+                    created_at)
+                SELECT %s, v.sku_id, %s, %s, %s, v.before, v.after, v.reserved, v.reserved, %s
+                FROM unnest(%s::integer[], %s::integer[], %s::integer[], %s::integer[])
+                    AS v(sku_id, before, after, reserved)
+                """,
+                [
+                    organization.pk,
+                    _actor_id(acting_user),
+                    LedgerReason.IMPORT.value,
+                    note,
+                    now,
+                    *map(list, zip(*ledger, strict=True)),
+                ],
+            )
+    _alert(crossing)
+
+
+def stock_seed(rows: Sequence[tuple[SKU, int, int]]) -> None:
+    """The demo data's opening stock: (SKU, on hand, low-stock threshold) per new SKU, each
+    with its opening ledger entry, in bulk."""
+    Inventory.objects.bulk_create(
+        [
+            Inventory(
+                sku=sku, organization=sku.organization, on_hand=on_hand, low_stock_threshold=low
+            )
+            for sku, on_hand, low in rows
+        ],
+        batch_size=2000,
+    )
+    InventoryLedger.objects.bulk_create(
+        [
+            InventoryLedger(
+                organization=sku.organization,
+                sku=sku,
+                reason=LedgerReason.COUNT,
+                note="Opening stock",
+                on_hand_before=0,
+                on_hand_after=on_hand,
+                reserved_before=0,
+                reserved_after=0,
+            )
+            for sku, on_hand, _low in rows
+        ],
+        batch_size=2000,
+    )
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+
+def _move(quantities: dict[int, int], *, reason: str, note: str, acting_user: User | None) -> None:
+    """Apply an order's movement to the rows, locked in primary-key order: RESERVED adds to
+    ``reserved`` (refused beyond the available stock), RELEASED takes it back, SHIPPED takes
+    the units out of both ``on_hand`` and ``reserved``. Writes the ledger."""
+    quantities = {sku_id: n for sku_id, n in quantities.items() if n}
+    if not quantities:
+        return
+    if any(n < 0 for n in quantities.values()):
+        raise InvalidStockChange(_("A quantity of stock cannot be negative."))
+    rows = stock_lock(quantities)
+    ledger = []
+    touched: set[int] = set()
+    flag_turned = False
+    now = timezone.now()
+    with scopes_disabled():
+        for sku_id in sorted(quantities):
+            row, n = rows.get(sku_id), quantities[sku_id]
+            if row is None:
+                continue
+            if reason == LedgerReason.RESERVED:
+                if n > row.available:
+                    raise InvalidStockChange(
+                        _("Only %(available)s units are available.") % {"available": row.available},
+                        code="insufficient_stock",
+                    )
+                changes = {"reserved": F("reserved") + n}
+                on_hand, reserved = row.on_hand, row.reserved + n
+            elif reason == LedgerReason.RELEASED:
+                n = min(n, row.reserved)
+                changes = {"reserved": F("reserved") - n}
+                on_hand, reserved = row.on_hand, row.reserved - n
+            else:  # shipped
+                n = min(n, row.reserved)
+                changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
+                on_hand, reserved = row.on_hand - n, row.reserved - n
+            Inventory.objects.filter(pk=row.pk).update(**changes, updated_at=now)
+            touched.add(row.product_id)
+            flag_turned |= (row.on_hand > row.reserved) != (on_hand > reserved)
+            ledger.append(
+                InventoryLedger(
+                    organization_id=row.organization_id,
+                    sku_id=row.sku_id,
+                    actor_id=_actor_id(acting_user),
+                    reason=reason,
+                    note=note[:200],
+                    on_hand_before=row.on_hand,
+                    on_hand_after=on_hand,
+                    reserved_before=row.reserved,
+                    reserved_after=reserved,
+                )
+            )
+        InventoryLedger.objects.bulk_create(ledger)
+    # Stock available to buyers changed: the products' pages show the new figures at once, and
+    # the browse page (which shows only whether a product is in stock) when a flag turns.
+    products_changed(touched, browse=flag_turned)
+
+
+def stock_reserve(quantities: dict[int, int], *, note: str, acting_user: User | None) -> None:
+    """Hold {SKU id: units} for an order; refused (``insufficient_stock``) beyond what is
+    available. Callers that name each short line check ``stock_lock``'s rows first."""
+    _move(quantities, reason=LedgerReason.RESERVED, note=note, acting_user=acting_user)
+
+
+def stock_release(quantities: dict[int, int], *, note: str, acting_user: User | None) -> None:
+    """Give back units an order held (a cancellation, a refused line)."""
+    _move(quantities, reason=LedgerReason.RELEASED, note=note, acting_user=acting_user)
+
+
+def stock_ship(quantities: dict[int, int], *, note: str, acting_user: User | None) -> None:
+    """The held units leave the warehouse: out of both on hand and reserved."""
+    _move(quantities, reason=LedgerReason.SHIPPED, note=note, acting_user=acting_user)
