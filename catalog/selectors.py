@@ -83,7 +83,8 @@ class CategoryTree:
         return ids
 
     def ancestors(self, category: Category) -> list[Category]:
-        chain, node = [], category
+        chain: list[Category] = []
+        node: Category | None = category
         while node is not None:
             chain.append(node)
             node = self.nodes.get(node.parent_id) if node.parent_id else None
@@ -275,8 +276,8 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
         if cached is not None:
             return cached
     products = _filtered(filters, tree)
-    totals = products.annotate(has_stock=_in_stock()).aggregate(
-        total=Count("pk"), in_stock=Count("pk", filter=Q(has_stock=True))
+    totals = products.annotate(stocked=_in_stock()).aggregate(
+        total=Count("pk"), in_stock=Count("pk", filter=Q(stocked=True))
     )
     counts = {
         "total": totals["total"],
@@ -350,7 +351,7 @@ def product_browse(
         listing = _filtered(filters, tree).select_related(
             "organization", "organization__merchant_application", "category"
         )
-        if sort == "relevance":
+        if sort == "relevance" and search is not None:
             listing = listing.annotate(
                 rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0])
             ).order_by("-rank", "-published_at", "-pk")
@@ -641,7 +642,10 @@ def merchant_products(
                 )
             )
         )
-    return products.annotate(image_id=_first_image_id()).order_by("-created_at", "-pk")
+    # Product.image_id is declared for the type checker only, not a field: Django accepts the name.
+    return products.annotate(  # type: ignore[no-redef]
+        image_id=_first_image_id()
+    ).order_by("-created_at", "-pk")
 
 
 def merchant_skus_with_stock(*, product_ids: list[int]) -> dict[int, list[SKU]]:

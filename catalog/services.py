@@ -85,7 +85,7 @@ def _require_operator(*, acting_user: User) -> None:
         raise CatalogPermissionDenied(_("Only network operators can take listings down."))
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: [str(before[k]), str(after[k])] for k in after if before.get(k) != after[k]}
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import (
     Aggregate,
@@ -313,9 +314,9 @@ def timeline(merchant_order: MerchantOrder | None) -> list[dict]:
 def with_tracking_urls(merchant_orders: Iterable[MerchantOrder | None]) -> None:
     """Set ``tracking_url`` on each merchant order: its carrier's tracking page for its
     tracking number, or "" (one query for all of them, none when nothing is tracked)."""
-    merchant_orders = [mo for mo in merchant_orders if mo is not None]
-    urls = tracking_urls((mo.carrier_name, mo.tracking_number) for mo in merchant_orders)
-    for mo in merchant_orders:
+    present = [mo for mo in merchant_orders if mo is not None]
+    urls = tracking_urls((mo.carrier_name, mo.tracking_number) for mo in present)
+    for mo in present:
         mo.tracking_url = urls.get((mo.carrier_name, mo.tracking_number), "")
 
 
@@ -838,7 +839,18 @@ def buyer_spend_by_merchant(*, buyer: Organization, period) -> list[dict]:
     )
 
 
-def open_purchase_orders(*, buyer: Organization, statuses, limit: int = 100) -> list[dict]:
+class OpenPurchaseOrder(TypedDict):
+    number: str
+    buyer_reference: str
+    placed_at: datetime
+    status: str
+    merchant_count: int
+    total_usd: Decimal
+
+
+def open_purchase_orders(
+    *, buyer: Organization, statuses: Iterable[str], limit: int = 100
+) -> list[OpenPurchaseOrder]:
     return list(
         PurchaseOrder.objects.filter(organization=buyer, status__in=statuses)
         .order_by("-placed_at", "-pk")

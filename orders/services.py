@@ -366,7 +366,8 @@ def _priced_lines(
             .values_list("pk", flat=True)
         )
     unavailable: list[int] = []
-    wrong_quantity, lines = [], []
+    wrong_quantity: list[dict[str, Any]] = []
+    lines: list[PurchaseOrderLine] = []
     for sku_id, quantity in quantities.items():
         sku = skus.get(sku_id)
         if sku is None or sku.product_id not in orderable:
@@ -449,15 +450,20 @@ def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
 def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: str) -> None:
     """Reserve every line's units under row locks, or raise InsufficientStock naming each short
     line (the caller's transaction then writes nothing)."""
-    rows = _lock_inventory(line.sku_id for line in lines)
-    short = []
+    wanted: list[tuple[int, PurchaseOrderLine]] = []
     for line in lines:
-        row = rows.get(line.sku_id)
+        # A line loses its SKU only when the SKU is deleted, long after the order is placed.
+        assert line.sku_id is not None, "a line being placed names its SKU"
+        wanted.append((line.sku_id, line))
+    rows = _lock_inventory(sku_id for sku_id, _line in wanted)
+    short: list[dict[str, Any]] = []
+    for sku_id, line in wanted:
+        row = rows.get(sku_id)
         available = row.available if row is not None else 0
         if line.quantity > available:
             short.append(
                 {
-                    "sku": line.sku_id,
+                    "sku": sku_id,
                     "requested": line.quantity,
                     "available": available,
                     "message": _(
@@ -477,7 +483,7 @@ def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: st
             lines=short,
         )
     _stock_move(
-        {line.sku_id: line.quantity for line in lines},
+        {sku_id: line.quantity for sku_id, line in wanted},
         reason=LedgerReason.RESERVED,
         note=note,
         acting_user=acting_user,
@@ -896,12 +902,13 @@ def _refuse(merchant_order: MerchantOrder, allowed: Sequence[str], action: str) 
 
 def _notify_buyer(merchant_order: MerchantOrder, event: str) -> None:
     purchase_order = merchant_order.purchase_order
-    recipients = []
+    recipients: list[User] = []
     if (
         purchase_order.placed_by_id
         and Membership.objects.filter(
             organization_id=purchase_order.organization_id, user_id=purchase_order.placed_by_id
         ).exists()
+        and purchase_order.placed_by is not None
     ):
         recipients = [purchase_order.placed_by]
     else:

@@ -215,7 +215,7 @@ def carrier_tracking_urls(shipments: list[tuple[str, str]]) -> dict[tuple[str, s
         templates.setdefault(scac.lower(), template)
     urls = {}
     for carrier, number in shipments:
-        template = templates.get(carrier.strip().lower())
-        if template:
-            urls[(carrier, number)] = tracking_url(template, number)
+        page_template = templates.get(carrier.strip().lower())
+        if page_template:
+            urls[(carrier, number)] = tracking_url(page_template, number)
     return urls
