@@ -51,7 +51,7 @@ from merchants.models import ApplicationStatus
 from merchants.us_states import state_name
 from network.cache import public_listings_version
 from network.errors import DomainError
-from network.models import Organization
+from network.models import ExchangeRate, Organization
 from network.selectors import exchange_rate_in_force
 
 SORTS = {
@@ -97,7 +97,7 @@ class CategoryTree:
         """(category, depth) in tree order, for select boxes."""
         result: list[tuple[Category, int]] = []
 
-        def walk(parent_id, depth):
+        def walk(parent_id: int | None, depth: int) -> None:
             for node in self.children.get(parent_id, []):
                 result.append((node, depth))
                 walk(node.pk, depth + 1)
@@ -479,7 +479,9 @@ def _variant_line(variants: list[tuple[str, str]], *, shown: int = 3) -> str:
     }
 
 
-def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseCard]:
+def browse_cards(
+    products: list[Product], *, exchange_rate: ExchangeRate | None = None
+) -> list[BrowseCard]:
     """The cards of a browse page (no queries: the page query selected merchants)."""
     cards = []
     for product in products:
@@ -595,7 +597,9 @@ def product_for_viewer(*, product_id: int, organization: Organization | None) ->
     )
 
 
-def image_for_viewer(*, image_id: int, organization: Organization | None):
+def image_for_viewer(
+    *, image_id: int, organization: Organization | None
+) -> tuple[ProductImage, bool] | None:
     """(image, public) for the image server, or None when this viewer may not see it. Public
     means the listing is active and its merchant approved: it may be cached by anyone."""
     with scopes_disabled():

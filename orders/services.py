@@ -11,7 +11,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -145,7 +145,7 @@ def _lock_inventory(sku_ids: Iterable[int]) -> dict[int, Inventory]:
 
 def _ledger(
     row: Inventory, *, reason: str, note: str, actor: User | None, on_hand: int, reserved: int
-):
+) -> InventoryLedger:
     return InventoryLedger(
         organization_id=row.organization_id,
         sku_id=row.sku_id,
@@ -865,7 +865,7 @@ def _locked(merchant_order: MerchantOrder) -> tuple[PurchaseOrder, MerchantOrder
     return purchase_order, locked
 
 
-def _lines(merchant_order: MerchantOrder, **filters) -> list[PurchaseOrderLine]:
+def _lines(merchant_order: MerchantOrder, **filters: Any) -> list[PurchaseOrderLine]:
     with scopes_disabled():
         return list(
             PurchaseOrderLine.objects.filter(merchant_order=merchant_order, **filters).order_by(
@@ -1369,7 +1369,7 @@ def purchase_order_cancel(
     return purchase_order
 
 
-def merchant_orders_expire(*, now=None) -> int:
+def merchant_orders_expire(*, now: datetime | None = None) -> int:
     """Cancel every merchant order still not accepted after ``ORDERS_ACCEPT_WITHIN_DAYS`` and
     release its stock; each in its own transaction. Returns how many were cancelled."""
     now = now or timezone.now()

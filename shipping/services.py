@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -349,7 +349,7 @@ def _adjust_hold(booking: Booking, *, teu: int, weight_kg: int) -> None:
     booking.weight_held_kg += weight_kg
 
 
-def _hold_expiry(sailing: Sailing):
+def _hold_expiry(sailing: Sailing) -> datetime:
     return min(
         timezone.now() + timedelta(hours=int(conf.get("SHIPPING_HOLD_HOURS"))),
         sailing.booking_closes_at,
@@ -596,7 +596,7 @@ def booking_confirm(
     )
 
 
-def _carrier_action(action: str):
+def _carrier_action(action: str) -> Callable[..., Booking]:
     @transaction.atomic
     def apply(*, booking: Booking, message: str = "") -> Booking:
         booking = _lock(booking)
@@ -652,7 +652,7 @@ def booking_expire(*, booking: Booking) -> Booking | None:
     )
 
 
-def bookings_expire_holds(*, now=None) -> int:
+def bookings_expire_holds(*, now: datetime | None = None) -> int:
     """Expire every unconfirmed hold past its time, one transaction per booking."""
     now = now or timezone.now()
     with scopes_disabled():
