@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -80,11 +80,13 @@ class StockRowsRejected(DomainError):
         self.failed = failed
 
 
-def _whole_number(value: Any) -> bool:
+def _whole_number(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _INT_LIMIT
 
 
-def _parse_row(index: int, row: Any, operation: Operation):
+def _parse_row(
+    index: int, row: Any, operation: Operation
+) -> tuple[str, int, int | None] | RowError:
     """(sku, figure, expected) or a RowError for a row that is not well formed."""
     if not isinstance(row, dict):
         return RowError(index, "", "invalid_row", _("Each row is an object."))

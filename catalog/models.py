@@ -176,6 +176,11 @@ class ListingState(models.TextChoices):
 class Product(models.Model):
     """A merchant's listing. Buyers see it while it is active and the merchant is approved."""
 
+    # Set on the cards of a listing page by catalog.selectors, not stored.
+    has_stock: bool
+    sku_variants: list[tuple[str, str]]
+    image_id: int | None
+
     organization = models.ForeignKey(
         Organization,
         on_delete=models.CASCADE,
@@ -328,6 +333,9 @@ class Product(models.Model):
 
 class SKU(models.Model):
     """A variant of a product that a buyer orders: its own code, case pack and MOQ."""
+
+    # Set on a product page by catalog.selectors, not stored: (tier, its last quantity or None).
+    tier_rows: list[tuple[PriceTier, int | None]]
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")

@@ -51,7 +51,7 @@ from merchants.models import ApplicationStatus
 from merchants.us_states import state_name
 from network.cache import product_cache, product_cached, public_listings_version
 from network.errors import DomainError
-from network.models import Organization
+from network.models import ExchangeRate, Organization
 from network.selectors import exchange_rate_day, exchange_rate_in_force
 
 SORTS = {
@@ -83,7 +83,8 @@ class CategoryTree:
         return ids
 
     def ancestors(self, category: Category) -> list[Category]:
-        chain, node = [], category
+        chain: list[Category] = []
+        node: Category | None = category
         while node is not None:
             chain.append(node)
             node = self.nodes.get(node.parent_id) if node.parent_id else None
@@ -96,7 +97,7 @@ class CategoryTree:
         """(category, depth) in tree order, for select boxes."""
         result: list[tuple[Category, int]] = []
 
-        def walk(parent_id, depth):
+        def walk(parent_id: int | None, depth: int) -> None:
             for node in self.children.get(parent_id, []):
                 result.append((node, depth))
                 walk(node.pk, depth + 1)
@@ -275,8 +276,8 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
         if cached is not None:
             return cached
     products = _filtered(filters, tree)
-    totals = products.annotate(has_stock=_in_stock()).aggregate(
-        total=Count("pk"), in_stock=Count("pk", filter=Q(has_stock=True))
+    totals = products.annotate(stocked=_in_stock()).aggregate(
+        total=Count("pk"), in_stock=Count("pk", filter=Q(stocked=True))
     )
     counts = {
         "total": totals["total"],
@@ -350,7 +351,7 @@ def product_browse(
         listing = _filtered(filters, tree).select_related(
             "organization", "organization__merchant_application", "category"
         )
-        if sort == "relevance":
+        if sort == "relevance" and search is not None:
             listing = listing.annotate(
                 rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0])
             ).order_by("-rank", "-published_at", "-pk")
@@ -478,7 +479,9 @@ def _variant_line(variants: list[tuple[str, str]], *, shown: int = 3) -> str:
     }
 
 
-def browse_cards(products: list[Product], *, exchange_rate=None) -> list[BrowseCard]:
+def browse_cards(
+    products: list[Product], *, exchange_rate: ExchangeRate | None = None
+) -> list[BrowseCard]:
     """The cards of a browse page (no queries: the page query selected merchants)."""
     cards = []
     for product in products:
@@ -567,7 +570,7 @@ def product_for_viewer(
     key = f"catalog:product-view:{int(product_id)}:{exchange_rate_day().isoformat()}"
     if cached:
         view, versions = product_cached(product_id, key)
-        if view is not None:
+        if isinstance(view, ProductView):
             return view
     with scopes_disabled():
         product = (
@@ -611,7 +614,9 @@ def product_for_viewer(
     return view
 
 
-def image_for_viewer(*, image_id: int, organization: Organization | None):
+def image_for_viewer(
+    *, image_id: int, organization: Organization | None
+) -> tuple[ProductImage, bool] | None:
     """(image, public) for the image server, or None when this viewer may not see it. Public
     means the listing is active and its merchant approved: it may be cached by anyone."""
     with scopes_disabled():
@@ -658,7 +663,10 @@ def merchant_products(
                 )
             )
         )
-    return products.annotate(image_id=_first_image_id()).order_by("-created_at", "-pk")
+    # Product.image_id is declared for the type checker only, not a field: Django accepts the name.
+    return products.annotate(  # type: ignore[no-redef]
+        image_id=_first_image_id()
+    ).order_by("-created_at", "-pk")
 
 
 def merchant_skus_with_stock(*, product_ids: list[int]) -> dict[int, list[SKU]]:

@@ -11,7 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,11 +87,11 @@ def _require_operator(*, acting_user: User) -> None:
         raise CatalogPermissionDenied(_("Only network operators can take listings down."))
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: [str(before[k]), str(after[k])] for k in after if before.get(k) != after[k]}
 
 
-def _snapshot(instance, fields: Iterable[str]) -> dict[str, Any]:
+def _snapshot(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
     return {
         f: (getattr(instance, f + "_id") if f == "category" else getattr(instance, f))
         for f in fields
@@ -621,7 +623,7 @@ def inventory_adjust(
 
 @transaction.atomic
 def product_image_add(
-    *, product: Product, upload, acting_user: User, alt_text: str = ""
+    *, product: Product, upload: UploadedFile, acting_user: User, alt_text: str = ""
 ) -> ProductImage:
     """Check an uploaded photo with Pillow, store it re-encoded with a thumbnail."""
     _require_merchant_staff(organization=product.organization, acting_user=acting_user)
@@ -688,7 +690,11 @@ def product_image_remove(*, image: ProductImage, acting_user: User) -> None:
 
 @transaction.atomic
 def import_job_create(
-    *, organization: Organization, upload, acting_user: User, all_or_nothing: bool = True
+    *,
+    organization: Organization,
+    upload: UploadedFile,
+    acting_user: User,
+    all_or_nothing: bool = True,
 ) -> ImportJob:
     """Store an uploaded CSV or XLSX file and import it in the background after commit."""
     from catalog.errors import ImportRejected
@@ -700,7 +706,8 @@ def import_job_create(
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ImportJob.Format.values:
         raise ImportRejected(_("Upload a .csv or .xlsx file."))
-    if upload.size > MAX_BYTES:
+    size = upload.size if upload.size is not None else sum(map(len, upload.chunks()))
+    if size > MAX_BYTES:
         raise ImportRejected(
             _("The file is larger than %(mb)s MB; split it.") % {"mb": MAX_BYTES // 2**20}
         )

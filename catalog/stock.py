@@ -59,7 +59,7 @@ def stock_lock(sku_ids: Iterable[int]) -> dict[int, Inventory]:
         rows = (
             Inventory.objects.select_for_update(of=("self",))
             .filter(sku_id__in=sorted(set(sku_ids)))
-            .annotate(product_id=F("sku__product_id"))
+            .select_related("sku")
             .order_by("pk")
         )
         return {row.sku_id: row for row in rows}
@@ -502,7 +502,7 @@ def _move(quantities: dict[int, int], *, reason: str, note: str, acting_user: Us
                 changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
                 on_hand, reserved = row.on_hand - n, row.reserved - n
             Inventory.objects.filter(pk=row.pk).update(**changes, updated_at=now)
-            touched.add(row.product_id)
+            touched.add(row.sku.product_id)
             flag_turned |= (row.on_hand > row.reserved) != (on_hand > reserved)
             ledger.append(
                 InventoryLedger(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Min, Q, QuerySet
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
 from merchants.models import ApplicationStatus, MerchantApplication
-from network.models import Organization
+from network.models import AuditEvent, Organization
 
 
 def merchant_application(*, organization: Organization) -> MerchantApplication | None:
@@ -102,12 +104,10 @@ HISTORY_LABELS = {
 }
 
 
-def application_history(*, application: MerchantApplication):
+def application_history(*, application: MerchantApplication) -> list[AuditEvent]:
     """The application's audit trail, newest first, for the review page; each event carries a
     ``label`` in the reader's language."""
     from django.contrib.contenttypes.models import ContentType
-
-    from network.models import AuditEvent
 
     with scopes_disabled():
         events = list(
@@ -121,7 +121,9 @@ def application_history(*, application: MerchantApplication):
     return events
 
 
-def review_queue_ages(*, buckets, now=None) -> dict[str, int]:
+def review_queue_ages(
+    *, buckets: Sequence[tuple[str, int, int | None]], now: datetime | None = None
+) -> dict[str, Any]:
     """Applications waiting for review now: how many, how many past the review target, the
     oldest wait in days, and counts per [low, high) bucket of days waiting. One query."""
     now = now or timezone.now()

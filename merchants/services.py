@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Field
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -138,7 +139,7 @@ def _lock(application: MerchantApplication) -> MerchantApplication:
 
 
 def _transition(
-    application: MerchantApplication, action: str, *, acting_user: User, **changes: Any
+    application: MerchantApplication, action: str, *, acting_user: User | None, **changes: Any
 ) -> MerchantApplication:
     """Move the (locked) application along ``TRANSITIONS[action]`` and audit it."""
     sources, target = TRANSITIONS[action]
@@ -375,13 +376,21 @@ def brand_claim_remove(*, claim: BrandClaim, acting_user: User) -> None:
     claim.delete()
 
 
+def _upload_size(uploaded: UploadedFile) -> int:
+    """The upload's size in bytes, counted from its content when the upload did not say."""
+    if uploaded.size is not None:
+        return uploaded.size
+    return sum(len(chunk) for chunk in uploaded.chunks())
+
+
 def document_check(uploaded: UploadedFile) -> str:
     """The file's real type, judged by its content; raises DocumentRejected otherwise."""
     limit = settings.MERCHANT_DOCUMENT_MAX_BYTES
-    if uploaded.size > limit:
+    size = _upload_size(uploaded)
+    if size > limit:
         raise DocumentRejected(
             _("The file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)}
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
     uploaded.seek(0)
     head = uploaded.read(16)
@@ -459,9 +468,9 @@ def _document_store(
     document = MerchantDocument(
         application=application,
         kind=kind,
-        original_name=uploaded.name[:200],
+        original_name=(uploaded.name or "")[:200],
         content_type=content_type,
-        size=uploaded.size,
+        size=_upload_size(uploaded),
         sha256=digest.hexdigest(),
         uploaded_by=acting_user,
     )
@@ -494,14 +503,19 @@ def document_remove(*, document: MerchantDocument, acting_user: User) -> None:
     transaction.on_commit(lambda: document.file.storage.delete(stored))
 
 
+def _field_label(name: str) -> str:
+    field = MerchantApplication._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, Field) else name
+
+
 def application_missing(application: MerchantApplication) -> list[str]:
     """What still stands between the application and submission, in words for the applicant."""
     missing = []
     for name in REQUIRED_FIELDS:
         if getattr(application, name) in ("", None, []):
-            missing.append(str(MerchantApplication._meta.get_field(name).verbose_name))
+            missing.append(_field_label(name))
     if application.fulfilment == "3pl" and not application.fulfilment_address.strip():
-        missing.append(str(MerchantApplication._meta.get_field("fulfilment_address").verbose_name))
+        missing.append(_field_label("fulfilment_address"))
     kinds = set(application.documents.values_list("kind", flat=True))
     for kind in MerchantDocument.REQUIRED_KINDS:
         if kind not in kinds:

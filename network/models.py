@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator, RegexValidator, URLValidat
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -144,7 +145,7 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 10, Role.STAFF: 20, Role.BUYER: 20, Role.ADMIN: 30, Role.OWNER: 40}
 
 # Staff work for merchants and operators; buyers buy for buyer organisations.
-ROLES_BY_KIND = {
+ROLES_BY_KIND: dict[str, list[Role]] = {
     Organization.Kind.MERCHANT: [Role.OWNER, Role.ADMIN, Role.STAFF, Role.VIEWER],
     Organization.Kind.BUYER: [Role.OWNER, Role.ADMIN, Role.BUYER, Role.VIEWER],
     Organization.Kind.OPERATOR: [Role.OWNER, Role.ADMIN, Role.STAFF, Role.VIEWER],
@@ -242,6 +243,9 @@ class Invitation(models.Model):
 
 class AuditEvent(models.Model):
     """Who did what to which object, in which organisation, when, and what changed."""
+
+    # Set by the readers that show an event (e.g. an application's history), not stored.
+    label: str | Promise
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -29,10 +30,10 @@ def operator_memberships() -> QuerySet[Membership]:
     )
 
 
-def user_is_operator(user) -> bool:
-    return (
-        bool(user and user.is_authenticated) and operator_memberships().filter(user=user).exists()
-    )
+def user_is_operator(user: User | AnonymousUser | None) -> bool:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return False
+    return operator_memberships().filter(user=user).exists()
 
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:

@@ -151,6 +151,10 @@ class PurchaseOrderStatus(models.TextChoices):
 class PurchaseOrder(models.Model):
     """One buyer's order across merchants, placed in one transaction with its stock reserved."""
 
+    # Set by the placing services, not stored: True when a repeated request (same idempotency
+    # key) got the order placed before.
+    replayed: bool
+
     organization = models.ForeignKey(
         Organization,
         on_delete=models.CASCADE,
@@ -326,6 +330,9 @@ CANCELLABLE = (
 
 class MerchantOrder(models.Model):
     """One merchant's part of a purchase order, created by the fan-out."""
+
+    # Set by orders.selectors.with_tracking_urls, not stored: the carrier's page or "".
+    tracking_url: str
 
     organization = models.ForeignKey(
         Organization,

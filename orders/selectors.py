@@ -7,10 +7,11 @@ here explicitly because the lines belong to the buyer's tenant; operators read e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Aggregate,
@@ -18,6 +19,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     Exists,
+    Expression,
     F,
     FloatField,
     Func,
@@ -52,6 +54,9 @@ from orders.models import (
 )
 from orders.services import minimum_order_values, quote
 
+if TYPE_CHECKING:
+    from network.dashboards import Period
+
 # --- Cart --------------------------------------------------------------------------------------
 
 
@@ -66,11 +71,11 @@ class CartItem:
     issue: str = ""
 
     @property
-    def sku(self):
+    def sku(self) -> SKU:
         return self.line.sku
 
     @property
-    def next_tier(self):
+    def next_tier(self) -> tuple[int, Decimal] | None:
         """(quantity, unit price) of the next cheaper tier, to nudge the buyer; or None."""
         tiers = sorted(self.sku.tiers.all(), key=lambda t: t.min_quantity)
         return next(
@@ -313,9 +318,9 @@ def timeline(merchant_order: MerchantOrder | None) -> list[dict]:
 def with_tracking_urls(merchant_orders: Iterable[MerchantOrder | None]) -> None:
     """Set ``tracking_url`` on each merchant order: its carrier's tracking page for its
     tracking number, or "" (one query for all of them, none when nothing is tracked)."""
-    merchant_orders = [mo for mo in merchant_orders if mo is not None]
-    urls = tracking_urls((mo.carrier_name, mo.tracking_number) for mo in merchant_orders)
-    for mo in merchant_orders:
+    present = [mo for mo in merchant_orders if mo is not None]
+    urls = tracking_urls((mo.carrier_name, mo.tracking_number) for mo in present)
+    for mo in present:
         mo.tracking_url = urls.get((mo.carrier_name, mo.tracking_number), "")
 
 
@@ -461,7 +466,7 @@ class Percentile(Aggregate):
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
 
-    def __init__(self, expression, *, fraction: float, **extra):
+    def __init__(self, expression: Expression | str, *, fraction: float, **extra: Any) -> None:
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
@@ -476,7 +481,9 @@ class DaysBetween(Func):
 SOLD_LINES = ~Q(status__in=[LineStatus.REJECTED, LineStatus.CANCELLED])
 
 
-def sold_lines(*, period, buyer: Organization | None = None, merchant: Organization | None = None):
+def sold_lines(
+    *, period: Period, buyer: Organization | None = None, merchant: Organization | None = None
+) -> QuerySet[PurchaseOrderLine]:
     """Sold purchase order lines whose purchase order was placed in ``period``, network-wide or
     of one buyer or one merchant (filtered explicitly: lines belong to the buyer's tenant)."""
     with scopes_disabled():
@@ -492,11 +499,11 @@ def sold_lines(*, period, buyer: Organization | None = None, merchant: Organizat
     return lines
 
 
-def _week(field: str):
+def _week(field: str) -> TruncWeek:
     return TruncWeek(field, output_field=DateField())
 
 
-def gmv_by_week(*, period, buyer: Organization | None = None) -> list[dict]:
+def gmv_by_week(*, period: Period, buyer: Organization | None = None) -> list[dict]:
     """Per week: GMV, purchase orders, and GMV bought by buyers registered in China. Network-wide
     (no ``buyer``), the days the daily summary covers are read from it."""
     if buyer is not None:
@@ -515,7 +522,7 @@ def gmv_by_week(*, period, buyer: Organization | None = None) -> list[dict]:
             .order_by("week")
         )
     summarised, live = summary_split(period)
-    parts = []
+    parts: list[QuerySet[Any, dict[str, Any]]] = []
     if summarised is not None:
         parts.append(
             daily_sales(period=summarised)
@@ -563,7 +570,7 @@ def gmv_by_week(*, period, buyer: Organization | None = None) -> list[dict]:
     )
 
 
-def active_buyers_by_week(*, period) -> list[dict]:
+def active_buyers_by_week(*, period: Period) -> list[dict]:
     with scopes_disabled():
         orders = PurchaseOrder.objects.filter(
             placed_at__gte=period.start_at, placed_at__lt=period.end_at
@@ -576,7 +583,7 @@ def active_buyers_by_week(*, period) -> list[dict]:
     )
 
 
-def active_buyer_totals(*, period) -> dict[str, int]:
+def active_buyer_totals(*, period: Period) -> dict[str, int]:
     """Buyer organisations: registered, active in ``period``, and first ordering in it."""
     with scopes_disabled():
         placed = PurchaseOrder.objects.filter(organization=OuterRef("pk")).exclude(
@@ -591,7 +598,7 @@ def active_buyer_totals(*, period) -> dict[str, int]:
         )
 
 
-def merchant_funnel(*, period) -> dict[str, int]:
+def merchant_funnel(*, period: Period) -> dict[str, int]:
     """Of the merchants who submitted an application in ``period``: how many were approved,
     have published a listing, and have received a merchant order since."""
     with scopes_disabled():
@@ -612,15 +619,17 @@ def merchant_funnel(*, period) -> dict[str, int]:
         )
 
 
-def gmv_by_category(*, period, buyer: Organization | None = None) -> list[dict]:
+def gmv_by_category(*, period: Period, buyer: Organization | None = None) -> list[dict]:
     """GMV and units per top-level category of the products ordered, largest first.
     Network-wide (no ``buyer``), the days the daily summary covers are read from it."""
     top_level = Coalesce("sku__product__category__parent", "sku__product__category")
+    parts: list[QuerySet[Any, dict[str, Any]]] = []
     if buyer is not None:
-        parts = [_by_category(sold_lines(period=period, buyer=buyer), top_level, "line_total_usd")]
+        parts.append(
+            _by_category(sold_lines(period=period, buyer=buyer), top_level, "line_total_usd")
+        )
     else:
         summarised, live = summary_split(period)
-        parts = []
         if summarised is not None:
             parts.append(
                 daily_sales(period=summarised)
@@ -644,7 +653,9 @@ def gmv_by_category(*, period, buyer: Organization | None = None) -> list[dict]:
     return sorted(named, key=lambda row: (-row["gmv"], row["name"]))
 
 
-def _by_category(lines, top_level, amount: str):
+def _by_category(
+    lines: QuerySet[PurchaseOrderLine], top_level: Expression, amount: str
+) -> QuerySet[PurchaseOrderLine, dict[str, Any]]:
     return (
         lines.values(category_pk=top_level)
         .annotate(gmv=Sum(amount), units=Sum("quantity"))
@@ -652,11 +663,11 @@ def _by_category(lines, top_level, amount: str):
     )
 
 
-def gmv_by_merchant_state(*, period) -> list[dict]:
+def gmv_by_merchant_state(*, period: Period) -> list[dict]:
     """GMV per US state of the selling merchant's registered address, largest first; the days
     the daily summary covers are read from it."""
     summarised, live = summary_split(period)
-    parts = []
+    parts: list[QuerySet[Any, dict[str, Any]]] = []
     if summarised is not None:
         parts.append(
             daily_sales(period=summarised)
@@ -683,7 +694,9 @@ def gmv_by_merchant_state(*, period) -> list[dict]:
     return sorted(states.values(), key=lambda row: (-row["gmv"], row["state"] or ""))
 
 
-def _merge(parts, *, key: tuple[str, ...], sums: tuple[str, ...]) -> dict[tuple, dict]:
+def _merge(
+    parts: Iterable[Iterable[dict[str, Any]]], *, key: tuple[str, ...], sums: tuple[str, ...]
+) -> dict[tuple, dict]:
     """Rows of already-aggregated queries added up by ``key`` (summary days + live days)."""
     merged: dict[tuple, dict] = {}
     for part in parts:
@@ -700,7 +713,7 @@ def _merge(parts, *, key: tuple[str, ...], sums: tuple[str, ...]) -> dict[tuple,
 # --- The daily summary -------------------------------------------------------------------------
 
 
-def summary_split(period):
+def summary_split(period: Period) -> tuple[Period | None, Period | None]:
     """(the part of ``period`` to read from the daily summary, the part to read live): the
     summary holds whole days before the day of its last refresh."""
     from network.dashboards import Period
@@ -720,7 +733,7 @@ def summary_split(period):
     return summarised, live
 
 
-def daily_sales(*, period) -> QuerySet[DailySales]:
+def daily_sales(*, period: Period) -> QuerySet[DailySales]:
     return DailySales.objects.filter(day__gte=period.start, day__lte=period.end)
 
 
@@ -743,11 +756,11 @@ def daily_sales_rows(*, since: date) -> QuerySet:
     )
 
 
-def _day_start(day: date):
+def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def order_to_shipment(*, period, buckets) -> dict:
+def order_to_shipment(*, period: Period, buckets: Sequence[tuple[str, int, int | None]]) -> dict:
     """For merchant orders shipped in ``period``: how many, the median and 90th percentile of
     days from the purchase order's placing to shipment, and counts per [low, high) bucket."""
     with scopes_disabled():
@@ -767,7 +780,7 @@ def order_to_shipment(*, period, buckets) -> dict:
     )
 
 
-def merchant_sales_by_week(*, merchant: Organization, period) -> list[dict]:
+def merchant_sales_by_week(*, merchant: Organization, period: Period) -> list[dict]:
     return list(
         sold_lines(period=period, merchant=merchant)
         .annotate(week=_week("purchase_order__placed_at"))
@@ -781,7 +794,7 @@ def merchant_sales_by_week(*, merchant: Organization, period) -> list[dict]:
     )
 
 
-def merchant_sales_totals(*, merchant: Organization, period) -> dict:
+def merchant_sales_totals(*, merchant: Organization, period: Period) -> dict:
     return sold_lines(period=period, merchant=merchant).aggregate(
         sales=Coalesce(Sum("line_total_usd"), Value(Decimal("0.00"))),
         orders=Count("purchase_order", distinct=True),
@@ -790,7 +803,7 @@ def merchant_sales_totals(*, merchant: Organization, period) -> dict:
     )
 
 
-def merchant_top_products(*, merchant: Organization, period, limit: int = 50) -> list[dict]:
+def merchant_top_products(*, merchant: Organization, period: Period, limit: int = 50) -> list[dict]:
     return list(
         sold_lines(period=period, merchant=merchant)
         .values("sku_code", "product_title")
@@ -803,7 +816,7 @@ def merchant_top_products(*, merchant: Organization, period, limit: int = 50) ->
     )
 
 
-def merchant_pipeline(*, merchant: Organization, period) -> dict[str, dict]:
+def merchant_pipeline(*, merchant: Organization, period: Period) -> dict[str, dict]:
     """Merchant orders received in ``period`` by their status now: count and value."""
     rows = (
         MerchantOrder.objects.filter(
@@ -816,7 +829,7 @@ def merchant_pipeline(*, merchant: Organization, period) -> dict[str, dict]:
     return {row["status"]: row for row in rows}
 
 
-def buyer_spend_by_merchant(*, buyer: Organization, period) -> list[dict]:
+def buyer_spend_by_merchant(*, buyer: Organization, period: Period) -> list[dict]:
     display = Coalesce(
         NullIf("merchant__merchant_application__dba", Value("")),
         NullIf("merchant__merchant_application__legal_name", Value("")),
@@ -838,7 +851,18 @@ def buyer_spend_by_merchant(*, buyer: Organization, period) -> list[dict]:
     )
 
 
-def open_purchase_orders(*, buyer: Organization, statuses, limit: int = 100) -> list[dict]:
+class OpenPurchaseOrder(TypedDict):
+    number: str
+    buyer_reference: str
+    placed_at: datetime
+    status: str
+    merchant_count: int
+    total_usd: Decimal
+
+
+def open_purchase_orders(
+    *, buyer: Organization, statuses: Iterable[str], limit: int = 100
+) -> list[OpenPurchaseOrder]:
     return list(
         PurchaseOrder.objects.filter(organization=buyer, status__in=statuses)
         .order_by("-placed_at", "-pk")

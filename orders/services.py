@@ -11,7 +11,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -295,7 +295,8 @@ def _priced_lines(
             .values_list("pk", flat=True)
         )
     unavailable: list[int] = []
-    wrong_quantity, lines = [], []
+    wrong_quantity: list[dict[str, Any]] = []
+    lines: list[PurchaseOrderLine] = []
     for sku_id, quantity in quantities.items():
         sku = skus.get(sku_id)
         if sku is None or sku.product_id not in orderable:
@@ -378,15 +379,20 @@ def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
 def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: str) -> None:
     """Reserve every line's units under row locks, or raise InsufficientStock naming each short
     line (the caller's transaction then writes nothing)."""
-    rows = stock_lock(line.sku_id for line in lines)
-    short = []
+    wanted: list[tuple[int, PurchaseOrderLine]] = []
     for line in lines:
-        row = rows.get(line.sku_id)
+        # A line loses its SKU only when the SKU is deleted, long after the order is placed.
+        assert line.sku_id is not None, "a line being placed names its SKU"
+        wanted.append((line.sku_id, line))
+    rows = stock_lock(sku_id for sku_id, _line in wanted)
+    short: list[dict[str, Any]] = []
+    for sku_id, line in wanted:
+        row = rows.get(sku_id)
         available = row.available if row is not None else 0
         if line.quantity > available:
             short.append(
                 {
-                    "sku": line.sku_id,
+                    "sku": sku_id,
                     "requested": line.quantity,
                     "available": available,
                     "message": _(
@@ -406,7 +412,7 @@ def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: st
             lines=short,
         )
     stock_reserve(
-        {line.sku_id: line.quantity for line in lines},
+        {sku_id: line.quantity for sku_id, line in wanted},
         note=note,
         acting_user=acting_user,
     )
@@ -787,7 +793,7 @@ def _locked(merchant_order: MerchantOrder) -> tuple[PurchaseOrder, MerchantOrder
     return purchase_order, locked
 
 
-def _lines(merchant_order: MerchantOrder, **filters) -> list[PurchaseOrderLine]:
+def _lines(merchant_order: MerchantOrder, **filters: Any) -> list[PurchaseOrderLine]:
     with scopes_disabled():
         return list(
             PurchaseOrderLine.objects.filter(merchant_order=merchant_order, **filters).order_by(
@@ -824,12 +830,13 @@ def _refuse(merchant_order: MerchantOrder, allowed: Sequence[str], action: str) 
 
 def _notify_buyer(merchant_order: MerchantOrder, event: str) -> None:
     purchase_order = merchant_order.purchase_order
-    recipients = []
+    recipients: list[User] = []
     if (
         purchase_order.placed_by_id
         and Membership.objects.filter(
             organization_id=purchase_order.organization_id, user_id=purchase_order.placed_by_id
         ).exists()
+        and purchase_order.placed_by is not None
     ):
         recipients = [purchase_order.placed_by]
     else:
@@ -1289,7 +1296,7 @@ def purchase_order_cancel(
     return purchase_order
 
 
-def merchant_orders_expire(*, now=None) -> int:
+def merchant_orders_expire(*, now: datetime | None = None) -> int:
     """Cancel every merchant order still not accepted after ``ORDERS_ACCEPT_WITHIN_DAYS`` and
     release its stock; each in its own transaction. Returns how many were cancelled."""
     now = now or timezone.now()

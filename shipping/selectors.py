@@ -4,6 +4,7 @@ operators; bookings are read within their organisation, except by operators."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower
@@ -23,6 +24,9 @@ from shipping.models import (
     SailingRate,
 )
 from shipping.validators import tracking_url
+
+if TYPE_CHECKING:
+    from network.dashboards import Period
 
 
 def ports_of_loading() -> QuerySet[Port]:
@@ -138,7 +142,7 @@ def sailing_bookings_for_operators(*, sailing: Sailing) -> list[Booking]:
         )
 
 
-def _departing(period) -> QuerySet[Sailing]:
+def _departing(period: Period) -> QuerySet[Sailing]:
     """Sailings departing in the dashboard's ``period``; a period reaching today also takes the
     sailings still to come (their bookings are what operators watch)."""
     sailings = Sailing.objects.filter(etd__gte=period.start_at)
@@ -147,7 +151,7 @@ def _departing(period) -> QuerySet[Sailing]:
     return sailings
 
 
-def sailings_departing(*, period, limit: int = 500) -> list[Sailing]:
+def sailings_departing(*, period: Period, limit: int = 500) -> list[Sailing]:
     """Sailings departing in the dashboard's ``period``, soonest first."""
     return list(
         _departing(period)
@@ -156,13 +160,13 @@ def sailings_departing(*, period, limit: int = 500) -> list[Sailing]:
     )
 
 
-def sailing_utilisation_totals(*, period) -> dict:
+def sailing_utilisation_totals(*, period: Period) -> dict:
     return _departing(period).aggregate(
         sailings=Count("pk"), booked=Sum("booked_teu"), capacity=Sum("capacity_teu")
     )
 
 
-def booking_counts(*, organization: Organization, period) -> dict[str, dict]:
+def booking_counts(*, organization: Organization, period: Period) -> dict[str, dict]:
     """The organisation's bookings requested in ``period`` by status: count, containers, TEU."""
     rows = (
         Booking.objects.filter(
@@ -215,7 +219,7 @@ def carrier_tracking_urls(shipments: list[tuple[str, str]]) -> dict[tuple[str, s
         templates.setdefault(scac.lower(), template)
     urls = {}
     for carrier, number in shipments:
-        template = templates.get(carrier.strip().lower())
-        if template:
-            urls[(carrier, number)] = tracking_url(template, number)
+        page_template = templates.get(carrier.strip().lower())
+        if page_template:
+            urls[(carrier, number)] = tracking_url(page_template, number)
     return urls

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -290,7 +291,7 @@ def _transition(
 
 
 # Status changes that integration clients hear about through webhooks.
-WEBHOOK_EVENTS = {S.CONFIRMED: "booking.confirmed", S.REJECTED: "booking.rejected"}
+WEBHOOK_EVENTS: dict[str, str] = {S.CONFIRMED: "booking.confirmed", S.REJECTED: "booking.rejected"}
 
 
 def _notify(booking: Booking, action: str, message: str) -> None:
@@ -348,7 +349,7 @@ def _adjust_hold(booking: Booking, *, teu: int, weight_kg: int) -> None:
     booking.weight_held_kg += weight_kg
 
 
-def _hold_expiry(sailing: Sailing):
+def _hold_expiry(sailing: Sailing) -> datetime:
     return min(
         timezone.now() + timedelta(hours=int(settings.SHIPPING_HOLD_HOURS)),
         sailing.booking_closes_at,
@@ -595,7 +596,7 @@ def booking_confirm(
     )
 
 
-def _carrier_action(action: str):
+def _carrier_action(action: str) -> Callable[..., Booking]:
     @transaction.atomic
     def apply(*, booking: Booking, message: str = "") -> Booking:
         booking = _lock(booking)
@@ -651,7 +652,7 @@ def booking_expire(*, booking: Booking) -> Booking | None:
     )
 
 
-def bookings_expire_holds(*, now=None) -> int:
+def bookings_expire_holds(*, now: datetime | None = None) -> int:
     """Expire every unconfirmed hold past its time, one transaction per booking."""
     now = now or timezone.now()
     with scopes_disabled():
@@ -701,7 +702,7 @@ def booking_apply_carrier_reply(*, booking: Booking, reply: CarrierReply) -> Boo
                 % {"status": status, "ours": booking.get_status_display()}
             )
         return booking  # an acknowledgement or a repeat
-    handlers = {
+    handlers: dict[str, Callable[[], Booking]] = {
         S.CONFIRMED: lambda: booking_confirm(
             booking=booking,
             carrier_booking_reference=reply.carrier_booking_reference,
@@ -979,7 +980,7 @@ def carrier_save(*, carrier: Carrier, acting_user: User, organization: Organizat
 def sailing_save(
     *,
     sailing: Sailing,
-    rates: Sequence[tuple[str, object, object]],
+    rates: Sequence[tuple[str, Decimal, Decimal]],
     acting_user: User,
     organization: Organization,
 ) -> Sailing:

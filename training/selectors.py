@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -15,6 +16,9 @@ from django_scopes import scopes_disabled
 
 from network.models import Organization, User
 from training.models import CalendarFeed, Feedback, Registration, Seminar, Topic
+
+if TYPE_CHECKING:
+    from network.dashboards import Period
 
 PUBLIC_STATUSES = (Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED)
 
@@ -25,7 +29,7 @@ def seminars_public(
     topic: str = "",
     language: str = "",
     format: str = "",
-    now=None,
+    now: datetime | None = None,
 ) -> QuerySet[Seminar]:
     """Published seminars, upcoming (soonest first, including those under way) or past (most
     recent first), optionally narrowed by topic, language and format."""
@@ -237,7 +241,7 @@ def feed_registrations(*, user: User) -> list[Registration]:
         )
 
 
-def _held_seminars(*, period):
+def _held_seminars(*, period: Period) -> QuerySet[Seminar]:
     """Published seminars that started in the dashboard's ``period`` (and before now)."""
     return Seminar.objects.filter(
         status=Seminar.Status.PUBLISHED,
@@ -246,7 +250,7 @@ def _held_seminars(*, period):
     )
 
 
-def seminar_attendance(*, period, limit: int = 500) -> list[dict]:
+def seminar_attendance(*, period: Period, limit: int = 500) -> list[dict]:
     """Each seminar held in ``period``: confirmed seats and check-ins, most recent first."""
     confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
     with scopes_disabled():
@@ -263,7 +267,7 @@ def seminar_attendance(*, period, limit: int = 500) -> list[dict]:
         )
 
 
-def seminar_attendance_totals(*, period) -> dict[str, int]:
+def seminar_attendance_totals(*, period: Period) -> dict[str, int]:
     with scopes_disabled():
         seats = Registration.objects.filter(
             seminar__in=_held_seminars(period=period), status=Registration.Status.CONFIRMED

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -124,7 +124,7 @@ def seminar_when(seminar: Seminar, user: User) -> str:
         return span(seminar.start_at, seminar.end_at, zone=_time_zone_for(seminar, user))
 
 
-def _url(name: str, *args) -> str:
+def _url(name: str, *args: object) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
@@ -180,7 +180,7 @@ def _notify(
 # --- Seminars (operators) ----------------------------------------------------------------------
 
 
-def _unique_slug(title: str, start_at) -> str:
+def _unique_slug(title: str, start_at: datetime) -> str:
     base = slugify(f"{title} {start_at:%Y-%m-%d}")[:70] or "seminar"
     slug, counter = base, 2
     while Seminar.objects.filter(slug=slug).exists():
@@ -653,7 +653,7 @@ def offer_expire(*, registration_id: int) -> bool:
     return True
 
 
-def offers_due_for_expiry(now=None) -> list[int]:
+def offers_due_for_expiry(now: datetime | None = None) -> list[int]:
     with scopes_disabled():
         return list(
             Registration.objects.filter(
@@ -668,7 +668,7 @@ def offers_due_for_expiry(now=None) -> list[int]:
 # --- Reminders ---------------------------------------------------------------------------------
 
 
-def reminders_due(now=None) -> list[tuple[int, str]]:
+def reminders_due(now: datetime | None = None) -> list[tuple[int, str]]:
     """(registration id, reminder name) of every reminder that should go out now.
 
     The week reminder goes only to people who confirmed before the last week began: someone
@@ -730,7 +730,7 @@ def reminder_send(*, registration_id: int, reminder: str) -> bool:
 # --- Check-in, certificates, feedback ---------------------------------------------------------
 
 
-def check_in_open(seminar: Seminar, now=None) -> bool:
+def check_in_open(seminar: Seminar, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return (
         seminar.status == Seminar.Status.PUBLISHED
@@ -781,7 +781,7 @@ def registration_check_in(*, registration: Registration, acting_user: User) -> R
     return registration
 
 
-def certificate_available(registration: Registration, now=None) -> bool:
+def certificate_available(registration: Registration, now: datetime | None = None) -> bool:
     return (
         registration.attended_at is not None
         and registration.status == Registration.Status.CONFIRMED

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -384,11 +386,14 @@ def membership_remove(*, membership: Membership, acting_user: User) -> None:
     membership.delete()
 
 
-def organization_switch(*, request, organization_id: int) -> Membership:
+def organization_switch(*, request: HttpRequest, organization_id: int) -> Membership:
     """Make one of the user's organisations the active one for this session."""
+    user = request.user
     membership = (
-        Membership.objects.select_related("organization")
-        .filter(user=request.user, organization_id=organization_id)
+        None
+        if isinstance(user, AnonymousUser)
+        else Membership.objects.select_related("organization")
+        .filter(user=user, organization_id=organization_id)
         .first()
     )
     if membership is None:

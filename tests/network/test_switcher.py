@@ -37,3 +37,16 @@ def test_switching_to_an_organisation_one_is_not_in_is_refused(client):
     page = response.content.decode()
     assert "You are not a member of that organisation." in page
     assert "<h1>Mine</h1>" in page
+
+
+def test_a_signed_out_session_cannot_switch_to_any_organisation(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from network.services import PermissionDenied, organization_switch
+
+    request = rf.post("/organizations/switch/")
+    request.user = AnonymousUser()
+    request.session = {}
+    with pytest.raises(PermissionDenied):
+        organization_switch(request=request, organization_id=OrganizationFactory().pk)
+    assert request.session == {}
