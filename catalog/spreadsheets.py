@@ -728,7 +728,17 @@ def run_import(job: ImportJob) -> ImportJob:
         ) % {"count": len(plan.errors)}
         job.skipped_count = plan.total_rows
     else:
-        result = write_plan(organization=organization, plan=plan, acting_user=job.created_by)
+        try:
+            result = write_plan(organization=organization, plan=plan, acting_user=job.created_by)
+        except BrandNotAuthorised as error:
+            # A brand protected, or an authorisation ended, after the rows were checked: the
+            # write was rolled back as a whole.
+            job.status = ImportJob.Status.FAILED
+            job.message = error.message
+            job.row_errors = [RowError(1, "brand", error.message).as_dict()]
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "message", "row_errors", "finished_at"])
+            return job
         job.created_count, job.updated_count = result.created, result.updated
         job.skipped_count = result.skipped
         job.status = ImportJob.Status.SUCCEEDED

@@ -241,3 +241,21 @@ def test_import_of_an_unchanged_active_listing_keeps_it_active(
     assert job.status == ImportJob.Status.SUCCEEDED, job.row_errors
     assert state_of(active) == ListingState.ACTIVE
     assert reports(active) == []
+
+
+def test_import_written_after_a_brand_became_protected_fails_whole(
+    client, owner, outsider, active, django_capture_on_commit_callbacks, monkeypatch
+):
+    # As if the brand were protected between the check of the rows and their write.
+    monkeypatch.setattr("catalog.spreadsheets._active_breaks_rules", lambda plan, org: [])
+    client.force_login(outsider["user"])
+    file = csv_file([import_row(active, brand="Great Lakes", lead_time_days="30")])
+    job = upload(client, file, django_capture_on_commit_callbacks, all_or_nothing=False)
+    assert job.status == ImportJob.Status.FAILED
+    assert REFUSED in job.message
+    stored = fresh(active)
+    assert (stored.brand, stored.lead_time_days, stored.state) == (
+        "Generic",
+        active.lead_time_days,
+        ListingState.ACTIVE,
+    )
