@@ -191,6 +191,25 @@ def test_api_upsert_holds_a_look_alike_title_for_review(client, owner, outsider,
     )
 
 
+def test_api_partial_update_meets_the_same_rules(client, owner, outsider, active, api_key):
+    url = f"/api/v1/merchant/products/{active.pk}/"
+    refused = client.patch(
+        url, {"brand": "Great Lakes"}, content_type="application/json", HTTP_AUTHORIZATION=api_key
+    )
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "brand_not_authorised"
+    assert fresh(active).brand == "Generic"
+    held = client.patch(
+        url,
+        {"title_en": "Great Lake's finest syrup"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=api_key,
+    )
+    assert held.status_code == 200, held.json()
+    assert held.json()["state"] == ListingState.IN_REVIEW
+    assert [r.matched_brand for r in reports(active)] == [owner["brand"]]
+
+
 # --- The spreadsheet import ----------------------------------------------------------------------
 
 
