@@ -15,6 +15,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from catalog import brands
 from catalog.forms import ProductForm
 from catalog.models import ImportJob, ListingReport, ListingState, Product, ProductImage
 from catalog.selectors import product_search_ids
@@ -24,6 +25,7 @@ from tests.catalog.factories import merchant
 from tests.catalog.test_api_upsert import _body, _put
 from tests.catalog.test_brands import listing, picture_upload, protected_brand, state_of
 from tests.catalog.test_import_export import csv_file, row, upload
+from tests.factories import operator
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +102,23 @@ def test_edit_page_holds_a_look_alike_title_for_review(client, owner, outsider, 
     assert report.matched_brand == owner["brand"]
     assert report.snapshot["title_en"] == "Graet Lakes Maple Syrup"
     assert active.pk not in product_search_ids("syrup")
+
+
+def test_a_cleared_edit_is_not_held_again_for_the_same_concern(client, owner, outsider, active):
+    client.force_login(outsider["user"])
+    url = reverse("catalog:product_edit", args=[active.pk])
+    client.post(url, edit_data(active, title_en="Graet Lakes Maple Syrup"))
+    [report] = reports(active)
+    brands.report_decide(
+        report=report, decision="dismiss", reason="A fish smokery", acting_user=operator()
+    )
+    assert state_of(active) == ListingState.ACTIVE
+    response = client.post(
+        url, edit_data(fresh(active), title_en="Graet Lakes Maple Syrup 1 l"), follow=True
+    )
+    assert "Saved." in response.content.decode()
+    assert state_of(active) == ListingState.ACTIVE
+    assert len(reports(active)) == 1
 
 
 def test_edit_page_leaves_other_changes_alone(client, owner, outsider, active):
