@@ -55,6 +55,15 @@ FORBIDDEN = OpenApiResponse(
     description="Not a member of the active organisation, an organisation of another kind, a "
     "role too low for a change, or an API key without the scope.",
 )
+# A change to a product meets the brand rules when the listing is active, as at publish.
+FORBIDDEN_OR_BRAND = OpenApiResponse(
+    ErrorSerializer,
+    description="Not a member of the active organisation, an organisation of another kind, a "
+    "role too low for a change, or an API key without the scope; or the change would give an "
+    "active listing a protected brand the merchant is not authorised to sell "
+    "(`brand_not_authorised`, nothing is written). A title resembling a protected brand is "
+    "written and moves the listing to `in_review` for an operator's check.",
+)
 INVALID = OpenApiResponse(
     ErrorSerializer, description="The request is not valid (`validation_error`)."
 )
@@ -495,7 +504,7 @@ class MerchantProductDetailView(APIView):
             200: ProductDetailSerializer,
             400: INVALID,
             401: UNAUTHENTICATED,
-            403: FORBIDDEN,
+            403: FORBIDDEN_OR_BRAND,
             404: PRODUCT_NOT_FOUND,
             409: OpenApiResponse(
                 ErrorSerializer, description="A taken-down listing (`illegal_transition`)."
@@ -580,7 +589,7 @@ class ProductBySkuView(APIView):
                 "a rule (`invalid_price_tiers`).",
             ),
             401: UNAUTHENTICATED,
-            403: FORBIDDEN,
+            403: FORBIDDEN_OR_BRAND,
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="A taken-down listing cannot be edited (`illegal_transition`), or "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -463,15 +464,10 @@ def _protected_listing_images(hashes: list[int], *, organization: Organization):
     return matches
 
 
-def listing_check(product: Product) -> ListingCheck:
-    """Apply the listing rules to a product about to be published.
-
-    Raises BrandNotAuthorised when its brand is protected and its merchant is neither the owner
-    nor an authorised reseller; returns the reasons to hold it for review otherwise (a title
-    resembling a protected brand, a photo copied from a protected brand's listing)."""
-    organization = product.organization
-    authorised = authorised_brand_ids(organization)
-    brand = protected_brand_named(product.brand)
+def brand_authorisation_check(brand_name: str, *, authorised: set[int]) -> None:
+    """Raise BrandNotAuthorised when ``brand_name`` is a protected brand whose id is not in
+    ``authorised`` (the brands the merchant owns or resells)."""
+    brand = protected_brand_named(brand_name)
     if brand is not None and brand.pk not in authorised:
         raise BrandNotAuthorised(
             _(
@@ -481,6 +477,17 @@ def listing_check(product: Product) -> ListingCheck:
             % {"brand": brand.name},
             brand=brand.name,
         )
+
+
+def listing_check(product: Product) -> ListingCheck:
+    """Apply the listing rules to a product about to be published.
+
+    Raises BrandNotAuthorised when its brand is protected and its merchant is neither the owner
+    nor an authorised reseller; returns the reasons to hold it for review otherwise (a title
+    resembling a protected brand, a photo copied from a protected brand's listing)."""
+    organization = product.organization
+    authorised = authorised_brand_ids(organization)
+    brand_authorisation_check(product.brand, authorised=authorised)
     check = ListingCheck()
     text = " ".join(part for part in (product.title_en, product.brand) if part)
     for similar, score in similar_protected_brands(text, exclude_ids=authorised):
@@ -548,9 +555,31 @@ def _snapshot(product: Product) -> dict:
     }
 
 
+# What the listing rules look at: a change to any of these re-checks an active listing.
+LISTING_RULE_FIELDS = frozenset({"title_en", "brand", "images"})
+
+
+def listing_rules_apply(
+    *, product: Product, acting_user: User, changed: Iterable[str] | None = None
+) -> bool:
+    """The one place the brand rules run, inside the caller's transaction, after its write.
+
+    ``changed=None`` is a publish: the rules always run. Otherwise ``changed`` names what an
+    edit changed (product fields, ``"images"``); the rules run when the listing is active and
+    one of LISTING_RULE_FIELDS changed. A protected brand without authorisation raises
+    BrandNotAuthorised, so the caller's transaction writes nothing; a look-alike title or a
+    copied photo moves the listing to In review with an automatic report. Returns True when
+    the listing was held for review."""
+    if changed is not None and (
+        product.state != ListingState.ACTIVE or not LISTING_RULE_FIELDS.intersection(changed)
+    ):
+        return False
+    return listing_hold_for_review(product=product, acting_user=acting_user)
+
+
 def listing_hold_for_review(*, product: Product, acting_user: User) -> bool:
-    """Called by ``product_publish`` inside its transaction, with the product locked: apply the
-    listing rules. Returns True when the product was held for review instead of published."""
+    """Apply the listing rules to a locked product (see ``listing_rules_apply``). Returns True
+    when the product was held for review."""
     check = listing_check(product)
     if not check.flags:
         return False

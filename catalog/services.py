@@ -201,6 +201,12 @@ def product_update(*, product: Product, values: dict[str, Any], acting_user: Use
     if product.state == ListingState.ACTIVE and not product.hs_code:
         raise ValidationError({"hs_code": _("An active listing needs its HS code.")})
     product.save()
+    changes = _changes(before, _snapshot(product, fields))
+    from catalog.brands import listing_rules_apply
+
+    # An active listing whose title or brand changed meets the brand rules again, as at
+    # publish: refused (raises, nothing is written) or held for review.
+    listing_rules_apply(product=product, acting_user=acting_user, changed=changes)
     _refresh_search(product)
     _buyers_see_change(product)
     audit(
@@ -208,7 +214,7 @@ def product_update(*, product: Product, values: dict[str, Any], acting_user: Use
         organization=product.organization,
         action="product.updated",
         target=product,
-        changes=_changes(before, _snapshot(product, fields)),
+        changes=changes,
     )
     return product
 
@@ -257,11 +263,11 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
         raise PublishRequirementsMissing(
             _("To publish, add %(missing)s.") % {"missing": ", ".join(missing)}, missing=missing
         )
-    from catalog.brands import listing_hold_for_review
+    from catalog.brands import listing_rules_apply
 
     # Brand rules: a protected brand without authorisation is refused (raises); a look-alike
     # title or a copied photo holds the listing for an operator's review instead.
-    if listing_hold_for_review(product=product, acting_user=acting_user):
+    if listing_rules_apply(product=product, acting_user=acting_user):
         return product
     before = product.state
     product.state = ListingState.ACTIVE
@@ -648,6 +654,10 @@ def product_image_add(
     image.image.save("image.jpg", ContentFile(processed.full), save=False)
     image.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
     image.save()
+    from catalog.brands import listing_rules_apply
+
+    # A photo added to an active listing meets the brand rules (copied photos) as at publish.
+    listing_rules_apply(product=product, acting_user=acting_user, changed={"images"})
     _buyers_see_change(product)
     audit(
         actor=acting_user,

@@ -21,7 +21,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.errors import ImportRejected
+from catalog.brands import (
+    LISTING_RULE_FIELDS,
+    authorised_brand_ids,
+    brand_authorisation_check,
+    listing_rules_apply,
+)
+from catalog.errors import BrandNotAuthorised, ImportRejected
 from catalog.models import (
     SKU,
     Category,
@@ -437,6 +443,7 @@ class WriteResult:
     created: int = 0
     updated: int = 0
     skipped: int = 0
+    held: int = 0  # active listings the brand rules moved to In review
 
 
 SKU_VALUE_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
@@ -504,6 +511,13 @@ def write_plan(
     }
     product_fields = [PRODUCT_FIELD_OF[c] for c in PRODUCT_COLUMNS if c != "category"]
     to_create, to_update = [], []
+    # What each active listing showed before, for the brand rules once the file is written.
+    rule_fields = sorted(LISTING_RULE_FIELDS - {"images"})
+    active_before = {
+        p.reference: {name: getattr(p, name) for name in rule_fields}
+        for p in existing.values()
+        if p.state == ListingState.ACTIVE
+    }
     for parsed in good:
         product = existing.get(parsed.reference) or Product(organization=organization)
         for name, value in parsed.values.items():
@@ -626,6 +640,13 @@ def write_plan(
         .values_list("product_id", flat=True)
     )
     refresh_product_summaries(others)
+    # Active listings whose title or brand the file changed meet the brand rules, as on the
+    # page and through the API (the refusals were row errors already: see _active_breaks_rules).
+    for reference, before in active_before.items():
+        product = product_by_reference[reference]
+        changed = [name for name, value in before.items() if getattr(product, name) != value]
+        if listing_rules_apply(product=product, acting_user=acting_user, changed=changed):
+            result.held += 1
     refresh_search_vectors(ids)
     products_changed(ids, browse=True)  # the file may change active listings' prices and stock
     result.created = len(to_create)
@@ -634,21 +655,35 @@ def write_plan(
 
 
 def _active_breaks_rules(plan: ImportPlan, organization: Organization) -> list[RowError]:
-    """An active listing must keep its HS code; the import may not blank it."""
+    """An active listing must keep its HS code; the import may not blank it. Nor may it give
+    an active listing a protected brand its merchant is not authorised to sell."""
     errors = []
-    active = set(
-        Product.objects.filter(
+    active = {
+        reference: (title_en, brand)
+        for reference, title_en, brand in Product.objects.filter(
             organization=organization,
             state=ListingState.ACTIVE,
             reference__in=list(plan.products),
-        ).values_list("reference", flat=True)
-    )
-    for reference in active:
+        ).values_list("reference", "title_en", "brand")
+    }
+    authorised: set[int] | None = None
+    for reference, (title_en, brand) in active.items():
         parsed = plan.products[reference]
         if not parsed.values.get("hs_code"):
             errors.append(
                 RowError(parsed.row, "hs_code", _("An active listing needs its HS code."))
             )
+            parsed.bad = True
+        new_title = parsed.values.get("title_en", title_en)
+        new_brand = parsed.values.get("brand", brand)
+        if (new_title, new_brand) == (title_en, brand):
+            continue
+        if authorised is None:
+            authorised = authorised_brand_ids(organization)
+        try:
+            brand_authorisation_check(new_brand, authorised=authorised)
+        except BrandNotAuthorised as error:
+            errors.append(RowError(parsed.row, "brand", error.message))
             parsed.bad = True
     return errors
 
@@ -693,13 +728,27 @@ def run_import(job: ImportJob) -> ImportJob:
         ) % {"count": len(plan.errors)}
         job.skipped_count = plan.total_rows
     else:
-        result = write_plan(organization=organization, plan=plan, acting_user=job.created_by)
+        try:
+            result = write_plan(organization=organization, plan=plan, acting_user=job.created_by)
+        except BrandNotAuthorised as error:
+            # A brand protected, or an authorisation ended, after the rows were checked: the
+            # write was rolled back as a whole.
+            job.status = ImportJob.Status.FAILED
+            job.message = error.message
+            job.row_errors = [RowError(1, "brand", error.message).as_dict()]
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "message", "row_errors", "finished_at"])
+            return job
         job.created_count, job.updated_count = result.created, result.updated
         job.skipped_count = result.skipped
         job.status = ImportJob.Status.SUCCEEDED
         job.message = _(
             "%(created)s products created, %(updated)s updated, %(skipped)s rows skipped."
         ) % {"created": result.created, "updated": result.updated, "skipped": result.skipped}
+        if result.held:
+            job.message += " " + _(
+                "%(held)s active listings resemble a protected brand and are held for review."
+            ) % {"held": result.held}
         audit(
             actor=job.created_by,
             organization=organization,
@@ -710,6 +759,7 @@ def run_import(job: ImportJob) -> ImportJob:
                 "created": result.created,
                 "updated": result.updated,
                 "skipped": result.skipped,
+                "held": result.held,
                 "seconds": round(time.monotonic() - started, 2),
             },
         )

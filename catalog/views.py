@@ -515,7 +515,7 @@ def product_edit(request, product_id: int):
             raise Http404
         if form.is_valid():
             try:
-                services.product_update(
+                saved = services.product_update(
                     product=product, values=form.cleaned_data, acting_user=request.user
                 )
             except ValidationError as error:
@@ -523,7 +523,10 @@ def product_edit(request, product_id: int):
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Saved."))
+                if saved.state == ListingState.IN_REVIEW and product.state == ListingState.ACTIVE:
+                    messages.warning(request, _held_for_review())
+                else:
+                    messages.success(request, _("Saved."))
                 return redirect("catalog:product_edit", product_id=product.pk)
         product.refresh_from_db()
     skus = list(
@@ -754,6 +757,7 @@ def image_upload(request, product_id: int):
     product = _own_product(request, product_id)
     form = ImageForm(request.POST, request.FILES)
     if form.is_valid():
+        was_active = product.state == ListingState.ACTIVE
         try:
             services.product_image_add(
                 product=product,
@@ -764,7 +768,10 @@ def image_upload(request, product_id: int):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Image added."))
+            if was_active and product.state == ListingState.IN_REVIEW:
+                messages.warning(request, _held_for_review())
+            else:
+                messages.success(request, _("Image added."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("catalog:product_edit", product_id=product.pk)
