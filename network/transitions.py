@@ -52,19 +52,22 @@ def transition_check(
     *,
     field: str = "status",
     message: str | None = None,
+    status_label: str | None = None,
     error: type[IllegalTransition] = IllegalTransition,
 ) -> Transition:
     """The table's row for ``action`` if ``row`` may take it now; raise ``error`` otherwise.
 
-    ``message`` may use ``%(action)s`` (the row's label) and ``%(status)s`` (the current status
-    as shown to people)."""
+    ``message`` may use ``%(action)s`` (the row's label) and ``%(status)s`` (``status_label``,
+    by default the current status as the model's choices show it)."""
     rule = table[action]
     current = getattr(row, field)
     if not rule.allows(current):
-        display = getattr(row, f"get_{field}_display", None)
+        if status_label is None:
+            display = getattr(row, f"get_{field}_display", None)
+            status_label = display() if display else current
         raise error(
             (message or _("You cannot %(action)s this while it is %(status)s."))
-            % {"action": rule.label, "status": display() if display else current},
+            % {"action": rule.label, "status": status_label},
             action=action,
             status=current,
         )
