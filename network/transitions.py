@@ -57,8 +57,8 @@ def transition_check(
 ) -> Transition:
     """The table's row for ``action`` if ``row`` may take it now; raise ``error`` otherwise.
 
-    ``message`` may use ``%(action)s`` (the row's label) and ``%(status)s`` (``status_label``,
-    by default the current status as the model's choices show it)."""
+    ``message`` may use ``%(action)s`` (the row's label) and ``%(status)s`` or ``%(<field>)s``
+    (``status_label``, by default the current status as the model's choices show it)."""
     rule = table[action]
     current = getattr(row, field)
     if not rule.allows(current):
@@ -67,7 +67,7 @@ def transition_check(
             status_label = display() if display else current
         raise error(
             (message or _("You cannot %(action)s this while it is %(status)s."))
-            % {"action": rule.label, "status": status_label},
+            % {"action": rule.label, "status": status_label, field: status_label},
             action=action,
             status=current,
         )
