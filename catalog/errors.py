@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from network.errors import DomainError
+from network.transitions import IllegalTransition
 
 
 class CatalogPermissionDenied(DomainError):
@@ -10,9 +11,8 @@ class CatalogPermissionDenied(DomainError):
     status = 403
 
 
-class IllegalListingTransition(DomainError):
-    code = "illegal_transition"
-    status = 409
+class IllegalListingTransition(IllegalTransition):
+    """A listing's state does not allow the action."""
 
 
 class PublishRequirementsMissing(DomainError):

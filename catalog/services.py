@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
 from catalog.errors import (
@@ -46,6 +47,7 @@ from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
+from network.transitions import Transition, transition, transition_check
 
 PRODUCT_FIELDS = [
     "reference",
@@ -243,6 +245,31 @@ def publish_missing(product: Product) -> list[str]:
     return missing
 
 
+L = ListingState
+# action -> (label, states it may start from, state it leads to) for the services below. The
+# brand rules (catalog.brands) hold an active listing for review and release it.
+LISTING_TRANSITIONS: dict[str, Transition] = {
+    "publish": transition(gettext_lazy("publish"), {L.DRAFT, L.PAUSED}, L.ACTIVE),
+    "pause": transition(gettext_lazy("pause"), {L.ACTIVE}, L.PAUSED),
+    "take_down": transition(
+        gettext_lazy("take down"), set(L.values) - {L.TAKEN_DOWN}, L.TAKEN_DOWN
+    ),
+    "restore": transition(gettext_lazy("restore"), {L.TAKEN_DOWN}, L.PAUSED),
+}
+
+
+def _listing_check(product: Product, action: str, message: str) -> Transition:
+    return transition_check(
+        LISTING_TRANSITIONS,
+        action,
+        product,
+        field="state",
+        message=message,
+        status_label=product.get_state_display().lower(),
+        error=IllegalListingTransition,
+    )
+
+
 @transaction.atomic
 def product_publish(*, product: Product, acting_user: User) -> Product:
     """Make a draft or paused product visible to buyers. Requires an approved merchant in good
@@ -253,11 +280,7 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
             _("Only approved merchants in good standing can publish products.")
         )
     product = Product.objects.select_for_update().get(pk=product.pk)
-    if product.state not in (ListingState.DRAFT, ListingState.PAUSED):
-        raise IllegalListingTransition(
-            _("A %(state)s listing cannot be published.")
-            % {"state": product.get_state_display().lower()}
-        )
+    rule = _listing_check(product, "publish", _("A %(state)s listing cannot be published."))
     missing = publish_missing(product)
     if missing:
         raise PublishRequirementsMissing(
@@ -270,7 +293,7 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
     if listing_rules_apply(product=product, acting_user=acting_user):
         return product
     before = product.state
-    product.state = ListingState.ACTIVE
+    product.state = rule.to_status
     product.published_at = product.published_at or timezone.now()
     product.save(update_fields=["state", "published_at", "updated_at"])
     products_changed([product.pk], browse=True)
@@ -289,9 +312,8 @@ def product_pause(*, product: Product, acting_user: User) -> Product:
     """Hide an active listing from buyers for a while; publishing again shows it."""
     _require_merchant_staff(organization=product.organization, acting_user=acting_user)
     product = Product.objects.select_for_update().get(pk=product.pk)
-    if product.state != ListingState.ACTIVE:
-        raise IllegalListingTransition(_("Only an active listing can be paused."))
-    product.state = ListingState.PAUSED
+    rule = _listing_check(product, "pause", _("Only an active listing can be paused."))
+    product.state = rule.to_status
     product.save(update_fields=["state", "updated_at"])
     products_changed([product.pk], browse=True)
     audit(
@@ -324,10 +346,9 @@ def product_take_down(*, product: Product, reason: str, acting_user: User) -> Pr
         product = (
             Product.objects.select_for_update().select_related("organization").get(pk=product.pk)
         )
-        if product.state == ListingState.TAKEN_DOWN:
-            raise IllegalListingTransition(_("This listing is already taken down."))
+        rule = _listing_check(product, "take_down", _("This listing is already taken down."))
         before = product.state
-        product.state = ListingState.TAKEN_DOWN
+        product.state = rule.to_status
         product.takedown_reason = reason
         product.save(update_fields=["state", "takedown_reason", "updated_at"])
     products_changed([product.pk], browse=True)
@@ -367,9 +388,8 @@ def product_restore(*, product: Product, acting_user: User) -> Product:
     _require_operator(acting_user=acting_user)
     with scopes_disabled():
         product = Product.objects.select_for_update().get(pk=product.pk)
-        if product.state != ListingState.TAKEN_DOWN:
-            raise IllegalListingTransition(_("Only a taken-down listing can be restored."))
-        product.state = ListingState.PAUSED
+        rule = _listing_check(product, "restore", _("Only a taken-down listing can be restored."))
+        product.state = rule.to_status
         product.save(update_fields=["state", "updated_at"])
     products_changed([product.pk], browse=True)
     audit(

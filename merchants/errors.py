@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
+from network import transitions as network_transitions
 from network.errors import DomainError
 
 
@@ -15,9 +16,8 @@ class MerchantNotApproved(DomainError):
         )
 
 
-class IllegalTransition(DomainError):
-    code = "illegal_transition"
-    status = 409
+class IllegalTransition(network_transitions.IllegalTransition):
+    """An application's status does not allow the action."""
 
 
 class ApplicationIncomplete(DomainError):

@@ -38,27 +38,21 @@ from network.errors import DomainError
 from network.models import Membership, Organization, Role, User
 from network.selectors import operator_memberships, user_is_operator
 from network.services import PermissionDenied, audit, notification_send
+from network.transitions import Transition, transition, transition_apply
 
 S = ApplicationStatus
 
-# action -> (states it may start from, state it leads to). The only way a status changes.
-TRANSITIONS: dict[str, tuple[set[str], str]] = {
-    "submit": ({S.DRAFT, S.CHANGES_REQUESTED}, S.SUBMITTED),
-    "start_review": ({S.SUBMITTED}, S.IN_REVIEW),
-    "approve": ({S.IN_REVIEW}, S.APPROVED),
-    "request_changes": ({S.IN_REVIEW}, S.CHANGES_REQUESTED),
-    "reject": ({S.IN_REVIEW}, S.REJECTED),
-    "suspend": ({S.APPROVED}, S.SUSPENDED),
-    "reinstate": ({S.SUSPENDED}, S.APPROVED),
-}
-ACTION_LABELS = {
-    "submit": gettext_lazy("submit"),
-    "start_review": gettext_lazy("start reviewing"),
-    "approve": gettext_lazy("approve"),
-    "request_changes": gettext_lazy("request changes to"),
-    "reject": gettext_lazy("reject"),
-    "suspend": gettext_lazy("suspend"),
-    "reinstate": gettext_lazy("reinstate"),
+# action -> (label, states it may start from, state it leads to). The only way a status changes.
+TRANSITIONS: dict[str, Transition] = {
+    "submit": transition(gettext_lazy("submit"), {S.DRAFT, S.CHANGES_REQUESTED}, S.SUBMITTED),
+    "start_review": transition(gettext_lazy("start reviewing"), {S.SUBMITTED}, S.IN_REVIEW),
+    "approve": transition(gettext_lazy("approve"), {S.IN_REVIEW}, S.APPROVED),
+    "request_changes": transition(
+        gettext_lazy("request changes to"), {S.IN_REVIEW}, S.CHANGES_REQUESTED
+    ),
+    "reject": transition(gettext_lazy("reject"), {S.IN_REVIEW}, S.REJECTED),
+    "suspend": transition(gettext_lazy("suspend"), {S.APPROVED}, S.SUSPENDED),
+    "reinstate": transition(gettext_lazy("reinstate"), {S.SUSPENDED}, S.APPROVED),
 }
 EDITABLE = {S.DRAFT, S.CHANGES_REQUESTED}
 
@@ -142,29 +136,20 @@ def _transition(
     application: MerchantApplication, action: str, *, acting_user: User | None, **changes: Any
 ) -> MerchantApplication:
     """Move the (locked) application along ``TRANSITIONS[action]`` and audit it."""
-    sources, target = TRANSITIONS[action]
-    if application.status not in sources:
-        raise IllegalTransition(
-            _("You cannot %(action)s an application that is %(status)s.")
-            % {"action": ACTION_LABELS[action], "status": application.get_status_display()}
-        )
-    before = application.status
-    application.status = target
-    for name, value in changes.items():
-        setattr(application, name, value)
     with scopes_disabled():
-        application.save()
+        transition_apply(
+            TRANSITIONS,
+            action,
+            application,
+            acting_user=acting_user,
+            organization=application.organization,
+            audit_action=f"merchant_application.{action}",
+            changes=changes,
+            audit_changes={k: str(v) for k, v in changes.items() if k.endswith("reason")},
+            message=_("You cannot %(action)s an application that is %(status)s."),
+            error=IllegalTransition,
+        )
     public_listings_changed()  # a merchant's standing decides whether its listings are public
-    audit(
-        actor=acting_user,
-        organization=application.organization,
-        action=f"merchant_application.{action}",
-        target=application,
-        changes={
-            "status": [before, target],
-            **{k: str(v) for k, v in changes.items() if k.endswith("reason")},
-        },
-    )
     return application
 
 

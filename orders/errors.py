@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from network.errors import DomainError
+from network.transitions import IllegalTransition
 
 
 class OrderPermissionDenied(DomainError):
@@ -44,9 +45,8 @@ class EmptyCart(DomainError):
     status = 400
 
 
-class IllegalOrderTransition(DomainError):
-    code = "illegal_transition"
-    status = 409
+class IllegalOrderTransition(IllegalTransition):
+    """A merchant order's status does not allow the action (or its input is incomplete)."""
 
 
 class UnknownBooking(DomainError):

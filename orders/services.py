@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_scopes import scopes_disabled
 
 from catalog.models import SKU, PriceTier
@@ -33,6 +33,7 @@ from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send, webhook_emit
 from network.shipments import ShipmentBooking, shipment_booking, tracking_urls
+from network.transitions import Transition, transition, transition_check
 from orders.errors import (
     EmptyCart,
     IllegalOrderTransition,
@@ -802,9 +803,25 @@ def _lines(merchant_order: MerchantOrder, **filters: Any) -> list[PurchaseOrderL
         )
 
 
-def _refuse(merchant_order: MerchantOrder, allowed: Sequence[str], action: str) -> None:
-    if merchant_order.status in allowed:
-        return
+MO = MerchantOrderStatus
+
+# action -> (label, statuses it may start from, status it leads to): every move of a merchant
+# order. Who may make it is checked by its service (the buyer cancels only a pending order).
+TRANSITIONS: dict[str, Transition] = {
+    "accept": transition(gettext_lazy("accept"), {MO.PENDING}, MO.ACCEPTED),
+    "reject": transition(gettext_lazy("reject"), {MO.PENDING}, MO.REJECTED),
+    "pack": transition(gettext_lazy("pack"), {MO.ACCEPTED}, MO.PACKED),
+    "ship": transition(gettext_lazy("ship"), {MO.PACKED}, MO.SHIPPED),
+    "deliver": transition(gettext_lazy("mark delivered"), {MO.SHIPPED}, MO.DELIVERED),
+    "close": transition(gettext_lazy("close"), {MO.DELIVERED}, MO.CLOSED),
+    "cancel": transition(gettext_lazy("cancel"), CANCELLABLE, MO.CANCELLED),
+}
+
+
+def _refuse(
+    merchant_order: MerchantOrder, action: str, *, table: dict[str, Transition] = TRANSITIONS
+) -> str:
+    """The status ``action`` leads to, if the merchant order's status allows it."""
     messages = {
         "accept": _(
             "Only a merchant order awaiting acceptance can be accepted; this one is %(status)s."
@@ -823,9 +840,14 @@ def _refuse(merchant_order: MerchantOrder, allowed: Sequence[str], action: str) 
         ),
         "cancel": _("A merchant order that is %(status)s can no longer be cancelled."),
     }
-    raise IllegalOrderTransition(
-        messages[action] % {"status": merchant_order.get_status_display().lower()}
-    )
+    return transition_check(
+        table,
+        action,
+        merchant_order,
+        message=messages[action],
+        status_label=merchant_order.get_status_display().lower(),
+        error=IllegalOrderTransition,
+    ).to_status
 
 
 def _notify_buyer(merchant_order: MerchantOrder, event: str) -> None:
@@ -906,7 +928,7 @@ def merchant_order_accept(
     if not merchant_can_trade(organization=merchant_order.organization):
         raise MerchantNotApproved(_("Only approved merchants in good standing can take orders."))
     purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [MerchantOrderStatus.PENDING], "accept")
+    target = _refuse(merchant_order, "accept")
     lines = _lines(merchant_order)
     wanted = {line.pk for line in lines} if line_ids is None else {int(i) for i in line_ids}
     unknown = wanted - {line.pk for line in lines}
@@ -927,7 +949,7 @@ def merchant_order_accept(
         PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in accepted]).update(
             status=LineStatus.ACCEPTED
         )
-    merchant_order.status = MerchantOrderStatus.ACCEPTED
+    merchant_order.status = target
     merchant_order.accepted_at = timezone.now()
     merchant_order.subtotal_usd = sum((line.line_total_usd for line in accepted), Decimal("0.00"))
     _save(merchant_order, "accepted_at", "subtotal_usd")
@@ -960,14 +982,14 @@ def merchant_order_reject(
     if not reason:
         raise IllegalOrderTransition(_("Tell the buyer why you reject the order."))
     purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [MerchantOrderStatus.PENDING], "reject")
+    target = _refuse(merchant_order, "reject")
     _release_lines(
         _lines(merchant_order),
         status=LineStatus.REJECTED,
         note=merchant_order.number,
         acting_user=acting_user,
     )
-    merchant_order.status = MerchantOrderStatus.REJECTED
+    merchant_order.status = target
     merchant_order.status_reason = reason[:500]
     merchant_order.ended_at = timezone.now()
     _save(merchant_order, "status_reason", "ended_at")
@@ -991,8 +1013,7 @@ def merchant_order_pack(*, merchant_order: MerchantOrder, acting_user: User) -> 
     """Record that an accepted merchant order is packed and ready to ship."""
     _require_merchant_staff(organization=merchant_order.organization, acting_user=acting_user)
     purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [MerchantOrderStatus.ACCEPTED], "pack")
-    merchant_order.status = MerchantOrderStatus.PACKED
+    merchant_order.status = _refuse(merchant_order, "pack")
     merchant_order.packed_at = timezone.now()
     _save(merchant_order, "packed_at")
     _refresh_status(purchase_order)
@@ -1060,7 +1081,7 @@ def merchant_order_ship(
     if not carrier_name:
         raise IllegalOrderTransition(_("Name the carrier that takes the goods."))
     purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [MerchantOrderStatus.PACKED], "ship")
+    target = _refuse(merchant_order, "ship")
     lines = _lines(merchant_order, status=LineStatus.ACCEPTED)
     quantities: dict[int, int] = defaultdict(int)
     for line in lines:
@@ -1075,7 +1096,7 @@ def merchant_order_ship(
         PurchaseOrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(
             status=LineStatus.SHIPPED, reserved_quantity=0
         )
-    merchant_order.status = MerchantOrderStatus.SHIPPED
+    merchant_order.status = target
     merchant_order.carrier_name = carrier_name[:100]
     merchant_order.tracking_number = (tracking_number or "").strip()[:60]
     merchant_order.booking_reference = (booking_reference or "").strip()[:60]
@@ -1104,17 +1125,16 @@ def merchant_order_ship(
 def _advance(
     merchant_order: MerchantOrder,
     *,
-    source: str,
-    target: str,
     stamp: str,
     verb: str,
     action: str,
     acting_user: User,
 ) -> MerchantOrder:
-    """Move a locked merchant order from ``source`` to ``target``, stamp the time, re-derive the
+    """Move a locked merchant order along ``TRANSITIONS[verb]``, stamp the time, re-derive the
     purchase order's status and audit it; the caller has checked who may do it."""
     purchase_order, merchant_order = _locked(merchant_order)
-    _refuse(merchant_order, [source], verb)
+    source = merchant_order.status
+    target = _refuse(merchant_order, verb)
     merchant_order.status = target
     setattr(merchant_order, stamp, timezone.now())
     _save(merchant_order, stamp)
@@ -1139,8 +1159,6 @@ def merchant_order_mark_delivered(
         _require_merchant_staff(organization=merchant_order.organization, acting_user=acting_user)
     merchant_order = _advance(
         merchant_order,
-        source=MerchantOrderStatus.SHIPPED,
-        target=MerchantOrderStatus.DELIVERED,
         stamp="delivered_at",
         verb="deliver",
         action="merchant_order.delivered",
@@ -1158,8 +1176,6 @@ def merchant_order_close(*, merchant_order: MerchantOrder, acting_user: User) ->
         _require_buyer(organization=merchant_order.buyer, acting_user=acting_user)
     merchant_order = _advance(
         merchant_order,
-        source=MerchantOrderStatus.DELIVERED,
-        target=MerchantOrderStatus.CLOSED,
         stamp="closed_at",
         verb="close",
         action="merchant_order.closed",
@@ -1224,7 +1240,12 @@ def merchant_order_cancel(
                 _("%(merchant)s has accepted this order; ask them to cancel it.")
                 % {"merchant": merchant_order.organization.name}
             )
-        _refuse(merchant_order, allowed, "cancel")
+        rule = TRANSITIONS["cancel"]
+        _refuse(
+            merchant_order,
+            "cancel",
+            table={"cancel": transition(rule.label, allowed, rule.to_status)},
+        )
     _cancel(purchase_order, merchant_order, reason=reason, acting_user=acting_user)
     if merchant_side or operator:
         _notify_buyer(merchant_order, "cancelled")

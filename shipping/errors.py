@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from network.errors import DomainError
+from network.transitions import IllegalTransition
 
 
 class CapacityExhausted(DomainError):
@@ -41,9 +42,8 @@ class WeightExhausted(DomainError):
         )
 
 
-class IllegalBookingTransition(DomainError):
-    code = "illegal_transition"
-    status = 409
+class IllegalBookingTransition(IllegalTransition):
+    """A booking's status (or pending amendment or cancellation) does not allow the action."""
 
 
 class SailingNotBookable(DomainError):

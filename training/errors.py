@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from network import transitions as network_transitions
 from network.errors import DomainError
 
 
@@ -20,9 +21,8 @@ class SeatLimitReached(DomainError):
     status = 409
 
 
-class IllegalTransition(DomainError):
-    code = "illegal_transition"
-    status = 409
+class IllegalTransition(network_transitions.IllegalTransition):
+    """A seminar's or registration's status does not allow the action."""
 
 
 class OfferInvalid(DomainError):

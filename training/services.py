@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
 from merchants.selectors import merchant_application
@@ -28,6 +29,7 @@ from network.dates import span, when
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send
+from network.transitions import Transition, transition, transition_check
 from training.errors import (
     AlreadyRegistered,
     FeedbackInvalid,
@@ -38,6 +40,16 @@ from training.errors import (
     SeatLimitReached,
 )
 from training.models import CalendarFeed, Feedback, Registration, Seminar, SeminarMaterial
+
+R = Registration.Status
+# action -> (label, statuses it may start from, status it leads to): every move of a seminar
+# registration (a new one starts confirmed or waitlisted, by the seats left).
+REGISTRATION_TRANSITIONS: dict[str, Transition] = {
+    "cancel": transition(gettext_lazy("cancel"), Registration.ACTIVE, R.CANCELLED),
+    "offer": transition(gettext_lazy("offer a seat to"), {R.WAITLISTED}, R.OFFERED),
+    "accept_offer": transition(gettext_lazy("accept"), {R.OFFERED}, R.CONFIRMED),
+    "expire_offer": transition(gettext_lazy("expire"), {R.OFFERED}, R.EXPIRED),
+}
 
 # Operators may check people in from this long before the start (doors open) ...
 CHECK_IN_OPENS_BEFORE = timedelta(hours=3)
@@ -482,12 +494,17 @@ def registration_cancel(*, registration: Registration, acting_user: User) -> Reg
     seminar = _lock_seminar(registration.seminar_id)
     registration = _lock_registration(registration.pk)
     registration.seminar = seminar
-    if registration.status not in Registration.ACTIVE:
-        raise IllegalTransition(_("This registration is no longer active."))
+    rule = transition_check(
+        REGISTRATION_TRANSITIONS,
+        "cancel",
+        registration,
+        message=_("This registration is no longer active."),
+        error=IllegalTransition,
+    )
     if seminar.has_started():
         raise IllegalTransition(_("The seminar has started; it is too late to cancel."))
     previous = registration.status
-    registration.status = Registration.Status.CANCELLED
+    registration.status = rule.to_status
     registration.cancelled_at = timezone.now()
     registration.offer_token_hash = ""
     if previous == Registration.Status.CONFIRMED:
@@ -541,7 +558,9 @@ def _offer_free_seats(seminar: Seminar, *, acting_user: User | None) -> list[Reg
     for registration in waiting:
         token = secrets.token_urlsafe(32)
         registration.seminar = seminar
-        registration.status = Registration.Status.OFFERED
+        registration.status = transition_check(
+            REGISTRATION_TRANSITIONS, "offer", registration, error=IllegalTransition
+        ).to_status
         registration.offered_at = now
         registration.offer_expires_at = expires_at
         registration.offer_token_hash = Registration.hash_token(token)
@@ -595,12 +614,13 @@ def offer_accept(*, token: str, acting_user: User) -> Registration:
             _("This seat was offered to %(email)s; log in with that address to accept it.")
             % {"email": registration.user.email}
         )
-    if registration.status != Registration.Status.OFFERED:
+    rule = REGISTRATION_TRANSITIONS["accept_offer"]
+    if not rule.allows(registration.status):
         raise OfferInvalid(_("This offer has already been answered."))
     if registration.offer_expired() or seminar.has_started():
         raise OfferInvalid(_("This offer has expired and the seat has gone to the next person."))
     now = timezone.now()
-    registration.status = Registration.Status.CONFIRMED
+    registration.status = rule.to_status
     registration.confirmed_at = now
     registration.offer_token_hash = ""
     registration.save(update_fields=["status", "confirmed_at", "offer_token_hash"])
@@ -631,9 +651,10 @@ def offer_expire(*, registration_id: int) -> bool:
     seminar = _lock_seminar(seminar_id)
     registration = _lock_registration(registration_id)
     registration.seminar = seminar
-    if registration.status != Registration.Status.OFFERED or not registration.offer_expired():
+    rule = REGISTRATION_TRANSITIONS["expire_offer"]
+    if not rule.allows(registration.status) or not registration.offer_expired():
         return False
-    registration.status = Registration.Status.EXPIRED
+    registration.status = rule.to_status
     registration.offer_token_hash = ""
     registration.save(update_fields=["status", "offer_token_hash"])
     _change_seats(seminar, offered=-1)

@@ -284,3 +284,19 @@ def test_a_takedown_is_sent_to_the_merchants_webhooks():
     assert delivery.event == "listing.taken_down"
     assert delivery.payload["reason"] == "Counterfeit logo"
     assert delivery.payload["product"] == product.reference
+
+
+def test_a_move_not_in_the_table_is_refused_by_the_shared_mechanism(maple):
+    from network import transitions
+
+    organization, owner = maple
+    listing = product(organization, owner)
+    with scopes_disabled():
+        services.product_pause(product=listing, acting_user=owner)
+        with pytest.raises(transitions.IllegalTransition) as error:
+            services.product_pause(product=listing, acting_user=owner)
+        listing.refresh_from_db()
+    assert error.value.code == "illegal_transition"
+    assert str(error.value) == "Only an active listing can be paused."
+    assert listing.state == ListingState.PAUSED
+    assert services.LISTING_TRANSITIONS["pause"].from_statuses == {ListingState.ACTIVE}

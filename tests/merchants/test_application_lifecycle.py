@@ -54,7 +54,8 @@ def test_every_transition_is_allowed_only_from_its_states(
         merchant_org, status=source, **{c: True for c in MerchantApplication.CHECKLIST}
     )
     user = merchant_owner if action == "submit" else operator
-    sources, target = services.TRANSITIONS[action]
+    rule = services.TRANSITIONS[action]
+    sources, target = rule.from_statuses, rule.to_status
     if source in sources:
         _call(action, application, user)
         with scopes_disabled():
@@ -219,3 +220,18 @@ def test_saving_a_step_validates_the_ein_and_the_3pl_address(merchant_org, merch
     with scopes_disabled():
         application.refresh_from_db()
     assert application.ein == "" and application.fulfilment == ""
+
+
+def test_a_move_not_in_the_table_is_refused_by_the_shared_mechanism(
+    merchant_org, merchant_owner, operator
+):
+    from network import transitions
+
+    application = make_application(merchant_org, status=S.REJECTED)
+    with pytest.raises(transitions.IllegalTransition) as error:
+        services.application_approve(application=application, acting_user=operator)
+    assert error.value.code == "illegal_transition"
+    assert str(error.value) == "You cannot approve an application that is Rejected."
+    with scopes_disabled():
+        application.refresh_from_db()
+    assert application.status == S.REJECTED

@@ -350,3 +350,18 @@ def test_the_stored_purchase_order_status_follows_its_merchant_orders(world):
     _act(world, maple_part, "deliver")
     _act(world, maple_part, "close")
     assert status() == P.COMPLETED
+
+
+def test_a_move_not_in_the_table_is_refused_by_the_shared_mechanism(world):
+    from network import transitions
+
+    merchant_order = _order(world)
+    with pytest.raises(transitions.IllegalTransition) as error:
+        services.merchant_order_pack(merchant_order=merchant_order, acting_user=world["owner"])
+    assert error.value.code == "illegal_transition"
+    assert str(error.value) == (
+        "Only an accepted merchant order can be packed; this one is awaiting acceptance."
+    )
+    merchant_order.refresh_from_db()
+    assert merchant_order.status == S.PENDING
+    assert services.TRANSITIONS["pack"].from_statuses == {S.ACCEPTED}

@@ -203,3 +203,18 @@ def test_the_waitlist_does_not_move_once_the_seminar_started():
     with pytest.raises(IllegalTransition):
         services.registration_cancel(registration=seated, acting_user=seated.user)
     assert _reload(first).status == Registration.Status.WAITLISTED
+
+
+def test_a_move_not_in_the_table_is_refused_by_the_shared_mechanism():
+    from network import transitions
+
+    seminar, (seated, *_rest) = _full_seminar_with_waitlist(waiting=0)
+    services.registration_cancel(registration=seated, acting_user=seated.user)
+    with pytest.raises(transitions.IllegalTransition) as error:
+        services.registration_cancel(registration=seated, acting_user=seated.user)
+    assert error.value.code == "illegal_transition"
+    assert str(error.value) == "This registration is no longer active."
+    assert _reload(seated).status == Registration.Status.CANCELLED
+    assert Registration.Status.CANCELLED not in (
+        services.REGISTRATION_TRANSITIONS["cancel"].from_statuses
+    )
