@@ -20,6 +20,17 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return ("— " * depth) + obj.name
 
 
+def _taken(instance: Product | SKU, field: str, value: str) -> bool:
+    """Whether another row of the instance's merchant already uses ``value`` for ``field`` (a
+    code unique per merchant), so the form reports it with its other errors; the service checks
+    again under its lock."""
+    organization_id = instance.organization_id
+    if not value or not organization_id:
+        return False
+    rows = type(instance).objects.filter(organization_id=organization_id, **{field: value})
+    return rows.exclude(pk=instance.pk).exists()
+
+
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
@@ -85,14 +96,7 @@ class ProductForm(forms.ModelForm):
         # The reference is unique per merchant; checked here too, so that a taken reference
         # is reported together with every other error of the form (the service re-checks).
         reference = self.cleaned_data.get("reference") or ""
-        organization_id = self.instance.organization_id
-        if (
-            reference
-            and organization_id
-            and Product.objects.filter(organization_id=organization_id, reference=reference)
-            .exclude(pk=self.instance.pk)
-            .exists()
-        ):
+        if _taken(self.instance, "reference", reference):
             raise ValidationError(
                 _("You already have a product with the reference %(reference)s.")
                 % {"reference": reference}
@@ -126,14 +130,7 @@ class SKUForm(forms.ModelForm):
     def clean_code(self) -> str:
         # Unique per merchant: reported with the form's other errors (the service re-checks).
         code = self.cleaned_data.get("code") or ""
-        organization_id = self.instance.organization_id
-        if (
-            code
-            and organization_id
-            and SKU.objects.filter(organization_id=organization_id, code=code)
-            .exclude(pk=self.instance.pk)
-            .exists()
-        ):
+        if _taken(self.instance, "code", code):
             raise ValidationError(
                 _("You already have a SKU with the code %(code)s.") % {"code": code}
             )

@@ -45,7 +45,7 @@ from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
-from network.selectors import user_is_operator
+from network.selectors import organization_staff, user_is_operator
 from network.services import audit, notification_send, webhook_emit
 from network.transitions import Transition, transition, transition_check
 
@@ -326,15 +326,6 @@ def product_pause(*, product: Product, acting_user: User) -> Product:
     return product
 
 
-def _merchant_managers(organization: Organization) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
-        ).select_related("user")
-    ]
-
-
 @transaction.atomic
 def product_take_down(*, product: Product, reason: str, acting_user: User) -> Product:
     """Operators only: hide a listing for a policy reason and tell the merchant."""
@@ -359,7 +350,7 @@ def product_take_down(*, product: Product, reason: str, acting_user: User) -> Pr
         target=product,
         changes={"state": [before, product.state], "reason": reason},
     )
-    for user in _merchant_managers(product.organization):
+    for user in organization_staff(organization=product.organization):
         notification_send(
             email=user.email,
             recipient=user,

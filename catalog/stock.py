@@ -46,7 +46,8 @@ from catalog.models import (
     localized_lazy,
 )
 from network.cache import products_changed
-from network.models import Membership, Organization, Role, User
+from network.models import Organization, User
+from network.selectors import organization_staff
 from network.services import audit, notification_send, webhook_emit
 
 # --- Locks -------------------------------------------------------------------------------------
@@ -102,11 +103,7 @@ def crosses_low_stock(*, available_before: int, available_after: int, threshold:
 
 def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
     product = sku.product
-    managers = Membership.objects.filter(
-        organization=sku.organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
-    ).select_related("user")
-    for membership in managers:
-        user = membership.user
+    for user in organization_staff(organization=sku.organization):
         notification_send(
             email=user.email,
             recipient=user,

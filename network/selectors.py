@@ -30,6 +30,17 @@ def operator_memberships() -> QuerySet[Membership]:
     )
 
 
+def organization_staff(*, organization: Organization) -> list[User]:
+    """The people who do an organisation's work (staff or above, not viewers or buyers-only
+    roles): who is told when something needs acting on."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
+        ).select_related("user")
+    ]
+
+
 def user_is_operator(user: User | AnonymousUser | None) -> bool:
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return False

@@ -30,7 +30,7 @@ from catalog.stock import stock_lock, stock_release, stock_reserve, stock_ship
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.models import Membership, Organization, Role, User
-from network.selectors import user_is_operator
+from network.selectors import organization_staff, user_is_operator
 from network.services import audit, notification_send, webhook_emit
 from network.shipments import ShipmentBooking, shipment_booking, tracking_urls
 from network.transitions import Transition, transition, transition_check
@@ -651,15 +651,6 @@ def _refresh_status(purchase_order: PurchaseOrder) -> str:
 # --- Fan-out -----------------------------------------------------------------------------------
 
 
-def _managers(organization: Organization) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, role__in=[Role.OWNER, Role.ADMIN, Role.STAFF]
-        ).select_related("user")
-    ]
-
-
 def _link(name: str, number: str) -> str:
     return settings.SITE_URL + reverse(name, args=[number])
 
@@ -734,7 +725,7 @@ def purchase_order_fan_out(*, purchase_order_id: int) -> list[MerchantOrder]:
                 "subtotal_usd": str(merchant_order.subtotal_usd),
             },
         )
-        for user in _managers(merchant_order.organization):
+        for user in organization_staff(organization=merchant_order.organization):
             notification_send(
                 email=user.email,
                 recipient=user,
@@ -894,7 +885,7 @@ def _notify_buyer(merchant_order: MerchantOrder, event: str) -> None:
 
 
 def _notify_merchant(merchant_order: MerchantOrder, event: str) -> None:
-    for user in _managers(merchant_order.organization):
+    for user in organization_staff(organization=merchant_order.organization):
         notification_send(
             email=user.email,
             recipient=user,
