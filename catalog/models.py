@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from network.models import Organization
 from network.storage import private_storage
+from network.tenancy import PartyManager
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 CENT = Decimal("0.01")
@@ -265,7 +265,7 @@ class Product(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("product")
@@ -368,7 +368,7 @@ class SKU(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("SKU")
@@ -462,7 +462,7 @@ class Inventory(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("inventory")
@@ -531,7 +531,7 @@ class InventoryLedger(models.Model):
     reserved_after = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("stock ledger entry")
@@ -565,7 +565,7 @@ class ProductImage(models.Model):
     dhash = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("product image")
@@ -620,7 +620,7 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("import")
@@ -746,6 +746,8 @@ class BrandGrant(models.Model):
     created_at = models.DateTimeField(_("granted"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
+    objects = PartyManager.of("reseller", "brand__owner", operators=True)
+
     class Meta:
         verbose_name = _("brand authorisation")
         verbose_name_plural = _("brand authorisations")
@@ -834,6 +836,8 @@ class ListingReport(models.Model):
     )
     created_at = models.DateTimeField(_("reported"), default=timezone.now)
 
+    objects = PartyManager.of("reporter_organization", "merchant", operators=True)
+
     class Meta:
         verbose_name = _("listing report")
         verbose_name_plural = _("listing reports")
@@ -892,7 +896,7 @@ class Appeal(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed"), default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("appeal")

@@ -12,12 +12,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 from localflavor.us.models import USStateField, USZipCodeField
 from phonenumber_field.modelfields import PhoneNumberField
 
 from network.models import Organization
 from network.storage import private_storage
+from network.tenancy import PartyManager
 
 EIN_VALIDATOR = RegexValidator(
     r"^\d{2}-\d{7}$", _("Enter the EIN as NN-NNNNNNN, for example 12-3456789.")
@@ -180,7 +180,7 @@ class MerchantApplication(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     CHECKLIST = [
         "check_identity",
@@ -252,6 +252,8 @@ class BrandClaim(models.Model):
         ],
     )
 
+    objects = PartyManager.of("application__organization", operators=True)
+
     class Meta:
         verbose_name = _("brand claim")
         verbose_name_plural = _("brand claims")
@@ -311,6 +313,8 @@ class MerchantDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    objects = PartyManager.of("application__organization", operators=True)
+
     class Meta:
         verbose_name = _("merchant document")
         verbose_name_plural = _("merchant documents")
@@ -335,6 +339,8 @@ class ReviewNote(models.Model):
     )
     body = models.TextField(_("note"))
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PartyManager.of(operators=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -361,7 +367,7 @@ class Strike(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("strike")

@@ -15,3 +15,10 @@ class DomainError(Exception):
         if code:
             self.code = code
         self.details = details
+
+
+class PermissionDenied(DomainError):
+    """The acting person's role (or organisation kind) does not allow the action."""
+
+    code = "permission_denied"
+    status = 403

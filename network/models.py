@@ -18,7 +18,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+
+from network.tenancy import PartyManager
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 # Where a person's dates are shown until they choose a zone: buyers are Chinese stores.
@@ -214,7 +215,7 @@ class Invitation(models.Model):
         related_name="+",
     )
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("invitation")
@@ -266,7 +267,7 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("audit event")
@@ -304,6 +305,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("notification")
@@ -388,7 +391,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("API key")
@@ -422,6 +425,8 @@ class IdempotencyRecord(models.Model):
     response_content = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartyManager.of("organization")
 
     class Meta:
         constraints = [
@@ -467,7 +472,7 @@ class WebhookEndpoint(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("webhook endpoint")
@@ -517,7 +522,7 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -16,10 +16,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from catalog.models import SKU, listing_label, localized
 from network.models import Organization
+from network.tenancy import PartyManager
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -35,7 +35,7 @@ class Cart(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("cart")
@@ -57,7 +57,7 @@ class CartLine(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("cart line")
@@ -93,7 +93,7 @@ class MerchantOrderSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("order settings")
@@ -204,7 +204,7 @@ class PurchaseOrder(models.Model):
     fanned_out_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("purchase order")
@@ -272,7 +272,7 @@ class PurchaseOrderLine(models.Model):
     # Units of this line currently held in the SKU's ``Inventory.reserved``.
     reserved_quantity = models.PositiveIntegerField(default=0)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", "merchant", operators=True)
 
     class Meta:
         verbose_name = _("purchase order line")
@@ -367,7 +367,7 @@ class MerchantOrder(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)  # rejected or cancelled
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", "buyer", operators=True)
 
     class Meta:
         verbose_name = _("merchant order")
@@ -414,6 +414,8 @@ class DailySales(models.Model):
     units = models.PositiveIntegerField()
     lines = models.PositiveIntegerField()
     refreshed_at = models.DateTimeField(default=timezone.now)
+
+    objects = PartyManager.of("merchant", operators=True)
 
     class Meta:
         verbose_name = _("daily sales")

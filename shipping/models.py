@@ -15,9 +15,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from network.models import Organization
+from network.tenancy import PartyManager
 from shipping.equipment import EQUIPMENT_TYPES, equipment_choices, validate_equipment_code
 from shipping.validators import (
     validate_hs_code,
@@ -440,7 +440,7 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("booking")
@@ -539,7 +539,7 @@ class BookingEvent(models.Model):
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -561,6 +561,8 @@ class CarrierNotification(models.Model):
     payload = models.JSONField()
     outcome = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
+
+    objects = PartyManager.of(operators=True)
 
     class Meta:
         ordering = ["-received_at"]

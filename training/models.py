@@ -14,10 +14,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from network.models import TIME_ZONE_CHOICES, Organization
 from network.storage import private_storage
+from network.tenancy import PartyManager
 
 
 class Topic(models.TextChoices):
@@ -306,7 +306,7 @@ class Registration(models.Model):
     reminder_week_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_day_sent_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("registration")
@@ -377,7 +377,7 @@ class Feedback(models.Model):
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(organization="organization")
+    objects = PartyManager.of("organization")
 
     class Meta:
         verbose_name = _("feedback")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from network.branding import NETWORK_NAME
-from network.errors import DomainError
+from network.errors import DomainError, PermissionDenied
 from network.models import (
     ROLES_BY_KIND,
     AuditEvent,
@@ -35,11 +35,6 @@ from network.models import (
     User,
 )
 from network.selectors import user_is_operator
-
-
-class PermissionDenied(DomainError):
-    code = "permission_denied"
-    status = 403
 
 
 class InvitationInvalid(DomainError):
