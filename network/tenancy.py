@@ -94,16 +94,14 @@ class PartyManager(models.Manager[ModelT], Generic[ModelT]):
         return type(cls.__name__, (cls,), attributes)()
 
     def _unguarded(self) -> PartyQuerySet[ModelT]:
-        return self._queryset_class(model=self.model, using=self._db, hints=self._hints)
+        return PartyQuerySet(model=self.model, using=self._db, hints=getattr(self, "_hints", None))
 
     def get_queryset(self) -> PartyQuerySet[ModelT]:
         current = get_scope()
         if not current.get("_enabled", True):
             return self._unguarded()
         if "organization" not in current:
-            return DisabledQuerySet(  # type: ignore[return-value]
-                self.model, using=self._db, missing_scopes={"organization"}
-            )
+            return DisabledQuerySet(self.model, using=self._db, missing_scopes={"organization"})
         return self._unguarded().visible_to(current["organization"])
 
     def all(self) -> PartyQuerySet[ModelT]:
