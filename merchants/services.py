@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scopes_disabled
 
 from merchants.errors import (
     ApplicationIncomplete,
@@ -36,8 +35,9 @@ from merchants.models import (
 from network.cache import public_listings_changed
 from network.errors import DomainError
 from network.models import Membership, Organization, Role, User
-from network.selectors import operator_memberships, user_is_operator
-from network.services import PermissionDenied, audit, notification_send
+from network.selectors import operator_memberships
+from network.services import audit, notification_send
+from network.tenancy import PartyQuerySet, require_member, require_operator
 from network.transitions import Transition, transition, transition_apply
 
 S = ApplicationStatus
@@ -55,6 +55,9 @@ TRANSITIONS: dict[str, Transition] = {
     "reinstate": transition(gettext_lazy("reinstate"), {S.SUSPENDED}, S.APPROVED),
 }
 EDITABLE = {S.DRAFT, S.CHANGES_REQUESTED}
+
+# The refusal a member without the role needed reads (the applicant's own organisation).
+ROLE_REFUSED = gettext_lazy("Your role in this organisation does not allow this.")
 
 # Which fields each step of the application form saves.
 STEP_FIELDS: dict[str, list[str]] = {
@@ -108,17 +111,6 @@ ALLOWED_TYPES = {
 # --- Guards ------------------------------------------------------------------------------------
 
 
-def _require_member(*, organization: Organization, user: User, role: str = Role.STAFF) -> None:
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    if membership is None or not membership.has_role(role):
-        raise PermissionDenied(_("Your role in this organisation does not allow this."))
-
-
-def _require_operator(user: User) -> None:
-    if not user_is_operator(user):
-        raise PermissionDenied(_("Only network operators can do this."))
-
-
 def _require_editable(application: MerchantApplication) -> None:
     if application.status not in EDITABLE:
         raise IllegalTransition(
@@ -128,27 +120,41 @@ def _require_editable(application: MerchantApplication) -> None:
 
 
 def _lock(application: MerchantApplication) -> MerchantApplication:
-    with scopes_disabled():
-        return MerchantApplication.objects.select_for_update().get(pk=application.pk)
+    return (
+        MerchantApplication.objects.visible_to(application.organization)
+        .select_for_update()
+        .get(pk=application.pk)
+    )
+
+
+def _brands(application: MerchantApplication) -> PartyQuerySet[BrandClaim]:
+    """The application's brand claims, read as its applicant (services run in any scope)."""
+    return BrandClaim.objects.visible_to(application.organization).filter(application=application)
+
+
+def _documents(application: MerchantApplication) -> PartyQuerySet[MerchantDocument]:
+    """The application's documents, read as its applicant."""
+    return MerchantDocument.objects.visible_to(application.organization).filter(
+        application=application
+    )
 
 
 def _transition(
     application: MerchantApplication, action: str, *, acting_user: User | None, **changes: Any
 ) -> MerchantApplication:
     """Move the (locked) application along ``TRANSITIONS[action]`` and audit it."""
-    with scopes_disabled():
-        transition_apply(
-            TRANSITIONS,
-            action,
-            application,
-            acting_user=acting_user,
-            organization=application.organization,
-            audit_action=f"merchant_application.{action}",
-            changes=changes,
-            audit_changes={k: str(v) for k, v in changes.items() if k.endswith("reason")},
-            message=_("You cannot %(action)s an application that is %(status)s."),
-            error=IllegalTransition,
-        )
+    transition_apply(
+        TRANSITIONS,
+        action,
+        application,
+        acting_user=acting_user,
+        organization=application.organization,
+        audit_action=f"merchant_application.{action}",
+        changes=changes,
+        audit_changes={k: str(v) for k, v in changes.items() if k.endswith("reason")},
+        message=_("You cannot %(action)s an application that is %(status)s."),
+        error=IllegalTransition,
+    )
     public_listings_changed()  # a merchant's standing decides whether its listings are public
     return application
 
@@ -204,12 +210,13 @@ def application_start(*, organization: Organization, acting_user: User) -> Merch
     """The merchant organisation's application, created as a draft on first use."""
     if organization.kind != Organization.Kind.MERCHANT:
         raise DomainError(_("Only merchant organisations apply to join the network."))
-    _require_member(organization=organization, user=acting_user)
-    with scopes_disabled():
-        application, created = MerchantApplication.objects.get_or_create(
-            organization=organization,
-            defaults={"legal_name": organization.name, "contact_name": acting_user.full_name},
-        )
+    require_member(
+        organization=organization, user=acting_user, role=Role.STAFF, message=str(ROLE_REFUSED)
+    )
+    application, created = MerchantApplication.objects.visible_to(organization).get_or_create(
+        organization=organization,
+        defaults={"legal_name": organization.name, "contact_name": acting_user.full_name},
+    )
     if created:
         audit(
             actor=acting_user,
@@ -226,7 +233,12 @@ def application_save_step(
 ) -> MerchantApplication:
     """Save one step of the form (draft or changes requested only); blank fields stay allowed
     until submission."""
-    _require_member(organization=application.organization, user=acting_user)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.STAFF,
+        message=str(ROLE_REFUSED),
+    )
     application = _lock(application)
     _require_editable(application)
     changed = {}
@@ -246,8 +258,7 @@ def application_save_step(
             {"fulfilment_address": _("Give the address of your 3PL's warehouse.")}
         )
     application.full_clean(exclude=["organization"])
-    with scopes_disabled():
-        application.save()
+    application.save()
     if changed:
         audit(
             actor=acting_user,
@@ -275,10 +286,15 @@ def brand_claim_add(
     acting_user: User,
 ) -> BrandClaim:
     """Claim a brand the merchant owns or may resell."""
-    _require_member(organization=application.organization, user=acting_user)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.STAFF,
+        message=str(ROLE_REFUSED),
+    )
     application = _lock(application)
     _require_editable(application)
-    if application.brands.filter(name__iexact=name.strip()).exists():
+    if _brands(application).filter(name__iexact=name.strip()).exists():
         raise ValidationError(
             {"name": _("%(brand)s is already on your list.") % {"brand": name.strip()}}
         )
@@ -288,7 +304,9 @@ def brand_claim_add(
         relationship=relationship,
         trademark_number=trademark_number.strip(),
     )
-    claim.full_clean()
+    # The unique name is checked above, case-insensitively; the constraint check would read
+    # the claims through the request's guard, which a service may be called without.
+    claim.full_clean(validate_constraints=False)
     claim.save()
     audit(
         actor=acting_user,
@@ -314,11 +332,16 @@ def brand_claim_update(
     every brand when they review the application, and each submission clears their brand check,
     so a corrected claim is checked again before the merchant can trade."""
     application = _lock(claim.application)
-    _require_member(organization=application.organization, user=acting_user)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.STAFF,
+        message=str(ROLE_REFUSED),
+    )
     _require_editable(application)
-    claim = BrandClaim.objects.select_for_update().get(pk=claim.pk)
+    claim = _brands(application).select_for_update().get(pk=claim.pk)
     name = name.strip()
-    if application.brands.filter(name__iexact=name).exclude(pk=claim.pk).exists():
+    if _brands(application).filter(name__iexact=name).exclude(pk=claim.pk).exists():
         raise ValidationError({"name": _("%(brand)s is already on your list.") % {"brand": name}})
     before = {
         "name": claim.name,
@@ -328,7 +351,7 @@ def brand_claim_update(
     claim.name = name
     claim.relationship = relationship
     claim.trademark_number = trademark_number.strip()
-    claim.full_clean()
+    claim.full_clean(validate_constraints=False)  # the unique name is checked above
     after = {
         "name": claim.name,
         "relationship": claim.relationship,
@@ -350,7 +373,12 @@ def brand_claim_update(
 @transaction.atomic
 def brand_claim_remove(*, claim: BrandClaim, acting_user: User) -> None:
     application = _lock(claim.application)
-    _require_member(organization=application.organization, user=acting_user)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.STAFF,
+        message=str(ROLE_REFUSED),
+    )
     _require_editable(application)
     audit(
         actor=acting_user,
@@ -440,7 +468,12 @@ def _document_store(
     acting_user: User,
     stored: list[MerchantDocument],
 ) -> MerchantDocument:
-    _require_member(organization=application.organization, user=acting_user)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.STAFF,
+        message=str(ROLE_REFUSED),
+    )
     application = _lock(application)
     _require_editable(application)
     if kind not in MerchantDocument.Kind.values:
@@ -475,7 +508,12 @@ def _document_store(
 @transaction.atomic
 def document_remove(*, document: MerchantDocument, acting_user: User) -> None:
     application = _lock(document.application)
-    _require_member(organization=application.organization, user=acting_user)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.STAFF,
+        message=str(ROLE_REFUSED),
+    )
     _require_editable(application)
     audit(
         actor=acting_user,
@@ -501,17 +539,16 @@ def application_missing(application: MerchantApplication) -> list[str]:
             missing.append(_field_label(name))
     if application.fulfilment == "3pl" and not application.fulfilment_address.strip():
         missing.append(_field_label("fulfilment_address"))
-    kinds = set(application.documents.values_list("kind", flat=True))
+    kinds = set(_documents(application).values_list("kind", flat=True))
     for kind in MerchantDocument.REQUIRED_KINDS:
         if kind not in kinds:
             missing.append(str(MerchantDocument.Kind(kind).label))
-    if application.brands.filter(relationship=BrandClaim.Relationship.AUTHORISED).exists() and (
+    brands = _brands(application)
+    if brands.filter(relationship=BrandClaim.Relationship.AUTHORISED).exists() and (
         MerchantDocument.Kind.BRAND_AUTHORISATION not in kinds
     ):
         missing.append(str(MerchantDocument.Kind.BRAND_AUTHORISATION.label))
-    if application.brands.filter(
-        relationship=BrandClaim.Relationship.OWNER, trademark_number=""
-    ).exists():
+    if brands.filter(relationship=BrandClaim.Relationship.OWNER, trademark_number="").exists():
         missing.append(_("a trademark registration number for each brand you own"))
     return missing
 
@@ -521,7 +558,12 @@ def application_submit(
     *, application: MerchantApplication, acting_user: User
 ) -> MerchantApplication:
     """Send a complete application (or a resubmission) to the operators' queue."""
-    _require_member(organization=application.organization, user=acting_user, role=Role.ADMIN)
+    require_member(
+        organization=application.organization,
+        user=acting_user,
+        role=Role.ADMIN,
+        message=str(ROLE_REFUSED),
+    )
     application = _lock(application)
     if application.status in EDITABLE:
         missing = application_missing(application)
@@ -556,7 +598,7 @@ def application_start_review(
     *, application: MerchantApplication, acting_user: User
 ) -> MerchantApplication:
     """An operator takes the application from the queue."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     application = _lock(application)
     return _transition(application, "start_review", acting_user=acting_user, reviewer=acting_user)
 
@@ -566,7 +608,7 @@ def application_update_checklist(
     *, application: MerchantApplication, checks: dict[str, bool], acting_user: User
 ) -> MerchantApplication:
     """Tick or untick the review checklist (in review only)."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     application = _lock(application)
     if application.status != S.IN_REVIEW:
         raise IllegalTransition(
@@ -577,8 +619,7 @@ def application_update_checklist(
         if name in checks and bool(checks[name]) != getattr(application, name):
             changed[name] = [getattr(application, name), bool(checks[name])]
             setattr(application, name, bool(checks[name]))
-    with scopes_disabled():
-        application.save()
+    application.save()
     if changed:
         audit(
             actor=acting_user,
@@ -595,7 +636,7 @@ def application_add_note(
     *, application: MerchantApplication, body: str, acting_user: User
 ) -> ReviewNote:
     """An internal note for operators; the applicant never sees it."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     if not body.strip():
         raise ValidationError({"body": _("Write the note first.")})
     note = ReviewNote.objects.create(application=application, author=acting_user, body=body.strip())
@@ -613,7 +654,7 @@ def application_approve(
     *, application: MerchantApplication, acting_user: User
 ) -> MerchantApplication:
     """Approve: the merchant may list and sell. Needs the whole checklist ticked."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     application = _lock(application)
     if application.status == S.IN_REVIEW and not application.checklist_complete:
         raise ApplicationIncomplete(_("Complete every item of the checklist before approving."))
@@ -641,7 +682,7 @@ def _require_reason(reason: str) -> str:
 def _decide_with_reason(
     application: MerchantApplication, action: str, *, reason: str, acting_user: User, event: str
 ) -> MerchantApplication:
-    _require_operator(acting_user)
+    require_operator(acting_user)
     reason = _require_reason(reason)
     application = _lock(application)
     _transition(
@@ -683,12 +724,12 @@ def application_reject(
 
 
 def _application_of(organization: Organization) -> MerchantApplication:
-    with scopes_disabled():
-        application = (
-            MerchantApplication.objects.select_for_update()
-            .filter(organization=organization)
-            .first()
-        )
+    application = (
+        MerchantApplication.objects.visible_to(organization)
+        .select_for_update()
+        .filter(organization=organization)
+        .first()
+    )
     if application is None:
         raise IllegalTransition(
             _("%(name)s has no application with the network.") % {"name": organization.name}
@@ -703,7 +744,7 @@ def merchant_suspend(
     """Suspend an approved merchant: its listings are hidden and it can take no new orders or
     bookings. ``acting_user`` is None when the strike rule suspends automatically."""
     if acting_user is not None:
-        _require_operator(acting_user)
+        require_operator(acting_user)
     reason = _require_reason(reason)
     application = _application_of(organization)
     _transition(application, "suspend", acting_user=acting_user, suspension_reason=reason)
@@ -714,7 +755,7 @@ def merchant_suspend(
 @transaction.atomic
 def merchant_reinstate(*, organization: Organization, acting_user: User) -> MerchantApplication:
     """Lift a suspension."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     application = _application_of(organization)
     _transition(application, "reinstate", acting_user=acting_user, suspension_reason="")
     _notify_applicant(application, event="reinstated")
@@ -726,7 +767,7 @@ def strike_issue(
     *, organization: Organization, reason: str, source: str, acting_user: User
 ) -> Strike:
     """Record a strike; the third active one within twelve months suspends the merchant."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     application = _application_of(organization)  # locks: strikes for one merchant queue up
     now = timezone.now()
     strike = Strike(
@@ -737,16 +778,19 @@ def strike_issue(
         expires_at=now + timedelta(days=settings.STRIKE_VALID_DAYS),
     )
     strike.full_clean()
-    with scopes_disabled():
-        strike.save()
-        # Active (not revoked, not expired) and issued within the last twelve months, whatever
-        # STRIKE_VALID_DAYS is set to.
-        active = Strike.objects.filter(
+    strike.save()
+    # Active (not revoked, not expired) and issued within the last twelve months, whatever
+    # STRIKE_VALID_DAYS is set to.
+    active = (
+        Strike.objects.visible_to(organization)
+        .filter(
             organization=organization,
             revoked_at__isnull=True,
             expires_at__gt=now,
             created_at__gt=now - timedelta(days=365),
-        ).count()
+        )
+        .count()
+    )
     audit(
         actor=acting_user,
         organization=organization,
@@ -766,11 +810,10 @@ def strike_issue(
 @transaction.atomic
 def strike_revoke(*, strike: Strike, acting_user: User) -> Strike:
     """Withdraw a strike (for example after a successful appeal)."""
-    _require_operator(acting_user)
+    require_operator(acting_user)
     if strike.revoked_at is None:
         strike.revoked_at = timezone.now()
-        with scopes_disabled():
-            strike.save(update_fields=["revoked_at"])
+        strike.save(update_fields=["revoked_at"])
         audit(
             actor=acting_user,
             organization=strike.organization,
@@ -789,8 +832,7 @@ def merchant_award_badge(
     application = _application_of(organization)
     if badge not in application.badges:
         application.badges = sorted([*application.badges, badge])
-        with scopes_disabled():
-            application.save(update_fields=["badges"])
+        application.save(update_fields=["badges"])
         public_listings_changed()  # the badges show on the merchant's product pages
         audit(
             actor=acting_user,
