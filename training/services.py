@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scopes_disabled
 
 from merchants.selectors import merchant_application
 from merchants.services import merchant_award_badge
@@ -29,6 +28,7 @@ from network.dates import span, when
 from network.models import Membership, Organization, Role, User
 from network.selectors import user_is_operator
 from network.services import audit, notification_send
+from network.tenancy import require_operator, row_scope
 from network.transitions import Transition, transition, transition_check
 from training.errors import (
     AlreadyRegistered,
@@ -40,6 +40,7 @@ from training.errors import (
     SeatLimitReached,
 )
 from training.models import CalendarFeed, Feedback, Registration, Seminar, SeminarMaterial
+from training.selectors import offer_for_token, seat_registrations
 
 R = Registration.Status
 # action -> (label, statuses it may start from, status it leads to): every move of a seminar
@@ -73,14 +74,11 @@ CALENDAR_FIELDS = (
 )
 ATTENDING_KINDS = (Organization.Kind.MERCHANT, Organization.Kind.BUYER)
 BADGE_SEMINAR_GRADUATE = "seminar_graduate"
+# The refusal anyone but an operator reads when managing seminars.
+MANAGERS_ONLY = gettext_lazy("Only network operators can manage seminars.")
 
 
 # --- Who may do what ---------------------------------------------------------------------------
-
-
-def _require_operator(user: User) -> None:
-    if not user_is_operator(user):
-        raise NotAllowed(_("Only network operators can manage seminars."))
 
 
 def user_manages_registration(user: User, registration: Registration) -> bool:
@@ -102,13 +100,14 @@ def _lock_seminar(seminar_id: int) -> Seminar:
     return Seminar.objects.select_for_update().get(pk=seminar_id)
 
 
-def _lock_registration(registration_id: int) -> Registration:
-    with scopes_disabled():
-        return (
-            Registration.objects.select_for_update(of=("self",))
-            .select_related("user", "organization", "seminar")
-            .get(pk=registration_id)
-        )
+def _lock_registration(registration_id: int, *, organization: Organization) -> Registration:
+    """Lock a registration, read as its own organisation (services run in any scope)."""
+    return (
+        Registration.objects.visible_to(organization)
+        .select_for_update(of=("self",))
+        .select_related("user", "organization", "seminar")
+        .get(pk=registration_id)
+    )
 
 
 def _change_seats(seminar: Seminar, *, confirmed: int = 0, offered: int = 0) -> None:
@@ -226,7 +225,7 @@ SEMINAR_EDITABLE_FIELDS = (
 @transaction.atomic
 def seminar_create(*, values: dict[str, Any], acting_user: User) -> Seminar:
     """Create a draft seminar from ``values`` (the editable fields); operators only."""
-    _require_operator(acting_user)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
     seminar = Seminar(created_by=acting_user)
     for field in SEMINAR_EDITABLE_FIELDS:
         if field in values:
@@ -248,7 +247,7 @@ def seminar_create(*, values: dict[str, Any], acting_user: User) -> Seminar:
 def seminar_update(*, seminar: Seminar, values: dict[str, Any], acting_user: User) -> Seminar:
     """Change a seminar. A move in time or place re-sends every confirmed attendee's invitation
     with a higher SEQUENCE; more seats are offered to the waitlist at once."""
-    _require_operator(acting_user)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
     seminar = _lock_seminar(seminar.pk)
     if seminar.status == Seminar.Status.CANCELLED:
         raise IllegalTransition(_("A cancelled seminar cannot be changed."))
@@ -269,13 +268,12 @@ def seminar_update(*, seminar: Seminar, values: dict[str, Any], acting_user: Use
         changes=changes,
     )
     if seminar.status == Seminar.Status.PUBLISHED and set(changes) & set(CALENDAR_FIELDS):
-        with scopes_disabled():
-            confirmed = Registration.objects.filter(
-                seminar=seminar, status=Registration.Status.CONFIRMED
-            )
-            confirmed.update(calendar_sequence=F("calendar_sequence") + 1)
-            for registration in confirmed.select_related("user", "organization", "seminar"):
-                _notify(registration, kind="seminar_updated", template="seminar_updated")
+        confirmed = seat_registrations().filter(
+            seminar=seminar, status=Registration.Status.CONFIRMED
+        )
+        confirmed.update(calendar_sequence=F("calendar_sequence") + 1)
+        for registration in confirmed.select_related("user", "organization", "seminar"):
+            _notify(registration, kind="seminar_updated", template="seminar_updated")
     if seminar.status == Seminar.Status.PUBLISHED:
         _offer_free_seats(seminar, acting_user=acting_user)
     return seminar
@@ -284,7 +282,7 @@ def seminar_update(*, seminar: Seminar, values: dict[str, Any], acting_user: Use
 @transaction.atomic
 def seminar_publish(*, seminar: Seminar, acting_user: User) -> Seminar:
     """Make a draft seminar public and, once its registration window opens, bookable."""
-    _require_operator(acting_user)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
     seminar = _lock_seminar(seminar.pk)
     if seminar.status != Seminar.Status.DRAFT:
         raise IllegalTransition(_("Only a draft seminar can be published."))
@@ -302,29 +300,29 @@ def seminar_publish(*, seminar: Seminar, acting_user: User) -> Seminar:
 def seminar_cancel(*, seminar: Seminar, acting_user: User) -> Seminar:
     """Call a seminar off: every active registration is cancelled and every confirmed attendee
     receives the calendar cancellation."""
-    _require_operator(acting_user)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
     seminar = _lock_seminar(seminar.pk)
     if seminar.status == Seminar.Status.CANCELLED:
         raise IllegalTransition(_("This seminar is already cancelled."))
     if seminar.has_ended():
         raise IllegalTransition(_("A seminar that has taken place cannot be cancelled."))
     now = timezone.now()
-    with scopes_disabled():
-        active = list(
-            Registration.objects.select_for_update(of=("self",))
-            .select_related("user", "organization")
-            .filter(seminar=seminar, status__in=Registration.ACTIVE)
-            .order_by("pk")
-        )
-        for registration in active:
-            registration.status = Registration.Status.CANCELLED
-            registration.cancelled_at = now
-            registration.calendar_sequence += 1
-            registration.offer_token_hash = ""
-            registration.seminar = seminar
-        Registration.objects.bulk_update(
-            active, ["status", "cancelled_at", "calendar_sequence", "offer_token_hash"]
-        )
+    active = list(
+        seat_registrations()
+        .select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .filter(seminar=seminar, status__in=Registration.ACTIVE)
+        .order_by("pk")
+    )
+    for registration in active:
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = now
+        registration.calendar_sequence += 1
+        registration.offer_token_hash = ""
+        registration.seminar = seminar
+    seat_registrations().bulk_update(
+        active, ["status", "cancelled_at", "calendar_sequence", "offer_token_hash"]
+    )
     seminar.status = Seminar.Status.CANCELLED
     seminar.cancelled_at = now
     seminar.confirmed_count = 0
@@ -349,7 +347,7 @@ def material_add(
     *, seminar: Seminar, title: str, upload: UploadedFile, acting_user: User
 ) -> SeminarMaterial:
     """Attach a file for attendees; they can download it once the seminar has ended."""
-    _require_operator(acting_user)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
     material = SeminarMaterial(
         seminar=seminar,
         title=title.strip(),
@@ -374,7 +372,7 @@ def material_add(
 @transaction.atomic
 def material_remove(*, material: SeminarMaterial, acting_user: User) -> None:
     """Delete a material and its file."""
-    _require_operator(acting_user)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
     audit(
         actor=acting_user,
         organization=None,
@@ -415,44 +413,43 @@ def registration_create(
         if seminar.registration_opens_at and now < seminar.registration_opens_at:
             raise RegistrationClosed(_("Registration has not opened yet."))
         raise RegistrationClosed(_("Registration for this seminar is closed."))
-    with scopes_disabled():
-        registrations = Registration.objects.filter(seminar=seminar)
-        if registrations.filter(user=acting_user, status__in=Registration.ACTIVE).exists():
-            raise AlreadyRegistered(_("You are already registered for this seminar."))
-        limit = seminar.seats_per_organization
-        if (
-            limit
-            and registrations.filter(
-                organization=organization, status__in=Registration.ACTIVE
-            ).count()
-            >= limit
-        ):
-            raise SeatLimitReached(
-                _("%(org)s already has %(limit)s registrations, the most this seminar allows.")
-                % {"org": organization.name, "limit": limit}
-            )
-        # Nobody jumps the queue: a free seat goes to a newcomer only when nobody waits.
-        gets_seat = (
-            seminar.seats_left > 0
-            and not registrations.filter(status=Registration.Status.WAITLISTED).exists()
+    registrations = seat_registrations().filter(seminar=seminar)
+    # One seat per person, whichever organisation they registered for.
+    if registrations.filter(user=acting_user, status__in=Registration.ACTIVE).exists():
+        raise AlreadyRegistered(_("You are already registered for this seminar."))
+    limit = seminar.seats_per_organization
+    if (
+        limit
+        and registrations.filter(organization=organization, status__in=Registration.ACTIVE).count()
+        >= limit
+    ):
+        raise SeatLimitReached(
+            _("%(org)s already has %(limit)s registrations, the most this seminar allows.")
+            % {"org": organization.name, "limit": limit}
         )
-        Seminar.objects.filter(pk=seminar.pk).update(
-            arrival_counter=F("arrival_counter") + 1,
-            confirmed_count=F("confirmed_count") + (1 if gets_seat else 0),
-        )
-        seminar.refresh_from_db(fields=["arrival_counter", "confirmed_count", "offered_count"])
-        registration = Registration(
-            seminar=seminar,
-            organization=organization,
-            user=acting_user,
-            arrival=seminar.arrival_counter,
-            status=Registration.Status.CONFIRMED if gets_seat else Registration.Status.WAITLISTED,
-            created_at=now,
-            confirmed_at=now if gets_seat else None,
-        )
-        registration.full_clean(validate_constraints=False)
-        registration.save()
-        position = None if gets_seat else waitlist_position(registration)
+    # Nobody jumps the queue: a free seat goes to a newcomer only when nobody waits.
+    gets_seat = (
+        seminar.seats_left > 0
+        and not registrations.filter(status=Registration.Status.WAITLISTED).exists()
+    )
+    Seminar.objects.filter(pk=seminar.pk).update(
+        arrival_counter=F("arrival_counter") + 1,
+        confirmed_count=F("confirmed_count") + (1 if gets_seat else 0),
+    )
+    seminar.refresh_from_db(fields=["arrival_counter", "confirmed_count", "offered_count"])
+    registration = Registration(
+        seminar=seminar,
+        organization=organization,
+        user=acting_user,
+        arrival=seminar.arrival_counter,
+        status=Registration.Status.CONFIRMED if gets_seat else Registration.Status.WAITLISTED,
+        created_at=now,
+        confirmed_at=now if gets_seat else None,
+    )
+    # The database holds the uniqueness and the constraints (under concurrency too).
+    registration.full_clean(validate_unique=False, validate_constraints=False)
+    registration.save()
+    position = None if gets_seat else waitlist_position(registration)
     audit(
         actor=acting_user,
         organization=organization,
@@ -476,12 +473,15 @@ def waitlist_position(registration: Registration) -> int | None:
     """1 for the next person to be offered a seat; None when not waitlisted."""
     if registration.status != Registration.Status.WAITLISTED:
         return None
-    with scopes_disabled():
-        ahead = Registration.objects.filter(
+    ahead = (
+        seat_registrations()
+        .filter(
             seminar_id=registration.seminar_id,
             status=Registration.Status.WAITLISTED,
             arrival__lt=registration.arrival,
-        ).count()
+        )
+        .count()
+    )
     return ahead + 1
 
 
@@ -492,7 +492,7 @@ def registration_cancel(*, registration: Registration, acting_user: User) -> Reg
     if not user_manages_registration(acting_user, registration):
         raise NotAllowed(_("You cannot cancel this registration."))
     seminar = _lock_seminar(registration.seminar_id)
-    registration = _lock_registration(registration.pk)
+    registration = _lock_registration(registration.pk, organization=registration.organization)
     registration.seminar = seminar
     rule = transition_check(
         REGISTRATION_TRANSITIONS,
@@ -545,13 +545,13 @@ def _offer_free_seats(seminar: Seminar, *, acting_user: User | None) -> list[Reg
     free = seminar.seats_left
     if free <= 0:
         return []
-    with scopes_disabled():
-        waiting = list(
-            Registration.objects.select_for_update(of=("self",))
-            .select_related("user", "organization")
-            .filter(seminar=seminar, status=Registration.Status.WAITLISTED)
-            .order_by("arrival")[:free]
-        )
+    waiting = list(
+        seat_registrations()
+        .select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .filter(seminar=seminar, status=Registration.Status.WAITLISTED)
+        .order_by("arrival")[:free]
+    )
     if not waiting:
         return []
     expires_at = min(now + timedelta(hours=settings.TRAINING_OFFER_VALID_HOURS), seminar.start_at)
@@ -589,16 +589,6 @@ def _offer_free_seats(seminar: Seminar, *, acting_user: User | None) -> list[Reg
     return waiting
 
 
-def offer_for_token(token: str) -> Registration | None:
-    with scopes_disabled():
-        return (
-            Registration.objects.select_related("seminar", "user", "organization")
-            .filter(offer_token_hash=Registration.hash_token(token))
-            .exclude(offer_token_hash="")
-            .first()
-        )
-
-
 @transaction.atomic
 def offer_accept(*, token: str, acting_user: User) -> Registration:
     """Take up an offered seat: the registration is confirmed and the invitation sent. Raises
@@ -607,7 +597,7 @@ def offer_accept(*, token: str, acting_user: User) -> Registration:
     if found is None:
         raise OfferInvalid(_("This link is not valid any more."))
     seminar = _lock_seminar(found.seminar_id)
-    registration = _lock_registration(found.pk)
+    registration = _lock_registration(found.pk, organization=found.organization)
     registration.seminar = seminar
     if registration.user_id != acting_user.pk:
         raise NotAllowed(
@@ -640,16 +630,21 @@ def offer_accept(*, token: str, acting_user: User) -> Registration:
 def offer_expire(*, registration_id: int) -> bool:
     """Let a lapsed offer go and offer the seat to the next person waiting. Returns False when
     there is nothing to do (answered already, not yet due): running it twice is harmless."""
-    with scopes_disabled():
-        seminar_id = (
-            Registration.objects.filter(pk=registration_id)
-            .values_list("seminar_id", flat=True)
-            .first()
-        )
-    if seminar_id is None:
+    with row_scope(Registration, registration_id) as organization:
+        return _offer_expire(registration_id, organization=organization)
+
+
+def _offer_expire(registration_id: int, *, organization: Organization | None) -> bool:
+    seminar_id = (
+        Registration.objects.visible_to(organization)
+        .filter(pk=registration_id)
+        .values_list("seminar_id", flat=True)
+        .first()
+    )
+    if seminar_id is None or organization is None:
         return False
     seminar = _lock_seminar(seminar_id)
-    registration = _lock_registration(registration_id)
+    registration = _lock_registration(registration_id, organization=organization)
     registration.seminar = seminar
     rule = REGISTRATION_TRANSITIONS["expire_offer"]
     if not rule.allows(registration.status) or not registration.offer_expired():
@@ -675,15 +670,14 @@ def offer_expire(*, registration_id: int) -> bool:
 
 
 def offers_due_for_expiry(now: datetime | None = None) -> list[int]:
-    with scopes_disabled():
-        return list(
-            Registration.objects.filter(
-                status=Registration.Status.OFFERED,
-                offer_expires_at__lte=now or timezone.now(),
-            )
-            .order_by("offer_expires_at", "pk")
-            .values_list("pk", flat=True)
-        )
+    """Ids of every offer past its deadline, in any organisation (the periodic sweep; each is
+    then expired in its own registration's scope)."""
+    return list(
+        seat_registrations()
+        .filter(status=Registration.Status.OFFERED, offer_expires_at__lte=now or timezone.now())
+        .order_by("offer_expires_at", "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # --- Reminders ---------------------------------------------------------------------------------
@@ -696,22 +690,23 @@ def reminders_due(now: datetime | None = None) -> list[tuple[int, str]]:
     who registers three days ahead has just had their confirmation."""
     now = now or timezone.now()
     due = []
-    with scopes_disabled():
-        confirmed = Registration.objects.filter(
-            status=Registration.Status.CONFIRMED,
-            seminar__status=Seminar.Status.PUBLISHED,
-            seminar__start_at__gt=now,
+    # The periodic sweep reads every organisation's confirmed seats; each reminder is then sent
+    # in its own registration's scope.
+    confirmed = seat_registrations().filter(
+        status=Registration.Status.CONFIRMED,
+        seminar__status=Seminar.Status.PUBLISHED,
+        seminar__start_at__gt=now,
+    )
+    for name, before, field in REMINDERS:
+        candidates = confirmed.filter(
+            seminar__start_at__lte=now + before, **{f"{field}__isnull": True}
         )
-        for name, before, field in REMINDERS:
-            candidates = confirmed.filter(
-                seminar__start_at__lte=now + before, **{f"{field}__isnull": True}
+        if name == "week":
+            candidates = candidates.filter(
+                seminar__start_at__gt=now + timedelta(days=1),
+                confirmed_at__lte=F("seminar__start_at") - before,
             )
-            if name == "week":
-                candidates = candidates.filter(
-                    seminar__start_at__gt=now + timedelta(days=1),
-                    confirmed_at__lte=F("seminar__start_at") - before,
-                )
-            due += [(pk, name) for pk in candidates.order_by("pk").values_list("pk", flat=True)]
+        due += [(pk, name) for pk in candidates.order_by("pk").values_list("pk", flat=True)]
     return due
 
 
@@ -719,8 +714,15 @@ def reminders_due(now: datetime | None = None) -> list[tuple[int, str]]:
 def reminder_send(*, registration_id: int, reminder: str) -> bool:
     """Send one reminder, at most once per registration and reminder; False if it was already
     sent or no longer applies."""
+    with row_scope(Registration, registration_id) as organization:
+        if organization is None:
+            return False
+        return _reminder_send(registration_id, reminder=reminder, organization=organization)
+
+
+def _reminder_send(registration_id: int, *, reminder: str, organization: Organization) -> bool:
     name, _before, field = next(r for r in REMINDERS if r[0] == reminder)
-    registration = _lock_registration(registration_id)
+    registration = _lock_registration(registration_id, organization=organization)
     if (
         getattr(registration, field) is not None
         or registration.status != Registration.Status.CONFIRMED
@@ -765,8 +767,8 @@ def check_in_open(seminar: Seminar, now: datetime | None = None) -> bool:
 def registration_check_in(*, registration: Registration, acting_user: User) -> Registration:
     """Record that a confirmed attendee is here (operators only). An attendee from a merchant
     organisation earns it the "Seminar graduate" badge."""
-    _require_operator(acting_user)
-    registration = _lock_registration(registration.pk)
+    require_operator(acting_user, error=NotAllowed, message=str(MANAGERS_ONLY))
+    registration = _lock_registration(registration.pk, organization=registration.organization)
     seminar = registration.seminar
     if registration.status != Registration.Status.CONFIRMED:
         raise IllegalTransition(
@@ -817,21 +819,22 @@ def feedback_submit(
     """Store an attendee's rating and comment, once, after the seminar ended."""
     if registration.user_id != acting_user.pk:
         raise NotAllowed(_("Only the attendee can give feedback on their seminar."))
-    registration = _lock_registration(registration.pk)
+    registration = _lock_registration(registration.pk, organization=registration.organization)
     if not certificate_available(registration):
         raise FeedbackInvalid(_("Feedback opens to attendees once the seminar has ended."))
-    with scopes_disabled():
-        if Feedback.objects.filter(registration=registration).exists():
-            raise FeedbackInvalid(_("You have already given feedback on this seminar."))
-        feedback = Feedback(
-            registration=registration,
-            seminar=registration.seminar,
-            organization=registration.organization,
-            rating=rating,
-            comment=comment.strip(),
-        )
-        feedback.full_clean(validate_constraints=False)
-        feedback.save()
+    organization = registration.organization
+    if Feedback.objects.visible_to(organization).filter(registration=registration).exists():
+        raise FeedbackInvalid(_("You have already given feedback on this seminar."))
+    feedback = Feedback(
+        registration=registration,
+        seminar=registration.seminar,
+        organization=organization,
+        rating=rating,
+        comment=comment.strip(),
+    )
+    # Checked just above, under the registration's lock; the database holds the constraints.
+    feedback.full_clean(validate_unique=False, validate_constraints=False)
+    feedback.save()
     audit(
         actor=acting_user,
         organization=registration.organization,
