@@ -163,7 +163,7 @@ def offer_for_token(token: str) -> Registration | None:
     )
 
 
-def registrations_of_user(*, user: User) -> PartyQuerySet[Registration]:
+def registrations_of_user(*, user: User) -> QuerySet[Registration]:
     """The person's registrations in every organisation they belong to (a person's calendar
     and downloads follow them, not the organisation active in the switcher)."""
     registrations = Registration.objects.none()
