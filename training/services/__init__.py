@@ -1,6 +1,7 @@
 """Every write of the training app. Each is atomic, checks its transition, writes an audit
 record and sends its mail only after commit; each module holds one use case and this package
-names them all (and the tasks beside them) for the rest of the project.
+names them all for the rest of the project (its tasks, defined beside their logic, are named
+in ``training.tasks``).
 
 Locks are taken late and in one order: the seminar row first (it carries the seat counters and
 the arrival counter), then registration rows. Seat counters only ever change with ``F()`` while
