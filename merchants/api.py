@@ -4,8 +4,6 @@ The same services as the pages stand behind every write."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
-from django_scopes import scopes_disabled
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -138,6 +136,7 @@ class ApplicationListView(generics.ListAPIView):
     def get_queryset(self):
         params = validated_query(ApplicationQueueQuery, self.request)
         return selectors.review_queue(
+            organization=self.request.organization,
             status=params.get("status", ""),
             category=params.get("category", ""),
             state=params.get("state", ""),
@@ -152,10 +151,9 @@ class ApplicationDetailView(generics.RetrieveAPIView):
     serializer_class = OperatorApplicationSerializer
 
     def get_object(self):
-        with scopes_disabled():
-            return get_object_or_404(
-                MerchantApplication.objects.select_related("organization"), pk=self.kwargs["pk"]
-            )
+        return selectors.access_merchant_application(
+            organization=self.request.organization, pk=self.kwargs["pk"]
+        )
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -173,9 +171,8 @@ class ChecklistSerializer(serializers.Serializer):
     check_categories = serializers.BooleanField(required=False)
 
 
-def _operator_application(pk: int) -> MerchantApplication:
-    with scopes_disabled():
-        return get_object_or_404(MerchantApplication.objects.select_related("organization"), pk=pk)
+def _operator_application(request, pk: int) -> MerchantApplication:
+    return selectors.access_merchant_application(organization=request.organization, pk=pk)
 
 
 def _run(call):
@@ -209,7 +206,7 @@ class ApplicationDecisionView(APIView):
         },
     )
     def post(self, request, pk: int):
-        application = _operator_application(pk)
+        application = _operator_application(request, pk)
         decision = DecisionSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
         action, reason = decision.validated_data["action"], decision.validated_data["reason"]
@@ -235,7 +232,7 @@ class ApplicationDecisionView(APIView):
             ),
         }
         _run(calls[action])
-        return Response(OperatorApplicationSerializer(_operator_application(pk)).data)
+        return Response(OperatorApplicationSerializer(_operator_application(request, pk)).data)
 
 
 class ApplicationChecklistView(APIView):
@@ -255,7 +252,7 @@ class ApplicationChecklistView(APIView):
         },
     )
     def put(self, request, pk: int):
-        application = _operator_application(pk)
+        application = _operator_application(request, pk)
         checks = ChecklistSerializer(data=request.data)
         checks.is_valid(raise_exception=True)
         _run(
@@ -263,4 +260,4 @@ class ApplicationChecklistView(APIView):
                 application=application, checks=checks.validated_data, acting_user=request.user
             )
         )
-        return Response(OperatorApplicationSerializer(_operator_application(pk)).data)
+        return Response(OperatorApplicationSerializer(_operator_application(request, pk)).data)

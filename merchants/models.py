@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from localflavor.us.models import USStateField, USZipCodeField
@@ -180,7 +181,11 @@ class MerchantApplication(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PartyManager.of("organization", operators=True)
+    # Anyone may read an approved merchant's profile (the public directory); a suspended or
+    # undecided one is its own and the operators' only.
+    objects = PartyManager.of(
+        "organization", operators=True, public=Q(status=ApplicationStatus.APPROVED)
+    )
 
     CHECKLIST = [
         "check_identity",
@@ -252,7 +257,12 @@ class BrandClaim(models.Model):
         ],
     )
 
-    objects = PartyManager.of("application__organization", operators=True)
+    # An approved merchant's brands show on its public profile.
+    objects = PartyManager.of(
+        "application__organization",
+        operators=True,
+        public=Q(application__status=ApplicationStatus.APPROVED),
+    )
 
     class Meta:
         verbose_name = _("brand claim")

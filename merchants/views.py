@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 
 from merchants import selectors, services
 from merchants.forms import (
@@ -28,7 +27,7 @@ from merchants.forms import (
     QueueFilterForm,
     ReasonForm,
 )
-from merchants.models import ApplicationStatus, BrandClaim, MerchantApplication, MerchantDocument
+from merchants.models import MerchantApplication
 from merchants.profile_sections import profile_sections_for
 from network.errors import DomainError
 from network.forms import form_add_validation_error
@@ -182,15 +181,16 @@ def brand_add(request):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def brand_edit(request, claim_id: int):
     """Correct a claimed brand in place, while the application is open for changes."""
-    claim = get_object_or_404(
-        BrandClaim, pk=claim_id, application__organization=request.organization
-    )
+    claim = selectors.access_brand_claim(organization=request.organization, pk=claim_id)
     app = claim.application
     if app.status not in services.EDITABLE:
         messages.error(request, _("Your application is not open for changes right now."))
         return redirect("merchants:application_step", step="brands")
     # The form works on a copy: a refused change must not show as saved in the list.
-    form = BrandClaimForm(request.POST or None, instance=BrandClaim.objects.get(pk=claim.pk))
+    form = BrandClaimForm(
+        request.POST or None,
+        instance=selectors.access_brand_claim(organization=request.organization, pk=claim.pk),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -213,9 +213,7 @@ def brand_edit(request, claim_id: int):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def brand_remove(request, claim_id: int):
-    claim = get_object_or_404(
-        BrandClaim, pk=claim_id, application__organization=request.organization
-    )
+    claim = selectors.access_brand_claim(organization=request.organization, pk=claim_id)
     try:
         services.brand_claim_remove(claim=claim, acting_user=request.user)
     except DomainError as error:
@@ -262,9 +260,7 @@ def document_upload(request):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def document_remove(request, document_id: int):
-    document = get_object_or_404(
-        MerchantDocument, pk=document_id, application__organization=request.organization
-    )
+    document = selectors.access_merchant_document(organization=request.organization, pk=document_id)
     try:
         services.document_remove(document=document, acting_user=request.user)
     except DomainError as error:
@@ -295,13 +291,7 @@ def application_submit(request):
 @organization_required(kinds=[Organization.Kind.MERCHANT, Organization.Kind.OPERATOR])
 def document_file(request, document_id: int):
     """Serve a KYC document to its own organisation or to operators; 404 to anyone else."""
-    with scopes_disabled():
-        document = get_object_or_404(
-            MerchantDocument.objects.select_related("application"), pk=document_id
-        )
-    is_operator = request.organization.kind == Organization.Kind.OPERATOR
-    if not is_operator and document.application.organization_id != request.organization.pk:
-        raise Http404
+    document = selectors.access_merchant_document(organization=request.organization, pk=document_id)
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -317,6 +307,7 @@ def review_queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     queue = selectors.review_queue(
+        organization=request.organization,
         status=filters.get("status") or "",
         category=filters.get("category") or "",
         state=filters.get("state") or "",
@@ -330,7 +321,7 @@ def review_queue(request):
             "form": form,
             "page": page,
             "now": timezone.now(),
-            "counts": selectors.review_counts(),
+            "counts": selectors.review_counts(organization=request.organization),
         },
     )
 
@@ -340,7 +331,7 @@ def _review_context(request, app, **forms):
         "application": app,
         "documents": app.documents.all(),
         "brands": app.brands.all(),
-        "notes": app.notes.select_related("author"),
+        "notes": selectors.review_notes(organization=request.organization, application=app),
         "checklist_form": forms.get("checklist_form") or ChecklistForm(instance=app),
         "note_form": forms.get("note_form") or NoteForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
@@ -351,87 +342,84 @@ def _review_context(request, app, **forms):
 
 @organization_required(role=Role.STAFF, kinds=OPERATOR)
 def review(request, application_id: int):
-    with scopes_disabled():
-        app = get_object_or_404(
-            MerchantApplication.objects.select_related("organization", "reviewer"),
-            pk=application_id,
-        )
-        return render(request, "merchants/review.html", _review_context(request, app))
+    app = selectors.access_merchant_application(
+        organization=request.organization, pk=application_id
+    )
+    return render(request, "merchants/review.html", _review_context(request, app))
 
 
 @organization_required(role=Role.STAFF, kinds=OPERATOR)
 @require_POST
 def review_action(request, application_id: int, action: str):
-    with scopes_disabled():
-        app = get_object_or_404(
-            MerchantApplication.objects.select_related("organization"), pk=application_id
-        )
-        forms = {}
-        try:
-            if action == "start":
-                services.application_start_review(application=app, acting_user=request.user)
-                messages.success(request, _("You are reviewing this application."))
-            elif action == "checklist":
-                form = ChecklistForm(request.POST, instance=app)
-                form.is_valid()
-                services.application_update_checklist(
-                    application=app,
-                    acting_user=request.user,
-                    checks={
-                        name: form.cleaned_data.get(name, False)
-                        for name in MerchantApplication.CHECKLIST
-                    },
+    app = selectors.access_merchant_application(
+        organization=request.organization, pk=application_id
+    )
+    forms = {}
+    try:
+        if action == "start":
+            services.application_start_review(application=app, acting_user=request.user)
+            messages.success(request, _("You are reviewing this application."))
+        elif action == "checklist":
+            form = ChecklistForm(request.POST, instance=app)
+            form.is_valid()
+            services.application_update_checklist(
+                application=app,
+                acting_user=request.user,
+                checks={
+                    name: form.cleaned_data.get(name, False)
+                    for name in MerchantApplication.CHECKLIST
+                },
+            )
+            messages.success(request, _("Checklist saved."))
+        elif action == "note":
+            form = NoteForm(request.POST)
+            if not form.is_valid():
+                forms["note_form"] = form
+                raise ValidationError(_("Write the note first."))
+            services.application_add_note(
+                application=app, body=form.cleaned_data["body"], acting_user=request.user
+            )
+            messages.success(request, _("Note added."))
+        elif action == "approve":
+            services.application_approve(application=app, acting_user=request.user)
+            messages.success(request, _("%(name)s is approved.") % {"name": app})
+        elif action in ("request_changes", "reject", "suspend"):
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                forms["reason_form"] = form
+                raise ValidationError(_("Give the applicant a reason."))
+            reason = form.cleaned_data["reason"]
+            if action == "request_changes":
+                services.application_request_changes(
+                    application=app, reason=reason, acting_user=request.user
                 )
-                messages.success(request, _("Checklist saved."))
-            elif action == "note":
-                form = NoteForm(request.POST)
-                if not form.is_valid():
-                    forms["note_form"] = form
-                    raise ValidationError(_("Write the note first."))
-                services.application_add_note(
-                    application=app, body=form.cleaned_data["body"], acting_user=request.user
+                messages.success(request, _("Changes requested from %(name)s.") % {"name": app})
+            elif action == "reject":
+                services.application_reject(
+                    application=app, reason=reason, acting_user=request.user
                 )
-                messages.success(request, _("Note added."))
-            elif action == "approve":
-                services.application_approve(application=app, acting_user=request.user)
-                messages.success(request, _("%(name)s is approved.") % {"name": app})
-            elif action in ("request_changes", "reject", "suspend"):
-                form = ReasonForm(request.POST)
-                if not form.is_valid():
-                    forms["reason_form"] = form
-                    raise ValidationError(_("Give the applicant a reason."))
-                reason = form.cleaned_data["reason"]
-                if action == "request_changes":
-                    services.application_request_changes(
-                        application=app, reason=reason, acting_user=request.user
-                    )
-                    messages.success(request, _("Changes requested from %(name)s.") % {"name": app})
-                elif action == "reject":
-                    services.application_reject(
-                        application=app, reason=reason, acting_user=request.user
-                    )
-                    messages.success(request, _("%(name)s is rejected.") % {"name": app})
-                else:
-                    services.merchant_suspend(
-                        organization=app.organization, reason=reason, acting_user=request.user
-                    )
-                    messages.success(request, _("%(name)s is suspended.") % {"name": app})
-            elif action == "reinstate":
-                services.merchant_reinstate(organization=app.organization, acting_user=request.user)
-                messages.success(request, _("%(name)s is reinstated.") % {"name": app})
+                messages.success(request, _("%(name)s is rejected.") % {"name": app})
             else:
-                raise Http404
-        except (DomainError, ValidationError) as error:
-            message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
-            messages.error(request, message)
-            if forms:
-                app.refresh_from_db()
-                return render(
-                    request,
-                    "merchants/review.html",
-                    _review_context(request, app, **forms),
-                    status=400,
+                services.merchant_suspend(
+                    organization=app.organization, reason=reason, acting_user=request.user
                 )
+                messages.success(request, _("%(name)s is suspended.") % {"name": app})
+        elif action == "reinstate":
+            services.merchant_reinstate(organization=app.organization, acting_user=request.user)
+            messages.success(request, _("%(name)s is reinstated.") % {"name": app})
+        else:
+            raise Http404
+    except (DomainError, ValidationError) as error:
+        message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+        messages.error(request, message)
+        if forms:
+            app.refresh_from_db()
+            return render(
+                request,
+                "merchants/review.html",
+                _review_context(request, app, **forms),
+                status=400,
+            )
     return redirect("merchants:review", application_id=app.pk)
 
 
@@ -452,12 +440,7 @@ def directory(request):
 
 
 def profile(request, slug: str):
-    with scopes_disabled():
-        app = get_object_or_404(
-            MerchantApplication.objects.select_related("organization").prefetch_related("brands"),
-            organization__slug=slug,
-            status=ApplicationStatus.APPROVED,
-        )
+    app = selectors.merchant_profile(slug=slug)
     return render(
         request,
         "merchants/profile.html",

@@ -230,12 +230,11 @@ class MyRegistrationDetail(generics.RetrieveAPIView):
     serializer_class = RegistrationSerializer
 
     def get_object(self):
-        registration = selectors.registration_for_registrant(
-            pk=self.kwargs["pk"], user=self.request.user, organization=self.request.organization
+        return selectors.access_registration(
+            organization=self.request.organization,
+            pk=self.kwargs["pk"],
+            registrant=self.request.user,
         )
-        if registration is None:
-            raise Http404
-        return registration
 
 
 class MyRegistrationCancel(APIView):
@@ -259,11 +258,9 @@ class MyRegistrationCancel(APIView):
         },
     )
     def post(self, request, pk: int):
-        registration = selectors.registration_for_registrant(
-            pk=pk, user=request.user, organization=request.organization
+        registration = selectors.access_registration(
+            organization=request.organization, pk=pk, registrant=request.user
         )
-        if registration is None:
-            raise Http404
         registration = services.registration_cancel(
             registration=registration, acting_user=request.user
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from network import transitions as network_transitions
-from network.errors import DomainError
+from network.errors import DomainError, PermissionDenied
 
 
 class RegistrationClosed(DomainError):
@@ -30,9 +30,8 @@ class OfferInvalid(DomainError):
     status = 410
 
 
-class NotAllowed(DomainError):
-    code = "permission_denied"
-    status = 403
+class NotAllowed(PermissionDenied):
+    """The acting person may not do this (code ``permission_denied``, 403)."""
 
 
 class FeedbackInvalid(DomainError):

@@ -306,7 +306,9 @@ class Registration(models.Model):
     reminder_week_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_day_sent_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PartyManager.of("organization")
+    # Operators check people in and answer for every seat; an operator organisation never
+    # registers (seminars are for merchants and buyers), so "operators" adds no owner.
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("registration")
@@ -377,7 +379,8 @@ class Feedback(models.Model):
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PartyManager.of("organization")
+    # Operators read every attendee's feedback on the seminars they run.
+    objects = PartyManager.of("organization", operators=True)
 
     class Meta:
         verbose_name = _("feedback")

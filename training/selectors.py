@@ -1,6 +1,7 @@
 """Reads of the training app. Seminars are public marketplace data and are read across
-tenants; registrations are read within one organisation, except by operators and by a
-person's own calendar feed."""
+tenants; a registration (and its feedback) is its organisation's and the operators'; a person's
+calendar feed reads their own seats in every organisation they belong to. A seminar's seats and
+waitlist are shared by everyone registered, so seat keeping alone counts across organisations."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from network.models import Organization, User
+from network.models import Membership, Organization, User
+from network.tenancy import PartyQuerySet, found
 from training.models import CalendarFeed, Feedback, Registration, Seminar, Topic
 
 if TYPE_CHECKING:
@@ -53,19 +55,28 @@ def seminar_public(*, slug: str) -> Seminar | None:
     return Seminar.objects.filter(slug=slug, status__in=PUBLIC_STATUSES).first()
 
 
-def _waiting_ahead() -> Subquery:
+def seat_registrations() -> PartyQuerySet[Registration]:
+    """Every organisation's registrations, for keeping seminars' seats only: the seat counters,
+    the waitlist order, the offers and the duplicate check span everyone registered for a
+    seminar. Services count and move seats with it; pages never list it."""
+    # A seminar's seats and waitlist are shared by every organisation registered for it.
     with scopes_disabled():
-        ahead = (
-            Registration.objects.filter(
-                seminar=OuterRef("seminar"),
-                status=Registration.Status.WAITLISTED,
-                arrival__lt=OuterRef("arrival"),
-            )
-            .order_by()
-            .values("seminar")
-            .annotate(n=Count("pk"))
-            .values("n")
+        return Registration.objects.all()
+
+
+def _waiting_ahead() -> Subquery:
+    ahead = (
+        seat_registrations()
+        .filter(
+            seminar=OuterRef("seminar"),
+            status=Registration.Status.WAITLISTED,
+            arrival__lt=OuterRef("arrival"),
         )
+        .order_by()
+        .values("seminar")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Subquery(ahead, output_field=IntegerField())
 
 
@@ -79,7 +90,8 @@ def with_waitlist_position(registrations: QuerySet[Registration]) -> QuerySet[Re
 def registrations_of_person(*, user: User, organization: Organization) -> QuerySet[Registration]:
     """The person's registrations made for the active organisation, newest seminar first."""
     return with_waitlist_position(
-        Registration.objects.filter(organization=organization, user=user)
+        Registration.objects.visible_to(organization)
+        .filter(organization=organization, user=user)
         .select_related("seminar")
         .order_by("-seminar__start_at", "-pk")
     )
@@ -88,7 +100,8 @@ def registrations_of_person(*, user: User, organization: Organization) -> QueryS
 def registrations_of_organization(*, organization: Organization) -> QuerySet[Registration]:
     """Every registration of the organisation (its admins see their colleagues' seats)."""
     return with_waitlist_position(
-        Registration.objects.filter(organization=organization)
+        Registration.objects.visible_to(organization)
+        .filter(organization=organization)
         .select_related("seminar", "user")
         .order_by("-seminar__start_at", "user__email", "-pk")
     )
@@ -102,7 +115,8 @@ def registration_current(
     if organization is None or not user.is_authenticated:
         return None
     mine = (
-        Registration.objects.filter(seminar=seminar, user=user, organization=organization)
+        Registration.objects.visible_to(organization)
+        .filter(seminar=seminar, user=user, organization=organization)
         .select_related("seminar", "organization", "user")
         .order_by("-arrival")
     )
@@ -112,36 +126,55 @@ def registration_current(
     return next(iter(mine), None)
 
 
-def registration_for_registrant(
-    *, pk: int, user: User, organization: Organization | None
-) -> Registration | None:
-    """One of the person's own registrations in the active organisation; None for anyone
-    else's (a teammate's, another tenant's)."""
-    if organization is None:
+def access_registration(
+    *, organization: Organization | None, pk: int, registrant: User | None = None
+) -> Registration:
+    """The registration, if ``organization`` made it or is an operator; given ``registrant``,
+    only that person's own registration for ``organization`` (a teammate's is not found)."""
+    registrations = Registration.objects.visible_to(organization)
+    if registrant is not None:
+        registrations = registrations.filter(organization=organization, user=registrant)
+    return found(registrations.select_related("seminar", "organization", "user"), pk=pk)
+
+
+def access_registration_by_checkin_token(
+    *, organization: Organization | None, token: str
+) -> Registration:
+    """The registration whose check-in code is ``token``, for an operator at the door."""
+    return found(
+        Registration.objects.visible_to(organization).select_related(
+            "seminar", "organization", "user"
+        ),
+        checkin_token=token,
+    )
+
+
+def offer_for_token(token: str) -> Registration | None:
+    """The registration a seat-offer link was sent for (whoever follows it: the link is the
+    secret, and who may answer it is the service's decision)."""
+    if not token:
         return None
     return (
-        Registration.objects.filter(pk=pk, organization=organization, user=user)
-        .select_related("seminar", "organization", "user")
+        seat_registrations()
+        .select_related("seminar", "user", "organization")
+        .filter(offer_token_hash=Registration.hash_token(token))
+        .exclude(offer_token_hash="")
         .first()
     )
 
 
-def registration_for_operator(*, pk: int) -> Registration | None:
-    with scopes_disabled():
-        return (
-            Registration.objects.filter(pk=pk)
-            .select_related("seminar", "organization", "user")
-            .first()
-        )
+def registrations_of_user(*, user: User) -> QuerySet[Registration]:
+    """The person's registrations in every organisation they belong to (a person's calendar
+    and downloads follow them, not the organisation active in the switcher)."""
+    registrations = Registration.objects.none()
+    for membership in Membership.objects.filter(user=user).select_related("organization"):
+        registrations |= Registration.objects.visible_to(membership.organization)
+    return registrations.filter(user=user)
 
 
-def registration_for_checkin_token(*, token: str) -> Registration | None:
-    with scopes_disabled():
-        return (
-            Registration.objects.filter(checkin_token=token)
-            .select_related("seminar", "organization", "user")
-            .first()
-        )
+def has_feedback(*, organization: Organization | None, registration: Registration) -> bool:
+    """Whether the attendee has rated the seminar (seen by the registration's parties)."""
+    return Feedback.objects.visible_to(organization).filter(registration=registration).exists()
 
 
 # --- Operators ---------------------------------------------------------------------------------
@@ -157,13 +190,17 @@ def seminars_for_operators() -> QuerySet[Seminar]:
     ).order_by("-start_at", "-pk")
 
 
-def seminar_attendees(*, seminar: Seminar, query: str = "") -> QuerySet[Registration]:
-    """All registrations of a seminar across organisations, in arrival order, optionally
-    searched by the person's name or email or the organisation's name, or by check-in code."""
-    with scopes_disabled():
-        registrations = with_waitlist_position(
-            Registration.objects.filter(seminar=seminar).select_related("user", "organization")
-        ).order_by("arrival")
+def seminar_attendees(
+    *, organization: Organization, seminar: Seminar, query: str = ""
+) -> QuerySet[Registration]:
+    """The registrations of a seminar ``organization`` sees (all of them for an operator), in
+    arrival order, optionally searched by the person's name or email, the organisation's name
+    or the check-in code."""
+    registrations = with_waitlist_position(
+        Registration.objects.visible_to(organization)
+        .filter(seminar=seminar)
+        .select_related("user", "organization")
+    ).order_by("arrival")
     query = query.strip()
     if query:
         registrations = registrations.filter(
@@ -196,14 +233,24 @@ class FeedbackSummary:
         ]
 
 
-def feedback_summary(*, seminar: Seminar) -> FeedbackSummary:
-    """The seminar's ratings: how many, the average, how many of each, and the comments."""
-    with scopes_disabled():
-        feedback = list(
-            Feedback.objects.filter(seminar=seminar)
-            .select_related("registration__user", "organization")
-            .order_by("-created_at")
-        )
+def seminar_checked_in_count(*, organization: Organization, seminar: Seminar) -> int:
+    """How many people ``organization`` (an operator) has seen checked in at the seminar."""
+    return (
+        Registration.objects.visible_to(organization)
+        .filter(seminar=seminar, attended_at__isnull=False)
+        .count()
+    )
+
+
+def feedback_summary(*, organization: Organization, seminar: Seminar) -> FeedbackSummary:
+    """The seminar's ratings ``organization`` (an operator) reads: how many, the average, how
+    many of each, and the comments."""
+    feedback = list(
+        Feedback.objects.visible_to(organization)
+        .filter(seminar=seminar)
+        .select_related("registration__user", "organization")
+        .order_by("-created_at")
+    )
     if not feedback:
         return FeedbackSummary(distribution={r: 0 for r in range(1, 6)})
     counts = Counter(f.rating for f in feedback)
@@ -228,17 +275,20 @@ def feed_registrations(*, user: User) -> list[Registration]:
     """The person's confirmed seats at published seminars, in every organisation they belong to,
     from a month back onwards."""
     since = timezone.now() - timedelta(days=31)
-    with scopes_disabled():
-        return list(
-            Registration.objects.filter(
-                user=user,
-                status=Registration.Status.CONFIRMED,
-                seminar__status=Seminar.Status.PUBLISHED,
-                seminar__end_at__gte=since,
-            )
-            .select_related("seminar", "user")
-            .order_by("seminar__start_at")
+    return list(
+        registrations_of_user(user=user)
+        .filter(
+            status=Registration.Status.CONFIRMED,
+            seminar__status=Seminar.Status.PUBLISHED,
+            seminar__end_at__gte=since,
         )
+        .select_related("seminar", "user")
+        .order_by("seminar__start_at")
+    )
+
+
+_CONFIRMED = Q(registrations__status=Registration.Status.CONFIRMED)
+_ATTENDED = Q(registrations__attended_at__isnull=False)
 
 
 def _held_seminars(*, period: Period) -> QuerySet[Seminar]:
@@ -252,27 +302,21 @@ def _held_seminars(*, period: Period) -> QuerySet[Seminar]:
 
 def seminar_attendance(*, period: Period, limit: int = 500) -> list[dict]:
     """Each seminar held in ``period``: confirmed seats and check-ins, most recent first."""
-    confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
-    with scopes_disabled():
-        return list(
-            _held_seminars(period=period)
-            .annotate(
-                confirmed=Count("registrations", filter=confirmed),
-                attended=Count(
-                    "registrations", filter=confirmed & Q(registrations__attended_at__isnull=False)
-                ),
-            )
-            .order_by("-start_at", "pk")
-            .values("title", "start_at", "city", "capacity", "confirmed", "attended")[:limit]
+    return list(
+        _held_seminars(period=period)
+        .annotate(
+            confirmed=Count("registrations", filter=_CONFIRMED),
+            attended=Count("registrations", filter=_CONFIRMED & _ATTENDED),
         )
+        .order_by("-start_at", "pk")
+        .values("title", "start_at", "city", "capacity", "confirmed", "attended")[:limit]
+    )
 
 
 def seminar_attendance_totals(*, period: Period) -> dict[str, int]:
-    with scopes_disabled():
-        seats = Registration.objects.filter(
-            seminar__in=_held_seminars(period=period), status=Registration.Status.CONFIRMED
-        ).aggregate(
-            confirmed=Count("pk"),
-            attended=Count("pk", filter=Q(attended_at__isnull=False)),
-        )
-    return seats
+    """Confirmed seats and check-ins over the seminars held in ``period``: seat figures of the
+    public seminars, counted on the seminars."""
+    return _held_seminars(period=period).aggregate(
+        confirmed=Count("registrations", filter=_CONFIRMED),
+        attended=Count("registrations", filter=_CONFIRMED & _ATTENDED),
+    )

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 
 from network.branding import NETWORK_NAME
 from network.errors import DomainError
@@ -29,7 +28,7 @@ from training.forms import (
     SeminarFilterForm,
     SeminarForm,
 )
-from training.models import Feedback, Registration, Seminar, SeminarMaterial
+from training.models import Registration, Seminar, SeminarMaterial
 
 OPERATORS = [Organization.Kind.OPERATOR]
 ATTENDEES = [Organization.Kind.MERCHANT, Organization.Kind.BUYER]
@@ -88,10 +87,9 @@ def seminar_detail(request, slug: str):
         seminar=seminar, user=request.user, organization=request.organization
     )
     confirmed = registration is not None and registration.status == Registration.Status.CONFIRMED
-    has_feedback = False
-    if registration is not None:
-        with scopes_disabled():
-            has_feedback = Feedback.objects.filter(registration=registration).exists()
+    has_feedback = registration is not None and selectors.has_feedback(
+        organization=request.organization, registration=registration
+    )
     return render(
         request,
         "training/seminar_detail.html",
@@ -174,16 +172,12 @@ def my_registrations(request):
 def _registration_or_404(request, pk: int, *, registrant_only: bool = False):
     """The registrant's own registration, or any registration for an operator; 404 for every
     other person (a teammate, another tenant)."""
-    if not request.user.is_authenticated:
-        raise Http404
-    registration = selectors.registration_for_registrant(
-        pk=pk, user=request.user, organization=request.organization
+    operator = not registrant_only and _is_operator(request)
+    return selectors.access_registration(
+        organization=request.organization,
+        pk=pk,
+        registrant=None if operator else request.user,
     )
-    if registration is None and not registrant_only and _is_operator(request):
-        registration = selectors.registration_for_operator(pk=pk)
-    if registration is None:
-        raise Http404
-    return registration
 
 
 @login_required
@@ -192,8 +186,9 @@ def registration_detail(request, pk: int):
     seminar = registration.seminar
     confirmed = registration.status == Registration.Status.CONFIRMED
     mine = registration.user_id == request.user.pk
-    with scopes_disabled():
-        has_feedback = Feedback.objects.filter(registration=registration).exists()
+    has_feedback = selectors.has_feedback(
+        organization=request.organization, registration=registration
+    )
     return render(
         request,
         "training/registration_detail.html",
@@ -218,18 +213,9 @@ def registration_detail(request, pk: int):
 @login_required
 @require_POST
 def registration_cancel(request, pk: int):
-    registration = None
-    if request.organization is not None:
-        # The registrant and their organisation's admins find it within the tenant ...
-        registration = (
-            Registration.objects.filter(pk=pk, organization=request.organization)
-            .select_related("seminar", "user", "organization")
-            .first()
-        )
-    if registration is None and _is_operator(request):
-        registration = selectors.registration_for_operator(pk=pk)  # ... operators anywhere.
-    if registration is None:
-        raise Http404
+    # The registrant and their organisation's admins find it within the tenant, operators
+    # anywhere; the service decides who of them may cancel it.
+    registration = selectors.access_registration(organization=request.organization, pk=pk)
     try:
         services.registration_cancel(registration=registration, acting_user=request.user)
     except DomainError as error:
@@ -303,7 +289,7 @@ def registration_feedback(request, pk: int):
 
 @login_required
 def offer(request, token: str):
-    registration = services.offer_for_token(token)
+    registration = selectors.offer_for_token(token)
     if registration is None or registration.user_id != request.user.pk:
         # Someone else's link reveals nothing about the offer.
         return render(request, "training/offer.html", {"invalid": True}, status=404)
@@ -360,10 +346,11 @@ def material_download(request, pk: int):
     seminar = material.seminar
     allowed = _is_operator(request)
     if not allowed and seminar.has_ended():
-        with scopes_disabled():
-            allowed = Registration.objects.filter(
-                seminar=seminar, user=request.user, status=Registration.Status.CONFIRMED
-            ).exists()
+        allowed = (
+            selectors.registrations_of_user(user=request.user)
+            .filter(seminar=seminar, status=Registration.Status.CONFIRMED)
+            .exists()
+        )
     if not allowed:
         raise Http404
     response = FileResponse(
@@ -464,7 +451,7 @@ def _csv_cell(value) -> str:
 @operator_required
 def manage_attendees(request, pk: int):
     seminar = get_object_or_404(Seminar, pk=pk)
-    attendees = selectors.seminar_attendees(seminar=seminar)
+    attendees = selectors.seminar_attendees(organization=request.organization, seminar=seminar)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="attendees-{seminar.slug}.csv"'
@@ -514,10 +501,10 @@ def manage_attendees(request, pk: int):
 def manage_check_in(request, pk: int):
     seminar = get_object_or_404(Seminar, pk=pk)
     if request.method == "POST":
-        registration = selectors.registration_for_operator(
-            pk=int(request.POST.get("registration") or 0)
+        registration = selectors.access_registration(
+            organization=request.organization, pk=int(request.POST.get("registration") or 0)
         )
-        if registration is None or registration.seminar_id != seminar.pk:
+        if registration.seminar_id != seminar.pk:
             raise Http404
         try:
             services.registration_check_in(registration=registration, acting_user=request.user)
@@ -532,9 +519,18 @@ def manage_check_in(request, pk: int):
         return redirect(target + ("?" + urlencode({"q": query}) if query else ""))
     form = CheckInSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = list(selectors.seminar_attendees(seminar=seminar, query=query)[:50]) if query else []
-    with scopes_disabled():
-        checked_in = Registration.objects.filter(seminar=seminar, attended_at__isnull=False).count()
+    results = (
+        list(
+            selectors.seminar_attendees(
+                organization=request.organization, seminar=seminar, query=query
+            )[:50]
+        )
+        if query
+        else []
+    )
+    checked_in = selectors.seminar_checked_in_count(
+        organization=request.organization, seminar=seminar
+    )
     return render(
         request,
         "training/manage/check_in.html",
@@ -551,9 +547,9 @@ def manage_check_in(request, pk: int):
 
 @operator_required
 def check_in_scan(request, token: str):
-    registration = selectors.registration_for_checkin_token(token=token)
-    if registration is None:
-        raise Http404
+    registration = selectors.access_registration_by_checkin_token(
+        organization=request.organization, token=token
+    )
     return redirect(
         reverse("training:manage_check_in", args=[registration.seminar_id]) + f"?q={token}"
     )
@@ -565,7 +561,12 @@ def manage_feedback(request, pk: int):
     return render(
         request,
         "training/manage/feedback.html",
-        {"seminar": seminar, "summary": selectors.feedback_summary(seminar=seminar)},
+        {
+            "seminar": seminar,
+            "summary": selectors.feedback_summary(
+                organization=request.organization, seminar=seminar
+            ),
+        },
     )
 
 

@@ -118,6 +118,7 @@ def test_a_stored_file_is_removed_when_the_upload_is_rolled_back(
     """A failure after the file reached storage (here the audit write) rolls the upload back,
     and the file goes with it: no row, no orphaned KYC document on disk."""
     from merchants import services
+    from merchants.services import documents
 
     application = services.application_start(organization=merchant_org, acting_user=merchant_owner)
     stored_before = _stored_files()
@@ -126,7 +127,7 @@ def test_a_stored_file_is_removed_when_the_upload_is_rolled_back(
         assert len(_stored_files()) == len(stored_before) + 1  # the file was written
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(services, "audit", audit_fails)
+    monkeypatch.setattr(documents, "audit", audit_fails)  # the upload's own module
     with pytest.raises(RuntimeError):
         services.document_upload(
             application=application,

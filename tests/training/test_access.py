@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from network.models import Organization, Role
+from network.models import Membership, Organization, Role
+from network.tenancy import RecordNotFound
 from tests.factories import OrganizationFactory, member, sign_in
 from tests.training.factories import OnlineSeminarFactory, SeminarFactory, attendee, operator
-from training import services
+from training import selectors, services
 from training.models import Seminar
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,87 @@ def test_materials_go_to_attendees_after_the_event_only(client, attended):
     )
     client.force_login(attended.user)
     assert client.get(url).status_code == 404
+
+
+# --- The access functions behind those pages ----------------------------------------------------
+
+
+def _operators():
+    return operator().memberships.get().organization
+
+
+def test_a_registration_is_reached_by_its_organisation_and_operators_only(attended):
+    own = attended.organization
+    assert selectors.access_registration(organization=own, pk=attended.pk) == attended
+    assert selectors.access_registration(organization=_operators(), pk=attended.pk) == attended
+    mine = selectors.access_registration(organization=own, pk=attended.pk, registrant=attended.user)
+    assert mine == attended
+    for stranger in (attendee()[1], OrganizationFactory(kind=Organization.Kind.BUYER), None):
+        with pytest.raises(RecordNotFound):
+            selectors.access_registration(organization=stranger, pk=attended.pk)
+    teammate = member(own, Role.ADMIN)
+    with pytest.raises(RecordNotFound):
+        selectors.access_registration(organization=own, pk=attended.pk, registrant=teammate)
+
+
+def test_the_api_answers_404_not_found_for_another_tenants_registration(attended):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    detail = reverse("api_seminar_registration_detail", args=[attended.pk])
+    cancel = reverse("api_seminar_registration_cancel", args=[attended.pk])
+    api.force_login(attendee()[0])
+    response = api.get(detail)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    response = api.post(cancel)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    api.force_login(attended.user)
+    assert api.get(detail).json()["id"] == attended.pk
+
+
+def test_a_checkin_code_is_found_by_operators_only(client, attended):
+    token = attended.checkin_token
+    found = selectors.access_registration_by_checkin_token(organization=_operators(), token=token)
+    assert found == attended
+    with pytest.raises(RecordNotFound):
+        selectors.access_registration_by_checkin_token(organization=attendee()[1], token=token)
+    sign_in(client, operator())
+    scan = client.get(reverse("training:check_in_scan", args=[token]))
+    assert scan.status_code == 302 and token in scan["Location"]
+    assert client.get(reverse("training:check_in_scan", args=["not-a-code"])).status_code == 404
+
+
+def test_an_operator_checks_in_only_a_registration_of_that_seminar(client, attended):
+    other = SeminarFactory()
+    sign_in(client, operator())
+    response = client.post(
+        reverse("training:manage_check_in", args=[other.pk]), {"registration": attended.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_feedback_is_read_by_operators_and_the_attendees_organisation_only(attended):
+    services.feedback_submit(
+        registration=attended, rating=5, comment="Clear and useful", acting_user=attended.user
+    )
+    seminar = attended.seminar
+    assert selectors.feedback_summary(organization=_operators(), seminar=seminar).count == 1
+    assert selectors.feedback_summary(organization=attendee()[1], seminar=seminar).count == 0
+    assert selectors.has_feedback(organization=attended.organization, registration=attended)
+    assert not selectors.has_feedback(organization=attendee()[1], registration=attended)
+
+
+def test_a_persons_calendar_holds_their_seats_in_each_of_their_organisations():
+    first, second = SeminarFactory(), SeminarFactory()
+    person, merchant = attendee()
+    buyer = OrganizationFactory(kind=Organization.Kind.BUYER)
+    Membership.objects.create(user=person, organization=buyer, role=Role.STAFF)
+    services.registration_create(seminar=first, organization=merchant, acting_user=person)
+    services.registration_create(seminar=second, organization=buyer, acting_user=person)
+    colleague = member(merchant, Role.STAFF)
+    services.registration_create(seminar=first, organization=merchant, acting_user=colleague)
+    seats = selectors.feed_registrations(user=person)
+    assert {(r.seminar_id, r.user_id) for r in seats} == {
+        (first.pk, person.pk),
+        (second.pk, person.pk),
+    }

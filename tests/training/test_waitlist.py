@@ -39,9 +39,10 @@ def _reload(registration):
 
 def _offer_token(user):
     """The token of the latest seat offer stored for ``user`` (the mail's body)."""
-    notification = Notification.objects.filter(recipient=user, kind="training.seat_offered").latest(
-        "created_at"
-    )
+    with scopes_disabled():
+        notification = Notification.objects.filter(
+            recipient=user, kind="training.seat_offered"
+        ).latest("created_at")
     return OFFER_LINK.search(notification.body).group(1).rstrip("/").rsplit("/", 1)[1]
 
 
