@@ -13,9 +13,9 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from catalog import dashboard as catalog_dashboard
-from catalog.models import ListingReport
 from merchants import dashboard as merchants_dashboard
 from merchants.models import ApplicationStatus, MerchantApplication
+from moderation.models import ListingReport
 from network.dashboards import Period
 from network.models import Role
 from orders import dashboard, selectors

@@ -14,16 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from catalog import brands
 from catalog.errors import CatalogPermissionDenied, ModerationRefused
-from catalog.models import Appeal, ListingReport, ListingState
+from catalog.models import ListingState
 from catalog.selectors import product_search_ids
 from merchants.models import ApplicationStatus, MerchantApplication, Strike
 from merchants.services import strike_issue
+from moderation import selectors
+from moderation import services as brands
+from moderation.models import Appeal, ListingReport
 from network.models import Notification, Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing, protected_brand, state_of
 from tests.factories import OrganizationFactory, member, operator, sign_in
+from tests.moderation.test_brands import listing, protected_brand, state_of
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +148,8 @@ def test_queue_puts_brand_owners_and_repeat_offenders_first(world):
     from_owner = report_on(
         world, title="Owner reported", seed=13, reporter=brand_user, organization=brand_org
     )
-    queue = list(brands.moderation_queue())
+    operators = world["ops1"].memberships.get().organization
+    queue = list(selectors.moderation_queue(organization=operators))
     assert [r.pk for r in queue] == [from_owner.pk, repeat.pk, old.pk]
 
 
@@ -306,7 +309,7 @@ def test_transparency_page_shows_figures(client, world):
         report=decided, decision="take_down", reason="Fake", acting_user=world["ops1"]
     )
     report_on(world, title="Still open", seed=51)
-    figures = brands.transparency_figures()
+    figures = selectors.transparency_figures()
     assert figures.reports_received == 2 and figures.takedowns == 1 and figures.open == 1
     assert figures.median_hours_to_decision == pytest.approx(4.0, abs=0.1)
     page = client.get(reverse("catalog:transparency")).content.decode()
@@ -317,6 +320,7 @@ def test_transparency_page_shows_figures(client, world):
 def test_demo_seeds_a_protected_brand_and_a_queue(client):
     from catalog import demo as catalog_demo
     from merchants import demo as merchants_demo
+    from moderation import demo as moderation_demo
     from network import demo as network_demo
     from network.models import User
 
@@ -324,10 +328,13 @@ def test_demo_seeds_a_protected_brand_and_a_queue(client):
         network_demo.seed()
         merchants_demo.seed()
         catalog_demo.seed()
-        assert catalog_demo.seed() == {"products": 0, "decided_reports": 0}
+        moderation_demo.seed()
+        assert catalog_demo.seed() == {"products": 0}
+        assert moderation_demo.seed() == {"decided_reports": 0}
     brand = brands.protected_brand_named("great lakes")
-    assert brand is not None and brand.grants.count() == 1
-    assert brands.moderation_queue().count() == 2
+    operators = Organization.objects.get(kind=Organization.Kind.OPERATOR)
+    assert brand is not None and brand.grants.visible_to(operators).count() == 1
+    assert selectors.moderation_queue(organization=operators).count() == 2
     sign_in(client, User.objects.get(email="operator.staff@example.com"))
     page = client.get(reverse("catalog:moderation")).content.decode()
     assert "Brand owner" in page and "Driftless" in page

@@ -17,10 +17,12 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from PIL import Image, ImageDraw
 
-from catalog import brands, services
+from catalog import services
 from catalog.errors import BrandNotAuthorised, BrandRejected, CatalogPermissionDenied
-from catalog.models import Brand, ListingReport, ListingState, Product, ProductImage
+from catalog.models import ListingState, Product, ProductImage
 from catalog.selectors import product_search_ids
+from moderation import services as brands
+from moderation.models import Brand, ListingReport
 from network.models import Role
 from tests.catalog.factories import merchant, product
 from tests.factories import member, operator

@@ -12,14 +12,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog import brands
 from catalog.errors import ReportRejected
-from catalog.models import ListingReport
+from moderation import services as brands
+from moderation.models import ListingReport
 from network.models import Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing, protected_brand
 from tests.factories import OrganizationFactory, member, operator, sign_in
 from tests.merchants.conftest import pdf_upload
+from tests.moderation.test_brands import listing, protected_brand
 
 pytestmark = pytest.mark.django_db
 

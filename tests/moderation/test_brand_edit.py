@@ -10,14 +10,15 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
 from catalog.errors import BrandRejected
-from catalog.models import Brand
-from network.models import AuditEvent, Role
+from moderation import selectors
+from moderation import services as brands
+from moderation.models import Brand
+from network.models import AuditEvent, Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import protected_brand
 from tests.factories import member, operator
 from tests.merchants.conftest import pdf_upload
+from tests.moderation.test_brands import protected_brand
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,8 @@ def test_a_verified_brand_with_a_new_number_goes_back_to_verification(client, ow
     brand = Brand.objects.get(pk=owner["brand"].pk)
     assert (brand.trademark_number, brand.status) == ("6543210", Brand.Status.PENDING)
     assert brand.verified_at is None and brand.verified_by is None
-    assert brand in brands.brands_to_verify()
+    operators = Organization.objects.get(kind=Organization.Kind.OPERATOR)
+    assert brand in selectors.brands_to_verify(organization=operators)
     assert brands.protected_brand_named("Great Lakes") is None
     with scopes_disabled():
         entry = AuditEvent.objects.get(action="brand.updated")

@@ -11,11 +11,11 @@ from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
+from moderation import services as brands
 from network.models import Notification, Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing
 from tests.factories import OrganizationFactory, member, operator
+from tests.moderation.test_brands import listing
 
 pytestmark = pytest.mark.django_db
 
