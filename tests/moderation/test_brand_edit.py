@@ -49,11 +49,14 @@ def test_a_verified_brand_with_a_new_number_goes_back_to_verification(client, ow
 
     # Saving the same data changes nothing: still verified.
     edit(client, owner["brand"])
-    assert Brand.objects.get(pk=owner["brand"].pk).status == Brand.Status.VERIFIED
+    assert (
+        Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk).status
+        == Brand.Status.VERIFIED
+    )
 
     page = edit(client, owner["brand"], trademark_number="6543210").content.decode()
     assert "goes back to verification: it is not protected" in page
-    brand = Brand.objects.get(pk=owner["brand"].pk)
+    brand = Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk)
     assert (brand.trademark_number, brand.status) == ("6543210", Brand.Status.PENDING)
     assert brand.verified_at is None and brand.verified_by is None
     operators = Organization.objects.get(kind=Organization.Kind.OPERATOR)
@@ -95,7 +98,7 @@ def test_bad_edits_are_refused_with_a_message(client, owner):
     response = edit(client, owner["brand"], trademark_number="")
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
-    brand = Brand.objects.get(pk=owner["brand"].pk)
+    brand = Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk)
     assert (brand.name, brand.trademark_number, brand.status) == (
         "Great Lakes",
         "5123456",
@@ -120,5 +123,5 @@ def test_only_the_owners_admins_edit_a_brand(client, owner):
     _outsider_org, outsider = merchant("Copycat Trading", slug="copycat")
     client.force_login(outsider)
     assert edit(client, owner["brand"], trademark_number="6543210").status_code == 404
-    brand = Brand.objects.get(pk=owner["brand"].pk)
+    brand = Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk)
     assert (brand.trademark_number, brand.status) == ("5123456", Brand.Status.VERIFIED)
