@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -161,7 +162,9 @@ def report_for_viewer(
     anybody else."""
     report = access_listing_report(organization=organization, pk=report_id, user=user)
     if report.reporter_id != user.pk and not user_is_operator(user):
-        raise RecordNotFound(_("Listing report not found."))
+        raise RecordNotFound(
+            _("%(record)s not found.") % {"record": capfirst(ListingReport._meta.verbose_name)}
+        )
     return report
 
 
