@@ -292,17 +292,18 @@ def strike_history(*, organization: Organization) -> list[Organization]:
         Strike.objects.visible_to(organization).select_related("organization", "issued_by")
     )
     merchants: dict[int, Organization] = {}
+    lists: dict[int, list[Strike]] = {}
+    active: dict[int, int] = {}
     for strike in strikes:
-        organization = merchants.setdefault(strike.organization_id, strike.organization)
-        if not hasattr(organization, "strike_list"):
-            organization.strike_list = []
-            organization.active_strikes = 0
-        organization.strike_list.append(strike)
+        merchants.setdefault(strike.organization_id, strike.organization)
+        lists.setdefault(strike.organization_id, []).append(strike)
+        active.setdefault(strike.organization_id, 0)
         if strike.is_active(now) and strike.created_at > now - timedelta(days=365):
-            organization.active_strikes += 1
-    for organization in merchants.values():
-        organization.strike_list.sort(key=lambda s: s.created_at, reverse=True)
-    return sorted(merchants.values(), key=lambda o: (-o.active_strikes, o.name.lower(), o.pk))
+            active[strike.organization_id] += 1
+    for pk, merchant in merchants.items():
+        merchant.strike_list = sorted(lists[pk], key=lambda s: s.created_at, reverse=True)  # type: ignore[attr-defined]
+        merchant.active_strikes = active[pk]  # type: ignore[attr-defined]
+    return sorted(merchants.values(), key=lambda o: (-active[o.pk], o.name.lower(), o.pk))
 
 
 def moderation_queue_ages(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogPermissionDenied, ReportRejected
@@ -44,11 +45,11 @@ def _normalise(name: str) -> str:
     return re.sub(r"\s+", " ", (name or "").strip()).lower()
 
 
-def _check_evidence(upload) -> None:
+def _check_evidence(upload: UploadedFile) -> None:
     from merchants.errors import DocumentRejected
     from merchants.services import document_check
 
-    if upload.size > EVIDENCE_MAX_BYTES:
+    if (upload.size or 0) > EVIDENCE_MAX_BYTES:
         raise ReportRejected(_("The evidence file is larger than 10 MB."))
     try:
         document_check(upload)

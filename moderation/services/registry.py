@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +49,7 @@ def brand_register(
     name: str,
     trademark_number: str,
     trademark_office: str,
-    evidence=None,
+    evidence: UploadedFile | None = None,
     acting_user: User,
 ) -> Brand:
     """Register a brand the merchant owns; it is protected once an operator verifies it.
@@ -88,7 +89,7 @@ def brand_update(
     name: str,
     trademark_number: str,
     trademark_office: str,
-    evidence=None,
+    evidence: UploadedFile | None = None,
     acting_user: User,
 ) -> Brand:
     """The owner corrects a brand's name, trademark registration or certificate (``evidence``

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +47,7 @@ def report_create(
     product: Product,
     reason: str,
     details: str = "",
-    evidence=None,
+    evidence: UploadedFile | None = None,
     reporter_organization: Organization | None,
     acting_user: User,
 ) -> ListingReport:
@@ -109,7 +110,7 @@ def report_create(
 
 @transaction.atomic
 def report_add_information(
-    *, report: ListingReport, details: str, evidence=None, acting_user: User
+    *, report: ListingReport, details: str, evidence: UploadedFile | None = None, acting_user: User
 ) -> ListingReport:
     """The reporter answers an operator's request for information; the report is open again."""
     report = ListingReport.objects.visible_to(report.merchant).select_for_update().get(pk=report.pk)

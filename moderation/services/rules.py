@@ -121,7 +121,9 @@ def similar_protected_brands(text: str, *, exclude_ids: set[int]) -> list[tuple[
     )
 
 
-def _protected_listing_images(hashes: list[int], *, organization: Organization):
+def _protected_listing_images(
+    hashes: list[int], *, organization: Organization
+) -> list[tuple[ProductImage, Brand]]:
     """Images of other merchants' listings under a protected brand (by its owner or an
     authorised reseller) within settings.BRAND_IMAGE_MATCH_BITS of one of ``hashes``: (image,
     brand) pairs."""
@@ -131,7 +133,7 @@ def _protected_listing_images(hashes: list[int], *, organization: Organization):
     verified = {_normalise(b.name): b for b in Brand.objects.public()}
     if not verified:
         return []
-    matches = []
+    matches: list[tuple[ProductImage, Brand]] = []
     # The copied-photo rule compares the photo with other merchants' active listings and their
     # brand owners' authorisations: rows of parties other than the merchant publishing.
     with scopes_disabled():
@@ -142,7 +144,10 @@ def _protected_listing_images(hashes: list[int], *, organization: Organization):
             allowed[brand_id].add(reseller_id)
         for value in hashes:
             distance = Func(
-                Func(F("dhash").bitxor(Value(value)), template="(%(expressions)s)::bit(64)"),
+                Func(
+                    F("dhash").bitxor(Value(value)),  # type: ignore[arg-type]
+                    template="(%(expressions)s)::bit(64)",
+                ),
                 function="bit_count",
                 output_field=IntegerField(),
             )
@@ -198,11 +203,13 @@ def listing_check(product: Product) -> ListingCheck:
                 % {"brand": similar.name, "s": f"{score:.2f}"},
             )
         )
-    hashes = list(
-        ProductImage.objects.visible_to(organization)
+    hashes = [
+        value
+        for value in ProductImage.objects.visible_to(organization)
         .filter(product=product, dhash__isnull=False)
         .values_list("dhash", flat=True)
-    )
+        if value is not None
+    ]
     seen: set[int] = set()
     for image, matched in _protected_listing_images(hashes, organization=organization):
         if matched.pk in seen or matched.pk in authorised:
