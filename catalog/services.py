@@ -247,7 +247,8 @@ def publish_missing(product: Product) -> list[str]:
 
 L = ListingState
 # action -> (label, states it may start from, state it leads to) for the services below. The
-# brand rules (catalog.brands) hold an active listing for review and release it.
+# listing rules (moderation, through catalog.listing_rules) hold an active listing for review
+# and release it.
 LISTING_TRANSITIONS: dict[str, Transition] = {
     "publish": transition(gettext_lazy("publish"), {L.DRAFT, L.PAUSED}, L.ACTIVE),
     "pause": transition(gettext_lazy("pause"), {L.ACTIVE}, L.PAUSED),
