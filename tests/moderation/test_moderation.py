@@ -348,7 +348,7 @@ def test_demo_seeds_a_protected_brand_and_a_queue(client):
     # An outsider (the demo buyer) sees neither the queue nor the brand owner's report.
     client.force_login(User.objects.get(email="buyer@example.com"))
     assert client.get(reverse("catalog:moderation")).status_code == 403
-    owner_report = ListingReport.objects.get(
+    owner_report = ListingReport.objects.visible_to(operators).get(
         source=ListingReport.Source.BRAND_OWNER, status=ListingReport.Status.OPEN
     )
     assert client.get(reverse("catalog:report", args=[owner_report.pk])).status_code == 404
