@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from catalog.errors import CatalogPermissionDenied, ReportRejected
+from merchants.errors import DocumentRejected
+from merchants.services import document_check
 from network.models import Organization, Role, User
 from network.tenancy import require_member, require_operator
 
@@ -46,9 +48,6 @@ def _normalise(name: str) -> str:
 
 
 def _check_evidence(upload: UploadedFile) -> None:
-    from merchants.errors import DocumentRejected
-    from merchants.services import document_check
-
     if (upload.size or 0) > EVIDENCE_MAX_BYTES:
         raise ReportRejected(_("The evidence file is larger than 10 MB."))
     try:
