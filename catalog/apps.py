@@ -22,13 +22,6 @@ class CatalogConfig(AppConfig):
             )
         )
         register(NavEntry(_("My products"), "catalog:manage", (merchant,), order=20))
-        register(NavEntry(_("Brands"), "catalog:brands", (merchant,), order=25))
-        register(
-            NavEntry(_("Moderation"), "catalog:moderation", (Organization.Kind.OPERATOR,), order=15)
-        )
-        register(
-            NavEntry(_("My reports"), "catalog:my_reports", (Organization.Kind.BUYER,), order=60)
-        )
         register_home_panel(HomePanel((merchant,), home_panel, order=20))
 
         from catalog.views import merchant_profile_listings
@@ -36,14 +29,11 @@ class CatalogConfig(AppConfig):
 
         register_profile_section(ProfileSection(merchant_profile_listings, order=10))
 
-        from catalog.dashboard import panels, queues
+        from catalog.dashboard import panels
         from network.dashboards import register_panel
-        from network.navigation import register_queue
 
         for panel in panels():
             register_panel(panel)
-        for queue in queues():
-            register_queue(queue)
 
         # The browse page shows categories and CNY estimates: a change to either is a change
         # to what buyers see (see network.cache).

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from network.errors import DomainError
+from network.errors import DomainError, PermissionDenied
 from network.transitions import IllegalTransition
 
 
-class CatalogPermissionDenied(DomainError):
+class CatalogPermissionDenied(PermissionDenied):
     code = "permission_denied"
     status = 403
 

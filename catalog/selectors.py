@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.search import SearchRank
@@ -20,7 +19,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -30,7 +28,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
@@ -39,7 +36,6 @@ from catalog.models import (
     Category,
     Inventory,
     InventoryLedger,
-    ListingReport,
     ListingState,
     PriceTier,
     Product,
@@ -755,29 +751,3 @@ def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
     if price is None:
         raise QuantityNotAllowed(_("%(code)s has no price for this quantity.") % {"code": sku.code})
     return price
-
-
-def moderation_queue_ages(
-    *, buckets: list[tuple[str, int, int | None]], now: datetime | None = None
-) -> dict[str, int | None]:
-    """Listing reports waiting for an operator now (open or waiting for more information): how
-    many, how many from brand owners, the oldest wait in days, and counts per [low, high)
-    bucket of days waiting. One query."""
-    now = now or timezone.now()
-    counts = {}
-    for index, (_label, low, high) in enumerate(buckets):
-        since = Q(created_at__lte=now - timedelta(days=low))
-        if high is not None:
-            since &= Q(created_at__gt=now - timedelta(days=high))
-        counts[f"bucket_{index}"] = Count("pk", filter=since)
-    result = ListingReport.objects.filter(
-        status__in=[ListingReport.Status.OPEN, ListingReport.Status.INFO_REQUESTED]
-    ).aggregate(
-        waiting=Count("pk"),
-        from_brand_owners=Count("pk", filter=Q(source=ListingReport.Source.BRAND_OWNER)),
-        oldest=Min("created_at"),
-        **counts,
-    )
-    oldest = result.pop("oldest")
-    result["oldest_days"] = (now - oldest).days if oldest else None
-    return result

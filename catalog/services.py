@@ -204,7 +204,7 @@ def product_update(*, product: Product, values: dict[str, Any], acting_user: Use
         raise ValidationError({"hs_code": _("An active listing needs its HS code.")})
     product.save()
     changes = _changes(before, _snapshot(product, fields))
-    from catalog.brands import listing_rules_apply
+    from catalog.listing_rules import listing_rules_apply
 
     # An active listing whose title or brand changed meets the brand rules again, as at
     # publish: refused (raises, nothing is written) or held for review.
@@ -247,7 +247,8 @@ def publish_missing(product: Product) -> list[str]:
 
 L = ListingState
 # action -> (label, states it may start from, state it leads to) for the services below. The
-# brand rules (catalog.brands) hold an active listing for review and release it.
+# listing rules (moderation, through catalog.listing_rules) hold an active listing for review
+# and release it.
 LISTING_TRANSITIONS: dict[str, Transition] = {
     "publish": transition(gettext_lazy("publish"), {L.DRAFT, L.PAUSED}, L.ACTIVE),
     "pause": transition(gettext_lazy("pause"), {L.ACTIVE}, L.PAUSED),
@@ -286,7 +287,7 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
         raise PublishRequirementsMissing(
             _("To publish, add %(missing)s.") % {"missing": ", ".join(missing)}, missing=missing
         )
-    from catalog.brands import listing_rules_apply
+    from catalog.listing_rules import listing_rules_apply
 
     # Brand rules: a protected brand without authorisation is refused (raises); a look-alike
     # title or a copied photo holds the listing for an operator's review instead.
@@ -659,13 +660,13 @@ def product_image_add(
         alt_text=alt_text[:200],
         position=(last.position + 1) if last else 0,
     )
-    from catalog.brands import image_dhash
+    from catalog.listing_rules import image_dhash
 
     image.dhash = image_dhash(processed.thumbnail)
     image.image.save("image.jpg", ContentFile(processed.full), save=False)
     image.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
     image.save()
-    from catalog.brands import listing_rules_apply
+    from catalog.listing_rules import listing_rules_apply
 
     # A photo added to an active listing meets the brand rules (copied photos) as at publish.
     listing_rules_apply(product=product, acting_user=acting_user, changed={"images"})

@@ -21,13 +21,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.brands import (
+from catalog.errors import BrandNotAuthorised, ImportRejected
+from catalog.listing_rules import (
     LISTING_RULE_FIELDS,
     authorised_brand_ids,
     brand_authorisation_check,
     listing_rules_apply,
 )
-from catalog.errors import BrandNotAuthorised, ImportRejected
 from catalog.models import (
     SKU,
     Category,

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,43 +16,27 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 
-from catalog import brands, selectors, services
+from catalog import listing_rules, selectors, services
 from catalog.errors import InvalidPriceTiers
 from catalog.forms import (
-    AppealDecisionForm,
-    AppealForm,
-    BrandDecisionForm,
-    BrandEditForm,
-    BrandForm,
-    BrandGrantForm,
     BrowseForm,
-    DecisionForm,
     ImageForm,
     ImportForm,
     ManageFilterForm,
     ProductForm,
-    ReportForm,
-    ReportInformationForm,
     SKUForm,
     StockForm,
-    TakedownForm,
     tier_formset,
 )
 from catalog.models import (
     SKU,
-    Appeal,
-    Brand,
-    BrandGrant,
     ImportJob,
-    ListingReport,
     ListingState,
     Product,
     ProductImage,
@@ -66,14 +47,13 @@ from catalog.pending_images import (
     pending_image_open,
 )
 from catalog.spreadsheets import errors_csv, export_bytes
-from merchants.models import Strike
 from merchants.selectors import merchant_can_trade
 from network.cache import public_listings_cache, public_listings_cached
 from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
 from network.permissions import organization_required
-from network.selectors import exchange_rate_day, exchange_rate_in_force, user_is_operator
+from network.selectors import exchange_rate_day, exchange_rate_in_force
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
@@ -249,7 +229,7 @@ def product_detail(request, product_id: int):
             "rate": view.exchange_rate,
             "is_owner": is_owner,
             "is_operator": is_operator,
-            "takedown_form": TakedownForm() if is_operator else None,
+            "takedown_form": listing_rules.takedown_form() if is_operator else None,
             "can_report": not is_operator and _reporter_may_report(request, product),
         },
     )
@@ -275,50 +255,6 @@ def product_image(request, image_id: int, size: str):
         "public, max-age=31536000, immutable" if public else "private, no-cache"
     )
     return response
-
-
-# --- Operators: takedowns ------------------------------------------------------------------------
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-@require_POST
-def product_takedown(request, product_id: int):
-    product = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
-    if product is None:
-        raise Http404
-    form = TakedownForm(request.POST)
-    if form.is_valid():
-        try:
-            brands.listing_take_down(
-                product=product.product,
-                category=form.cleaned_data["category"] or "counterfeit",
-                reason=form.cleaned_data["reason"],
-                acting_user=request.user,
-            )
-        except (DomainError, ValidationError) as error:
-            messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
-        else:
-            messages.success(
-                request, _("The listing is taken down, the merchant told and a strike issued.")
-            )
-    else:
-        messages.error(request, _("Give the merchant a reason."))
-    return redirect("catalog:product", product_id=product_id)
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-@require_POST
-def product_restore(request, product_id: int):
-    product = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
-    if product is None:
-        raise Http404
-    try:
-        services.product_restore(product=product.product, acting_user=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The listing is restored (paused) for its merchant."))
-    return redirect("catalog:product", product_id=product_id)
 
 
 # --- Merchants: their catalogue ------------------------------------------------------------
@@ -550,10 +486,10 @@ def product_edit(request, product_id: int):
             "missing": services.publish_missing(product)
             if product.state in (ListingState.DRAFT, ListingState.PAUSED)
             else [],
-            "takedowns": brands.takedowns_of_merchant(
+            "takedowns": listing_rules.takedowns_of_merchant(
                 organization=request.organization, product=product
             ),
-            "appeal_form": AppealForm(),
+            "appeal_form": listing_rules.appeal_form(),
             "can_appeal": request.membership.has_role(Role.STAFF),
         },
         status=400 if request.method == "POST" else 200,
@@ -883,404 +819,11 @@ def home_panel(request) -> str | None:
     )
 
 
-# --- Brand protection: reports, moderation, appeals, brands ------------------------------------
-
-
-def _error_text(error) -> str:
-    if isinstance(error, DomainError):
-        return error.message
-    return " ".join(error.messages)
+# --- Brand protection: reports, moderation, appeals, brands (moderation.views) ------------------
+# The product page offers "Report this listing" where moderation's page accepts a report.
 
 
 def _reporter_may_report(request, product: Product) -> bool:
     return product.state == ListingState.ACTIVE and not (
         request.organization is not None and request.organization.pk == product.organization_id
-    )
-
-
-def report_create(request, product_id: int):
-    """Report a listing: the product page's "Report this listing" button leads here, with
-    counterfeit preselected, so a buyer reports in two clicks. Signing in is required."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    view = selectors.product_for_viewer(product_id=product_id, organization=request.organization)
-    if view is None or not _reporter_may_report(request, view.product):
-        raise Http404
-    form = ReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = brands.report_create(
-                product=view.product,
-                reason=form.cleaned_data["reason"],
-                details=form.cleaned_data["details"],
-                evidence=form.cleaned_data["evidence"],
-                reporter_organization=request.organization,
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            form_add_validation_error(form, error)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _("Thank you. The network's operators will review the listing; follow it here."),
-            )
-            return redirect("catalog:report", report_id=report.pk)
-    return render(
-        request,
-        "catalog/report_form.html",
-        {"product": view.product, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@login_required
-def my_reports(request):
-    reports = list(brands.reports_of_reporter(user=request.user)[:200])
-    return render(request, "catalog/my_reports.html", {"reports": reports})
-
-
-def _report_or_404(request, report_id: int):
-    report = brands.report_for_viewer(report_id=report_id, user=request.user)
-    if report is None:
-        raise Http404
-    return report
-
-
-@login_required
-def report_detail(request, report_id: int):
-    """The reporter follows the report here; operators decide it here."""
-    report = _report_or_404(request, report_id)
-    is_operator = user_is_operator(request.user)
-    is_reporter = report.reporter_id == request.user.pk
-    info_form = ReportInformationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not is_reporter:
-            raise Http404
-        if info_form.is_valid():
-            try:
-                brands.report_add_information(
-                    report=report,
-                    details=info_form.cleaned_data["details"],
-                    evidence=info_form.cleaned_data["evidence"],
-                    acting_user=request.user,
-                )
-            except (DomainError, ValidationError) as error:
-                info_form.add_error(None, _error_text(error))
-            else:
-                messages.success(request, _("Added. The operators will look at it again."))
-                return redirect("catalog:report", report_id=report.pk)
-    context = {
-        "report": report,
-        "is_operator": is_operator,
-        "is_reporter": is_reporter,
-        "info_form": info_form if is_reporter else None,
-        "decision_form": DecisionForm() if is_operator and report.is_open else None,
-        "snapshot_images": report.snapshot.get("images", [])[:6],
-    }
-    if is_operator:
-        with scopes_disabled():
-            context["appeal"] = Appeal.objects.filter(report=report).first()
-            context["merchant_strikes"] = Strike.objects.filter(
-                organization=report.merchant
-            ).order_by("-created_at")[:20]
-        if context["appeal"] and context["appeal"].status == Appeal.Status.PENDING:
-            context["appeal_form"] = AppealDecisionForm()
-    return render(
-        request,
-        "catalog/report_detail.html",
-        context,
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@login_required
-def report_evidence(request, report_id: int):
-    """The evidence file, for the reporter and operators only."""
-    report = _report_or_404(request, report_id)
-    if not report.evidence:
-        raise Http404
-    try:
-        handle = report.evidence.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=report.evidence_name or f"evidence-{report.pk}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-def moderation_queue(request):
-    """Open reports, brand owners' and repeat offenders' first, and appeals waiting."""
-    reports = list(brands.moderation_queue()[:100])
-    return render(
-        request,
-        "catalog/moderation_queue.html",
-        {
-            "reports": reports,
-            "appeals": list(brands.appeals_pending()[:100]),
-            "brands_waiting": list(brands.brands_to_verify()[:100]),
-        },
-    )
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-@require_POST
-def report_decide(request, report_id: int):
-    report = _report_or_404(request, report_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a decision and give a reason."))
-        return redirect("catalog:report", report_id=report.pk)
-    try:
-        brands.report_decide(
-            report=report,
-            decision=form.cleaned_data["decision"],
-            reason=form.cleaned_data["reason"],
-            acting_user=request.user,
-        )
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _error_text(error))
-        return redirect("catalog:report", report_id=report.pk)
-    messages.success(
-        request,
-        {
-            "take_down": _("The listing is taken down, the merchant told and a strike issued."),
-            "dismiss": _("The report is dismissed."),
-            "request_info": _("The reporter is asked for more information."),
-        }[form.cleaned_data["decision"]],
-    )
-    return redirect("catalog:moderation")
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-@require_POST
-def appeal_decide(request, appeal_id: int):
-    with scopes_disabled():
-        appeal = get_object_or_404(Appeal, pk=appeal_id)
-    form = AppealDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a decision and give a reason."))
-        return redirect("catalog:report", report_id=appeal.report_id)
-    try:
-        brands.appeal_decide(
-            appeal=appeal,
-            outcome=form.cleaned_data["outcome"],
-            reason=form.cleaned_data["reason"],
-            acting_user=request.user,
-        )
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _error_text(error))
-        return redirect("catalog:report", report_id=appeal.report_id)
-    messages.success(request, _("The appeal is decided and the merchant told."))
-    return redirect("catalog:moderation")
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-def strike_history(request):
-    return render(request, "catalog/strikes.html", {"merchants": brands.strike_history()})
-
-
-@organization_required(role=Role.STAFF, kinds=OPERATOR)
-@require_POST
-def brand_decide(request, brand_id: int):
-    brand = get_object_or_404(Brand, pk=brand_id)
-    form = BrandDecisionForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    try:
-        if form.cleaned_data["decision"] == "verify":
-            brands.brand_verify(
-                brand=brand, note=form.cleaned_data["reason"], acting_user=request.user
-            )
-            messages.success(request, _("%(brand)s is verified and protected.") % {"brand": brand})
-        else:
-            brands.brand_reject(
-                brand=brand, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
-            messages.success(request, _("%(brand)s is rejected.") % {"brand": brand})
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _error_text(error))
-    return redirect("catalog:moderation")
-
-
-@login_required
-def brand_evidence(request, brand_id: int):
-    """A brand's registration certificate, for its owner's members and operators."""
-    brand = get_object_or_404(Brand, pk=brand_id)
-    owner_member = request.organization is not None and request.organization.pk == brand.owner_id
-    if not (owner_member or user_is_operator(request.user)) or not brand.evidence:
-        raise Http404
-    try:
-        handle = brand.evidence.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=f"brand-{brand.pk}-evidence")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@organization_required(kinds=MERCHANT)
-def brands_manage(request):
-    """The merchant's brands: register one (with its certificate) and authorise resellers."""
-    can_edit = request.membership.has_role(Role.ADMIN)
-    form = BrandForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not can_edit:
-            raise Http404
-        if form.is_valid():
-            try:
-                brands.brand_register(
-                    organization=request.organization,
-                    name=form.cleaned_data["name"],
-                    trademark_number=form.cleaned_data["trademark_number"],
-                    trademark_office=form.cleaned_data["trademark_office"],
-                    evidence=form.cleaned_data["evidence"],
-                    acting_user=request.user,
-                )
-            except ValidationError as error:
-                form_add_validation_error(form, error)
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request, _("Registered. The brand is protected once an operator verifies it.")
-                )
-                return redirect("catalog:brands")
-    return render(
-        request,
-        "catalog/brands.html",
-        {
-            "brands": brands.brands_of_owner(organization=request.organization),
-            "form": form,
-            "grant_form": BrandGrantForm(),
-            "can_edit": can_edit,
-            "now": timezone.now(),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@organization_required(role=Role.ADMIN, kinds=MERCHANT)
-def brand_edit(request, brand_id: int):
-    """The owner corrects a brand's name, trademark registration or certificate; a verified
-    brand whose data changes goes back to verification (see brands.brand_update)."""
-    brand = get_object_or_404(Brand, pk=brand_id, owner=request.organization)
-    initial = {
-        "name": brand.name,
-        "trademark_office": brand.trademark_office,
-        "trademark_number": brand.trademark_number,
-    }
-    form = BrandEditForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            updated = brands.brand_update(
-                brand=brand,
-                name=form.cleaned_data["name"],
-                trademark_number=form.cleaned_data["trademark_number"],
-                trademark_office=form.cleaned_data["trademark_office"],
-                evidence=form.cleaned_data["evidence"] or None,
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            form_add_validation_error(form, error)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            if updated.status == Brand.Status.PENDING and brand.status != Brand.Status.PENDING:
-                messages.warning(
-                    request,
-                    _(
-                        "Saved. %(brand)s goes back to verification: it is not protected until "
-                        "an operator verifies it again."
-                    )
-                    % {"brand": updated},
-                )
-            else:
-                messages.success(request, _("%(brand)s saved.") % {"brand": updated})
-            return redirect("catalog:brands")
-    return render(
-        request,
-        "catalog/brand_edit.html",
-        {"brand": brand, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@organization_required(role=Role.ADMIN, kinds=MERCHANT)
-@require_POST
-def brand_grant_add(request, brand_id: int):
-    brand = get_object_or_404(Brand, pk=brand_id, owner=request.organization)
-    form = BrandGrantForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reseller's handle and a date."))
-        return redirect("catalog:brands")
-    reseller = Organization.objects.filter(
-        slug=form.cleaned_data["reseller"], kind=Organization.Kind.MERCHANT
-    ).first()
-    if reseller is None:
-        messages.error(request, _("No merchant of the network has that handle."))
-        return redirect("catalog:brands")
-    expires = datetime.combine(form.cleaned_data["expires_at"], time.max, tzinfo=UTC)
-    try:
-        brands.brand_grant_add(
-            brand=brand, reseller=reseller, expires_at=expires, acting_user=request.user
-        )
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request,
-            _("%(reseller)s may list %(brand)s.") % {"reseller": reseller.name, "brand": brand},
-        )
-    return redirect("catalog:brands")
-
-
-@organization_required(role=Role.ADMIN, kinds=MERCHANT)
-@require_POST
-def brand_grant_revoke(request, grant_id: int):
-    grant = get_object_or_404(
-        BrandGrant.objects.select_related("brand", "reseller"),
-        pk=grant_id,
-        brand__owner=request.organization,
-    )
-    brands.brand_grant_revoke(grant=grant, acting_user=request.user)
-    messages.success(request, _("The authorisation has ended."))
-    return redirect("catalog:brands")
-
-
-@organization_required(role=Role.STAFF, kinds=MERCHANT)
-@require_POST
-def appeal_file(request, report_id: int):
-    report = get_object_or_404(ListingReport, pk=report_id, merchant=request.organization)
-    form = AppealForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the takedown is wrong."))
-    else:
-        try:
-            brands.appeal_file(
-                report=report, statement=form.cleaned_data["statement"], acting_user=request.user
-            )
-        except (DomainError, ValidationError) as error:
-            messages.error(request, _error_text(error))
-        else:
-            messages.success(request, _("Appeal filed. Another operator will decide it."))
-    return redirect("catalog:product_edit", product_id=report.product_id)
-
-
-def transparency(request):
-    """Public figures of counterfeit policing."""
-    since = timezone.now() - timedelta(days=365)
-    return render(
-        request,
-        "catalog/transparency.html",
-        {
-            "year": brands.transparency_figures(since=since),
-            "ever": brands.transparency_figures(),
-        },
     )

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "network",
     "merchants",
     "catalog",
+    "moderation",
     "orders",
     "shipping",
     "training",

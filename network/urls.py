@@ -51,7 +51,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:slug>.csv", views.dashboard_export, name="dashboard_export"),
     path("merchants/", include("merchants.urls")),
-    path("catalog/", include("catalog.urls")),
+    # The catalogue with moderation's pages, in one URL namespace ("catalog").
+    path("catalog/", include("moderation.urls")),
     path("orders/", include("orders.urls")),
     path("shipping/", include("shipping.urls")),
     path("training/", include("training.urls")),

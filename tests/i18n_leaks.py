@@ -233,7 +233,7 @@ GENERATED_MODELS = frozenset(
         "catalog.ImportJob",
     }
 )
-APPS = ("network", "merchants", "catalog", "orders", "shipping", "training")
+APPS = ("network", "merchants", "catalog", "moderation", "orders", "shipping", "training")
 
 
 def database_allow_list() -> set[str]:

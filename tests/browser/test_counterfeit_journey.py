@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from merchants.models import Strike
 from network.models import Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing
 from tests.factories import PASSWORD, TOTP_SECRET, OrganizationFactory, member, operator
+from tests.moderation.test_brands import listing
 
 pytestmark = pytest.mark.browser
 

@@ -15,17 +15,18 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
 from catalog.forms import ProductForm
-from catalog.models import ImportJob, ListingReport, ListingState, Product, ProductImage
+from catalog.models import ImportJob, ListingState, Product, ProductImage
 from catalog.selectors import product_search_ids
+from moderation import services as brands
+from moderation.models import ListingReport
 from network import services as network_services
 from network.models import ApiScope
 from tests.catalog.factories import merchant
 from tests.catalog.test_api_upsert import _body, _put
-from tests.catalog.test_brands import listing, picture_upload, protected_brand, state_of
 from tests.catalog.test_import_export import csv_file, row, upload
 from tests.factories import operator
+from tests.moderation.test_brands import listing, picture_upload, protected_brand, state_of
 
 pytestmark = pytest.mark.django_db
 

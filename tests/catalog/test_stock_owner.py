@@ -21,7 +21,7 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["network", "merchants", "catalog", "orders", "shipping", "training"]
+APPS = ["network", "merchants", "catalog", "moderation", "orders", "shipping", "training"]
 OWNER = ROOT / "catalog" / "stock.py"
 MODELS = {"Inventory", "InventoryLedger"}
 RELATED = {"inventory", "ledger"}  # SKU.inventory (one-to-one), SKU.ledger (reverse FK)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from catalog import dashboard as catalog_dashboard
-from catalog.models import ListingReport
 from merchants import dashboard as merchants_dashboard
 from merchants.models import ApplicationStatus, MerchantApplication
+from moderation import dashboard as moderation_dashboard
+from moderation.models import ListingReport
 from network.dashboards import Period
 from network.models import Role
 from orders import dashboard, selectors
@@ -251,6 +252,7 @@ def test_counterfeit_queue_ages(network):
                 decided_at=None if status != ListingReport.Status.DISMISSED else now,
                 created_at=now - timedelta(days=days, hours=1),
             )
-    panel = catalog_dashboard.counterfeit_queue(network["operator"], MARCH)
+    operators = network["operator"].memberships.get().organization
+    panel = moderation_dashboard.counterfeit_queue(operators, MARCH)
     assert figures(panel) == {"Waiting now": "3", "From brand owners": "1", "Oldest": "12 days"}
     assert panel.table.rows == [["0–1", 1], ["2–4", 1], ["5–9", 0], ["10+", 1]]

@@ -158,7 +158,15 @@ def test_a_review_queue_age_beyond_any_date_is_a_form_error(client):
 
 def _project_forms():
     for config in apps.get_app_configs():
-        if config.name not in ("network", "merchants", "catalog", "orders", "shipping", "training"):
+        if config.name not in (
+            "network",
+            "merchants",
+            "catalog",
+            "moderation",
+            "orders",
+            "shipping",
+            "training",
+        ):
             continue
         try:
             module = importlib.import_module(f"{config.name}.forms")

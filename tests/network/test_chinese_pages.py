@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
-from catalog.models import ListingReport, ListingState, Product
+from catalog.models import ListingState, Product
+from moderation import services as brands
+from moderation.models import ListingReport
 from network.demo import DEMO_BUYER_SLUG
 from network.errors import DomainError
 from network.models import Organization, User

@@ -8,13 +8,13 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
 from merchants.models import ApplicationStatus
+from moderation import services as brands
 from network.models import Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing
 from tests.factories import OrganizationFactory, member, operator, sign_in
 from tests.merchants.conftest import make_application, pdf_upload
+from tests.moderation.test_brands import listing
 
 pytestmark = pytest.mark.django_db
 

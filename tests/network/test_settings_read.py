@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-APPS = ("network", "merchants", "catalog", "orders", "shipping", "training")
+APPS = ("network", "merchants", "catalog", "moderation", "orders", "shipping", "training")
 ROOT = Path(__file__).resolve().parents[2]
 
 

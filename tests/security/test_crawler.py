@@ -212,7 +212,8 @@ def _more_private_rows() -> None:
 
     from django.utils import timezone
 
-    from catalog.models import SKU, Appeal, Brand, BrandGrant, ImportJob, ListingReport, Product
+    from catalog.models import SKU, ImportJob, Product
+    from moderation.models import Appeal, Brand, BrandGrant, ListingReport
     from network.services.core import invitation_create
     from network.services.integrations import (
         api_key_create,

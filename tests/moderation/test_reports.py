@@ -12,14 +12,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog import brands
 from catalog.errors import ReportRejected
-from catalog.models import ListingReport
+from moderation import services as brands
+from moderation.models import ListingReport
 from network.models import Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing, protected_brand
 from tests.factories import OrganizationFactory, member, operator, sign_in
 from tests.merchants.conftest import pdf_upload
+from tests.moderation.test_brands import listing, protected_brand
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def report_in_two_clicks(client, world, **extra):
 def test_buyer_reports_in_two_clicks_and_sees_the_status(client, world):
     client.force_login(world["buyer"])
     response = report_in_two_clicks(client, world)
-    report = ListingReport.objects.get()
+    report = ListingReport.objects.of_reporter(world["buyer"]).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("catalog:report", args=[report.pk])
     assert report.source == ListingReport.Source.BUYER
@@ -77,7 +77,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world):
 def test_nobody_but_the_reporter_and_operators_sees_a_report(client, world):
     client.force_login(world["buyer"])
     report_in_two_clicks(client, world, evidence=pdf_upload("receipt.pdf"), details="Fake label")
-    report = ListingReport.objects.get()
+    report = ListingReport.objects.of_reporter(world["buyer"]).get()
     detail = reverse("catalog:report", args=[report.pk])
     evidence = reverse("catalog:report_evidence", args=[report.pk])
     assert client.get(detail).status_code == 200

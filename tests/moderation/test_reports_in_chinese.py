@@ -11,11 +11,11 @@ from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
+from moderation import services as brands
 from network.models import Notification, Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing
 from tests.factories import OrganizationFactory, member, operator
+from tests.moderation.test_brands import listing
 
 pytestmark = pytest.mark.django_db
 
@@ -52,14 +52,14 @@ def test_my_reports_and_the_report_page_name_the_listing_in_chinese(client, worl
 def test_the_decision_reaches_the_buyer_in_chinese(
     client, world, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         brands.report_decide(
             report=world["report"],
             decision="take_down",
             reason="Counterfeit label.",
             acting_user=operator(language="en"),
         )
-    notification = Notification.objects.get(
+    notification = Notification.objects.visible_to(world["report"].reporter_organization).get(
         recipient=world["reporter"], kind="catalog.report_decided"
     )
     assert "琥珀枫糖浆" in notification.body
@@ -75,14 +75,14 @@ def test_the_status_in_the_notification_is_in_chinese(
     client, world, decision, status, django_capture_on_commit_callbacks
 ):
     # The operator decides in English; the reporter reads Chinese.
-    with django_capture_on_commit_callbacks(execute=True):
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         brands.report_decide(
             report=world["report"],
             decision=decision,
             reason="Checked with the brand owner.",
             acting_user=operator(language="en"),
         )
-    notification = Notification.objects.get(
+    notification = Notification.objects.visible_to(world["report"].reporter_organization).get(
         recipient=world["reporter"], kind="catalog.report_decided"
     )
     assert notification.subject == f"您的举报 #{world['report'].pk}：{status}"
@@ -108,6 +108,8 @@ def test_the_appeal_decision_reaches_a_chinese_merchant_in_chinese(
         brands.appeal_decide(
             appeal=appeal, outcome="overturn", reason="Licence shown.", acting_user=judge
         )
-    notification = Notification.objects.get(recipient=merchant_owner, kind="catalog.appeal_decided")
+    notification = Notification.objects.visible_to(world["item"].organization).get(
+        recipient=merchant_owner, kind="catalog.appeal_decided"
+    )
     assert notification.subject == "您的申诉：撤销下架"
     assert "琥珀枫糖浆" in notification.body

@@ -14,16 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from catalog import brands
 from catalog.errors import CatalogPermissionDenied, ModerationRefused
-from catalog.models import Appeal, ListingReport, ListingState
+from catalog.models import ListingState
 from catalog.selectors import product_search_ids
 from merchants.models import ApplicationStatus, MerchantApplication, Strike
 from merchants.services import strike_issue
+from moderation import selectors
+from moderation import services as brands
+from moderation.models import Appeal, BrandGrant, ListingReport
 from network.models import Notification, Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import listing, protected_brand, state_of
 from tests.factories import OrganizationFactory, member, operator, sign_in
+from tests.moderation.test_brands import listing, protected_brand, state_of
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +84,9 @@ def test_takedown_hides_tells_and_strikes(client, world):
     assert report.strike is not None and report.strike.organization == world["shop"]
     assert state_of(report.product) == ListingState.TAKEN_DOWN
     assert report.product.pk not in product_search_ids("maple")
-    told = Notification.objects.filter(kind="catalog.product_taken_down", recipient=world["owner"])
+    told = Notification.objects.visible_to(world["shop"]).filter(
+        kind="catalog.product_taken_down", recipient=world["owner"]
+    )
     assert told.exists()
     # The listing's other open report closes with it, without a second strike.
     second.refresh_from_db()
@@ -128,7 +132,9 @@ def test_outsiders_cannot_moderate(client, world):
 
 def test_queue_puts_brand_owners_and_repeat_offenders_first(world):
     old = report_on(world, title="Old report", seed=11)
-    ListingReport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    ListingReport.objects.visible_to(world["shop"]).filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=3)
+    )
     repeat_shop, repeat_owner = merchant("Repeat Offender", slug="repeat")
     with scopes_disabled():
         strike_issue(
@@ -146,7 +152,8 @@ def test_queue_puts_brand_owners_and_repeat_offenders_first(world):
     from_owner = report_on(
         world, title="Owner reported", seed=13, reporter=brand_user, organization=brand_org
     )
-    queue = list(brands.moderation_queue())
+    operators = world["ops1"].memberships.get().organization
+    queue = list(selectors.moderation_queue(organization=operators))
     assert [r.pk for r in queue] == [from_owner.pk, repeat.pk, old.pk]
 
 
@@ -299,14 +306,14 @@ def test_an_upheld_appeal_keeps_the_strike(world, taken_down):
 
 def test_transparency_page_shows_figures(client, world):
     decided = report_on(world, seed=50)
-    ListingReport.objects.filter(pk=decided.pk).update(
+    ListingReport.objects.visible_to(world["shop"]).filter(pk=decided.pk).update(
         created_at=timezone.now() - timedelta(hours=4)
     )
     brands.report_decide(
         report=decided, decision="take_down", reason="Fake", acting_user=world["ops1"]
     )
     report_on(world, title="Still open", seed=51)
-    figures = brands.transparency_figures()
+    figures = selectors.transparency_figures()
     assert figures.reports_received == 2 and figures.takedowns == 1 and figures.open == 1
     assert figures.median_hours_to_decision == pytest.approx(4.0, abs=0.1)
     page = client.get(reverse("catalog:transparency")).content.decode()
@@ -317,6 +324,7 @@ def test_transparency_page_shows_figures(client, world):
 def test_demo_seeds_a_protected_brand_and_a_queue(client):
     from catalog import demo as catalog_demo
     from merchants import demo as merchants_demo
+    from moderation import demo as moderation_demo
     from network import demo as network_demo
     from network.models import User
 
@@ -324,17 +332,23 @@ def test_demo_seeds_a_protected_brand_and_a_queue(client):
         network_demo.seed()
         merchants_demo.seed()
         catalog_demo.seed()
-        assert catalog_demo.seed() == {"products": 0, "decided_reports": 0}
+        moderation_demo.seed()
+        assert catalog_demo.seed() == {"products": 0}
+        assert moderation_demo.seed() == {"decided_reports": 0}
     brand = brands.protected_brand_named("great lakes")
-    assert brand is not None and brand.grants.count() == 1
-    assert brands.moderation_queue().count() == 2
+    operators = Organization.objects.get(kind=Organization.Kind.OPERATOR)
+    assert (
+        brand is not None
+        and BrandGrant.objects.visible_to(operators).filter(brand=brand).count() == 1
+    )
+    assert selectors.moderation_queue(organization=operators).count() == 2
     sign_in(client, User.objects.get(email="operator.staff@example.com"))
     page = client.get(reverse("catalog:moderation")).content.decode()
     assert "Brand owner" in page and "Driftless" in page
     # An outsider (the demo buyer) sees neither the queue nor the brand owner's report.
     client.force_login(User.objects.get(email="buyer@example.com"))
     assert client.get(reverse("catalog:moderation")).status_code == 403
-    owner_report = ListingReport.objects.get(
+    owner_report = ListingReport.objects.visible_to(operators).get(
         source=ListingReport.Source.BRAND_OWNER, status=ListingReport.Status.OPEN
     )
     assert client.get(reverse("catalog:report", args=[owner_report.pk])).status_code == 404
@@ -368,7 +382,7 @@ def test_takedown_from_the_product_page_is_on_record_with_a_strike(client, world
         reverse("catalog:takedown", args=[item.pk]),
         {"category": "unsafe", "reason": "Lead paint on the lid"},
     )
-    report = ListingReport.objects.get(product=item)
+    report = ListingReport.objects.visible_to(world["shop"]).get(product=item)
     assert report.source == ListingReport.Source.OPERATOR and report.reason == "unsafe"
     assert report.status == ListingReport.Status.TAKEN_DOWN and report.strike is not None
     assert state_of(item) == ListingState.TAKEN_DOWN

@@ -10,14 +10,15 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from catalog import brands
 from catalog.errors import BrandRejected
-from catalog.models import Brand
-from network.models import AuditEvent, Role
+from moderation import selectors
+from moderation import services as brands
+from moderation.models import Brand
+from network.models import AuditEvent, Organization, Role
 from tests.catalog.factories import merchant
-from tests.catalog.test_brands import protected_brand
 from tests.factories import member, operator
 from tests.merchants.conftest import pdf_upload
+from tests.moderation.test_brands import protected_brand
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +49,18 @@ def test_a_verified_brand_with_a_new_number_goes_back_to_verification(client, ow
 
     # Saving the same data changes nothing: still verified.
     edit(client, owner["brand"])
-    assert Brand.objects.get(pk=owner["brand"].pk).status == Brand.Status.VERIFIED
+    assert (
+        Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk).status
+        == Brand.Status.VERIFIED
+    )
 
     page = edit(client, owner["brand"], trademark_number="6543210").content.decode()
     assert "goes back to verification: it is not protected" in page
-    brand = Brand.objects.get(pk=owner["brand"].pk)
+    brand = Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk)
     assert (brand.trademark_number, brand.status) == ("6543210", Brand.Status.PENDING)
     assert brand.verified_at is None and brand.verified_by is None
-    assert brand in brands.brands_to_verify()
+    operators = Organization.objects.get(kind=Organization.Kind.OPERATOR)
+    assert brand in selectors.brands_to_verify(organization=operators)
     assert brands.protected_brand_named("Great Lakes") is None
     with scopes_disabled():
         entry = AuditEvent.objects.get(action="brand.updated")
@@ -93,7 +98,7 @@ def test_bad_edits_are_refused_with_a_message(client, owner):
     response = edit(client, owner["brand"], trademark_number="")
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
-    brand = Brand.objects.get(pk=owner["brand"].pk)
+    brand = Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk)
     assert (brand.name, brand.trademark_number, brand.status) == (
         "Great Lakes",
         "5123456",
@@ -118,5 +123,5 @@ def test_only_the_owners_admins_edit_a_brand(client, owner):
     _outsider_org, outsider = merchant("Copycat Trading", slug="copycat")
     client.force_login(outsider)
     assert edit(client, owner["brand"], trademark_number="6543210").status_code == 404
-    brand = Brand.objects.get(pk=owner["brand"].pk)
+    brand = Brand.objects.visible_to(owner["org"]).get(pk=owner["brand"].pk)
     assert (brand.trademark_number, brand.status) == ("5123456", Brand.Status.VERIFIED)
