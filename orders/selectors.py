@@ -568,6 +568,7 @@ def sold_lines(
 ) -> QuerySet[PurchaseOrderLine]:
     """Sold purchase order lines whose purchase order was placed in ``period``, network-wide or
     of one buyer (the lines it bought) or one merchant (the lines it sold)."""
+    lines: QuerySet[PurchaseOrderLine]
     if buyer is not None:
         lines = PurchaseOrderLine.objects.visible_to(buyer).filter(organization=buyer)
     elif merchant is not None:
