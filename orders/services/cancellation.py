@@ -216,8 +216,7 @@ def merchant_orders_expire(*, now: datetime | None = None) -> int:
     """Cancel every merchant order still not accepted after ``ORDERS_ACCEPT_WITHIN_DAYS`` and
     release its stock; each in its own transaction. Returns how many were cancelled."""
     now = now or timezone.now()
-    # Periodic sweep over every merchant's orders: it lists ids only; each is cancelled in its
-    # merchant's scope.
+    # Periodic sweep of every merchant's orders, ids only: each is cancelled in its own scope.
     with scopes_disabled():
         overdue = list(
             MerchantOrder.objects.filter(

@@ -131,8 +131,7 @@ def purchase_order_fan_out(*, purchase_order_id: int) -> list[MerchantOrder]:
 def purchase_orders_awaiting_fan_out_ids(*, older_than: timedelta, limit: int = 500) -> list[int]:
     """Placed purchase orders not fanned out ``older_than`` after placing: their fan-out task
     was lost (broker down at enqueue, worker killed). Oldest first."""
-    # Periodic sweep over every buyer's orders: it lists ids only; each fan-out runs in its
-    # buyer's scope.
+    # Periodic sweep of every buyer's orders, ids only: each fan-out runs in its buyer's scope.
     with scopes_disabled():
         return list(
             PurchaseOrder.objects.filter(
