@@ -1,8 +1,9 @@
 """Read-mostly admin for support: orders change only through ``orders.services``."""
 
 from django.contrib import admin
-from django_scopes import scopes_disabled
 
+from network.models import Organization
+from network.selectors import operator_memberships
 from orders.models import (
     DailySales,
     MerchantOrder,
@@ -12,10 +13,18 @@ from orders.models import (
 )
 
 
-class UnscopedAdmin(admin.ModelAdmin):
+def _operator(request) -> Organization | None:
+    """The operator organisation the person at the admin acts for (operators are a party to
+    every order); None, and so no rows, for anyone else."""
+    membership = (
+        operator_memberships().filter(user=request.user).select_related("organization").first()
+    )
+    return membership.organization if membership else None
+
+
+class OperatorAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
-        with scopes_disabled():
-            return self.model.objects.all()
+        return self.model.objects.visible_to(_operator(request))
 
 
 class LineInline(admin.TabularInline):
@@ -27,12 +36,11 @@ class LineInline(admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        with scopes_disabled():
-            return PurchaseOrderLine.objects.all()
+        return PurchaseOrderLine.objects.visible_to(_operator(request))
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(UnscopedAdmin):
+class PurchaseOrderAdmin(OperatorAdmin):
     list_display = [
         "number",
         "organization",
@@ -55,7 +63,7 @@ class PurchaseOrderAdmin(UnscopedAdmin):
 
 
 @admin.register(MerchantOrder)
-class MerchantOrderAdmin(UnscopedAdmin):
+class MerchantOrderAdmin(OperatorAdmin):
     list_display = ["number", "organization", "buyer", "status", "subtotal_usd", "created_at"]
     list_filter = ["status", "carrier_name"]
     list_select_related = ["organization", "buyer"]
@@ -71,12 +79,12 @@ class MerchantOrderAdmin(UnscopedAdmin):
 
 
 @admin.register(MerchantOrderSettings)
-class MerchantOrderSettingsAdmin(UnscopedAdmin):
+class MerchantOrderSettingsAdmin(OperatorAdmin):
     list_display = ["organization", "minimum_order_value_usd"]
 
 
 @admin.register(DailySales)
-class DailySalesAdmin(admin.ModelAdmin):
+class DailySalesAdmin(OperatorAdmin):
     """The dashboards' summary, rebuilt by beat from the order lines: read-only."""
 
     list_display = ["day", "merchant", "category", "buyer_country", "gmv_usd", "units", "lines"]

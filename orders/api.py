@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -142,9 +141,12 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
 
     @extend_schema_field(LineSerializer(many=True))
     def get_lines(self, purchase_order) -> list[dict]:
-        with scopes_disabled():
-            lines = PurchaseOrderLine.objects.filter(purchase_order=purchase_order).order_by("pk")
-            return LineSerializer(lines, many=True).data
+        lines = (
+            PurchaseOrderLine.objects.visible_to(purchase_order.organization)
+            .filter(purchase_order=purchase_order)
+            .order_by("pk")
+        )
+        return LineSerializer(lines, many=True).data
 
 
 class ItemSerializer(serializers.Serializer):
@@ -274,14 +276,13 @@ class PurchaseOrderDetailAPI(APIView):
         },
     )
     def get(self, request, number: str):
-        purchase_order = (
-            selectors.purchase_orders_for_buyer(organization=request.organization)
-            .filter(number=number)
-            .first()
+        purchase_order = selectors.access_purchase_order(
+            organization=request.organization, reference=number
         )
-        if purchase_order is None:
-            raise Http404
-        return Response(PurchaseOrderDetailSerializer(purchase_order).data)
+        fresh = selectors.purchase_orders_for_buyer(organization=request.organization).get(
+            pk=purchase_order.pk
+        )
+        return Response(PurchaseOrderDetailSerializer(fresh).data)
 
 
 class CancelReasonSerializer(serializers.Serializer):
@@ -309,11 +310,9 @@ class PurchaseOrderCancelAPI(APIView):
         },
     )
     def post(self, request, number: str):
-        purchase_order = selectors.purchase_order_for_buyer(
-            organization=request.organization, number=number
+        purchase_order = selectors.access_purchase_order(
+            organization=request.organization, reference=number
         )
-        if purchase_order is None:
-            raise Http404
         payload = CancelReasonSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.purchase_order_cancel(
@@ -413,15 +412,6 @@ class MerchantOrderListAPI(ListAPIView):
         )
 
 
-def _merchant_order(request, number: str) -> MerchantOrder:
-    merchant_order = selectors.merchant_order_for_merchant(
-        organization=request.organization, number=number
-    )
-    if merchant_order is None:
-        raise Http404
-    return merchant_order
-
-
 class MerchantOrderDetailAPI(APIView):
     organization_kinds = MERCHANT
     api_scopes = SCOPES
@@ -438,7 +428,10 @@ class MerchantOrderDetailAPI(APIView):
         },
     )
     def get(self, request, number: str):
-        return Response(MerchantOrderDetailSerializer(_merchant_order(request, number)).data)
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
+        return Response(MerchantOrderDetailSerializer(merchant_order).data)
 
 
 class AcceptSerializer(serializers.Serializer):
@@ -536,7 +529,9 @@ class MerchantOrderActionAPI(APIView):
         },
     )
     def post(self, request, number: str, action: str):
-        merchant_order = _merchant_order(request, number)
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
         user = request.user
         if action == "accept":
             payload = AcceptSerializer(data=request.data)
@@ -567,4 +562,7 @@ class MerchantOrderActionAPI(APIView):
             services.merchant_order_mark_delivered(merchant_order=merchant_order, acting_user=user)
         else:
             raise Http404
-        return Response(MerchantOrderDetailSerializer(_merchant_order(request, number)).data)
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
+        return Response(MerchantOrderDetailSerializer(merchant_order).data)

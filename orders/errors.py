@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from network.errors import DomainError
+from network.errors import DomainError, PermissionDenied
 from network.transitions import IllegalTransition
 
 
-class OrderPermissionDenied(DomainError):
-    code = "permission_denied"
-    status = 403
+class OrderPermissionDenied(PermissionDenied):
+    """The acting person's organisation or role may not do this to an order."""
 
 
 class QuantityNotAllowed(DomainError):

@@ -93,7 +93,11 @@ class MerchantOrderSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PartyManager.of("organization")
+    # The minimum order value is a public term: every buyer's cart and checkout hold to it.
+    # Operators see every merchant's terms (the admin).
+    objects = PartyManager.of(
+        "organization", operators=True, public=Q(minimum_order_value_usd__gt=0)
+    )
 
     class Meta:
         verbose_name = _("order settings")

@@ -1,17 +1,20 @@
 """Reads of wholesale ordering. Each list reads a fixed number of queries whatever its length.
 
-A buyer reads its own purchase orders (tenant-scoped) and, through them, the merchant orders
-they were split into; a merchant reads its own merchant orders and only their lines, filtered
-here explicitly because the lines belong to the buyer's tenant; operators read everything."""
+Every read names whose rows it is (``visible_to``): a buyer reads its own purchase orders and
+the merchant orders they were split into; a merchant reads its own merchant orders and only
+their lines; operators read everything. ``access_<entity>`` fetches the one row a page or an API
+view acts on, or raises ``RecordNotFound`` (a 404) for an organisation that is not its party."""
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypedDict
+from functools import reduce
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db.models import (
     Aggregate,
@@ -23,6 +26,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -35,11 +39,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from catalog.models import SKU, Category, ListingState, Product
-from catalog.selectors import public_products
+from catalog.models import SKU, Category, ListingState, PriceTier, Product
+from catalog.selectors import QuantityNotAllowed as CatalogQuantityNotAllowed
+from catalog.selectors import public_products, unit_price_for
 from merchants.models import MerchantApplication
 from network.models import Organization
 from network.shipments import tracking_urls
+from network.tenancy import found
 from orders.errors import QuantityNotAllowed
 from orders.models import (
     CartLine,
@@ -52,10 +58,74 @@ from orders.models import (
     PurchaseOrderLine,
     PurchaseOrderStatus,
 )
-from orders.services import minimum_order_values, quote
 
 if TYPE_CHECKING:
     from network.dashboards import Period
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def network_wide(model: type[ModelT]) -> QuerySet[ModelT]:
+    """Every row of ``model``, whichever organisations share it: what the network's own figures
+    (the operators' dashboards and the daily summary they read) add up."""
+    # Operator-wide figures and the periodic summary count every organisation's orders.
+    with scopes_disabled():
+        return model._default_manager.all()
+
+
+# --- What buyers may order ---------------------------------------------------------------------
+
+
+def orderable_skus(sku_ids: Iterable[int]) -> QuerySet[SKU]:
+    """The SKUs among ``sku_ids`` a buyer may order: of active listings of merchants in good
+    standing. The catalogue publishes its listings (``public_products``) but not yet their SKUs,
+    so each SKU is read as its merchant sees it (one query for the merchants, none for the SKUs
+    until the caller reads them)."""
+    wanted = {int(sku_id) for sku_id in sku_ids}
+    merchants = Organization.objects.filter(
+        pk__in=public_products().filter(skus__pk__in=wanted).values("organization")
+    )
+    merchant_skus = [SKU.objects.visible_to(merchant) for merchant in merchants]
+    if not merchant_skus:
+        return SKU.objects.visible_to(None)
+    return reduce(operator.or_, merchant_skus).filter(pk__in=wanted, product__in=public_products())
+
+
+def list_unit_price(sku: SKU) -> Decimal | None:
+    """The price at the MOQ (the first tier): what a buyer saves against. Uses prefetched
+    tiers when present."""
+    prefetched = getattr(sku, "_prefetched_objects_cache", {}).get("tiers")
+    if prefetched is not None:
+        first = min(prefetched, key=lambda t: t.min_quantity, default=None)
+        return first.unit_price_usd if first else None
+    return (
+        PriceTier.objects.filter(sku_id=sku.pk)
+        .order_by("min_quantity")
+        .values_list("unit_price_usd", flat=True)
+        .first()
+    )
+
+
+def quote(*, sku: SKU, quantity: int) -> tuple[Decimal, Decimal]:
+    """(unit price, price at the MOQ) for ``quantity`` units; raises QuantityNotAllowed below
+    the MOQ, outside whole case packs, or without a price."""
+    if quantity < 1:
+        raise QuantityNotAllowed(_("Order at least one case."))
+    try:
+        unit_price = unit_price_for(sku=sku, quantity=quantity)
+    except CatalogQuantityNotAllowed as error:
+        raise QuantityNotAllowed(error.message) from error
+    return unit_price, list_unit_price(sku) or unit_price
+
+
+def minimum_order_values(merchant_ids: Iterable[int]) -> dict[int, Decimal]:
+    """{merchant id: its minimum order value} for the merchants that set one (a public term)."""
+    return dict(
+        MerchantOrderSettings.objects.public()
+        .filter(organization_id__in=list(merchant_ids))
+        .values_list("organization_id", "minimum_order_value_usd")
+    )
+
 
 # --- Cart --------------------------------------------------------------------------------------
 
@@ -129,19 +199,19 @@ def cart_view(*, organization: Organization) -> CartView:
     lines with SKU, product, merchant and stock; the tiers; which listings are orderable; the
     merchants' minimums."""
     lines = list(
-        CartLine.objects.filter(organization=organization)
+        CartLine.objects.visible_to(organization)
+        .filter(organization=organization)
         .select_related("sku__product", "sku__organization", "sku__inventory")
         .prefetch_related("sku__tiers")
         .order_by("sku__organization__name", "created_at", "pk")
     )
     if not lines:
         return CartView(groups=[], total=Decimal("0.00"), savings=Decimal("0.00"), problems=0)
-    with scopes_disabled():
-        orderable = set(
-            public_products()
-            .filter(pk__in={line.sku.product_id for line in lines})
-            .values_list("pk", flat=True)
-        )
+    orderable = set(
+        public_products()
+        .filter(pk__in={line.sku.product_id for line in lines})
+        .values_list("pk", flat=True)
+    )
     minimums = minimum_order_values({line.sku.organization_id for line in lines})
     groups: dict[int, CartGroup] = {}
     problems = 0
@@ -198,7 +268,14 @@ def cart_view(*, organization: Organization) -> CartView:
 
 
 def cart_count(*, organization: Organization) -> int:
-    return CartLine.objects.filter(organization=organization).count()
+    return CartLine.objects.visible_to(organization).filter(organization=organization).count()
+
+
+def access_cart_line(*, organization: Organization, line_id: int) -> CartLine:
+    """A line of ``organization``'s own cart."""
+    return found(
+        CartLine.objects.visible_to(organization).filter(organization=organization), pk=line_id
+    )
 
 
 def quantity_above_bound(*, sku_id: int | None, requested: int, most: int) -> str:
@@ -207,12 +284,7 @@ def quantity_above_bound(*, sku_id: int | None, requested: int, most: int) -> st
     stock; otherwise the most one line may hold. One query."""
     sku = None
     if sku_id is not None:
-        with scopes_disabled():
-            sku = (
-                SKU.objects.select_related("inventory")
-                .filter(pk=sku_id, product__in=public_products())
-                .first()
-            )
+        sku = orderable_skus([sku_id]).select_related("inventory").first()
     if sku is None:
         return _("Enter at most %(most)s units.") % {"most": most}
     inventory = getattr(sku, "inventory", None)
@@ -230,24 +302,25 @@ def quantity_above_bound(*, sku_id: int | None, requested: int, most: int) -> st
 # --- Buyers ------------------------------------------------------------------------------------
 
 
-def _merchant_orders_prefetch() -> Prefetch:
-    with scopes_disabled():
-        return Prefetch(
-            "merchant_orders",
-            queryset=MerchantOrder.objects.select_related("organization").order_by("number"),
-        )
+def _merchant_orders_prefetch(organization: Organization) -> Prefetch:
+    return Prefetch(
+        "merchant_orders",
+        queryset=MerchantOrder.objects.visible_to(organization)
+        .select_related("organization")
+        .order_by("number"),
+    )
 
 
 def purchase_orders_for_buyer(*, organization: Organization, status: str = "") -> QuerySet:
     """The buyer's purchase orders, newest first, with their merchant orders (two queries per
     page, plus the count)."""
-    orders = PurchaseOrder.objects.filter(organization=organization)
+    orders = PurchaseOrder.objects.visible_to(organization).filter(organization=organization)
     if status:
         orders = orders.filter(status=status)
     return (
         orders.select_related("placed_by")
         .annotate(line_count=Count("lines"))
-        .prefetch_related(_merchant_orders_prefetch())
+        .prefetch_related(_merchant_orders_prefetch(organization))
         .order_by("-placed_at", "-pk")
     )
 
@@ -327,17 +400,19 @@ def with_tracking_urls(merchant_orders: Iterable[MerchantOrder | None]) -> None:
 def purchase_order_parts(purchase_order: PurchaseOrder) -> list[MerchantPart]:
     """The order's lines grouped by merchant, with each merchant order's timeline and tracking
     page (two queries: the lines with their merchants, the merchant orders; a third for the
-    carriers when a part has a tracking number)."""
-    with scopes_disabled():
-        lines = list(
-            PurchaseOrderLine.objects.filter(purchase_order=purchase_order)
-            .select_related("merchant")
-            .order_by("merchant__name", "pk")
-        )
-        merchant_orders = {
-            mo.organization_id: mo
-            for mo in MerchantOrder.objects.filter(purchase_order=purchase_order)
-        }
+    carriers when a part has a tracking number). Read as the purchase order's buyer sees it:
+    every merchant's part."""
+    buyer = purchase_order.organization
+    lines = list(
+        PurchaseOrderLine.objects.visible_to(buyer)
+        .filter(purchase_order=purchase_order)
+        .select_related("merchant")
+        .order_by("merchant__name", "pk")
+    )
+    merchant_orders = {
+        mo.organization_id: mo
+        for mo in MerchantOrder.objects.visible_to(buyer).filter(purchase_order=purchase_order)
+    }
     with_tracking_urls(merchant_orders.values())
     grouped: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
     merchants: dict[int, Organization] = {}
@@ -360,11 +435,12 @@ def purchase_order_parts(purchase_order: PurchaseOrder) -> list[MerchantPart]:
     return parts
 
 
-def purchase_order_for_buyer(*, organization: Organization, number: str) -> PurchaseOrder | None:
-    return (
-        PurchaseOrder.objects.filter(organization=organization, number=number)
-        .select_related("placed_by", "organization")
-        .first()
+def access_purchase_order(*, organization: Organization, reference: str) -> PurchaseOrder:
+    """The purchase order numbered ``reference``, if ``organization`` is its buyer or an
+    operator."""
+    return found(
+        PurchaseOrder.objects.visible_to(organization).select_related("placed_by", "organization"),
+        number=reference,
     )
 
 
@@ -374,7 +450,7 @@ def purchase_order_for_buyer(*, organization: Organization, number: str) -> Purc
 def merchant_orders_for_merchant(*, organization: Organization, status: str = "") -> QuerySet:
     """The merchant's incoming orders, newest first, with buyer, purchase order and line count
     (one query per page, plus the count)."""
-    orders = MerchantOrder.objects.filter(organization=organization)
+    orders = MerchantOrder.objects.visible_to(organization).filter(organization=organization)
     if status:
         orders = orders.filter(status=status)
     return (
@@ -386,7 +462,8 @@ def merchant_orders_for_merchant(*, organization: Organization, status: str = ""
 
 def merchant_order_counts(*, organization: Organization) -> dict[str, int]:
     rows = (
-        MerchantOrder.objects.filter(organization=organization)
+        MerchantOrder.objects.visible_to(organization)
+        .filter(organization=organization)
         .order_by()
         .values_list("status")
         .annotate(n=Count("pk"))
@@ -394,65 +471,70 @@ def merchant_order_counts(*, organization: Organization) -> dict[str, int]:
     return dict(rows)
 
 
-def merchant_order_for_merchant(*, organization: Organization, number: str) -> MerchantOrder | None:
-    return (
-        MerchantOrder.objects.filter(organization=organization, number=number)
-        .select_related("buyer", "purchase_order", "purchase_order__placed_by", "organization")
-        .first()
+def access_merchant_order(*, organization: Organization, reference: str) -> MerchantOrder:
+    """The merchant order numbered ``reference``, if ``organization`` is its buyer, its merchant
+    or an operator."""
+    return found(
+        MerchantOrder.objects.visible_to(organization).select_related(
+            "buyer", "purchase_order", "purchase_order__placed_by", "organization"
+        ),
+        number=reference,
     )
 
 
 def merchant_order_lines(merchant_order: MerchantOrder) -> list[PurchaseOrderLine]:
     """The lines of this merchant order only (never another merchant's)."""
-    with scopes_disabled():
-        return list(
-            PurchaseOrderLine.objects.filter(
-                merchant_order=merchant_order, merchant_id=merchant_order.organization_id
-            ).order_by("pk")
-        )
+    return list(
+        PurchaseOrderLine.objects.visible_to(merchant_order.organization)
+        .filter(merchant_order=merchant_order, merchant_id=merchant_order.organization_id)
+        .order_by("pk")
+    )
 
 
 def merchant_order_settings(*, organization: Organization) -> MerchantOrderSettings:
-    settings_row = MerchantOrderSettings.objects.filter(organization=organization).first()
+    """The merchant's own order terms (unsaved defaults when it has set none)."""
+    settings_row = (
+        MerchantOrderSettings.objects.visible_to(organization)
+        .filter(organization=organization)
+        .first()
+    )
     return settings_row or MerchantOrderSettings(organization=organization)
 
 
 # --- Operators ---------------------------------------------------------------------------------
 
 
-def all_purchase_orders(*, status: str = "", query: str = "") -> QuerySet:
-    """Every purchase order of the network, newest first, with buyer and merchant orders."""
-    with scopes_disabled():
-        orders = PurchaseOrder.objects.all()
-        if status:
-            orders = orders.filter(status=status)
-        if query:
-            orders = orders.filter(
-                Q(number__iexact=query)
-                | Q(buyer_reference__iexact=query)
-                | Q(organization__name__icontains=query)
-                | Q(merchant_orders__number__iexact=query)
-            ).distinct()
-        return (
-            orders.select_related("organization")
-            .annotate(line_count=Count("lines", distinct=True))
-            .prefetch_related(_merchant_orders_prefetch())
-            .order_by("-placed_at", "-pk")
-        )
+def all_purchase_orders(
+    *, organization: Organization, status: str = "", query: str = ""
+) -> QuerySet:
+    """Every purchase order ``organization`` sees (an operator: the whole network's), newest
+    first, with buyer and merchant orders."""
+    orders = PurchaseOrder.objects.visible_to(organization)
+    if status:
+        orders = orders.filter(status=status)
+    if query:
+        orders = orders.filter(
+            Q(number__iexact=query)
+            | Q(buyer_reference__iexact=query)
+            | Q(organization__name__icontains=query)
+            | Q(merchant_orders__number__iexact=query)
+        ).distinct()
+    return (
+        orders.select_related("organization")
+        .annotate(line_count=Count("lines", distinct=True))
+        .prefetch_related(_merchant_orders_prefetch(organization))
+        .order_by("-placed_at", "-pk")
+    )
 
 
-def purchase_order_any(*, number: str) -> PurchaseOrder | None:
-    with scopes_disabled():
-        return (
-            PurchaseOrder.objects.filter(number=number)
-            .select_related("placed_by", "organization")
-            .first()
-        )
-
-
-def network_order_counts() -> dict[str, int]:
-    with scopes_disabled():
-        return dict(PurchaseOrder.objects.order_by().values_list("status").annotate(n=Count("pk")))
+def network_order_counts(*, organization: Organization) -> dict[str, int]:
+    """Purchase orders ``organization`` sees (an operator: the network's) by status."""
+    return dict(
+        PurchaseOrder.objects.visible_to(organization)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
 
 
 # --- Dashboards --------------------------------------------------------------------------------
@@ -485,18 +567,21 @@ def sold_lines(
     *, period: Period, buyer: Organization | None = None, merchant: Organization | None = None
 ) -> QuerySet[PurchaseOrderLine]:
     """Sold purchase order lines whose purchase order was placed in ``period``, network-wide or
-    of one buyer or one merchant (filtered explicitly: lines belong to the buyer's tenant)."""
-    with scopes_disabled():
-        lines = PurchaseOrderLine.objects.filter(
-            SOLD_LINES,
-            purchase_order__placed_at__gte=period.start_at,
-            purchase_order__placed_at__lt=period.end_at,
-        )
+    of one buyer (the lines it bought) or one merchant (the lines it sold)."""
+    lines: QuerySet[PurchaseOrderLine]
     if buyer is not None:
-        lines = lines.filter(organization=buyer)
+        lines = PurchaseOrderLine.objects.visible_to(buyer).filter(organization=buyer)
+    elif merchant is not None:
+        lines = PurchaseOrderLine.objects.visible_to(merchant)
+    else:
+        lines = network_wide(PurchaseOrderLine)
     if merchant is not None:
         lines = lines.filter(merchant=merchant)
-    return lines
+    return lines.filter(
+        SOLD_LINES,
+        purchase_order__placed_at__gte=period.start_at,
+        purchase_order__placed_at__lt=period.end_at,
+    )
 
 
 def _week(field: str) -> TruncWeek:
@@ -548,17 +633,15 @@ def gmv_by_week(*, period: Period, buyer: Organization | None = None) -> list[di
             )
             .order_by()
         )
-    with scopes_disabled():
-        # A purchase order is cancelled exactly when none of its lines is sold.
-        orders = (
-            PurchaseOrder.objects.filter(
-                placed_at__gte=period.start_at, placed_at__lt=period.end_at
-            )
-            .exclude(status=PurchaseOrderStatus.CANCELLED)
-            .values(week=_week("placed_at"))
-            .annotate(purchase_orders=Count("pk"))
-            .order_by()
-        )
+    # A purchase order is cancelled exactly when none of its lines is sold.
+    orders = (
+        network_wide(PurchaseOrder)
+        .filter(placed_at__gte=period.start_at, placed_at__lt=period.end_at)
+        .exclude(status=PurchaseOrderStatus.CANCELLED)
+        .values(week=_week("placed_at"))
+        .annotate(purchase_orders=Count("pk"))
+        .order_by()
+    )
     weeks = _merge(parts, key=("week",), sums=("gmv", "gmv_china"))
     for row in orders:
         weeks.setdefault(
@@ -571,10 +654,11 @@ def gmv_by_week(*, period: Period, buyer: Organization | None = None) -> list[di
 
 
 def active_buyers_by_week(*, period: Period) -> list[dict]:
-    with scopes_disabled():
-        orders = PurchaseOrder.objects.filter(
-            placed_at__gte=period.start_at, placed_at__lt=period.end_at
-        ).exclude(status=PurchaseOrderStatus.CANCELLED)
+    orders = (
+        network_wide(PurchaseOrder)
+        .filter(placed_at__gte=period.start_at, placed_at__lt=period.end_at)
+        .exclude(status=PurchaseOrderStatus.CANCELLED)
+    )
     return list(
         orders.annotate(week=_week("placed_at"))
         .values("week")
@@ -585,31 +669,32 @@ def active_buyers_by_week(*, period: Period) -> list[dict]:
 
 def active_buyer_totals(*, period: Period) -> dict[str, int]:
     """Buyer organisations: registered, active in ``period``, and first ordering in it."""
-    with scopes_disabled():
-        placed = PurchaseOrder.objects.filter(organization=OuterRef("pk")).exclude(
-            status=PurchaseOrderStatus.CANCELLED
-        )
-        in_period = placed.filter(placed_at__gte=period.start_at, placed_at__lt=period.end_at)
-        before = placed.filter(placed_at__lt=period.start_at)
-        return Organization.objects.filter(kind=Organization.Kind.BUYER).aggregate(
-            registered=Count("pk"),
-            active=Count("pk", filter=Exists(in_period)),
-            new=Count("pk", filter=Exists(in_period) & ~Exists(before)),
-        )
+    placed = (
+        network_wide(PurchaseOrder)
+        .filter(organization=OuterRef("pk"))
+        .exclude(status=PurchaseOrderStatus.CANCELLED)
+    )
+    in_period = placed.filter(placed_at__gte=period.start_at, placed_at__lt=period.end_at)
+    before = placed.filter(placed_at__lt=period.start_at)
+    return Organization.objects.filter(kind=Organization.Kind.BUYER).aggregate(
+        registered=Count("pk"),
+        active=Count("pk", filter=Exists(in_period)),
+        new=Count("pk", filter=Exists(in_period) & ~Exists(before)),
+    )
 
 
 def merchant_funnel(*, period: Period) -> dict[str, int]:
     """Of the merchants who submitted an application in ``period``: how many were approved,
     have published a listing, and have received a merchant order since."""
-    with scopes_disabled():
-        listed = Product.objects.filter(
-            Q(published_at__isnull=False) | Q(state=ListingState.ACTIVE),
-            organization=OuterRef("organization"),
-        )
-        ordered = MerchantOrder.objects.filter(organization=OuterRef("organization"))
-        return MerchantApplication.objects.filter(
-            submitted_at__gte=period.start_at, submitted_at__lt=period.end_at
-        ).aggregate(
+    listed = network_wide(Product).filter(
+        Q(published_at__isnull=False) | Q(state=ListingState.ACTIVE),
+        organization=OuterRef("organization"),
+    )
+    ordered = network_wide(MerchantOrder).filter(organization=OuterRef("organization"))
+    return (
+        network_wide(MerchantApplication)
+        .filter(submitted_at__gte=period.start_at, submitted_at__lt=period.end_at)
+        .aggregate(
             applied=Count("pk"),
             approved=Count("pk", filter=Q(approved_at__isnull=False)),
             listed=Count("pk", filter=Q(approved_at__isnull=False) & Exists(listed)),
@@ -617,6 +702,7 @@ def merchant_funnel(*, period: Period) -> dict[str, int]:
                 "pk", filter=Q(approved_at__isnull=False) & Exists(listed) & Exists(ordered)
             ),
         )
+    )
 
 
 def gmv_by_category(*, period: Period, buyer: Organization | None = None) -> list[dict]:
@@ -719,7 +805,10 @@ def summary_split(period: Period) -> tuple[Period | None, Period | None]:
     from network.dashboards import Period
 
     refreshed = (
-        DailySales.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
+        network_wide(DailySales)
+        .order_by("-refreshed_at")
+        .values_list("refreshed_at", flat=True)
+        .first()
     )
     if refreshed is None:
         return None, period
@@ -734,16 +823,15 @@ def summary_split(period: Period) -> tuple[Period | None, Period | None]:
 
 
 def daily_sales(*, period: Period) -> QuerySet[DailySales]:
-    return DailySales.objects.filter(day__gte=period.start, day__lte=period.end)
+    return network_wide(DailySales).filter(day__gte=period.start, day__lte=period.end)
 
 
 def daily_sales_rows(*, since: date) -> QuerySet:
     """Sold lines placed on or after ``since`` summed per day, merchant, top-level category and
     buyer country: the rows of the daily summary, computed in one query."""
-    with scopes_disabled():
-        lines = PurchaseOrderLine.objects.filter(
-            SOLD_LINES, purchase_order__placed_at__gte=_day_start(since)
-        )
+    lines = network_wide(PurchaseOrderLine).filter(
+        SOLD_LINES, purchase_order__placed_at__gte=_day_start(since)
+    )
     return (
         lines.values(
             day_placed=TruncDate("purchase_order__placed_at"),
@@ -763,10 +851,9 @@ def _day_start(day: date) -> datetime:
 def order_to_shipment(*, period: Period, buckets: Sequence[tuple[str, int, int | None]]) -> dict:
     """For merchant orders shipped in ``period``: how many, the median and 90th percentile of
     days from the purchase order's placing to shipment, and counts per [low, high) bucket."""
-    with scopes_disabled():
-        shipped = MerchantOrder.objects.filter(
-            shipped_at__gte=period.start_at, shipped_at__lt=period.end_at
-        )
+    shipped = network_wide(MerchantOrder).filter(
+        shipped_at__gte=period.start_at, shipped_at__lt=period.end_at
+    )
     days = DaysBetween(F("shipped_at") - F("purchase_order__placed_at"))
     counts = {}
     for index, (_label, low, high) in enumerate(buckets):
@@ -819,7 +906,8 @@ def merchant_top_products(*, merchant: Organization, period: Period, limit: int 
 def merchant_pipeline(*, merchant: Organization, period: Period) -> dict[str, dict]:
     """Merchant orders received in ``period`` by their status now: count and value."""
     rows = (
-        MerchantOrder.objects.filter(
+        MerchantOrder.objects.visible_to(merchant)
+        .filter(
             organization=merchant, created_at__gte=period.start_at, created_at__lt=period.end_at
         )
         .values("status")
@@ -864,7 +952,8 @@ def open_purchase_orders(
     *, buyer: Organization, statuses: Iterable[str], limit: int = 100
 ) -> list[OpenPurchaseOrder]:
     return list(
-        PurchaseOrder.objects.filter(organization=buyer, status__in=statuses)
+        PurchaseOrder.objects.visible_to(buyer)
+        .filter(organization=buyer, status__in=statuses)
         .order_by("-placed_at", "-pk")
         .values("number", "buyer_reference", "placed_at", "status", "merchant_count", "total_usd")[
             :limit

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 
 from merchants.selectors import merchant_can_trade
 from network.errors import DomainError
@@ -27,12 +26,7 @@ from orders.forms import (
     ReasonForm,
     ShipForm,
 )
-from orders.models import (
-    CartLine,
-    MerchantOrder,
-    MerchantOrderStatus,
-    PurchaseOrderStatus,
-)
+from orders.models import MerchantOrderStatus, PurchaseOrderStatus
 
 BUYER = [Organization.Kind.BUYER]
 MERCHANT = [Organization.Kind.MERCHANT]
@@ -104,17 +98,10 @@ def cart_add(request):
     return redirect(_next_url(request, fallback))
 
 
-def _own_cart_line(request, line_id: int) -> CartLine:
-    line = CartLine.objects.filter(organization=request.organization, pk=line_id).first()
-    if line is None:
-        raise Http404
-    return line
-
-
 @require_POST
 @organization_required(role=Role.BUYER, kinds=BUYER)
 def cart_line_update(request, line_id: int):
-    line = _own_cart_line(request, line_id)
+    line = selectors.access_cart_line(organization=request.organization, line_id=line_id)
     form = CartLineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _quantity_refused(form, sku_id=line.sku_id))
@@ -136,7 +123,7 @@ def cart_line_update(request, line_id: int):
 @require_POST
 @organization_required(role=Role.BUYER, kinds=BUYER)
 def cart_line_remove(request, line_id: int):
-    line = _own_cart_line(request, line_id)
+    line = selectors.access_cart_line(organization=request.organization, line_id=line_id)
     services.cart_line_remove(line=line, acting_user=request.user)
     messages.success(request, _("Removed from your cart."))
     return redirect("orders:cart")
@@ -200,18 +187,11 @@ def purchase_order_list(request):
     )
 
 
-def _own_purchase_order(request, number: str):
-    purchase_order = selectors.purchase_order_for_buyer(
-        organization=request.organization, number=number
-    )
-    if purchase_order is None:
-        raise Http404
-    return purchase_order
-
-
 @organization_required(kinds=BUYER)
 def purchase_order_detail(request, number: str):
-    purchase_order = _own_purchase_order(request, number)
+    purchase_order = selectors.access_purchase_order(
+        organization=request.organization, reference=number
+    )
     parts = selectors.purchase_order_parts(purchase_order)
     may_act = request.membership.has_role(Role.BUYER)
     return render(
@@ -240,7 +220,9 @@ def purchase_order_detail(request, number: str):
 
 @organization_required(kinds=BUYER)
 def purchase_order_print(request, number: str):
-    purchase_order = _own_purchase_order(request, number)
+    purchase_order = selectors.access_purchase_order(
+        organization=request.organization, reference=number
+    )
     return render(
         request,
         "orders/purchase_order_print.html",
@@ -251,7 +233,9 @@ def purchase_order_print(request, number: str):
 @require_POST
 @organization_required(role=Role.BUYER, kinds=BUYER)
 def purchase_order_cancel(request, number: str):
-    purchase_order = _own_purchase_order(request, number)
+    purchase_order = selectors.access_purchase_order(
+        organization=request.organization, reference=number
+    )
     try:
         services.purchase_order_cancel(
             purchase_order=purchase_order,
@@ -265,22 +249,12 @@ def purchase_order_cancel(request, number: str):
     return redirect("orders:purchase_order_detail", number)
 
 
-def _buyer_merchant_order(request, number: str) -> MerchantOrder:
-    with scopes_disabled():
-        merchant_order = (
-            MerchantOrder.objects.filter(number=number, buyer=request.organization)
-            .select_related("organization", "buyer", "purchase_order")
-            .first()
-        )
-    if merchant_order is None:
-        raise Http404
-    return merchant_order
-
-
 @require_POST
 @organization_required(role=Role.BUYER, kinds=BUYER)
 def buyer_merchant_order_action(request, number: str, action: str):
-    merchant_order = _buyer_merchant_order(request, number)
+    merchant_order = selectors.access_merchant_order(
+        organization=request.organization, reference=number
+    )
     try:
         if action == "cancel":
             services.merchant_order_cancel(
@@ -323,18 +297,11 @@ def merchant_order_list(request):
     )
 
 
-def _own_merchant_order(request, number: str) -> MerchantOrder:
-    merchant_order = selectors.merchant_order_for_merchant(
-        organization=request.organization, number=number
-    )
-    if merchant_order is None:
-        raise Http404
-    return merchant_order
-
-
 @organization_required(kinds=MERCHANT)
 def merchant_order_detail(request, number: str, *, ship_form=None, reason_form=None):
-    merchant_order = _own_merchant_order(request, number)
+    merchant_order = selectors.access_merchant_order(
+        organization=request.organization, reference=number
+    )
     selectors.with_tracking_urls([merchant_order])
     return render(
         request,
@@ -355,7 +322,9 @@ def merchant_order_detail(request, number: str, *, ship_form=None, reason_form=N
 @require_POST
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def merchant_order_action(request, number: str, action: str):
-    merchant_order = _own_merchant_order(request, number)
+    merchant_order = selectors.access_merchant_order(
+        organization=request.organization, reference=number
+    )
     user = request.user
     try:
         if action == "accept":
@@ -442,8 +411,13 @@ def operator_orders(request):
     if status not in PurchaseOrderStatus.values:
         status = ""
     query = request.GET.get("q", "").strip()[:100]
-    page = _page(request, selectors.all_purchase_orders(status=status, query=query))
-    counts = selectors.network_order_counts()
+    page = _page(
+        request,
+        selectors.all_purchase_orders(
+            organization=request.organization, status=status, query=query
+        ),
+    )
+    counts = selectors.network_order_counts(organization=request.organization)
     return render(
         request,
         "orders/operator_orders.html",
@@ -461,9 +435,9 @@ def operator_orders(request):
 
 @organization_required(kinds=OPERATOR)
 def operator_order_detail(request, number: str):
-    purchase_order = selectors.purchase_order_any(number=number)
-    if purchase_order is None:
-        raise Http404
+    purchase_order = selectors.access_purchase_order(
+        organization=request.organization, reference=number
+    )
     return render(
         request,
         "orders/operator_order_detail.html",
@@ -479,14 +453,9 @@ def operator_order_detail(request, number: str):
 @require_POST
 @organization_required(role=Role.STAFF, kinds=OPERATOR)
 def operator_merchant_order_action(request, number: str, action: str):
-    with scopes_disabled():
-        merchant_order = (
-            MerchantOrder.objects.filter(number=number)
-            .select_related("organization", "buyer", "purchase_order")
-            .first()
-        )
-    if merchant_order is None:
-        raise Http404
+    merchant_order = selectors.access_merchant_order(
+        organization=request.organization, reference=number
+    )
     try:
         if action == "deliver":
             services.merchant_order_mark_delivered(

@@ -1,0 +1,373 @@
+"""Placing a purchase order: pricing its lines at their tiers, holding each merchant's minimum,
+reserving the stock, in one transaction; the fan-out follows after commit.
+
+Locks are taken in one order everywhere, so two transactions never wait on each other in a
+circle: the purchase order row, then its merchant order rows, then ``Inventory`` rows by
+primary key (the SKU id). Stock moves only through ``catalog.stock``."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from catalog.stock import stock_lock, stock_reserve
+from network.models import Organization, Role, User
+from network.services import audit, webhook_emit
+from network.tenancy import require_member
+from orders.errors import (
+    EmptyCart,
+    InsufficientStock,
+    MinimumOrderNotMet,
+    OrderPermissionDenied,
+    ProductUnavailable,
+    QuantityNotAllowed,
+)
+from orders.models import (
+    CartLine,
+    DeliveryType,
+    Incoterm,
+    PaymentTerms,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+from orders.selectors import minimum_order_values, orderable_skus, quote
+from orders.services.common import BUYERS, buyer_refusal
+from orders.services.fan_out import purchase_order_fan_out_task
+
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
+
+
+@dataclass
+class Checkout:
+    """What the buyer fills in at checkout."""
+
+    delivery_location: str
+    delivery_type: str = DeliveryType.WAREHOUSE
+    incoterm: str = Incoterm.FOB
+    payment_terms: str = PaymentTerms.PREPAID
+    buyer_reference: str = ""
+    notes: str = ""
+
+
+def _new_number() -> str:
+    return "PO" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+def _priced_lines(
+    organization: Organization, items: Sequence[tuple[int, int]]
+) -> list[PurchaseOrderLine]:
+    """Unsaved lines for (sku id, quantity) pairs, priced at their tier. Every refusal names
+    its SKU; all lines are checked before anything is raised. A SKU that is not orderable is
+    named by the id the caller sent, exactly as an id that does not exist: its code is the
+    merchant's to publish, and a draft or a taken-down listing has not been published."""
+    quantities: dict[int, int] = defaultdict(int)
+    for sku_id, quantity in items:
+        quantities[int(sku_id)] += int(quantity)
+    if not quantities:
+        raise EmptyCart(_("Add something to order first."))
+    skus = {
+        sku.pk: sku
+        for sku in orderable_skus(quantities).select_related("product").prefetch_related("tiers")
+    }
+    unavailable: list[int] = []
+    wrong_quantity: list[dict[str, Any]] = []
+    lines: list[PurchaseOrderLine] = []
+    for sku_id, quantity in quantities.items():
+        sku = skus.get(sku_id)
+        if sku is None:
+            unavailable.append(sku_id)
+            continue
+        try:
+            unit_price, list_price = quote(sku=sku, quantity=quantity)
+        except QuantityNotAllowed as error:
+            wrong_quantity.append({"sku": sku.pk, "message": error.message})
+            continue
+        lines.append(
+            PurchaseOrderLine(
+                organization=organization,
+                merchant_id=sku.organization_id,
+                sku=sku,
+                sku_code=sku.code,
+                product_title=sku.product.title_en[:200],
+                product_title_zh_hans=sku.product.title_zh_hans[:200],
+                variant=sku.variant_en,
+                variant_zh_hans=sku.variant_zh_hans,
+                case_pack=sku.case_pack,
+                quantity=quantity,
+                unit_price_usd=unit_price,
+                list_unit_price_usd=max(list_price, unit_price),
+                line_total_usd=unit_price * quantity,
+                reserved_quantity=quantity,
+            )
+        )
+    if unavailable:
+        raise ProductUnavailable(
+            ngettext(
+                "The SKU with id %(ids)s is not available to order.",
+                "The SKUs with ids %(ids)s are not available to order.",
+                len(unavailable),
+            )
+            % {"ids": ", ".join(str(sku_id) for sku_id in sorted(unavailable))},
+            skus=sorted(unavailable),
+        )
+    if wrong_quantity:
+        raise QuantityNotAllowed(
+            " ".join(item["message"] for item in wrong_quantity), lines=wrong_quantity
+        )
+    return lines
+
+
+def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
+    subtotals: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        subtotals[line.merchant_id] += line.line_total_usd
+    minimums = minimum_order_values(subtotals)
+    short = [(merchant_id, minimums[merchant_id]) for merchant_id in minimums]
+    short = [(m, minimum) for m, minimum in short if subtotals[m] < minimum]
+    if short:
+        names = dict(
+            Organization.objects.filter(pk__in=[m for m, _ in short]).values_list("pk", "name")
+        )
+        raise MinimumOrderNotMet(
+            " ".join(
+                _("%(merchant)s takes orders from US$%(minimum)s; yours comes to US$%(subtotal)s.")
+                % {
+                    "merchant": names.get(m, m),
+                    "minimum": f"{minimum:,.2f}",
+                    "subtotal": f"{subtotals[m]:,.2f}",
+                }
+                for m, minimum in short
+            ),
+            merchants=[m for m, _ in short],
+        )
+
+
+def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: str) -> None:
+    """Reserve every line's units under row locks, or raise InsufficientStock naming each short
+    line (the caller's transaction then writes nothing)."""
+    wanted: list[tuple[int, PurchaseOrderLine]] = []
+    for line in lines:
+        # A line loses its SKU only when the SKU is deleted, long after the order is placed.
+        assert line.sku_id is not None, "a line being placed names its SKU"
+        wanted.append((line.sku_id, line))
+    rows = stock_lock(sku_id for sku_id, _line in wanted)
+    short: list[dict[str, Any]] = []
+    for sku_id, line in wanted:
+        row = rows.get(sku_id)
+        available = row.available if row is not None else 0
+        if line.quantity > available:
+            short.append(
+                {
+                    "sku": sku_id,
+                    "requested": line.quantity,
+                    "available": available,
+                    "message": _(
+                        "%(code)s: you asked for %(requested)s units, %(available)s are available."
+                    )
+                    % {"code": line.sku_code, "requested": line.quantity, "available": available},
+                }
+            )
+    if short:
+        raise InsufficientStock(
+            ngettext(
+                "Not enough stock for %(count)s line: %(lines)s",
+                "Not enough stock for %(count)s lines: %(lines)s",
+                len(short),
+            )
+            % {"count": len(short), "lines": " ".join(item["message"] for item in short)},
+            lines=short,
+        )
+    stock_reserve(
+        {sku_id: line.quantity for sku_id, line in wanted},
+        note=note,
+        acting_user=acting_user,
+    )
+
+
+def purchase_order_place(
+    *,
+    organization: Organization,
+    items: Sequence[tuple[int, int]],
+    checkout: Checkout,
+    idempotency_key: str,
+    acting_user: User,
+    cart_line_ids: Sequence[int] = (),
+) -> PurchaseOrder:
+    """Place a purchase order for (SKU id, quantity) pairs in one transaction: the order, its
+    lines at tier prices and the stock reservations, then fan-out after commit. A second call
+    with the same ``idempotency_key`` returns the first order (``.replayed`` is True). Raises
+    QuantityNotAllowed, ProductUnavailable, MinimumOrderNotMet or InsufficientStock and then
+    writes nothing."""
+    key = (idempotency_key or "").strip()[:255] or secrets.token_hex(16)
+    try:
+        purchase_order = _place(
+            organization=organization,
+            items=items,
+            checkout=checkout,
+            key=key,
+            acting_user=acting_user,
+            cart_line_ids=cart_line_ids,
+        )
+    except IntegrityError as error:
+        # A concurrent submit with the same key committed first: answer with its order.
+        if "purchaseorder_idempotency" not in str(error):
+            raise
+        purchase_order = PurchaseOrder.objects.visible_to(organization).get(
+            organization=organization, idempotency_key=key
+        )
+        purchase_order.replayed = True
+    return purchase_order
+
+
+@transaction.atomic
+def _place(
+    *,
+    organization: Organization,
+    items: Sequence[tuple[int, int]],
+    checkout: Checkout,
+    key: str,
+    acting_user: User,
+    cart_line_ids: Sequence[int],
+) -> PurchaseOrder:
+    require_member(
+        organization=organization,
+        user=acting_user,
+        role=Role.BUYER,
+        kinds=BUYERS,
+        error=OrderPermissionDenied,
+        message=buyer_refusal(organization),
+    )
+    existing = (
+        PurchaseOrder.objects.visible_to(organization)
+        .filter(organization=organization, idempotency_key=key)
+        .first()
+    )
+    if existing is not None:
+        existing.replayed = True
+        return existing
+    lines = _priced_lines(organization, items)
+    _check_minimums(lines)
+    purchase_order = PurchaseOrder(
+        organization=organization,
+        number=_new_number(),
+        idempotency_key=key,
+        delivery_type=checkout.delivery_type,
+        delivery_location=checkout.delivery_location.strip(),
+        incoterm=checkout.incoterm,
+        payment_terms=checkout.payment_terms,
+        buyer_reference=checkout.buyer_reference.strip(),
+        notes=checkout.notes.strip(),
+        total_usd=sum((line.line_total_usd for line in lines), Decimal("0.00")),
+        savings_usd=sum((line.saving_usd for line in lines), Decimal("0.00")),
+        merchant_count=len({line.merchant_id for line in lines}),
+        placed_by=acting_user,
+    )
+    # Uniqueness is left to the database: its unique index is what makes two concurrent
+    # submits with one key produce one order (the second waits, then fails, then replays).
+    purchase_order.full_clean(validate_unique=False, validate_constraints=False)
+    purchase_order.save()
+    for line in lines:
+        line.purchase_order = purchase_order
+    # Locks in the documented order: the new order row, then stock rows by primary key.
+    _reserve_for(lines, acting_user, note=purchase_order.number)
+    PurchaseOrderLine.objects.bulk_create(lines)
+    if cart_line_ids:
+        CartLine.objects.visible_to(organization).filter(
+            organization=organization, pk__in=list(cart_line_ids)
+        ).delete()
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="purchase_order.placed",
+        target=purchase_order,
+        changes={
+            "lines": len(lines),
+            "merchants": purchase_order.merchant_count,
+            "total_usd": str(purchase_order.total_usd),
+        },
+    )
+    webhook_emit(
+        organization=organization,
+        event="purchase_order.placed",
+        payload=purchase_order_payload(purchase_order, lines),
+    )
+    purchase_order_fan_out_task.delay_on_commit(purchase_order.pk)
+    purchase_order.replayed = False
+    return purchase_order
+
+
+def purchase_order_place_from_cart(
+    *, organization: Organization, checkout: Checkout, idempotency_key: str, acting_user: User
+) -> PurchaseOrder:
+    """Check out the whole cart (see ``purchase_order_place``); the ordered lines leave it."""
+    require_member(
+        organization=organization,
+        user=acting_user,
+        role=Role.BUYER,
+        kinds=BUYERS,
+        error=OrderPermissionDenied,
+        message=buyer_refusal(organization),
+    )
+    existing = (
+        PurchaseOrder.objects.visible_to(organization)
+        .filter(organization=organization, idempotency_key=idempotency_key)
+        .first()
+    )
+    if existing is not None:
+        existing.replayed = True
+        return existing
+    lines = list(
+        CartLine.objects.visible_to(organization)
+        .filter(organization=organization)
+        .values_list("pk", "sku_id", "quantity")
+    )
+    if not lines:
+        raise EmptyCart(_("Your cart is empty."))
+    return purchase_order_place(
+        organization=organization,
+        items=[(sku_id, quantity) for _pk, sku_id, quantity in lines],
+        checkout=checkout,
+        idempotency_key=idempotency_key,
+        acting_user=acting_user,
+        cart_line_ids=[pk for pk, _sku, _qty in lines],
+    )
+
+
+def purchase_order_payload(
+    purchase_order: PurchaseOrder, lines: Sequence[PurchaseOrderLine] | None = None
+) -> dict[str, Any]:
+    if lines is None:
+        lines = list(
+            PurchaseOrderLine.objects.visible_to(purchase_order.organization).filter(
+                purchase_order=purchase_order
+            )
+        )
+    return {
+        "number": purchase_order.number,
+        "buyer_reference": purchase_order.buyer_reference,
+        "status": purchase_order.status,
+        "incoterm": purchase_order.incoterm,
+        "payment_terms": purchase_order.payment_terms,
+        "delivery_type": purchase_order.delivery_type,
+        "delivery_location": purchase_order.delivery_location,
+        "total_usd": str(purchase_order.total_usd),
+        "currency": "USD",
+        "placed_at": purchase_order.placed_at,
+        "lines": [
+            {
+                "sku": line.sku_code,
+                "quantity": line.quantity,
+                "unit_price_usd": str(line.unit_price_usd),
+                "line_total_usd": str(line.line_total_usd),
+            }
+            for line in lines
+        ],
+    }
