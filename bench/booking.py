@@ -108,7 +108,7 @@ def run(args, database_url: str, scratch: str) -> int:
 
     from shipping import services
 
-    services._enqueue_sync = lambda booking: None  # measure the transaction, not the broker
+    services.carrier_sync.enqueue_sync = lambda booking: None  # the transaction, not the broker
     organization, user, sailing = _setup_sailing()
     _book(organization, user, sailing)  # warm caches (content types, prepared plans)
     with connection.cursor() as cursor:

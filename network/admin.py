@@ -16,6 +16,7 @@ class UnscopedAdminMixin:
     """Operators' admin sees every tenant, deliberately."""
 
     def get_queryset(self, request):
+        # The operators' console lists every organisation's rows (read-only or staff-only).
         with scopes_disabled():
             return super().get_queryset(request).all()
 
@@ -113,7 +114,7 @@ class AuditEventAdmin(UnscopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(UnscopedAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "email", "kind", "subject", "sent_at"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "subject"]

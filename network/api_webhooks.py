@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,6 +30,7 @@ from network.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from network.tenancy import found
 
 INTEGRATION_KINDS = [Organization.Kind.MERCHANT, Organization.Kind.BUYER]
 
@@ -186,10 +186,7 @@ class WebhookApiView:
     organization_kinds = INTEGRATION_KINDS
 
     def get_endpoint(self, pk: int) -> WebhookEndpoint:
-        endpoint = selectors.access_webhook_endpoint(organization=self.request.organization, pk=pk)
-        if endpoint is None:
-            raise Http404
-        return endpoint
+        return selectors.access_webhook_endpoint(organization=self.request.organization, pk=pk)
 
 
 def _run(call):
@@ -388,12 +385,8 @@ class WebhookDeliveryReplay(WebhookApiView, APIView):
         },
     )
     def post(self, request, pk: int, delivery_id: int):
-        delivery = (
-            selectors.webhook_deliveries_of(endpoint=self.get_endpoint(pk))
-            .filter(pk=delivery_id)
-            .first()
+        delivery = found(
+            selectors.webhook_deliveries_of(endpoint=self.get_endpoint(pk)), pk=delivery_id
         )
-        if delivery is None:
-            raise Http404
         copy = services.webhook_redeliver(delivery=delivery, acting_user=request.user)
         return Response(WebhookDeliverySerializer(copy).data, status=status.HTTP_201_CREATED)

@@ -76,7 +76,7 @@ class IdempotencyMiddleware:
                 response["Retry-After"] = "1"
                 return response
             # Read committed: this sees what a transaction that held the lock before committed.
-            record = IdempotencyRecord.objects.filter(organization=organization, key=key).first()
+            record = IdempotencyRecord.objects.visible_to(organization).filter(key=key).first()
             if record is not None and _replayable(record):
                 if record.request_hash != fingerprint:
                     return _error(

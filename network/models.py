@@ -7,6 +7,7 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from network.tenancy import PartyManager
+from network.tenancy import PartyManager, PartyQuerySet
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 # Where a person's dates are shown until they choose a zone: buyers are Chinese stores.
@@ -183,6 +184,38 @@ class Membership(models.Model):
         return role_rank(self.role) >= role_rank(minimum)
 
 
+class SecretPartyManager(PartyManager):
+    """The manager of a private row that a secret opens (an invitation link's token, an API
+    key): whoever holds the secret reaches that one row before any organisation's scope
+    applies, so it is read by the secret's hash and nothing else."""
+
+    hash_field = ""
+
+    def opened_by(self, secret_hash: str) -> PartyQuerySet:
+        return self._unguarded().filter(**{self.hash_field: secret_hash})
+
+
+class InvitationManager(SecretPartyManager):
+    hash_field = "token_hash"
+
+
+class ApiKeyManager(SecretPartyManager):
+    hash_field = "key_hash"
+
+
+class NotificationManager(PartyManager):
+    """A notification is its recipient's: a person reads all of their own, whichever
+    organisation's business they were about (``addressed_to``). Otherwise the organisation it
+    was sent for is its party; one sent for no organisation (a person's own account mail) is
+    reached by its recipient or, to mail it, by its id (``personal``)."""
+
+    def addressed_to(self, user: User) -> PartyQuerySet:
+        return self._unguarded().filter(recipient=user)
+
+    def personal(self) -> PartyQuerySet:
+        return self._unguarded().filter(organization__isnull=True)
+
+
 class Invitation(models.Model):
     """An email invitation to join an organisation, redeemed with a token that expires."""
 
@@ -215,7 +248,7 @@ class Invitation(models.Model):
         related_name="+",
     )
 
-    objects = PartyManager.of("organization")
+    objects = cast("InvitationManager", InvitationManager.of("organization"))
 
     class Meta:
         verbose_name = _("invitation")
@@ -306,7 +339,7 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PartyManager.of("organization")
+    objects = cast("NotificationManager", NotificationManager.of("organization"))
 
     class Meta:
         verbose_name = _("notification")
@@ -391,7 +424,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PartyManager.of("organization")
+    objects = cast("ApiKeyManager", ApiKeyManager.of("organization"))
 
     class Meta:
         verbose_name = _("API key")

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from network.models import (
+    ApiKey,
     ExchangeRate,
     Invitation,
     Membership,
@@ -19,6 +20,7 @@ from network.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from network.tenancy import found
 
 
 def operator_memberships() -> QuerySet[Membership]:
@@ -56,17 +58,30 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 
 def organization_pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(
-        organization=organization, status=Invitation.Status.PENDING
-    ).select_related("invited_by")
+    return (
+        Invitation.objects.visible_to(organization)
+        .filter(status=Invitation.Status.PENDING)
+        .select_related("invited_by")
+    )
+
+
+def access_invitation(*, organization: Organization, pk: int) -> Invitation:
+    """The invitation ``pk`` if ``organization`` sent it; otherwise ``RecordNotFound``."""
+    return found(Invitation.objects.visible_to(organization).select_related("organization"), pk=pk)
 
 
 def user_notifications(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).order_by("-created_at")
+    """The person's own notifications, whichever organisation's business they were about."""
+    return Notification.objects.addressed_to(user).order_by("-created_at")
 
 
 def user_unread_notification_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.addressed_to(user).filter(read_at__isnull=True).count()
+
+
+def access_notification(*, user: User, pk: int | str) -> Notification:
+    """One of the person's own notifications; anyone else's is ``RecordNotFound``."""
+    return found(Notification.objects.addressed_to(user), pk=pk)
 
 
 def exchange_rate_day() -> date:
@@ -90,17 +105,36 @@ def exchange_rate_in_force(
     )
 
 
+def api_keys_of(*, organization: Organization) -> QuerySet[ApiKey]:
+    return ApiKey.objects.visible_to(organization).select_related("created_by")
+
+
+def access_api_key(*, organization: Organization, pk: int) -> ApiKey:
+    """The API key ``pk`` if it is ``organization``'s; otherwise ``RecordNotFound``, exactly as
+    for an id that does not exist."""
+    return found(api_keys_of(organization=organization).select_related("organization"), pk=pk)
+
+
 def webhook_endpoints_of(*, organization: Organization) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(organization=organization)
+    return WebhookEndpoint.objects.visible_to(organization)
 
 
-def access_webhook_endpoint(*, organization: Organization, pk: int) -> WebhookEndpoint | None:
-    """The endpoint ``pk`` if it is ``organization``'s; None for another's, exactly as for an id
-    that does not exist."""
-    return webhook_endpoints_of(organization=organization).filter(pk=pk).first()
+def access_webhook_endpoint(*, organization: Organization, pk: int) -> WebhookEndpoint:
+    """The endpoint ``pk`` if it is ``organization``'s; otherwise ``RecordNotFound``, exactly as
+    for an id that does not exist."""
+    return found(
+        webhook_endpoints_of(organization=organization).select_related("organization"), pk=pk
+    )
 
 
 def webhook_deliveries_of(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(
-        organization=endpoint.organization_id, endpoint=endpoint
-    ).select_related("endpoint")
+    return (
+        WebhookDelivery.objects.visible_to(endpoint.organization)
+        .filter(endpoint=endpoint)
+        .select_related("endpoint")
+    )
+
+
+def access_webhook_delivery(*, organization: Organization, pk: int) -> WebhookDelivery:
+    """The webhook delivery ``pk`` if it is ``organization``'s; otherwise ``RecordNotFound``."""
+    return found(WebhookDelivery.objects.visible_to(organization).select_related("endpoint"), pk=pk)

@@ -32,15 +32,10 @@ from network.forms import (
     form_add_validation_error,
 )
 from network.models import (
-    ApiKey,
     ExchangeRate,
-    Invitation,
     Membership,
-    Notification,
     Organization,
     Role,
-    WebhookDelivery,
-    WebhookEndpoint,
 )
 from network.navigation import home_panels_for, link_for, queues_for
 from network.permissions import admin_allows, organization_required
@@ -202,7 +197,7 @@ def member_remove(request, membership_id: int):
 @organization_required(role=Role.ADMIN)
 @require_POST
 def invitation_revoke(request, invitation_id: int):
-    invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
+    invitation = selectors.access_invitation(organization=request.organization, pk=invitation_id)
     try:
         services.invitation_revoke(invitation=invitation, acting_user=request.user)
     except DomainError as error:
@@ -263,8 +258,8 @@ def preferences(request):
 @login_required
 def notifications(request):
     if request.method == "POST":
-        notification = get_object_or_404(
-            Notification, pk=request.POST.get("notification", 0), recipient=request.user
+        notification = selectors.access_notification(
+            user=request.user, pk=request.POST.get("notification", 0)
         )
         services.notification_mark_read(notification=notification, user=request.user)
         return redirect(notification.link or reverse("notifications"))
@@ -387,9 +382,7 @@ def integrations(request):
         {
             "form": form,
             "new_key": new_key,
-            "keys": ApiKey.objects.filter(organization=request.organization).select_related(
-                "created_by"
-            ),
+            "keys": selectors.api_keys_of(organization=request.organization),
         },
     )
 
@@ -397,7 +390,7 @@ def integrations(request):
 @organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
 @require_POST
 def api_key_revoke(request, key_id: int):
-    api_key = get_object_or_404(ApiKey, pk=key_id, organization=request.organization)
+    api_key = selectors.access_api_key(organization=request.organization, pk=key_id)
     services.api_key_revoke(api_key=api_key, acting_user=request.user)
     messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": api_key.prefix})
     return redirect("integrations")
@@ -427,7 +420,7 @@ def webhooks(request):
         "network/webhooks.html",
         {
             "form": form,
-            "endpoints": WebhookEndpoint.objects.filter(organization=request.organization),
+            "endpoints": selectors.webhook_endpoints_of(organization=request.organization),
             "webhook_http_allowed": outbound.http_allowed(),
         },
     )
@@ -435,7 +428,7 @@ def webhooks(request):
 
 @organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
 def webhook_detail(request, endpoint_id: int):
-    endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id, organization=request.organization)
+    endpoint = selectors.access_webhook_endpoint(organization=request.organization, pk=endpoint_id)
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             services.webhook_endpoint_delete(endpoint=endpoint, acting_user=request.user)
@@ -459,11 +452,7 @@ def webhook_detail(request, endpoint_id: int):
 @organization_required(role=Role.ADMIN, kinds=INTEGRATION_KINDS)
 @require_POST
 def webhook_redeliver(request, delivery_id: int):
-    delivery = get_object_or_404(
-        WebhookDelivery.objects.select_related("endpoint"),
-        pk=delivery_id,
-        organization=request.organization,
-    )
+    delivery = selectors.access_webhook_delivery(organization=request.organization, pk=delivery_id)
     try:
         services.webhook_redeliver(delivery=delivery, acting_user=request.user)
     except DomainError as error:

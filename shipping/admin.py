@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django_scopes import scopes_disabled
 
+from network.models import Organization
 from shipping.models import (
     Booking,
     BookingEvent,
@@ -57,21 +57,24 @@ class SailingAdmin(admin.ModelAdmin):
     inlines = [SailingRateInline]
 
 
-class ScopesDisabledAdmin(admin.ModelAdmin):
-    """Staff in the admin see every organisation's rows; the admin changes no status (that
-    goes through the services)."""
+def _operator_organization(request) -> Organization | None:
+    """The operator organisation the person in the admin belongs to (the active one first)."""
+    memberships = [request.membership] if request.membership else []
+    for membership in [*memberships, *getattr(request, "memberships", [])]:
+        if membership.organization.kind == Organization.Kind.OPERATOR:
+            return membership.organization
+    return None
+
+
+class OperatorAdmin(admin.ModelAdmin):
+    """Operators in the admin see every organisation's bookings: operators are a party of each
+    (rows are read as the person's operator organisation sees them; nothing without one). The
+    admin changes no status (that goes through the services)."""
 
     def get_queryset(self, request):
-        with scopes_disabled():
-            return super().get_queryset(request)
-
-    def changeform_view(self, *args, **kwargs):
-        with scopes_disabled():
-            return super().changeform_view(*args, **kwargs)
-
-    def changelist_view(self, *args, **kwargs):
-        with scopes_disabled():
-            return super().changelist_view(*args, **kwargs)
+        rows = self.model._default_manager.visible_to(_operator_organization(request))
+        ordering = self.get_ordering(request)
+        return rows.order_by(*ordering) if ordering else rows
 
     def has_add_permission(self, request):
         return False
@@ -84,7 +87,7 @@ class ScopesDisabledAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(ScopesDisabledAdmin):
+class BookingAdmin(OperatorAdmin):
     list_display = [
         "reference",
         "organization",
@@ -113,7 +116,7 @@ class BookingAdmin(ScopesDisabledAdmin):
 
 
 @admin.register(BookingEvent)
-class BookingEventAdmin(ScopesDisabledAdmin):
+class BookingEventAdmin(OperatorAdmin):
     list_display = ["booking", "action", "status", "source", "created_at"]
     list_filter = ["status", "source"]
     list_select_related = ["booking"]
@@ -121,7 +124,7 @@ class BookingEventAdmin(ScopesDisabledAdmin):
 
 
 @admin.register(CarrierNotification)
-class CarrierNotificationAdmin(ScopesDisabledAdmin):
+class CarrierNotificationAdmin(OperatorAdmin):
     list_display = ["carrier", "event_id", "booking", "outcome", "received_at"]
     list_filter = ["carrier"]
     list_select_related = ["carrier", "booking"]

@@ -309,9 +309,7 @@ class BookingListAPI(APIView):
 
 
 def _booking(request, reference: str) -> Booking:
-    return selectors.booking_for_organization(
-        organization=request.organization, reference=reference
-    )
+    return selectors.access_booking(organization=request.organization, reference=reference)
 
 
 class BookingDetailAPI(APIView):

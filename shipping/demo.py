@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from merchants.models import ApplicationStatus, MerchantApplication
 from network.demo import DEMO_MERCHANT_SLUG, demo_staff
@@ -417,17 +416,17 @@ def _seed_network_bookings(sailings) -> int:
 
 @transaction.atomic
 def seed() -> dict[str, int]:
-    """Create the shipping demo data where missing; return how much of it exists."""
-    with scopes_disabled():
-        ports, carriers = _seed_reference_data()
-        sailings = _seed_sailings(ports, carriers)
-        organization = _approved_demo_merchant()
-        if organization is not None:
-            _seed_bookings(organization, sailings)
-        _seed_network_bookings(sailings)
-        return {
-            "ports": Port.objects.count(),
-            "carriers": Carrier.objects.count(),
-            "sailings": Sailing.objects.count(),
-            "bookings": Booking.objects.count(),
-        }
+    """Create the shipping demo data where missing; return how much of it exists. Run by
+    ``manage.py seed_demo``, which seeds every organisation's rows with the guard off."""
+    ports, carriers = _seed_reference_data()
+    sailings = _seed_sailings(ports, carriers)
+    organization = _approved_demo_merchant()
+    if organization is not None:
+        _seed_bookings(organization, sailings)
+    _seed_network_bookings(sailings)
+    return {
+        "ports": Port.objects.count(),
+        "carriers": Carrier.objects.count(),
+        "sailings": Sailing.objects.count(),
+        "bookings": Booking.objects.count(),
+    }

@@ -562,7 +562,9 @@ class CarrierNotification(models.Model):
     outcome = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
 
-    objects = PartyManager.of(operators=True)
+    # The merchant whose booking it concerns is a party (the notification is handled inside
+    # that booking's row scope); operators see every one.
+    objects = PartyManager.of("booking__organization", operators=True)
 
     class Meta:
         ordering = ["-received_at"]

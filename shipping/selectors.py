@@ -1,5 +1,5 @@
 """Reads of carrier slot booking. Published sailings are public to signed-in merchants and
-operators; bookings are read within their organisation, except by operators."""
+operators; a booking is read by its merchant and by operators (``access_booking``)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from network.models import Organization
 from network.shipments import ShipmentBooking
+from network.tenancy import found
 from shipping.models import (
     RELEASED_STATUSES,
     Booking,
@@ -89,28 +89,37 @@ def sailing_offer(*, sailing_id: int, equipment: str) -> SailingRate:
 
 
 def bookings_for_organization(*, organization: Organization) -> QuerySet[Booking]:
-    return Booking.objects.filter(organization=organization).select_related(
-        "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
+    """The organisation's own bookings (its merchant's list, operators' included)."""
+    return (
+        Booking.objects.visible_to(organization)
+        .filter(organization=organization)
+        .select_related(
+            "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
+        )
     )
 
 
-def booking_for_organization(*, organization: Organization, reference: str) -> Booking:
-    """The organisation's booking with ``reference``; another organisation's gives 404."""
-    booking = (
-        bookings_for_organization(organization=organization)
-        .select_related("requested_by")
-        .filter(reference=reference)
-        .first()
+def access_booking(*, organization: Organization, reference: str) -> Booking:
+    """The booking ``reference`` if ``organization`` is its merchant or an operator; otherwise
+    ``RecordNotFound`` (404), as for a reference that does not exist."""
+    return found(
+        Booking.objects.visible_to(organization).select_related(
+            "sailing__carrier",
+            "sailing__port_of_loading",
+            "sailing__port_of_discharge",
+            "requested_by",
+        ),
+        reference=reference,
     )
-    if booking is None:
-        raise Http404("No such booking.")
-    return booking
 
 
 def booking_timeline(*, booking: Booking) -> QuerySet[BookingEvent]:
-    return BookingEvent.objects.filter(
-        booking=booking, organization_id=booking.organization_id
-    ).select_related("actor")
+    """The events of a booking its reader was given by ``access_booking``."""
+    return (
+        BookingEvent.objects.visible_to(booking.organization)
+        .filter(booking=booking)
+        .select_related("actor")
+    )
 
 
 def carriers() -> QuerySet[Carrier]:
@@ -132,14 +141,17 @@ def sailings_for_operators(*, departing_after: datetime | None = None) -> QueryS
     )
 
 
-def sailing_bookings_for_operators(*, sailing: Sailing) -> list[Booking]:
-    """All merchants' bookings on one sailing (operators see every tenant)."""
-    with scopes_disabled():
-        return list(
-            Booking.objects.filter(sailing=sailing)
-            .select_related("organization")
-            .order_by("-created_at")
-        )
+def sailing_bookings_for_operators(
+    *, organization: Organization, sailing: Sailing
+) -> list[Booking]:
+    """Every merchant's bookings on one sailing, for an operator ``organization`` (none for
+    another)."""
+    return list(
+        Booking.objects.visible_to(organization)
+        .filter(sailing=sailing)
+        .select_related("organization")
+        .order_by("-created_at")
+    )
 
 
 def _departing(period: Period) -> QuerySet[Sailing]:
@@ -169,7 +181,8 @@ def sailing_utilisation_totals(*, period: Period) -> dict:
 def booking_counts(*, organization: Organization, period: Period) -> dict[str, dict]:
     """The organisation's bookings requested in ``period`` by status: count, containers, TEU."""
     rows = (
-        Booking.objects.filter(
+        Booking.objects.visible_to(organization)
+        .filter(
             organization=organization,
             created_at__gte=period.start_at,
             created_at__lt=period.end_at,
@@ -186,7 +199,8 @@ def booking_for_shipment(*, organization: Organization, reference: str) -> Shipm
     ``reference`` (either case), as a shipped order records it; None for any other."""
     reference = reference.strip()
     booking = (
-        Booking.objects.filter(organization=organization)
+        Booking.objects.visible_to(organization)
+        .filter(organization=organization)
         .filter(Q(reference__iexact=reference) | Q(carrier_booking_reference__iexact=reference))
         .select_related("sailing__carrier")
         .order_by("-created_at")

@@ -197,9 +197,7 @@ def _booking_context(request, booking) -> dict:
 
 @organization_required(kinds=MERCHANT)
 def booking_detail(request, reference: str):
-    booking = selectors.booking_for_organization(
-        organization=request.organization, reference=reference
-    )
+    booking = selectors.access_booking(organization=request.organization, reference=reference)
     context = _booking_context(request, booking)
     if request.GET.get("fragment") == "panel":
         return render(request, "shipping/_booking_panel.html", context)
@@ -208,9 +206,7 @@ def booking_detail(request, reference: str):
 
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def booking_amend(request, reference: str):
-    booking = selectors.booking_for_organization(
-        organization=request.organization, reference=reference
-    )
+    booking = selectors.access_booking(organization=request.organization, reference=reference)
     form = AmendForm(
         request.POST or None,
         initial={"units": booking.units, "gross_weight_kg": booking.gross_weight_kg},
@@ -239,9 +235,7 @@ def booking_amend(request, reference: str):
 
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def booking_cancel(request, reference: str):
-    booking = selectors.booking_for_organization(
-        organization=request.organization, reference=reference
-    )
+    booking = selectors.access_booking(organization=request.organization, reference=reference)
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -270,9 +264,7 @@ def booking_cancel(request, reference: str):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def booking_withdraw_amendment(request, reference: str):
-    booking = selectors.booking_for_organization(
-        organization=request.organization, reference=reference
-    )
+    booking = selectors.access_booking(organization=request.organization, reference=reference)
     try:
         services.booking_withdraw_amendment(booking=booking, acting_user=request.user)
     except DomainError as error:
@@ -307,7 +299,9 @@ def operations_sailing(request, sailing_id: int):
         {
             "sailing": sailing,
             "rates": sailing.rates.all(),
-            "bookings": selectors.sailing_bookings_for_operators(sailing=sailing),
+            "bookings": selectors.sailing_bookings_for_operators(
+                organization=request.organization, sailing=sailing
+            ),
             "chart": charts.utilisation_bars([sailing]),
         },
     )

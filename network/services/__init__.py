@@ -1,4 +1,9 @@
-"""Every write of the platform core. Each is atomic, audited, and mails only after commit."""
+"""Every write of the platform core. Each is atomic, audited, and mails only after commit.
+
+- ``core``: audit, users, organisations, memberships, invitations, exchange rates;
+- ``notifications``: a message to one person and the task that mails it;
+- ``integrations``: API keys, webhook endpoints and deliveries (with their tasks).
+"""
 
 from network.services.core import *  # noqa: F403
 from network.services.core import (  # noqa: F401 - the names other apps import
@@ -6,6 +11,10 @@ from network.services.core import (  # noqa: F401 - the names other apps import
     MembershipInvalid,
     PermissionDenied,
     audit,
-    notification_send,
 )
 from network.services.integrations import *  # noqa: F403
+from network.services.notifications import (  # noqa: F401
+    notification_deliver,
+    notification_mark_read,
+    notification_send,
+)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
-import zoneinfo
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,14 +12,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
-from network.branding import NETWORK_NAME
 from network.errors import DomainError, PermissionDenied
 from network.models import (
     ROLES_BY_KIND,
@@ -29,12 +25,13 @@ from network.models import (
     ExchangeRate,
     Invitation,
     Membership,
-    Notification,
     Organization,
     Role,
     User,
 )
 from network.selectors import user_is_operator
+from network.services.notifications import notification_send
+from network.tenancy import require_member
 
 
 class InvitationInvalid(DomainError):
@@ -67,67 +64,8 @@ def audit(
         event.target_type = ContentType.objects.get_for_model(target)
         event.target_id = str(target.pk)
         event.target_repr = str(target)[:200]
-    with scopes_disabled():
-        event.save()
+    event.save()
     return event
-
-
-# --- Notifications -----------------------------------------------------------------------------
-
-
-def notification_send(
-    *,
-    email: str,
-    kind: str,
-    template: str,
-    context: dict[str, Any],
-    recipient: User | None = None,
-    organization: Organization | None = None,
-    language: str | None = None,
-    link: str = "",
-    attachments: list[tuple[str, bytes, str]] | None = None,
-) -> Notification:
-    """Render ``template`` (``<name>_subject.txt`` / ``<name>_body.txt``) in the recipient's
-    language and time zone, store it, and mail it from a Celery task once the transaction
-    commits."""
-    from network.tasks import notification_deliver
-
-    language = language or (recipient.language if recipient else settings.LANGUAGE_CODE)
-    context = {
-        "site_name": NETWORK_NAME,
-        "site_url": settings.SITE_URL,
-        "link": link,
-        **context,
-    }
-    zone = zoneinfo.ZoneInfo(recipient.time_zone_name() if recipient else settings.TIME_ZONE)
-    with translation.override(language), timezone.override(zone):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        body = render_to_string(f"{template}_body.txt", context)
-    notification = Notification.objects.create(
-        recipient=recipient,
-        email=email,
-        organization=organization,
-        kind=kind,
-        subject=" ".join(subject.split())[:200],
-        body=body,
-        link=link,
-        attachments=[
-            {"name": name, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
-            for name, content, mimetype in attachments or []
-        ],
-    )
-    notification_deliver.delay_on_commit(notification.pk)
-    return notification
-
-
-def notification_mark_read(*, notification: Notification, user: User) -> Notification:
-    """Mark one of the user's own notifications read."""
-    if notification.recipient_id != user.pk:
-        raise PermissionDenied(_("That notification is not yours."))
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
 
 
 # --- Users -------------------------------------------------------------------------------------
@@ -198,12 +136,12 @@ def _check_role_allowed(organization: Organization, role: str) -> None:
 
 
 def _require_admin(*, organization: Organization, acting_user: User) -> Membership:
-    membership = Membership.objects.filter(organization=organization, user=acting_user).first()
-    if membership is None or not membership.has_role(Role.ADMIN):
-        raise PermissionDenied(
-            _("Only an owner or admin of %(org)s can do that.") % {"org": organization.name}
-        )
-    return membership
+    return require_member(
+        organization=organization,
+        user=acting_user,
+        role=Role.ADMIN,
+        message=_("Only an owner or admin of %(org)s can do that.") % {"org": organization.name},
+    )
 
 
 @transaction.atomic
@@ -262,52 +200,51 @@ def invitation_create(
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    with scopes_disabled():
-        return (
-            Invitation.objects.select_related("organization")
-            .filter(token_hash=Invitation.hash_token(token))
-            .first()
-        )
+    """The invitation a link's token opens (its holder is not a member yet)."""
+    return (
+        Invitation.objects.opened_by(Invitation.hash_token(token))
+        .select_related("organization")
+        .first()
+    )
 
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the invitation's organisation; refuses expired, used, revoked or misaddressed ones."""
-    with scopes_disabled():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("organization")
-            .filter(token_hash=Invitation.hash_token(token))
-            .first()
+    invitation = (
+        Invitation.objects.opened_by(Invitation.hash_token(token))
+        .select_for_update()
+        .select_related("organization")
+        .first()
+    )
+    if invitation is None or invitation.status == Invitation.Status.REVOKED:
+        raise InvitationInvalid(_("This invitation link is not valid."))
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise InvitationInvalid(_("This invitation has already been used."))
+    if invitation.is_expired:
+        raise InvitationInvalid(
+            _("This invitation expired; ask %(org)s for a new one.")
+            % {"org": invitation.organization.name}
         )
-        if invitation is None or invitation.status == Invitation.Status.REVOKED:
-            raise InvitationInvalid(_("This invitation link is not valid."))
-        if invitation.status == Invitation.Status.ACCEPTED:
-            raise InvitationInvalid(_("This invitation has already been used."))
-        if invitation.is_expired:
-            raise InvitationInvalid(
-                _("This invitation expired; ask %(org)s for a new one.")
-                % {"org": invitation.organization.name}
-            )
-        if invitation.email.lower() != user.email.lower():
-            raise InvitationInvalid(
-                _("This invitation was sent to %(email)s; log in with that address to accept it.")
-                % {"email": invitation.email}
-            )
-        membership, created = Membership.objects.get_or_create(
-            user=user, organization=invitation.organization, defaults={"role": invitation.role}
+    if invitation.email.lower() != user.email.lower():
+        raise InvitationInvalid(
+            _("This invitation was sent to %(email)s; log in with that address to accept it.")
+            % {"email": invitation.email}
         )
-        invitation.status = Invitation.Status.ACCEPTED
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = user
-        invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
-        audit(
-            actor=user,
-            organization=invitation.organization,
-            action="invitation.accepted",
-            target=invitation,
-            changes={"role": membership.role, "new_member": created},
-        )
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=invitation.organization, defaults={"role": invitation.role}
+    )
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    audit(
+        actor=user,
+        organization=invitation.organization,
+        action="invitation.accepted",
+        target=invitation,
+        changes={"role": membership.role, "new_member": created},
+    )
     return membership
 
 

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -31,7 +32,9 @@ from network.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from network.services.core import _require_admin, audit, notification_send
+from network.services.core import _require_admin, audit
+from network.services.notifications import notification_send
+from network.tenancy import row_scope
 
 __all__ = [
     "WebhookEndpointDisabled",
@@ -47,6 +50,8 @@ __all__ = [
     "webhook_endpoint_update",
     "webhook_emit",
     "webhook_redeliver",
+    "webhook_deliver",
+    "webhook_retry_due",
     "webhook_signature",
 ]
 
@@ -79,8 +84,7 @@ def api_key_create(
         scopes=sorted(set(scopes)),
         created_by=acting_user,
     )
-    with scopes_disabled():
-        api_key.save()
+    api_key.save()
     audit(
         actor=acting_user,
         organization=organization,
@@ -97,8 +101,7 @@ def api_key_revoke(*, api_key: ApiKey, acting_user: User) -> ApiKey:
     _require_admin(organization=api_key.organization, acting_user=acting_user)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
-        with scopes_disabled():
-            api_key.save(update_fields=["revoked_at"])
+        api_key.save(update_fields=["revoked_at"])
         audit(
             actor=acting_user,
             organization=api_key.organization,
@@ -112,18 +115,20 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The active key for ``raw_key``, or None. Records its last use (at most once a minute)."""
     if not raw_key.startswith(f"{KEY_PREFIX}_"):
         return None
-    with scopes_disabled():
-        api_key = (
-            ApiKey.objects.select_related("organization", "created_by")
-            .filter(key_hash=ApiKey.hash_key(raw_key), revoked_at__isnull=True)
-            .first()
+    api_key = (
+        ApiKey.objects.opened_by(ApiKey.hash_key(raw_key))
+        .select_related("organization", "created_by")
+        .filter(revoked_at__isnull=True)
+        .first()
+    )
+    if api_key is None:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.visible_to(api_key.organization).filter(pk=api_key.pk).update(
+            last_used_at=now
         )
-        if api_key is None:
-            return None
-        now = timezone.now()
-        if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-            api_key.last_used_at = now
+        api_key.last_used_at = now
     return api_key
 
 
@@ -182,8 +187,7 @@ def webhook_endpoint_create(
         created_by=acting_user,
     )
     endpoint.full_clean()
-    with scopes_disabled():
-        endpoint.save()
+    endpoint.save()
     audit(
         actor=acting_user,
         organization=organization,
@@ -221,8 +225,7 @@ def webhook_endpoint_update(
     if not changes:
         return endpoint
     endpoint.full_clean()
-    with scopes_disabled():
-        endpoint.save()
+    endpoint.save()
     audit(
         actor=acting_user,
         organization=endpoint.organization,
@@ -241,8 +244,7 @@ def webhook_endpoint_rotate_secret(
     signs nothing more."""
     _require_admin(organization=endpoint.organization, acting_user=acting_user)
     endpoint.secret = _new_secret()
-    with scopes_disabled():
-        endpoint.save(update_fields=["secret"])
+    endpoint.save(update_fields=["secret"])
     audit(
         actor=acting_user,
         organization=endpoint.organization,
@@ -262,8 +264,7 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user: User) -> 
         target=endpoint,
         changes={"url": endpoint.url},
     )
-    with scopes_disabled():
-        endpoint.delete()
+    endpoint.delete()
 
 
 @transaction.atomic
@@ -273,8 +274,7 @@ def webhook_endpoint_enable(*, endpoint: WebhookEndpoint, acting_user: User) -> 
     endpoint.is_active = True
     endpoint.consecutive_failures = 0
     endpoint.disabled_reason = ""
-    with scopes_disabled():
-        endpoint.save(update_fields=["is_active", "consecutive_failures", "disabled_reason"])
+    endpoint.save(update_fields=["is_active", "consecutive_failures", "disabled_reason"])
     audit(
         actor=acting_user,
         organization=endpoint.organization,
@@ -290,28 +290,25 @@ def webhook_emit(
     """Queue ``event`` for every active endpoint of ``organization`` that subscribed to it.
 
     Called by services inside their transaction; deliveries start after commit."""
-    from network.tasks import webhook_deliver
-
     event = WebhookEvent(event)
     body = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    with scopes_disabled():
-        endpoints = list(
-            WebhookEndpoint.objects.filter(
-                organization=organization, is_active=True, events__contains=[event]
+    endpoints = list(
+        WebhookEndpoint.objects.visible_to(organization).filter(
+            organization=organization, is_active=True, events__contains=[event]
+        )
+    )
+    deliveries = WebhookDelivery.objects.visible_to(organization).bulk_create(
+        [
+            WebhookDelivery(
+                endpoint=endpoint,
+                organization=organization,
+                event=event,
+                payload=body,
+                next_attempt_at=timezone.now(),
             )
-        )
-        deliveries = WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(
-                    endpoint=endpoint,
-                    organization=organization,
-                    event=event,
-                    payload=body,
-                    next_attempt_at=timezone.now(),
-                )
-                for endpoint in endpoints
-            ]
-        )
+            for endpoint in endpoints
+        ]
+    )
     for delivery in deliveries:
         webhook_deliver.delay_on_commit(delivery.pk)
     return deliveries
@@ -334,8 +331,9 @@ def webhook_attempt(*, delivery_id: int) -> WebhookDelivery | None:
 
     The request goes only to a public address its host resolves to now (``network.outbound``);
     a refused address, a redirect or any other answer than 2xx is a failed attempt. Only the
-    status code, the time and the error class are kept, never the answer's body."""
-    with scopes_disabled(), transaction.atomic():
+    status code, the time and the error class are kept, never the answer's body. Runs inside
+    the scope of the delivery's organisation."""
+    with row_scope(WebhookDelivery, delivery_id), transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True)
             .select_related("endpoint", "organization")
@@ -445,22 +443,19 @@ def _disable_endpoint(endpoint: WebhookEndpoint) -> None:
 def webhook_redeliver(*, delivery: WebhookDelivery, acting_user: User) -> WebhookDelivery:
     """Send an event again as a new delivery (the old one stays in the log). Refused while the
     endpoint is disabled: enable it first."""
-    from network.tasks import webhook_deliver
-
     _require_admin(organization=delivery.organization, acting_user=acting_user)
     if not delivery.endpoint.is_active:
         raise WebhookEndpointDisabled(
             _("This endpoint is disabled; enable it before sending events to it again.")
         )
-    with scopes_disabled():
-        copy = WebhookDelivery.objects.create(
-            endpoint=delivery.endpoint,
-            organization=delivery.organization,
-            event=delivery.event,
-            event_id=delivery.event_id,
-            payload=delivery.payload,
-            next_attempt_at=timezone.now(),
-        )
+    copy = WebhookDelivery.objects.visible_to(delivery.organization).create(
+        endpoint=delivery.endpoint,
+        organization=delivery.organization,
+        event=delivery.event,
+        event_id=delivery.event_id,
+        payload=delivery.payload,
+        next_attempt_at=timezone.now(),
+    )
     audit(
         actor=acting_user,
         organization=delivery.organization,
@@ -470,3 +465,33 @@ def webhook_redeliver(*, delivery: WebhookDelivery, acting_user: User) -> Webhoo
     )
     webhook_deliver.delay_on_commit(copy.pk)
     return copy
+
+
+# --- The tasks ---------------------------------------------------------------------------------
+
+
+@shared_task(name="network.tasks.webhook_deliver", bind=True, acks_late=True)
+def webhook_deliver(self: Task, delivery_id: int) -> str:
+    """One attempt at one webhook delivery. Failed attempts are retried by ``webhook_retry_due``
+    when their backoff has passed; a delivered one is never sent again by this task."""
+    delivery = webhook_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery else "skipped"
+
+
+@shared_task(name="network.tasks.webhook_retry_due", acks_late=True)
+def webhook_retry_due() -> int:
+    """Beat: queue every pending delivery whose backoff has passed."""
+    # A periodic sweep over every organisation's deliveries: it lists ids only, and each
+    # attempt runs inside its delivery's row scope.
+    with scopes_disabled():
+        due = list(
+            WebhookDelivery.objects.filter(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=timezone.now(),
+                attempts__gt=0,
+                endpoint__is_active=True,
+            ).values_list("pk", flat=True)[:500]
+        )
+    for delivery_id in due:
+        webhook_deliver.delay(delivery_id)
+    return len(due)

@@ -6,7 +6,7 @@ from django.core import mail
 from network.models import Notification
 from network.services import notification_send
 from network.tasks import notification_deliver
-from tests.factories import UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +41,18 @@ def test_running_the_delivery_task_twice_mails_once():
 def test_a_notification_for_a_deleted_row_is_skipped():
     assert notification_deliver.apply(args=[999_999]).get() is False
     assert mail.outbox == []
+
+
+def test_an_organisations_notification_is_mailed_inside_its_scope():
+    organization = OrganizationFactory(name="Great Lakes Maple Co.")
+    notification = Notification.objects.create(
+        email="dana@maple.example",
+        organization=organization,
+        kind="test",
+        subject="Booking confirmed",
+        body="GN1",
+    )
+    assert notification_deliver.apply(args=[notification.pk]).get() is True
+    assert [m.subject for m in mail.outbox] == ["Booking confirmed"]
+    assert notification_deliver.apply(args=[notification.pk]).get() is False
+    assert len(mail.outbox) == 1

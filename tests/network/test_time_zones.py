@@ -89,5 +89,5 @@ def test_mail_is_written_in_the_recipients_zone(store):
             template="orders/email/merchant_order_created",
             context={"number": "MO1", "buyer": "Hangzhou Store", "accept_by": MOMENT},
         )
-    assert "19:16" in Notification.objects.get(recipient=buyer).body
-    assert "6:16" in Notification.objects.get(recipient=chosen).body
+    assert "19:16" in Notification.objects.addressed_to(buyer).get().body
+    assert "6:16" in Notification.objects.addressed_to(chosen).get().body

@@ -54,7 +54,7 @@ class ScriptedCarrier(CarrierAdapter):
 def scripted(monkeypatch):
     def install(**kwargs):
         carrier = ScriptedCarrier(**kwargs)
-        monkeypatch.setattr(services, "adapter_for", lambda _carrier: carrier)
+        monkeypatch.setattr(services.carrier_sync, "adapter_for", lambda _carrier: carrier)
         return carrier
 
     return install

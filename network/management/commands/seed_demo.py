@@ -24,6 +24,8 @@ class Command(BaseCommand):
         known = {config.label for config in registry.get_app_configs()}
         if wanted and wanted - known:
             raise CommandError(f"Unknown apps: {', '.join(sorted(wanted - known))}.")
+        # The demo writes every organisation's rows at once, so every app's demo.seed runs here
+        # with the guard off (the demo modules themselves need none).
         with scopes_disabled():
             for config in registry.get_app_configs():
                 if wanted and config.label not in wanted:
