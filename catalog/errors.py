@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from network.errors import DomainError
+from network.errors import DomainError, PermissionDenied
 from network.transitions import IllegalTransition
 
 
-class CatalogPermissionDenied(DomainError):
+class CatalogPermissionDenied(PermissionDenied):
     code = "permission_denied"
     status = 403
+
+
+class VersionChanged(DomainError):
+    """The row is not the version the caller expected (the API's ``If-Match``); nothing was
+    written."""
+
+    code = "precondition_failed"
+    status = 412
 
 
 class IllegalListingTransition(IllegalTransition):

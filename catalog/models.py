@@ -1,8 +1,19 @@
 """The catalogue: a category tree, merchants' products with variants (SKUs), wholesale price
 tiers, stock per SKU with its ledger, product images, and spreadsheet import jobs.
 
-Products, SKUs, stock, images and import jobs belong to a merchant organisation and use the
-tenant-scoped manager; buyers reach active listings only through ``catalog.selectors``."""
+Products, SKUs, stock, images and import jobs belong to a merchant organisation (their party;
+the network's operators see all of them but import jobs) and are read through their
+``PartyManager``. What buyers may read is each model's ``objects.public()``:
+
+- ``Product.objects.public()``: the listings the marketplace shows to anyone, active listings
+  of merchants whose application is approved (a suspended merchant's listings vanish at once:
+  the condition reads the merchant's current status, nothing is copied onto the products);
+- ``SKU.objects.public()``, ``ProductImage.objects.public()``, ``Inventory.objects.public()``:
+  the SKUs, photos and stock rows of those listings (the same condition through ``product``).
+
+Other apps (orders, moderation) read listings a buyer may order or report through these, never
+by turning the guard off. A draft, paused, in-review or taken-down listing is seen only by its
+merchant and the operators (``visible_to``)."""
 
 from __future__ import annotations
 
@@ -23,6 +34,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from merchants.models import ApplicationStatus
 from network.models import Organization
 from network.storage import private_storage
 from network.tenancy import PartyManager
@@ -173,6 +185,17 @@ class ListingState(models.TextChoices):
     TAKEN_DOWN = "taken_down", _("Taken down")
 
 
+def public_listing(path: str = "") -> Q:
+    """The condition of a public listing, from the row through ``path`` to its product: active,
+    and its merchant approved (not suspended)."""
+    return Q(
+        **{
+            f"{path}state": ListingState.ACTIVE,
+            f"{path}organization__merchant_application__status": ApplicationStatus.APPROVED,
+        }
+    )
+
+
 class Product(models.Model):
     """A merchant's listing. Buyers see it while it is active and the merchant is approved."""
 
@@ -265,7 +288,7 @@ class Product(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of("organization", operators=True, public=public_listing())
 
     class Meta:
         verbose_name = _("product")
@@ -368,7 +391,7 @@ class SKU(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of("organization", operators=True, public=public_listing("product__"))
 
     class Meta:
         verbose_name = _("SKU")
@@ -462,7 +485,9 @@ class Inventory(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of(
+        "organization", operators=True, public=public_listing("sku__product__")
+    )
 
     class Meta:
         verbose_name = _("inventory")
@@ -565,7 +590,7 @@ class ProductImage(models.Model):
     dhash = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of("organization", operators=True, public=public_listing("product__"))
 
     class Meta:
         verbose_name = _("product image")

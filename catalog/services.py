@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scopes_disabled
 
 from catalog.errors import (
     CatalogPermissionDenied,
@@ -45,8 +45,9 @@ from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
-from network.selectors import organization_staff, user_is_operator
+from network.selectors import organization_staff
 from network.services import audit, notification_send, webhook_emit
+from network.tenancy import require_member, require_operator
 from network.transitions import Transition, transition, transition_check
 
 PRODUCT_FIELDS = [
@@ -70,23 +71,44 @@ SKU_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
 Tier = tuple[int, Decimal]
 
 
+@dataclass(frozen=True)
+class SKUValues:
+    """A SKU as a form, the API or a file gives it: its fields (``SKU_FIELDS``), its price tiers
+    and its opening stock."""
+
+    values: dict[str, Any]
+    tiers: Sequence[Tier]
+    on_hand: int = 0
+    low_stock_threshold: int = 0
+
+
 # --- Who may act -------------------------------------------------------------------------------
 
 
-def _require_merchant_staff(*, organization: Organization, acting_user: User) -> None:
+def _catalogue_staff(*, organization: Organization, acting_user: User) -> Membership:
+    """The one role check of the catalogue's writes (``network.tenancy.require_member``): staff
+    or above of a merchant."""
     if organization.kind != Organization.Kind.MERCHANT:
         raise CatalogPermissionDenied(_("Only merchants list products."))
-    membership = Membership.objects.filter(organization=organization, user=acting_user).first()
-    if membership is None or not membership.has_role(Role.STAFF):
-        raise CatalogPermissionDenied(
-            _("Only staff, admins and owners of %(org)s can change its catalogue.")
-            % {"org": organization.name}
-        )
+    return require_member(
+        organization=organization,
+        user=acting_user,
+        role=Role.STAFF,
+        error=CatalogPermissionDenied,
+        message=_("Only staff, admins and owners of %(org)s can change its catalogue.")
+        % {"org": organization.name},
+    )
 
 
-def _require_operator(*, acting_user: User) -> None:
-    if not user_is_operator(acting_user):
-        raise CatalogPermissionDenied(_("Only network operators can take listings down."))
+def _locked(product: Product) -> Product:
+    """The product's row locked for this transaction, read as its merchant sees it (the caller
+    has checked who acts; an operator acts on the merchant's row)."""
+    return (
+        Product.objects.visible_to(product.organization)
+        .select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=product.pk)
+    )
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -145,14 +167,16 @@ def _refresh_search(product: Product) -> None:
     cjk = search_cjk_for(title_zh_hans=product.title_zh_hans)
     if cjk != product.search_cjk:
         product.search_cjk = cjk
-        Product.objects.filter(pk=product.pk).update(search_cjk=cjk)
+        Product.objects.visible_to(product.organization).filter(pk=product.pk).update(
+            search_cjk=cjk
+        )
     refresh_search_vectors([product.pk])
 
 
 def _new_reference(organization: Organization) -> str:
     while True:
         reference = f"P-{secrets.token_hex(4).upper()}"
-        if not Product.objects.filter(organization=organization, reference=reference).exists():
+        if not Product.objects.visible_to(organization).filter(reference=reference).exists():
             return reference
 
 
@@ -161,10 +185,18 @@ def _new_reference(organization: Organization) -> str:
 
 @transaction.atomic
 def product_create(
-    *, organization: Organization, values: dict[str, Any], acting_user: User
+    *,
+    organization: Organization,
+    values: dict[str, Any],
+    acting_user: User,
+    skus: Sequence[SKUValues] = (),
+    image: UploadedFile | None = None,
+    image_alt_text: str = "",
 ) -> Product:
-    """Create a draft product (any merchant may prepare drafts; only approved ones publish)."""
-    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    """Create a draft product with its SKUs (price tiers, opening stock) and its first image,
+    in one transaction: a SKU or an image refused leaves nothing written. Any merchant may
+    prepare drafts; only approved ones publish."""
+    _catalogue_staff(organization=organization, acting_user=acting_user)
     product = Product(organization=organization)
     for name in PRODUCT_FIELDS:
         if name in values:
@@ -181,14 +213,37 @@ def product_create(
         target=product,
         changes={"reference": product.reference, "title_en": product.title_en},
     )
+    for sku in skus:
+        sku_create(
+            product=product,
+            values=sku.values,
+            tiers=sku.tiers,
+            on_hand=sku.on_hand,
+            low_stock_threshold=sku.low_stock_threshold,
+            acting_user=acting_user,
+        )
+    if image is not None:
+        product_image_add(
+            product=product, upload=image, alt_text=image_alt_text, acting_user=acting_user
+        )
     return product
 
 
 @transaction.atomic
-def product_update(*, product: Product, values: dict[str, Any], acting_user: User) -> Product:
-    """Change a product's details. A taken-down listing stays frozen."""
-    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
-    product = Product.objects.select_for_update().get(pk=product.pk)
+def product_update(
+    *,
+    product: Product,
+    values: dict[str, Any],
+    acting_user: User,
+    expected: Callable[[Product], None] | None = None,
+) -> Product:
+    """Change a product's details. A taken-down listing stays frozen. ``expected`` is called
+    with the locked row before anything is written and raises (``VersionChanged``) to refuse,
+    e.g. when the API's ``If-Match`` names another version."""
+    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    product = _locked(product)
+    if expected is not None:
+        expected(product)
     if product.state == ListingState.TAKEN_DOWN:
         raise IllegalListingTransition(
             _("This listing was taken down by the network's operators and cannot be edited.")
@@ -231,7 +286,11 @@ def publish_missing(product: Product) -> list[str]:
             Product._meta.get_field("hs_code").run_validators(product.hs_code)
         except ValidationError:
             missing.append(_("a valid HS code"))
-    skus = list(SKU.objects.filter(product=product).prefetch_related("tiers"))
+    skus = list(
+        SKU.objects.visible_to(product.organization)
+        .filter(product=product)
+        .prefetch_related("tiers")
+    )
     if not skus:
         missing.append(_("at least one SKU with its MOQ"))
     for sku in skus:
@@ -240,7 +299,7 @@ def publish_missing(product: Product) -> list[str]:
             missing.append(_("price tiers for SKU %(code)s") % {"code": sku.code})
         elif tiers[0].min_quantity != sku.moq:
             missing.append(_("a first price tier at the MOQ of SKU %(code)s") % {"code": sku.code})
-    if not ProductImage.objects.filter(product=product).exists():
+    if not ProductImage.objects.visible_to(product.organization).filter(product=product).exists():
         missing.append(_("at least one image"))
     return missing
 
@@ -274,12 +333,12 @@ def _listing_check(product: Product, action: str, message: str) -> Transition:
 def product_publish(*, product: Product, acting_user: User) -> Product:
     """Make a draft or paused product visible to buyers. Requires an approved merchant in good
     standing, a valid HS code, price tiers from the MOQ and an image."""
-    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    _catalogue_staff(organization=product.organization, acting_user=acting_user)
     if not merchant_can_trade(organization=product.organization):
         raise MerchantNotApproved(
             _("Only approved merchants in good standing can publish products.")
         )
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = _locked(product)
     rule = _listing_check(product, "publish", _("A %(state)s listing cannot be published."))
     missing = publish_missing(product)
     if missing:
@@ -310,8 +369,8 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
 @transaction.atomic
 def product_pause(*, product: Product, acting_user: User) -> Product:
     """Hide an active listing from buyers for a while; publishing again shows it."""
-    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    product = _locked(product)
     rule = _listing_check(product, "pause", _("Only an active listing can be paused."))
     product.state = rule.to_status
     product.save(update_fields=["state", "updated_at"])
@@ -329,19 +388,20 @@ def product_pause(*, product: Product, acting_user: User) -> Product:
 @transaction.atomic
 def product_take_down(*, product: Product, reason: str, acting_user: User) -> Product:
     """Operators only: hide a listing for a policy reason and tell the merchant."""
-    _require_operator(acting_user=acting_user)
+    require_operator(
+        acting_user,
+        error=CatalogPermissionDenied,
+        message=_("Only network operators can take listings down."),
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the merchant a reason.")})
-    with scopes_disabled():
-        product = (
-            Product.objects.select_for_update().select_related("organization").get(pk=product.pk)
-        )
-        rule = _listing_check(product, "take_down", _("This listing is already taken down."))
-        before = product.state
-        product.state = rule.to_status
-        product.takedown_reason = reason
-        product.save(update_fields=["state", "takedown_reason", "updated_at"])
+    product = _locked(product)
+    rule = _listing_check(product, "take_down", _("This listing is already taken down."))
+    before = product.state
+    product.state = rule.to_status
+    product.takedown_reason = reason
+    product.save(update_fields=["state", "takedown_reason", "updated_at"])
     products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
@@ -376,12 +436,15 @@ def product_take_down(*, product: Product, reason: str, acting_user: User) -> Pr
 def product_restore(*, product: Product, acting_user: User) -> Product:
     """Operators only: lift a takedown; the listing comes back paused for the merchant to
     publish again."""
-    _require_operator(acting_user=acting_user)
-    with scopes_disabled():
-        product = Product.objects.select_for_update().get(pk=product.pk)
-        rule = _listing_check(product, "restore", _("Only a taken-down listing can be restored."))
-        product.state = rule.to_status
-        product.save(update_fields=["state", "updated_at"])
+    require_operator(
+        acting_user,
+        error=CatalogPermissionDenied,
+        message=_("Only network operators can take listings down."),
+    )
+    product = _locked(product)
+    rule = _listing_check(product, "restore", _("Only a taken-down listing can be restored."))
+    product.state = rule.to_status
+    product.save(update_fields=["state", "updated_at"])
     products_changed([product.pk], browse=True)
     audit(
         actor=acting_user,
@@ -400,11 +463,13 @@ def products_bulk_transition(
     Returns the products changed and those refused with the reason."""
     if action not in ("publish", "pause"):
         raise IllegalListingTransition(_("Unknown action."))
-    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    _catalogue_staff(organization=organization, acting_user=acting_user)
     service = product_publish if action == "publish" else product_pause
     done: list[Product] = []
     refused: list[tuple[Product, str]] = []
-    products = Product.objects.filter(organization=organization, pk__in=list(product_ids))
+    products = Product.objects.visible_to(organization).filter(
+        organization=organization, pk__in=list(product_ids)
+    )
     from network.errors import DomainError
 
     for product in products.order_by("pk"):
@@ -485,7 +550,7 @@ def sku_create(
 ) -> SKU:
     """Add a variant with its price tiers and its stock row (and a ledger entry for the
     opening stock)."""
-    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    _catalogue_staff(organization=product.organization, acting_user=acting_user)
     _check_product_editable(product)
     sku = SKU(organization=product.organization, product=product)
     for name in SKU_FIELDS:
@@ -526,8 +591,13 @@ def sku_update(
 ) -> SKU:
     """Change a variant and, when given, replace its price tiers; the tiers must still start at
     the (possibly new) MOQ."""
-    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
-    sku = SKU.objects.select_for_update().select_related("product").get(pk=sku.pk)
+    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
+    sku = (
+        SKU.objects.visible_to(sku.organization)
+        .select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=sku.pk)
+    )
     _check_product_editable(sku.product)
     fields = [name for name in SKU_FIELDS if name in values]
     before = _snapshot(sku, fields)
@@ -568,14 +638,55 @@ def price_tiers_set(*, sku: SKU, tiers: Sequence[Tier], acting_user: User) -> li
 
 
 @transaction.atomic
+def sku_upsert(
+    *,
+    organization: Organization,
+    code: str,
+    values: dict[str, Any],
+    sku_values: dict[str, Any],
+    tiers: Sequence[Tier],
+    acting_user: User,
+    expected: Callable[[Product | None], None] | None = None,
+) -> tuple[Product, bool]:
+    """The product of the merchant's SKU ``code``: created as a draft with that SKU when the
+    merchant has no such code, otherwise its details (``values``), the SKU's fields and tiers
+    replaced; one transaction, the brand rules applied as by ``product_update``. ``expected``
+    is called with the current product (None when there is none) under the SKU's lock and
+    raises to refuse. Returns (product, created)."""
+    _catalogue_staff(organization=organization, acting_user=acting_user)
+    existing = (
+        SKU.objects.visible_to(organization)
+        .select_for_update(of=("self",))
+        .select_related("product", "product__organization")
+        .filter(organization=organization, code=code)
+        .first()
+    )
+    if expected is not None:
+        expected(existing.product if existing is not None else None)
+    if existing is None:
+        sku = SKUValues(values={"code": code, **sku_values}, tiers=tiers)
+        product = product_create(
+            organization=organization, values=values, acting_user=acting_user, skus=[sku]
+        )
+        return product, True
+    product = product_update(product=existing.product, values=values, acting_user=acting_user)
+    sku_update(sku=existing, values=sku_values, tiers=tiers, acting_user=acting_user)
+    return product, False
+
+
+@transaction.atomic
 def sku_delete(*, sku: SKU, acting_user: User) -> None:
     """Remove a variant. An active listing keeps at least one."""
-    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
-    product = Product.objects.select_for_update().get(pk=sku.product_id)
+    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
+    product = _locked(sku.product)
     _check_product_editable(product)
     if (
         product.state == ListingState.ACTIVE
-        and SKU.objects.filter(product=product).exclude(pk=sku.pk).count() == 0
+        and SKU.objects.visible_to(product.organization)
+        .filter(product=product)
+        .exclude(pk=sku.pk)
+        .count()
+        == 0
     ):
         raise IllegalListingTransition(
             _("An active listing needs at least one SKU; pause it first.")
@@ -608,7 +719,7 @@ def inventory_set(
 ) -> Inventory:
     """Set the stock on hand (e.g. after a count), recorded in the ledger; alerts the merchant
     when the available stock falls to the low-stock threshold."""
-    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
+    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
     return stock_set(
         sku=sku,
         on_hand=on_hand,
@@ -625,7 +736,7 @@ def inventory_adjust(
 ) -> Inventory:
     """Add (goods received) or remove (damaged) stock, relative to what the row holds when it
     is locked, so two adjustments at once both count."""
-    _require_merchant_staff(organization=sku.organization, acting_user=acting_user)
+    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
     return stock_set(
         sku=sku,
         delta=delta,
@@ -643,14 +754,15 @@ def product_image_add(
     *, product: Product, upload: UploadedFile, acting_user: User, alt_text: str = ""
 ) -> ProductImage:
     """Check an uploaded photo with Pillow, store it re-encoded with a thumbnail."""
-    _require_merchant_staff(organization=product.organization, acting_user=acting_user)
+    _catalogue_staff(organization=product.organization, acting_user=acting_user)
     _check_product_editable(product)
     processed = process_upload(upload)
-    if ProductImage.objects.filter(product=product).count() >= 12:
+    images = ProductImage.objects.visible_to(product.organization).filter(product=product)
+    if images.count() >= 12:
         from catalog.errors import ImageRejected
 
         raise ImageRejected(_("A product has at most 12 images."))
-    last = ProductImage.objects.filter(product=product).order_by("-position").first()
+    last = images.order_by("-position").first()
     image = ProductImage(
         organization=product.organization,
         product=product,
@@ -683,11 +795,15 @@ def product_image_add(
 @transaction.atomic
 def product_image_remove(*, image: ProductImage, acting_user: User) -> None:
     """Remove a photo. An active listing keeps at least one."""
-    _require_merchant_staff(organization=image.organization, acting_user=acting_user)
-    product = Product.objects.select_for_update().get(pk=image.product_id)
+    _catalogue_staff(organization=image.organization, acting_user=acting_user)
+    product = _locked(image.product)
     if (
         product.state == ListingState.ACTIVE
-        and ProductImage.objects.filter(product=product).exclude(pk=image.pk).count() == 0
+        and ProductImage.objects.visible_to(product.organization)
+        .filter(product=product)
+        .exclude(pk=image.pk)
+        .count()
+        == 0
     ):
         raise IllegalListingTransition(
             _("An active listing needs at least one image; pause it first.")
@@ -722,7 +838,7 @@ def import_job_create(
     from catalog.spreadsheets import MAX_BYTES
     from catalog.tasks import import_job_run
 
-    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    _catalogue_staff(organization=organization, acting_user=acting_user)
     name = (getattr(upload, "name", "") or "").strip()
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ImportJob.Format.values:
