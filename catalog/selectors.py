@@ -677,6 +677,26 @@ def access_import_job(*, organization: Organization, pk: int) -> ImportJob:
     return found(ImportJob.objects.visible_to(organization), pk=pk)
 
 
+def product_skus(*, product: Product) -> list[SKU]:
+    """A product's SKUs with their stock and tiers, by code, as its merchant sees them."""
+    return list(
+        SKU.objects.visible_to(product.organization)
+        .filter(product=product)
+        .select_related("inventory")
+        .prefetch_related("tiers")
+        .order_by("code")
+    )
+
+
+def product_images(*, product: Product) -> list[ProductImage]:
+    """A product's images in their order, as its merchant sees them."""
+    return list(
+        ProductImage.objects.visible_to(product.organization)
+        .filter(product=product)
+        .order_by("position", "pk")
+    )
+
+
 def merchant_import_jobs(*, organization: Organization, limit: int = 10) -> list[ImportJob]:
     """The merchant's latest imports, newest first."""
     return list(ImportJob.objects.visible_to(organization).select_related("created_by")[:limit])

@@ -8,9 +8,9 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from catalog.models import ImportJob
+from network.tenancy import row_scope
 
 logger = logging.getLogger(__name__)
 
@@ -21,30 +21,32 @@ def import_job_run(self, job_id: int) -> str:
     it is claimed under a row lock."""
     from catalog.spreadsheets import run_import
 
-    with scopes_disabled():
+    # The job's own merchant: the import reads and writes that merchant's rows only.
+    with row_scope(ImportJob, job_id) as organization:
+        jobs = ImportJob.objects.visible_to(organization)
         with transaction.atomic():
-            job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+            job = jobs.select_for_update().filter(pk=job_id).first()
             if job is None or job.status != ImportJob.Status.PENDING:
                 return "skipped"
             job.status = ImportJob.Status.RUNNING
             job.started_at = timezone.now()
             job.save(update_fields=["status", "started_at"])
-        job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
+        job = jobs.select_related("organization", "created_by").get(pk=job_id)
         try:
             run_import(job)
         except OperationalError:
             # The database went away: put the job back so the retry starts it again.
-            ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.PENDING)
+            jobs.filter(pk=job_id).update(status=ImportJob.Status.PENDING)
             raise
         except Exception:
             logger.exception("catalog import %s failed", job_id)
-            ImportJob.objects.filter(pk=job_id).update(
+            jobs.filter(pk=job_id).update(
                 status=ImportJob.Status.FAILED,
                 message=_("The import stopped unexpectedly; nothing was written. Try again."),
                 finished_at=timezone.now(),
             )
             return "failed"
-        return ImportJob.objects.get(pk=job_id).status
+        return jobs.get(pk=job_id).status
 
 
 @shared_task(acks_late=True)
