@@ -85,7 +85,7 @@ class SKUValues:
 # --- Who may act -------------------------------------------------------------------------------
 
 
-def _catalogue_staff(*, organization: Organization, acting_user: User) -> Membership:
+def require_catalogue_staff(*, organization: Organization, acting_user: User) -> Membership:
     """The one role check of the catalogue's writes (``network.tenancy.require_member``): staff
     or above of a merchant."""
     if organization.kind != Organization.Kind.MERCHANT:
@@ -196,7 +196,7 @@ def product_create(
     """Create a draft product with its SKUs (price tiers, opening stock) and its first image,
     in one transaction: a SKU or an image refused leaves nothing written. Any merchant may
     prepare drafts; only approved ones publish."""
-    _catalogue_staff(organization=organization, acting_user=acting_user)
+    require_catalogue_staff(organization=organization, acting_user=acting_user)
     product = Product(organization=organization)
     for name in PRODUCT_FIELDS:
         if name in values:
@@ -240,7 +240,7 @@ def product_update(
     """Change a product's details. A taken-down listing stays frozen. ``expected`` is called
     with the locked row before anything is written and raises (``VersionChanged``) to refuse,
     e.g. when the API's ``If-Match`` names another version."""
-    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=product.organization, acting_user=acting_user)
     product = _locked(product)
     if expected is not None:
         expected(product)
@@ -333,7 +333,7 @@ def _listing_check(product: Product, action: str, message: str) -> Transition:
 def product_publish(*, product: Product, acting_user: User) -> Product:
     """Make a draft or paused product visible to buyers. Requires an approved merchant in good
     standing, a valid HS code, price tiers from the MOQ and an image."""
-    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=product.organization, acting_user=acting_user)
     if not merchant_can_trade(organization=product.organization):
         raise MerchantNotApproved(
             _("Only approved merchants in good standing can publish products.")
@@ -369,7 +369,7 @@ def product_publish(*, product: Product, acting_user: User) -> Product:
 @transaction.atomic
 def product_pause(*, product: Product, acting_user: User) -> Product:
     """Hide an active listing from buyers for a while; publishing again shows it."""
-    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=product.organization, acting_user=acting_user)
     product = _locked(product)
     rule = _listing_check(product, "pause", _("Only an active listing can be paused."))
     product.state = rule.to_status
@@ -463,7 +463,7 @@ def products_bulk_transition(
     Returns the products changed and those refused with the reason."""
     if action not in ("publish", "pause"):
         raise IllegalListingTransition(_("Unknown action."))
-    _catalogue_staff(organization=organization, acting_user=acting_user)
+    require_catalogue_staff(organization=organization, acting_user=acting_user)
     service = product_publish if action == "publish" else product_pause
     done: list[Product] = []
     refused: list[tuple[Product, str]] = []
@@ -550,7 +550,7 @@ def sku_create(
 ) -> SKU:
     """Add a variant with its price tiers and its stock row (and a ledger entry for the
     opening stock)."""
-    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=product.organization, acting_user=acting_user)
     _check_product_editable(product)
     sku = SKU(organization=product.organization, product=product)
     for name in SKU_FIELDS:
@@ -591,7 +591,7 @@ def sku_update(
 ) -> SKU:
     """Change a variant and, when given, replace its price tiers; the tiers must still start at
     the (possibly new) MOQ."""
-    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=sku.organization, acting_user=acting_user)
     sku = (
         SKU.objects.visible_to(sku.organization)
         .select_for_update(of=("self",))
@@ -653,7 +653,7 @@ def sku_upsert(
     replaced; one transaction, the brand rules applied as by ``product_update``. ``expected``
     is called with the current product (None when there is none) under the SKU's lock and
     raises to refuse. Returns (product, created)."""
-    _catalogue_staff(organization=organization, acting_user=acting_user)
+    require_catalogue_staff(organization=organization, acting_user=acting_user)
     existing = (
         SKU.objects.visible_to(organization)
         .select_for_update(of=("self",))
@@ -677,7 +677,7 @@ def sku_upsert(
 @transaction.atomic
 def sku_delete(*, sku: SKU, acting_user: User) -> None:
     """Remove a variant. An active listing keeps at least one."""
-    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=sku.organization, acting_user=acting_user)
     product = _locked(sku.product)
     _check_product_editable(product)
     if (
@@ -719,7 +719,7 @@ def inventory_set(
 ) -> Inventory:
     """Set the stock on hand (e.g. after a count), recorded in the ledger; alerts the merchant
     when the available stock falls to the low-stock threshold."""
-    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=sku.organization, acting_user=acting_user)
     return stock_set(
         sku=sku,
         on_hand=on_hand,
@@ -736,7 +736,7 @@ def inventory_adjust(
 ) -> Inventory:
     """Add (goods received) or remove (damaged) stock, relative to what the row holds when it
     is locked, so two adjustments at once both count."""
-    _catalogue_staff(organization=sku.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=sku.organization, acting_user=acting_user)
     return stock_set(
         sku=sku,
         delta=delta,
@@ -754,7 +754,7 @@ def product_image_add(
     *, product: Product, upload: UploadedFile, acting_user: User, alt_text: str = ""
 ) -> ProductImage:
     """Check an uploaded photo with Pillow, store it re-encoded with a thumbnail."""
-    _catalogue_staff(organization=product.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=product.organization, acting_user=acting_user)
     _check_product_editable(product)
     processed = process_upload(upload)
     images = ProductImage.objects.visible_to(product.organization).filter(product=product)
@@ -795,7 +795,7 @@ def product_image_add(
 @transaction.atomic
 def product_image_remove(*, image: ProductImage, acting_user: User) -> None:
     """Remove a photo. An active listing keeps at least one."""
-    _catalogue_staff(organization=image.organization, acting_user=acting_user)
+    require_catalogue_staff(organization=image.organization, acting_user=acting_user)
     product = _locked(image.product)
     if (
         product.state == ListingState.ACTIVE
@@ -838,7 +838,7 @@ def import_job_create(
     from catalog.spreadsheets import MAX_BYTES
     from catalog.tasks import import_job_run
 
-    _catalogue_staff(organization=organization, acting_user=acting_user)
+    require_catalogue_staff(organization=organization, acting_user=acting_user)
     name = (getattr(upload, "name", "") or "").strip()
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ImportJob.Format.values:
