@@ -421,15 +421,19 @@ class SKU(models.Model):
         return listing_label(self.product.title, self.variant)
 
     def clean(self) -> None:
-        if self.moq and self.case_pack and self.moq % self.case_pack:
-            raise ValidationError(
-                {
-                    "moq": _(
-                        "The MOQ must be a whole number of case packs (a multiple of %(pack)s)."
-                    )
-                    % {"pack": self.case_pack}
-                }
-            )
+        error = moq_error(moq=self.moq, case_pack=self.case_pack)
+        if error:
+            raise ValidationError({"moq": error})
+
+
+def moq_error(*, moq: int | None, case_pack: int | None) -> str:
+    """What is wrong with a MOQ for this case pack ("" when nothing): the MOQ is a whole number
+    of case packs. Checked by ``SKU.clean`` and by the spreadsheet import for its rows."""
+    if moq and case_pack and moq % case_pack:
+        return _("The MOQ must be a whole number of case packs (a multiple of %(pack)s).") % {
+            "pack": case_pack
+        }
+    return ""
 
 
 class PriceTier(models.Model):

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TypeVar
 
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
@@ -552,12 +552,14 @@ def _listed_publicly(product: Product) -> bool:
     )
 
 
-def _seen_by(
-    model: type[Product] | type[SKU] | type[ProductImage], organization: Organization | None
-) -> QuerySet[Any]:
+SeenT = TypeVar("SeenT", Product, SKU, ProductImage)
+
+
+def _seen_by(model: type[SeenT], organization: Organization | None) -> QuerySet[SeenT]:
     """The rows of ``model`` a viewer may see: the public ones, and those of listings the viewer
     is a party to (its own, or any for an operator)."""
-    return model.objects.public() | model.objects.visible_to(organization)
+    public: QuerySet[SeenT] = model.objects.public()
+    return public | model.objects.visible_to(organization)
 
 
 PRODUCT_CACHE_SECONDS = 600

@@ -11,6 +11,7 @@ from catalog.services.common import (
     SKU_FIELDS,
     SKUValues,
     Tier,
+    active_listing_hs_code_error,
     refresh_product_summaries,
     require_catalogue_staff,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "SKU_FIELDS",
     "SKUValues",
     "Tier",
+    "active_listing_hs_code_error",
     "import_job_create",
     "import_job_run",
     "inventory_adjust",

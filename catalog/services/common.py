@@ -156,6 +156,12 @@ def _new_reference(organization: Organization) -> str:
             return reference
 
 
+def active_listing_hs_code_error() -> str:
+    """An active listing keeps its HS code: the refusal of a change (a form, the API, an
+    import row) that blanks it."""
+    return _("An active listing needs its HS code.")
+
+
 def _check_product_editable(product: Product) -> None:
     if product.state == ListingState.TAKEN_DOWN:
         raise IllegalListingTransition(

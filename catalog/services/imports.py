@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from celery import shared_task
+from celery import shared_task  # type: ignore[import-untyped]
 from django.core.files.uploadedfile import UploadedFile
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -76,7 +77,7 @@ def import_job_create(
     autoretry_for=(OperationalError,),
     retry_backoff=True,
 )
-def import_job_run(self, job_id: int) -> str:
+def import_job_run(self: Any, job_id: int) -> str:
     """Import one uploaded spreadsheet. Safe to run twice: only a waiting job is started, and
     it is claimed under a row lock."""
     from catalog.spreadsheets import run_import

@@ -37,6 +37,7 @@ from catalog.services.common import (
     _new_reference,
     _refresh_search,
     _snapshot,
+    active_listing_hs_code_error,
     require_catalogue_staff,
 )
 from catalog.services.images import product_image_add
@@ -127,7 +128,7 @@ def product_update(
         product.reference = _new_reference(product.organization)
     product.full_clean()
     if product.state == ListingState.ACTIVE and not product.hs_code:
-        raise ValidationError({"hs_code": _("An active listing needs its HS code.")})
+        raise ValidationError({"hs_code": active_listing_hs_code_error()})
     product.save()
     changes = _changes(before, _snapshot(product, fields))
     from catalog.brands import listing_rules_apply
