@@ -370,13 +370,14 @@ def _expect_version(request) -> Callable[[Product | None], None]:
     read it now must be the version it names (and there must be a product to update)."""
 
     def check(product: Product | None) -> None:
+        changed = _("The product changed since you read it; read it again and retry.")
         if product is None:
             if request.headers.get("If-Match"):
-                raise VersionChanged("If-Match names a version of a product that does not exist.")
+                raise VersionChanged(changed)
             return
         current = ProductDetailSerializer(_merchant_product(request, product.pk)).data
         if check_if_match(request, product_etag(current)) is not None:
-            raise VersionChanged("If-Match names another version of the product.")
+            raise VersionChanged(changed)
 
     return check
 
