@@ -197,7 +197,9 @@ def public_listing(path: str = "") -> Q:
 
 
 class Product(models.Model):
-    """A merchant's listing. Buyers see it while it is active and the merchant is approved."""
+    """A merchant's listing. Buyers see it while it is active and the merchant is approved:
+    ``Product.objects.public()`` holds exactly those listings (a suspended merchant's vanish at
+    once); its merchant and the operators see it in every state (``visible_to``)."""
 
     # Set on the cards of a listing page by catalog.selectors, not stored.
     has_stock: bool
@@ -355,7 +357,8 @@ class Product(models.Model):
 
 
 class SKU(models.Model):
-    """A variant of a product that a buyer orders: its own code, case pack and MOQ."""
+    """A variant of a product that a buyer orders: its own code, case pack and MOQ.
+    ``SKU.objects.public()``: the SKUs of public listings, the ones a buyer may order."""
 
     # Set on a product page by catalog.selectors, not stored: (tier, its last quantity or None).
     tier_rows: list[tuple[PriceTier, int | None]]
@@ -468,7 +471,8 @@ class PriceTier(models.Model):
 
 class Inventory(models.Model):
     """Stock of one SKU: one row per SKU, so the orders app locks exactly that row
-    (``select_for_update`` ordered by ``sku_id``) to reserve."""
+    (``select_for_update`` ordered by ``sku_id``, through ``catalog.stock``) to reserve.
+    ``Inventory.objects.public()``: the stock rows of public listings (what buyers see)."""
 
     sku = models.OneToOneField(
         SKU,
@@ -579,7 +583,8 @@ def _image_path(instance: ProductImage, filename: str) -> str:
 
 class ProductImage(models.Model):
     """A product photo, re-encoded as JPEG at upload, with a thumbnail. Served by
-    ``catalog.views.product_image`` (public for active listings only)."""
+    ``catalog.views.product_image``; ``ProductImage.objects.public()`` holds the photos of
+    public listings, which anyone may see and cache."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
