@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from catalog.errors import InvalidStockChange
 from catalog.models import LedgerReason
 from catalog.services import require_catalogue_staff
-from catalog.stock import OnHandChange, stock_lock_codes, stock_set_many
+from catalog.stock import OnHandChange, below_reserved_error, stock_lock_codes, stock_set_many
 from network.errors import DomainError
 from network.models import Organization, User
 from network.services import audit
@@ -180,16 +180,9 @@ def inventory_bulk_change(
                 RowError(index, sku, "negative_stock", _("Stock on hand cannot be negative."))
             )
             continue
-        if target < reserved:
-            result.failed.append(
-                RowError(
-                    index,
-                    sku,
-                    "below_reserved",
-                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-                    % {"reserved": reserved},
-                )
-            )
+        below = below_reserved_error(on_hand=target, reserved=reserved)
+        if below:
+            result.failed.append(RowError(index, sku, "below_reserved", below))
             continue
         if target > _INT_LIMIT:
             result.failed.append(

@@ -43,7 +43,7 @@ from catalog.services import (
     refresh_product_summaries,
     tier_errors,
 )
-from catalog.stock import ImportedStock, stock_import
+from catalog.stock import ImportedStock, below_reserved_error, stock_import
 from network.cache import products_changed
 from network.models import Organization, User
 from network.services import audit
@@ -405,15 +405,10 @@ def check_rows(
                 row_errors.append(RowError(row, column, _("Cannot be negative.")))
         existing_sku = existing_skus.get(code) if code else None
         inventory = getattr(existing_sku, "inventory", None) if existing_sku else None
-        if inventory is not None and on_hand is not None and on_hand < inventory.reserved:
-            row_errors.append(
-                RowError(
-                    row,
-                    "on_hand",
-                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-                    % {"reserved": inventory.reserved},
-                )
-            )
+        if inventory is not None and on_hand is not None:
+            below = below_reserved_error(on_hand=on_hand, reserved=inventory.reserved)
+            if below:
+                row_errors.append(RowError(row, "on_hand", below))
         if product is not None:
             product.skus.append(
                 ParsedSku(

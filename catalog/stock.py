@@ -95,6 +95,19 @@ def stock_check_removable(*, sku: SKU) -> None:
         raise InvalidStockChange(_("Stock of this SKU is reserved for orders."))
 
 
+# --- Rules -------------------------------------------------------------------------------------
+
+
+def below_reserved_error(*, on_hand: int, reserved: int) -> str:
+    """The refusal of a figure on hand below what orders hold ("" when it is not): checked by
+    every movement here, and by the import and the bulk API for each row before they write."""
+    if on_hand < reserved:
+        return _("%(reserved)s units are reserved for orders; on hand cannot go below that.") % {
+            "reserved": reserved
+        }
+    return ""
+
+
 # --- Alerts ------------------------------------------------------------------------------------
 
 
@@ -200,11 +213,9 @@ def stock_set(
         on_hand = inventory.on_hand + (delta or 0)
     if on_hand < 0:
         raise InvalidStockChange(_("Stock on hand cannot be negative."))
-    if on_hand < inventory.reserved:
-        raise InvalidStockChange(
-            _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-            % {"reserved": inventory.reserved}
-        )
+    below = below_reserved_error(on_hand=on_hand, reserved=inventory.reserved)
+    if below:
+        raise InvalidStockChange(below)
     if low_stock_threshold is not None and low_stock_threshold < 0:
         raise InvalidStockChange(_("The low-stock threshold cannot be negative."))
     before_on_hand, before_available = inventory.on_hand, inventory.available
@@ -373,11 +384,9 @@ def stock_import(
                 if row.low_stock_threshold >= 0
                 else inventory.low_stock_threshold
             )
-            if on_hand < reserved:
-                raise InvalidStockChange(
-                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-                    % {"reserved": reserved}
-                )
+            below = below_reserved_error(on_hand=on_hand, reserved=reserved)
+            if below:
+                raise InvalidStockChange(below)
             changed.append((row.sku_id, on_hand, threshold))
             if crosses_low_stock(
                 available_before=inventory.available,
