@@ -65,17 +65,17 @@ def _seed(rows: int):
     """A merchant with ``rows`` SKUs in bulk (100 per product), stock 0, and an API key."""
     from decimal import Decimal
 
-    from django_scopes import scopes_disabled
-
     from catalog.models import SKU, Category, Inventory, Product
     from merchants.models import MerchantApplication
     from network import services as network_services
     from network.models import Membership, Organization, User
+    from network.tenancy import acting_for
 
-    with scopes_disabled():
-        merchant = Organization.objects.create(
-            name="Bench Maple Co.", slug="bench-maple", kind="merchant", country="US"
-        )
+    merchant = Organization.objects.create(
+        name="Bench Maple Co.", slug="bench-maple", kind="merchant", country="US"
+    )
+    # The merchant's catalogue and API key, written as the merchant would.
+    with acting_for(merchant):
         MerchantApplication.objects.create(
             organization=merchant, status="approved", legal_name="Bench Maple Co."
         )
@@ -120,9 +120,9 @@ def _seed(rows: int):
 def run(args) -> int:
     from django.db import connection, transaction
     from django.test import Client
-    from django_scopes import scopes_disabled
 
     from catalog.models import Inventory, InventoryLedger
+    from network.models import Organization
 
     # One log line per request would bury the figures.
     logging.getLogger("network.request").setLevel(logging.WARNING)
@@ -165,9 +165,14 @@ def run(args) -> int:
         # Alternate, so each statement meets the same table state and every row changes.
         api_times.append(api_call(10_000 + 20 * round_number))
         raw_times.append(raw_update(10_010 + 20 * round_number))
-    with scopes_disabled():
-        ledger = InventoryLedger.objects.count()
-        on_hand = Inventory.objects.order_by("pk").values_list("on_hand", flat=True).first()
+    merchant = Organization.objects.get(slug="bench-maple")
+    ledger = InventoryLedger.objects.visible_to(merchant).count()
+    on_hand = (
+        Inventory.objects.visible_to(merchant)
+        .order_by("pk")
+        .values_list("on_hand", flat=True)
+        .first()
+    )
 
     api, floor = statistics.median(api_times), statistics.median(raw_times)
     print()

@@ -3,13 +3,13 @@ stock. The same selectors and services as the pages stand behind every read and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
+from catalog.errors import VersionChanged
 from catalog.inventory import (
     ALL_OR_NOTHING,
     CLIENT_REASONS,
@@ -289,9 +290,10 @@ class ProductDetailView(APIView):
             raise Http404
         product = view.product
         product.has_stock = view.available_total > 0
-        with scopes_disabled():
-            data = ProductDetailSerializer(product).data
-        return Response(data)
+        # The SKUs this viewer may see, as the page shows them (loaded with their tiers and
+        # stock by product_for_viewer).
+        product._prefetched_objects_cache = {"skus": view.skus}
+        return Response(ProductDetailSerializer(product).data)
 
 
 # --- A merchant's own catalogue ----------------------------------------------------------------
@@ -355,15 +357,29 @@ class ProductUpsertSerializer(ProductWriteSerializer):
     sku = SKUUpsertSerializer(help_text="The variant named by the SKU code in the path.")
 
 
-def _merchant_product(request, **filters) -> Product | None:
-    """One of the active merchant's products, loaded as the detail serializer reads it."""
-    return (
-        Product.objects.filter(organization=request.organization, **filters)
-        .select_related("organization", "organization__merchant_application", "category")
-        .prefetch_related("skus__tiers", "skus__inventory")
-        .annotate(has_stock=selectors._in_stock())
-        .first()
+def _merchant_product(request, pk: int) -> Product:
+    """One of the active merchant's products, loaded as the detail serializer reads it; a 404
+    for anyone else's."""
+    return selectors.merchant_product_detail(
+        product=selectors.access_product(organization=request.organization, pk=pk)
     )
+
+
+def _expect_version(request) -> Callable[[Product | None], None]:
+    """The check of ``If-Match`` a service runs under its lock: the product as the client would
+    read it now must be the version it names (and there must be a product to update)."""
+
+    def check(product: Product | None) -> None:
+        changed = _("The product changed since you read it; read it again and retry.")
+        if product is None:
+            if request.headers.get("If-Match"):
+                raise VersionChanged(changed)
+            return
+        current = ProductDetailSerializer(_merchant_product(request, product.pk)).data
+        if check_if_match(request, product_etag(current)) is not None:
+            raise VersionChanged(changed)
+
+    return check
 
 
 def product_etag(data: dict) -> str:
@@ -411,7 +427,11 @@ class MerchantProductListView(generics.ListAPIView):
             )
             .select_related("organization", "organization__merchant_application")
             .prefetch_related("skus__tiers", "skus__inventory")
-            .annotate(has_stock=selectors._in_stock())
+            .annotate(
+                has_stock=selectors._in_stock(
+                    Inventory.objects.visible_to(self.request.organization)
+                )
+            )
         )
 
     @extend_schema(
@@ -441,19 +461,20 @@ class MerchantProductListView(generics.ListAPIView):
         values = dict(serializer.validated_data)
         skus = values.pop("skus", [])
         try:
-            with transaction.atomic():
-                product = services.product_create(
-                    organization=request.organization, values=values, acting_user=request.user
-                )
-                for sku in skus:
-                    services.sku_create(
-                        product=product,
+            product = services.product_create(
+                organization=request.organization,
+                values=values,
+                skus=[
+                    services.SKUValues(
                         values=sku,
                         tiers=_tiers(sku["tiers"]),
                         on_hand=sku["on_hand"],
                         low_stock_threshold=sku["low_stock_threshold"],
-                        acting_user=request.user,
                     )
+                    for sku in skus
+                ],
+                acting_user=request.user,
+            )
         except DjangoValidationError as error:
             _raise_validation(error)
         except IntegrityError:
@@ -470,10 +491,7 @@ class MerchantProductDetailView(APIView):
     api_scopes = CATALOG_SCOPES
 
     def _product(self, request, pk: int) -> Product:
-        product = _merchant_product(request, pk=pk)
-        if product is None:
-            raise Http404
-        return product
+        return _merchant_product(request, pk)
 
     @extend_schema(
         operation_id="v1_merchant_products_retrieve",
@@ -517,19 +535,14 @@ class MerchantProductDetailView(APIView):
         serializer = ProductWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
-            with transaction.atomic():
-                locked = Product.objects.select_for_update().filter(pk=product.pk).first()
-                current = self._product(request, locked.pk)
-                refused = check_if_match(
-                    request, product_etag(ProductDetailSerializer(current).data)
-                )
-                if refused is not None:
-                    return refused
-                services.product_update(
-                    product=current,
-                    values=dict(serializer.validated_data),
-                    acting_user=request.user,
-                )
+            services.product_update(
+                product=product,
+                values=dict(serializer.validated_data),
+                acting_user=request.user,
+                expected=_expect_version(request),
+            )
+        except VersionChanged:
+            return precondition_failed()
         except DjangoValidationError as error:
             _raise_validation(error)
         return _with_etag(ProductDetailSerializer(self._product(request, pk)).data)
@@ -570,10 +583,12 @@ class ProductBySkuView(APIView):
         },
     )
     def get(self, request, sku: str):
-        product = None if "\x00" in sku else _merchant_product(request, skus__code=sku)
-        if product is None:
+        if "\x00" in sku:
             raise Http404
-        return _with_etag(ProductDetailSerializer(product).data)
+        found = selectors.access_sku_by_code(organization=request.organization, code=sku)
+        return _with_etag(
+            ProductDetailSerializer(_merchant_product(request, found.product_id)).data
+        )
 
     @extend_schema(
         operation_id="v1_products_by_sku_upsert",
@@ -613,38 +628,18 @@ class ProductBySkuView(APIView):
         sku_values = dict(values.pop("sku"))
         tiers = _tiers(sku_values.pop("tiers"))
         try:
-            with transaction.atomic():
-                existing = (
-                    SKU.objects.select_for_update(of=("self",))
-                    .select_related("product")
-                    .filter(organization=request.organization, code=sku)
-                    .first()
-                )
-                if existing is None:
-                    if request.headers.get("If-Match"):
-                        # If-Match asks for an update; there is nothing to update.
-                        return precondition_failed()
-                    product = services.product_create(
-                        organization=request.organization, values=values, acting_user=request.user
-                    )
-                    services.sku_create(
-                        product=product,
-                        values={"code": sku, **sku_values},
-                        tiers=tiers,
-                        acting_user=request.user,
-                    )
-                else:
-                    product = existing.product
-                    current = ProductDetailSerializer(_merchant_product(request, pk=product.pk))
-                    refused = check_if_match(request, product_etag(current.data))
-                    if refused is not None:
-                        return refused
-                    services.product_update(
-                        product=product, values=values, acting_user=request.user
-                    )
-                    services.sku_update(
-                        sku=existing, values=sku_values, tiers=tiers, acting_user=request.user
-                    )
+            # If-Match on a SKU the merchant does not have asks for an update of nothing: 412.
+            product, created = services.sku_upsert(
+                organization=request.organization,
+                code=sku,
+                values=values,
+                sku_values=sku_values,
+                tiers=tiers,
+                acting_user=request.user,
+                expected=_expect_version(request),
+            )
+        except VersionChanged:
+            return precondition_failed()
         except DjangoValidationError as error:
             _raise_validation(error)
         except IntegrityError:
@@ -656,8 +651,8 @@ class ProductBySkuView(APIView):
                 },
                 status=409,
             )
-        data = ProductDetailSerializer(_merchant_product(request, pk=product.pk)).data
-        return _with_etag(data, status=201 if existing is None else 200)
+        data = ProductDetailSerializer(_merchant_product(request, product.pk)).data
+        return _with_etag(data, status=201 if created else 200)
 
 
 class InventorySerializer(serializers.ModelSerializer):

@@ -11,6 +11,14 @@ class CatalogPermissionDenied(PermissionDenied):
     status = 403
 
 
+class VersionChanged(DomainError):
+    """The row is not the version the caller expected (the API's ``If-Match``); nothing was
+    written."""
+
+    code = "precondition_failed"
+    status = 412
+
+
 class IllegalListingTransition(IllegalTransition):
     """A listing's state does not allow the action."""
 

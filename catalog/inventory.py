@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 
 from catalog.errors import InvalidStockChange
 from catalog.models import LedgerReason
-from catalog.services import _require_merchant_staff
-from catalog.stock import OnHandChange, stock_lock_codes, stock_set_many
+from catalog.services import require_catalogue_staff
+from catalog.stock import OnHandChange, below_reserved_error, stock_lock_codes, stock_set_many
 from network.errors import DomainError
 from network.models import Organization, User
 from network.services import audit
@@ -125,7 +125,7 @@ def inventory_bulk_change(
     row optionally only if on hand is still ``expected_quantity``. Never below what is
     reserved. All-or-nothing raises ``StockRowsRejected`` and writes nothing if any row fails;
     ``reject_failed_rows`` writes the good rows and returns the failed ones."""
-    _require_merchant_staff(organization=organization, acting_user=acting_user)
+    require_catalogue_staff(organization=organization, acting_user=acting_user)
     if mode not in MODES:
         raise InvalidStockChange(_("Unknown mode."), code="invalid_mode")
     if len(rows) > MAX_ROWS:
@@ -180,16 +180,9 @@ def inventory_bulk_change(
                 RowError(index, sku, "negative_stock", _("Stock on hand cannot be negative."))
             )
             continue
-        if target < reserved:
-            result.failed.append(
-                RowError(
-                    index,
-                    sku,
-                    "below_reserved",
-                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-                    % {"reserved": reserved},
-                )
-            )
+        below = below_reserved_error(on_hand=target, reserved=reserved)
+        if below:
+            result.failed.append(RowError(index, sku, "below_reserved", below))
             continue
         if target > _INT_LIMIT:
             result.failed.append(

@@ -1,8 +1,19 @@
 """The catalogue: a category tree, merchants' products with variants (SKUs), wholesale price
 tiers, stock per SKU with its ledger, product images, and spreadsheet import jobs.
 
-Products, SKUs, stock, images and import jobs belong to a merchant organisation and use the
-tenant-scoped manager; buyers reach active listings only through ``catalog.selectors``."""
+Products, SKUs, stock, images and import jobs belong to a merchant organisation (their party;
+the network's operators see all of them but import jobs) and are read through their
+``PartyManager``. What buyers may read is each model's ``objects.public()``:
+
+- ``Product.objects.public()``: the listings the marketplace shows to anyone, active listings
+  of merchants whose application is approved (a suspended merchant's listings vanish at once:
+  the condition reads the merchant's current status, nothing is copied onto the products);
+- ``SKU.objects.public()``, ``ProductImage.objects.public()``, ``Inventory.objects.public()``:
+  the SKUs, photos and stock rows of those listings (the same condition through ``product``).
+
+Other apps (orders, moderation) read listings a buyer may order or report through these, never
+by turning the guard off. A draft, paused, in-review or taken-down listing is seen only by its
+merchant and the operators (``visible_to``)."""
 
 from __future__ import annotations
 
@@ -23,6 +34,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from merchants.models import ApplicationStatus
 from network.models import Organization
 from network.storage import private_storage
 from network.tenancy import PartyManager
@@ -173,8 +185,21 @@ class ListingState(models.TextChoices):
     TAKEN_DOWN = "taken_down", _("Taken down")
 
 
+def public_listing(path: str = "") -> Q:
+    """The condition of a public listing, from the row through ``path`` to its product: active,
+    and its merchant approved (not suspended)."""
+    return Q(
+        **{
+            f"{path}state": ListingState.ACTIVE,
+            f"{path}organization__merchant_application__status": ApplicationStatus.APPROVED,
+        }
+    )
+
+
 class Product(models.Model):
-    """A merchant's listing. Buyers see it while it is active and the merchant is approved."""
+    """A merchant's listing. Buyers see it while it is active and the merchant is approved:
+    ``Product.objects.public()`` holds exactly those listings (a suspended merchant's vanish at
+    once); its merchant and the operators see it in every state (``visible_to``)."""
 
     # Set on the cards of a listing page by catalog.selectors, not stored.
     has_stock: bool
@@ -265,7 +290,7 @@ class Product(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of("organization", operators=True, public=public_listing())
 
     class Meta:
         verbose_name = _("product")
@@ -332,7 +357,8 @@ class Product(models.Model):
 
 
 class SKU(models.Model):
-    """A variant of a product that a buyer orders: its own code, case pack and MOQ."""
+    """A variant of a product that a buyer orders: its own code, case pack and MOQ.
+    ``SKU.objects.public()``: the SKUs of public listings, the ones a buyer may order."""
 
     # Set on a product page by catalog.selectors, not stored: (tier, its last quantity or None).
     tier_rows: list[tuple[PriceTier, int | None]]
@@ -368,7 +394,7 @@ class SKU(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of("organization", operators=True, public=public_listing("product__"))
 
     class Meta:
         verbose_name = _("SKU")
@@ -398,15 +424,19 @@ class SKU(models.Model):
         return listing_label(self.product.title, self.variant)
 
     def clean(self) -> None:
-        if self.moq and self.case_pack and self.moq % self.case_pack:
-            raise ValidationError(
-                {
-                    "moq": _(
-                        "The MOQ must be a whole number of case packs (a multiple of %(pack)s)."
-                    )
-                    % {"pack": self.case_pack}
-                }
-            )
+        error = moq_error(moq=self.moq, case_pack=self.case_pack)
+        if error:
+            raise ValidationError({"moq": error})
+
+
+def moq_error(*, moq: int | None, case_pack: int | None) -> str:
+    """What is wrong with a MOQ for this case pack ("" when nothing): the MOQ is a whole number
+    of case packs. Checked by ``SKU.clean`` and by the spreadsheet import for its rows."""
+    if moq and case_pack and moq % case_pack:
+        return _("The MOQ must be a whole number of case packs (a multiple of %(pack)s).") % {
+            "pack": case_pack
+        }
+    return ""
 
 
 class PriceTier(models.Model):
@@ -441,7 +471,8 @@ class PriceTier(models.Model):
 
 class Inventory(models.Model):
     """Stock of one SKU: one row per SKU, so the orders app locks exactly that row
-    (``select_for_update`` ordered by ``sku_id``) to reserve."""
+    (``select_for_update`` ordered by ``sku_id``, through ``catalog.stock``) to reserve.
+    ``Inventory.objects.public()``: the stock rows of public listings (what buyers see)."""
 
     sku = models.OneToOneField(
         SKU,
@@ -462,7 +493,9 @@ class Inventory(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of(
+        "organization", operators=True, public=public_listing("sku__product__")
+    )
 
     class Meta:
         verbose_name = _("inventory")
@@ -550,7 +583,8 @@ def _image_path(instance: ProductImage, filename: str) -> str:
 
 class ProductImage(models.Model):
     """A product photo, re-encoded as JPEG at upload, with a thumbnail. Served by
-    ``catalog.views.product_image`` (public for active listings only)."""
+    ``catalog.views.product_image``; ``ProductImage.objects.public()`` holds the photos of
+    public listings, which anyone may see and cache."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
@@ -565,7 +599,7 @@ class ProductImage(models.Model):
     dhash = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PartyManager.of("organization", operators=True)
+    objects = PartyManager.of("organization", operators=True, public=public_listing("product__"))
 
     class Meta:
         verbose_name = _("product image")

@@ -1,15 +1,18 @@
 """Reads of the catalogue: the public marketplace (active listings of approved merchants), a
 merchant's own catalogue, and the unit price of a quantity for the orders app.
 
-Public reads run under ``scopes_disabled()`` and always filter on the listing state *and* the
-merchant's current application status, so a suspended merchant's listings vanish at once
-without any copy of its standing on the products."""
+Public reads go through the models' ``objects.public()`` (``catalog.models``), which filters on
+the listing state *and* the merchant's current application status, so a suspended merchant's
+listings vanish at once without any copy of its standing on the products. A merchant's own rows
+are read with ``visible_to``; the ``access_*`` functions fetch one row a page or an API view
+names, or raise ``RecordNotFound`` (a 404) for anyone who is not a party to it."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
@@ -27,13 +30,14 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.utils.translation import gettext_lazy as _
-from django_scopes import scopes_disabled
 
 from catalog.models import (
     SKU,
     Category,
+    ImportJob,
     Inventory,
     InventoryLedger,
     ListingState,
@@ -49,6 +53,7 @@ from network.cache import product_cache, product_cached, public_listings_version
 from network.errors import DomainError
 from network.models import ExchangeRate, Organization
 from network.selectors import exchange_rate_day, exchange_rate_in_force
+from network.tenancy import found
 
 SORTS = {
     "relevance": _("Best match"),
@@ -114,29 +119,26 @@ def category_tree() -> CategoryTree:
 
 
 def public_products() -> QuerySet[Product]:
-    """Active listings of approved (not suspended) merchants."""
-    with scopes_disabled():
-        return Product.objects.filter(
-            state=ListingState.ACTIVE,
-            organization__merchant_application__status=ApplicationStatus.APPROVED,
-        )
+    """Active listings of approved (not suspended) merchants: ``Product.objects.public()``."""
+    return Product.objects.public()
 
 
-def _in_stock() -> Exists:
-    return Exists(Inventory.objects.filter(sku__product=OuterRef("pk"), on_hand__gt=F("reserved")))
+def _in_stock(stock: QuerySet[Inventory] | None = None) -> Exists:
+    """Whether the product has a SKU with stock available, among ``stock`` (the public stock
+    rows unless given)."""
+    rows = Inventory.objects.public() if stock is None else stock
+    return Exists(rows.filter(sku__product=OuterRef("pk"), on_hand__gt=F("reserved")))
 
 
-def _first_image_id() -> Subquery:
+def _first_image_id(images: QuerySet[ProductImage]) -> Subquery:
     return Subquery(
-        ProductImage.objects.filter(product=OuterRef("pk"))
-        .order_by("position", "pk")
-        .values("pk")[:1]
+        images.filter(product=OuterRef("pk")).order_by("position", "pk").values("pk")[:1]
     )
 
 
 def _attach_stock_and_image(products: list[Product]) -> None:
     """Set ``has_stock``, ``sku_variants`` ((English, Chinese) names of its SKUs' variants, by
-    SKU code) and ``image_id`` on a page of products: two queries on exactly these ids. (As
+    SKU code) and ``image_id`` on a page of public products: two queries on exactly these ids. (As
     correlated subqueries in the page query, PostgreSQL may hash the whole stock and image
     tables before applying the LIMIT, which costs hundreds of milliseconds at 100,000
     products.)"""
@@ -147,7 +149,8 @@ def _attach_stock_and_image(products: list[Product]) -> None:
     variants: dict[int, list[tuple[str, str]]] = {}
     # Every SKU has its stock row, so one query gives both the stock and the variant names.
     for product_id, variant_en, variant_zh, available in (
-        Inventory.objects.filter(sku__product_id__in=ids)
+        Inventory.objects.public()
+        .filter(sku__product_id__in=ids)
         .order_by("sku__product_id", "sku__code")
         .values_list(
             "sku__product_id",
@@ -161,7 +164,8 @@ def _attach_stock_and_image(products: list[Product]) -> None:
         if variant_en:
             variants.setdefault(product_id, []).append((variant_en, variant_zh))
     first_images = dict(
-        ProductImage.objects.filter(product_id__in=ids)
+        ProductImage.objects.public()
+        .filter(product_id__in=ids)
         .order_by("product_id", "position", "pk")
         .distinct("product_id")
         .values_list("product_id", "pk")
@@ -342,29 +346,28 @@ def product_browse(
     if sort == "relevance" and search is None:
         sort = "newest"
 
-    with scopes_disabled():
-        counts = _browse_counts(filters, tree, use_cache=use_cache)
-        listing = _filtered(filters, tree).select_related(
-            "organization", "organization__merchant_application", "category"
-        )
-        if sort == "relevance" and search is not None:
-            listing = listing.annotate(
-                rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0])
-            ).order_by("-rank", "-published_at", "-pk")
-        elif sort == "price_asc":
-            listing = listing.order_by("price_min_usd", "-pk")
-        elif sort == "price_desc":
-            listing = listing.order_by(F("price_max_usd").desc(nulls_last=True), "-pk")
-        elif sort == "moq_asc":
-            listing = listing.order_by("moq_min", "-pk")
-        else:
-            listing = listing.order_by("-published_at", "-pk")
+    counts = _browse_counts(filters, tree, use_cache=use_cache)
+    listing = _filtered(filters, tree).select_related(
+        "organization", "organization__merchant_application", "category"
+    )
+    if sort == "relevance" and search is not None:
+        listing = listing.annotate(
+            rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0])
+        ).order_by("-rank", "-published_at", "-pk")
+    elif sort == "price_asc":
+        listing = listing.order_by("price_min_usd", "-pk")
+    elif sort == "price_desc":
+        listing = listing.order_by(F("price_max_usd").desc(nulls_last=True), "-pk")
+    elif sort == "moq_asc":
+        listing = listing.order_by("moq_min", "-pk")
+    else:
+        listing = listing.order_by("-published_at", "-pk")
 
-        paginator = Paginator(listing, per_page)
-        paginator.count = counts["total"]  # already counted
-        page = paginator.get_page(page_number)
-        page.object_list = list(page.object_list)
-        _attach_stock_and_image(page.object_list)
+    paginator = Paginator(listing, per_page)
+    paginator.count = counts["total"]  # already counted
+    page = paginator.get_page(page_number)
+    page.object_list = list(page.object_list)
+    _attach_stock_and_image(page.object_list)
     totals = counts
     category_counts = counts["categories"]
     state_counts = counts["states"]
@@ -438,10 +441,9 @@ def merchant_listings_page(
         .select_related("organization", "organization__merchant_application", "category")
         .order_by("-published_at", "-pk")
     )
-    with scopes_disabled():
-        page = Paginator(listing, per_page).get_page(page_number)
-        page.object_list = list(page.object_list)
-        _attach_stock_and_image(page.object_list)
+    page = Paginator(listing, per_page).get_page(page_number)
+    page.object_list = list(page.object_list)
+    _attach_stock_and_image(page.object_list)
     return page
 
 
@@ -516,14 +518,13 @@ def product_search_ids(query: str, *, limit: int = 24) -> list[int]:
     search = build_search_query(query)
     if search is None:
         return []
-    with scopes_disabled():
-        return list(
-            public_products()
-            .filter(search_vector=search)
-            .annotate(rank=SearchRank(F("search_vector"), search))
-            .order_by("-rank", "-pk")
-            .values_list("pk", flat=True)[:limit]
-        )
+    return list(
+        Product.objects.public()
+        .filter(search_vector=search)
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .order_by("-rank", "-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 @dataclass
@@ -536,18 +537,25 @@ class ProductView:
     available_total: int
 
 
-def _viewer_may_see(product: Product, organization: Organization | None) -> bool:
-    if organization is not None and (
-        organization.pk == product.organization_id
-        or organization.kind == Organization.Kind.OPERATOR
-    ):
-        return True
+def _listed_publicly(product: Product) -> bool:
+    """Whether a loaded product (with its merchant's application) is one of
+    ``Product.objects.public()``: anyone may see it, and its page and images may be cached."""
     application = getattr(product.organization, "merchant_application", None)
     return (
         product.state == ListingState.ACTIVE
         and application is not None
         and application.status == ApplicationStatus.APPROVED
     )
+
+
+SeenT = TypeVar("SeenT", Product, SKU, ProductImage)
+
+
+def _seen_by(model: type[SeenT], organization: Organization | None) -> QuerySet[SeenT]:
+    """The rows of ``model`` a viewer may see: the public ones, and those of listings the viewer
+    is a party to (its own, or any for an operator)."""
+    public: QuerySet[SeenT] = model.objects.public()
+    return public | model.objects.visible_to(organization)
 
 
 PRODUCT_CACHE_SECONDS = 600
@@ -568,25 +576,24 @@ def product_for_viewer(
         view, versions = product_cached(product_id, key)
         if isinstance(view, ProductView):
             return view
-    with scopes_disabled():
-        product = (
-            Product.objects.select_related(
-                "organization", "organization__merchant_application", "category"
-            )
-            .filter(pk=product_id)
-            .first()
-        )
-        if product is None or not _viewer_may_see(product, organization):
-            return None
-        skus = list(
-            SKU.objects.filter(product=product)
-            .select_related("inventory")
-            .prefetch_related(
-                Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity"))
-            )
-            .order_by("code")
-        )
-        images = list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+    product = (
+        _seen_by(Product, organization)
+        .select_related("organization", "organization__merchant_application", "category")
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is None:
+        return None
+    skus = list(
+        _seen_by(SKU, organization)
+        .filter(product=product)
+        .select_related("inventory")
+        .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity")))
+        .order_by("code")
+    )
+    images = list(
+        _seen_by(ProductImage, organization).filter(product=product).order_by("position", "pk")
+    )
     for sku in skus:
         tiers = list(sku.tiers.all())
         sku.tier_rows = [
@@ -605,7 +612,7 @@ def product_for_viewer(
         exchange_rate=exchange_rate_in_force(base="USD", quote="CNY"),
         available_total=available,
     )
-    if cached and _viewer_may_see(product, None):
+    if cached and _listed_publicly(product):
         product_cache(key, view, versions=versions, timeout=PRODUCT_CACHE_SECONDS)
     return view
 
@@ -615,31 +622,114 @@ def image_for_viewer(
 ) -> tuple[ProductImage, bool] | None:
     """(image, public) for the image server, or None when this viewer may not see it. Public
     means the listing is active and its merchant approved: it may be cached by anyone."""
-    with scopes_disabled():
-        image = (
-            ProductImage.objects.select_related(
-                "product", "product__organization", "product__organization__merchant_application"
-            )
-            .filter(pk=image_id)
-            .first()
+    image = (
+        _seen_by(ProductImage, organization)
+        .select_related(
+            "product", "product__organization", "product__organization__merchant_application"
         )
+        .filter(pk=image_id)
+        .first()
+    )
     if image is None:
         return None
-    product = image.product
-    public = _viewer_may_see(product, None)
-    if not public and not _viewer_may_see(product, organization):
-        return None
-    return image, public
+    return image, _listed_publicly(image.product)
 
 
 # --- A merchant's own catalogue ----------------------------------------------------------------
+
+
+def access_product(*, organization: Organization, pk: int) -> Product:
+    """The product, if ``organization`` is its merchant or an operator (whatever its state)."""
+    return found(
+        Product.objects.visible_to(organization).select_related(
+            "organization", "organization__merchant_application", "category"
+        ),
+        pk=pk,
+    )
+
+
+def access_sku(*, organization: Organization, pk: int) -> SKU:
+    """The SKU (with its product and stock row), if ``organization`` is its merchant or an
+    operator."""
+    return found(SKU.objects.visible_to(organization).select_related("product", "inventory"), pk=pk)
+
+
+def access_sku_by_code(*, organization: Organization, code: str) -> SKU:
+    """The merchant's own SKU with this code (codes are unique per merchant only, so another
+    merchant's SKU of the same code is never found)."""
+    return found(
+        SKU.objects.visible_to(organization)
+        .filter(organization=organization)
+        .select_related("product"),
+        code=code,
+    )
+
+
+def access_product_image(*, organization: Organization, pk: int) -> ProductImage:
+    """The product image, if ``organization`` is its merchant or an operator."""
+    return found(ProductImage.objects.visible_to(organization), pk=pk)
+
+
+def access_import_job(*, organization: Organization, pk: int) -> ImportJob:
+    """The import job, if ``organization`` is the merchant that uploaded it."""
+    return found(ImportJob.objects.visible_to(organization), pk=pk)
+
+
+def product_skus(*, product: Product) -> list[SKU]:
+    """A product's SKUs with their stock and tiers, by code, as its merchant sees them."""
+    return list(
+        SKU.objects.visible_to(product.organization)
+        .filter(product=product)
+        .select_related("inventory")
+        .prefetch_related("tiers")
+        .order_by("code")
+    )
+
+
+def product_images(*, product: Product) -> list[ProductImage]:
+    """A product's images in their order, as its merchant sees them."""
+    return list(
+        ProductImage.objects.visible_to(product.organization)
+        .filter(product=product)
+        .order_by("position", "pk")
+    )
+
+
+def merchant_import_jobs(*, organization: Organization, limit: int = 10) -> list[ImportJob]:
+    """The merchant's latest imports, newest first."""
+    return list(ImportJob.objects.visible_to(organization).select_related("created_by")[:limit])
+
+
+def merchant_product_detail(*, product: Product) -> Product:
+    """Load a product's SKUs with their tiers and stock for the API's detail (three queries),
+    and set ``has_stock``."""
+    prefetch_related_objects(
+        [product],
+        Prefetch(
+            "skus",
+            queryset=SKU.objects.visible_to(product.organization)
+            .select_related("inventory")
+            .prefetch_related("tiers")
+            .order_by("product_id", "code"),
+        ),
+    )
+    product.has_stock = any(
+        sku.inventory.available > 0
+        for sku in product.skus.all()
+        if getattr(sku, "inventory", None) is not None
+    )
+    return product
 
 
 def merchant_products(
     *, organization: Organization, state: str = "", query: str = "", low_stock: bool = False
 ) -> QuerySet[Product]:
     """The merchant's products (every state), newest first, with their SKUs' stock totals."""
-    products = Product.objects.filter(organization=organization).select_related("category")
+    products = (
+        Product.objects.visible_to(organization)
+        .filter(organization=organization)
+        .select_related("category")
+    )
     if state:
         products = products.filter(state=state)
     if query:
@@ -653,7 +743,7 @@ def merchant_products(
     if low_stock:
         products = products.filter(
             Exists(
-                Inventory.objects.filter(
+                Inventory.objects.visible_to(organization).filter(
                     sku__product=OuterRef("pk"),
                     on_hand__lte=F("reserved") + F("low_stock_threshold"),
                 )
@@ -661,15 +751,21 @@ def merchant_products(
         )
     # Product.image_id is declared for the type checker only, not a field: Django accepts the name.
     return products.annotate(  # type: ignore[no-redef]
-        image_id=_first_image_id()
+        image_id=_first_image_id(ProductImage.objects.visible_to(organization))
     ).order_by("-created_at", "-pk")
 
 
-def merchant_skus_with_stock(*, product_ids: list[int]) -> dict[int, list[SKU]]:
-    """SKUs (with their stock row) of these products, by product id: one query."""
+def merchant_skus_with_stock(
+    *, organization: Organization, product_ids: list[int]
+) -> dict[int, list[SKU]]:
+    """SKUs (with their stock row) of these products of the merchant's, by product id: one
+    query."""
     grouped: dict[int, list[SKU]] = {}
     for sku in (
-        SKU.objects.filter(product_id__in=product_ids).select_related("inventory").order_by("code")
+        SKU.objects.visible_to(organization)
+        .filter(product_id__in=product_ids)
+        .select_related("inventory")
+        .order_by("code")
     ):
         grouped.setdefault(sku.product_id, []).append(sku)
     return grouped
@@ -677,14 +773,17 @@ def merchant_skus_with_stock(*, product_ids: list[int]) -> dict[int, list[SKU]]:
 
 def merchant_catalogue_summary(*, organization: Organization) -> dict[str, int]:
     counts = dict(
-        Product.objects.filter(organization=organization)
+        Product.objects.visible_to(organization)
+        .filter(organization=organization)
         .order_by()
         .values_list("state")
         .annotate(n=Count("pk"))
     )
-    low = Inventory.objects.filter(
-        organization=organization, on_hand__lte=F("reserved") + F("low_stock_threshold")
-    ).count()
+    low = (
+        Inventory.objects.visible_to(organization)
+        .filter(organization=organization, on_hand__lte=F("reserved") + F("low_stock_threshold"))
+        .count()
+    )
     return {
         "total": sum(counts.values()),
         "active": counts.get(ListingState.ACTIVE, 0),
@@ -696,21 +795,26 @@ def merchant_catalogue_summary(*, organization: Organization) -> dict[str, int]:
 
 
 def sku_ledger(*, sku: SKU, limit: int = 50) -> list[InventoryLedger]:
-    return list(InventoryLedger.objects.filter(sku=sku).select_related("actor")[:limit])
+    return list(
+        InventoryLedger.objects.visible_to(sku.organization)
+        .filter(sku=sku)
+        .select_related("actor")[:limit]
+    )
 
 
 def merchant_inventory(*, organization: Organization) -> QuerySet[Inventory]:
     return (
-        Inventory.objects.filter(organization=organization)
+        Inventory.objects.visible_to(organization)
+        .filter(organization=organization)
         .select_related("sku", "sku__product")
         .order_by("sku__code")
     )
 
 
 def stock_available_total(*, organization: Organization) -> int:
-    total = Inventory.objects.filter(organization=organization).aggregate(
-        n=Sum(F("on_hand") - F("reserved"))
-    )["n"]
+    total = (
+        Inventory.objects.visible_to(organization).filter(organization=organization)
+    ).aggregate(n=Sum(F("on_hand") - F("reserved")))["n"]
     return total or 0
 
 

@@ -35,10 +35,15 @@ from catalog.models import (
     ListingState,
     PriceTier,
     Product,
+    moq_error,
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
-from catalog.services import refresh_product_summaries, tier_errors
-from catalog.stock import ImportedStock, stock_import
+from catalog.services import (
+    active_listing_hs_code_error,
+    refresh_product_summaries,
+    tier_errors,
+)
+from catalog.stock import ImportedStock, below_reserved_error, stock_import
 from network.cache import products_changed
 from network.models import Organization, User
 from network.services import audit
@@ -372,15 +377,9 @@ def check_rows(
                     )
                 )
         moq, case_pack = sku_values.get("moq"), sku_values.get("case_pack")
-        if moq and case_pack and moq % case_pack:
-            row_errors.append(
-                RowError(
-                    row,
-                    "moq",
-                    _("The MOQ must be a whole number of case packs (a multiple of %(pack)s).")
-                    % {"pack": case_pack},
-                )
-            )
+        moq_problem = moq_error(moq=moq, case_pack=case_pack)
+        if moq_problem:
+            row_errors.append(RowError(row, "moq", moq_problem))
         tiers: list[tuple[int, Decimal]] = []
         if raw.get("price_tiers"):
             try:
@@ -406,15 +405,10 @@ def check_rows(
                 row_errors.append(RowError(row, column, _("Cannot be negative.")))
         existing_sku = existing_skus.get(code) if code else None
         inventory = getattr(existing_sku, "inventory", None) if existing_sku else None
-        if inventory is not None and on_hand is not None and on_hand < inventory.reserved:
-            row_errors.append(
-                RowError(
-                    row,
-                    "on_hand",
-                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-                    % {"reserved": inventory.reserved},
-                )
-            )
+        if inventory is not None and on_hand is not None:
+            below = below_reserved_error(on_hand=on_hand, reserved=inventory.reserved)
+            if below:
+                row_errors.append(RowError(row, "on_hand", below))
         if product is not None:
             product.skus.append(
                 ParsedSku(
@@ -670,9 +664,7 @@ def _active_breaks_rules(plan: ImportPlan, organization: Organization) -> list[R
     for reference, (title_en, brand) in active.items():
         parsed = plan.products[reference]
         if not parsed.values.get("hs_code"):
-            errors.append(
-                RowError(parsed.row, "hs_code", _("An active listing needs its HS code."))
-            )
+            errors.append(RowError(parsed.row, "hs_code", active_listing_hs_code_error()))
             parsed.bad = True
         new_title = parsed.values.get("title_en", title_en)
         new_brand = parsed.values.get("brand", brand)

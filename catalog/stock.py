@@ -55,12 +55,14 @@ from network.services import audit, notification_send, webhook_emit
 
 def stock_lock(sku_ids: Iterable[int]) -> dict[int, Inventory]:
     """Lock the SKUs' stock rows in primary-key order; keyed by SKU id (a SKU without a stock
-    row is missing)."""
+    row is missing). The rows keep their merchant (``row.organization``)."""
+    # A buyer's order moves the stock of several merchants' SKUs: the rows are theirs, and the
+    # callers (the catalogue's and the orders' services) checked who acts and on which SKUs.
     with scopes_disabled():
         rows = (
             Inventory.objects.select_for_update(of=("self",))
             .filter(sku_id__in=sorted(set(sku_ids)))
-            .select_related("sku")
+            .select_related("sku", "organization")
             .order_by("pk")
         )
         return {row.sku_id: row for row in rows}
@@ -91,6 +93,19 @@ def stock_check_removable(*, sku: SKU) -> None:
     inventory = stock_lock([sku.pk]).get(sku.pk)
     if inventory and inventory.reserved:
         raise InvalidStockChange(_("Stock of this SKU is reserved for orders."))
+
+
+# --- Rules -------------------------------------------------------------------------------------
+
+
+def below_reserved_error(*, on_hand: int, reserved: int) -> str:
+    """The refusal of a figure on hand below what orders hold ("" when it is not): checked by
+    every movement here, and by the import and the bulk API for each row before they write."""
+    if on_hand < reserved:
+        return _("%(reserved)s units are reserved for orders; on hand cannot go below that.") % {
+            "reserved": reserved
+        }
+    return ""
 
 
 # --- Alerts ------------------------------------------------------------------------------------
@@ -133,11 +148,11 @@ def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
 def _alert(sku_ids: list[int]) -> None:
     if not sku_ids:
         return
-    with scopes_disabled():
-        for inventory in Inventory.objects.filter(pk__in=sku_ids).select_related(
-            "sku__product", "sku__organization"
-        ):
-            _notify_low_stock(inventory, inventory.sku)
+    # The merchant's own movements (a count, an import): its scope is open.
+    for inventory in Inventory.objects.filter(pk__in=sku_ids).select_related(
+        "sku__product", "sku__organization"
+    ):
+        _notify_low_stock(inventory, inventory.sku)
 
 
 def _actor_id(acting_user: User | None) -> int | None:
@@ -198,11 +213,9 @@ def stock_set(
         on_hand = inventory.on_hand + (delta or 0)
     if on_hand < 0:
         raise InvalidStockChange(_("Stock on hand cannot be negative."))
-    if on_hand < inventory.reserved:
-        raise InvalidStockChange(
-            _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-            % {"reserved": inventory.reserved}
-        )
+    below = below_reserved_error(on_hand=on_hand, reserved=inventory.reserved)
+    if below:
+        raise InvalidStockChange(below)
     if low_stock_threshold is not None and low_stock_threshold < 0:
         raise InvalidStockChange(_("The low-stock threshold cannot be negative."))
     before_on_hand, before_available = inventory.on_hand, inventory.available
@@ -371,11 +384,9 @@ def stock_import(
                 if row.low_stock_threshold >= 0
                 else inventory.low_stock_threshold
             )
-            if on_hand < reserved:
-                raise InvalidStockChange(
-                    _("%(reserved)s units are reserved for orders; on hand cannot go below that.")
-                    % {"reserved": reserved}
-                )
+            below = below_reserved_error(on_hand=on_hand, reserved=reserved)
+            if below:
+                raise InvalidStockChange(below)
             changed.append((row.sku_id, on_hand, threshold))
             if crosses_low_stock(
                 available_before=inventory.available,
@@ -477,44 +488,46 @@ def _move(quantities: dict[int, int], *, reason: str, note: str, acting_user: Us
     touched: set[int] = set()
     flag_turned = False
     now = timezone.now()
-    with scopes_disabled():
-        for sku_id in sorted(quantities):
-            row, n = rows.get(sku_id), quantities[sku_id]
-            if row is None:
-                continue
-            if reason == LedgerReason.RESERVED:
-                if n > row.available:
-                    raise InvalidStockChange(
-                        _("Only %(available)s units are available.") % {"available": row.available},
-                        code="insufficient_stock",
-                    )
-                changes = {"reserved": F("reserved") + n}
-                on_hand, reserved = row.on_hand, row.reserved + n
-            elif reason == LedgerReason.RELEASED:
-                n = min(n, row.reserved)
-                changes = {"reserved": F("reserved") - n}
-                on_hand, reserved = row.on_hand, row.reserved - n
-            else:  # shipped
-                n = min(n, row.reserved)
-                changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
-                on_hand, reserved = row.on_hand - n, row.reserved - n
-            Inventory.objects.filter(pk=row.pk).update(**changes, updated_at=now)
-            touched.add(row.sku.product_id)
-            flag_turned |= (row.on_hand > row.reserved) != (on_hand > reserved)
-            ledger.append(
-                InventoryLedger(
-                    organization_id=row.organization_id,
-                    sku_id=row.sku_id,
-                    actor_id=_actor_id(acting_user),
-                    reason=reason,
-                    note=note[:200],
-                    on_hand_before=row.on_hand,
-                    on_hand_after=on_hand,
-                    reserved_before=row.reserved,
-                    reserved_after=reserved,
+    for sku_id in sorted(quantities):
+        row, n = rows.get(sku_id), quantities[sku_id]
+        if row is None:
+            continue
+        if reason == LedgerReason.RESERVED:
+            if n > row.available:
+                raise InvalidStockChange(
+                    _("Only %(available)s units are available.") % {"available": row.available},
+                    code="insufficient_stock",
                 )
+            changes = {"reserved": F("reserved") + n}
+            on_hand, reserved = row.on_hand, row.reserved + n
+        elif reason == LedgerReason.RELEASED:
+            n = min(n, row.reserved)
+            changes = {"reserved": F("reserved") - n}
+            on_hand, reserved = row.on_hand, row.reserved - n
+        else:  # shipped
+            n = min(n, row.reserved)
+            changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
+            on_hand, reserved = row.on_hand - n, row.reserved - n
+        # The row of its merchant, as that merchant sees it (the lock above found it).
+        Inventory.objects.visible_to(row.organization).filter(pk=row.pk).update(
+            **changes, updated_at=now
+        )
+        touched.add(row.sku.product_id)
+        flag_turned |= (row.on_hand > row.reserved) != (on_hand > reserved)
+        ledger.append(
+            InventoryLedger(
+                organization_id=row.organization_id,
+                sku_id=row.sku_id,
+                actor_id=_actor_id(acting_user),
+                reason=reason,
+                note=note[:200],
+                on_hand_before=row.on_hand,
+                on_hand_after=on_hand,
+                reserved_before=row.reserved,
+                reserved_after=reserved,
             )
-        InventoryLedger.objects.bulk_create(ledger)
+        )
+    InventoryLedger.objects.bulk_create(ledger)
     # Stock available to buyers changed: the products' pages show the new figures at once, and
     # the browse page (which shows only whether a product is in stock) when a flag turns.
     products_changed(touched, browse=flag_turned)

@@ -1,50 +1,13 @@
-"""Background work of the catalogue."""
+"""Background work of the catalogue (Celery finds tasks here): the import job runs beside the
+import's logic in ``catalog.services.imports``."""
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from django.db import OperationalError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
-from catalog.models import ImportJob
+from catalog.services.imports import import_job_run
 
-logger = logging.getLogger(__name__)
-
-
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def import_job_run(self, job_id: int) -> str:
-    """Import one uploaded spreadsheet. Safe to run twice: only a waiting job is started, and
-    it is claimed under a row lock."""
-    from catalog.spreadsheets import run_import
-
-    with scopes_disabled():
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-            if job is None or job.status != ImportJob.Status.PENDING:
-                return "skipped"
-            job.status = ImportJob.Status.RUNNING
-            job.started_at = timezone.now()
-            job.save(update_fields=["status", "started_at"])
-        job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
-        try:
-            run_import(job)
-        except OperationalError:
-            # The database went away: put the job back so the retry starts it again.
-            ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.PENDING)
-            raise
-        except Exception:
-            logger.exception("catalog import %s failed", job_id)
-            ImportJob.objects.filter(pk=job_id).update(
-                status=ImportJob.Status.FAILED,
-                message=_("The import stopped unexpectedly; nothing was written. Try again."),
-                finished_at=timezone.now(),
-            )
-            return "failed"
-        return ImportJob.objects.get(pk=job_id).status
+__all__ = ["import_job_run", "pending_images_prune"]
 
 
 @shared_task(acks_late=True)

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,7 +38,6 @@ from catalog.models import (
     ImportJob,
     ListingState,
     Product,
-    ProductImage,
 )
 from catalog.pending_images import (
     pending_image_discard,
@@ -267,22 +265,6 @@ def _held_for_review() -> str:
     )
 
 
-def _own_product(request, product_id: int) -> Product:
-    return get_object_or_404(
-        Product.objects.select_related("category"),
-        pk=product_id,
-        organization=request.organization,
-    )
-
-
-def _own_sku(request, sku_id: int) -> SKU:
-    return get_object_or_404(
-        SKU.objects.select_related("product", "inventory"),
-        pk=sku_id,
-        organization=request.organization,
-    )
-
-
 @organization_required(kinds=MERCHANT)
 def manage(request):
     """The merchant's products with stock per SKU, bulk publish/pause and inline stock edit."""
@@ -296,7 +278,9 @@ def manage(request):
     )
     page = Paginator(products, 25).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    skus = selectors.merchant_skus_with_stock(product_ids=[p.pk for p in rows])
+    skus = selectors.merchant_skus_with_stock(
+        organization=request.organization, product_ids=[p.pk for p in rows]
+    )
     for product in rows:
         product.sku_list = skus.get(product.pk, [])
     return render(
@@ -342,30 +326,21 @@ def product_create(request):
         upload, pending = _product_image_choice(request, image_form)
         if valid and not image_form.errors:
             try:
-                with transaction.atomic():
-                    product = services.product_create(
-                        organization=organization,
-                        values=product_form.cleaned_data,
-                        acting_user=request.user,
-                    )
-                    services.sku_create(
-                        product=product,
-                        values=sku_form.cleaned_data,
-                        tiers=tiers.tiers(),
-                        on_hand=sku_form.cleaned_data["on_hand"],
-                        low_stock_threshold=sku_form.cleaned_data["low_stock_threshold"],
-                        acting_user=request.user,
-                    )
-                    if upload is not None:
-                        services.product_image_add(
-                            product=product,
-                            upload=upload,
-                            alt_text=image_form.cleaned_data.get("alt_text") or "",
-                            acting_user=request.user,
+                product = services.product_create(
+                    organization=organization,
+                    values=product_form.cleaned_data,
+                    skus=[
+                        services.SKUValues(
+                            values=sku_form.cleaned_data,
+                            tiers=tiers.tiers(),
+                            on_hand=sku_form.cleaned_data["on_hand"],
+                            low_stock_threshold=sku_form.cleaned_data["low_stock_threshold"],
                         )
-                    if pending is not None:
-                        token = pending.token
-                        transaction.on_commit(lambda: pending_image_discard(token))
+                    ],
+                    image=upload,
+                    image_alt_text=image_form.cleaned_data.get("alt_text") or "",
+                    acting_user=request.user,
+                )
             except InvalidPriceTiers as error:
                 _set_formset_errors(tiers, error.details.get("errors") or [error.message])
             except ValidationError as error:
@@ -380,6 +355,8 @@ def product_create(request):
                 else:
                     product_form.add_error(None, error.message)
             else:
+                if pending is not None:
+                    pending_image_discard(pending.token)
                 if "publish" in request.POST:
                     try:
                         product = services.product_publish(
@@ -442,7 +419,7 @@ def _product_image_choice(request, image_form):
 
 @organization_required(kinds=MERCHANT)
 def product_edit(request, product_id: int):
-    product = _own_product(request, product_id)
+    product = selectors.access_product(organization=request.organization, pk=product_id)
     tree = selectors.category_tree()
     editable = request.membership.has_role(Role.STAFF) and product.state != ListingState.TAKEN_DOWN
     form = ProductForm(request.POST or None, instance=product, tree=tree)
@@ -465,13 +442,8 @@ def product_edit(request, product_id: int):
                     messages.success(request, _("Saved."))
                 return redirect("catalog:product_edit", product_id=product.pk)
         product.refresh_from_db()
-    skus = list(
-        SKU.objects.filter(product=product)
-        .select_related("inventory")
-        .prefetch_related("tiers")
-        .order_by("code")
-    )
-    images = list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+    skus = selectors.product_skus(product=product)
+    images = selectors.product_images(product=product)
     return render(
         request,
         "catalog/product_edit.html",
@@ -499,7 +471,7 @@ def product_edit(request, product_id: int):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def product_transition(request, product_id: int, action: str):
-    product = _own_product(request, product_id)
+    product = selectors.access_product(organization=request.organization, pk=product_id)
     service = {"publish": services.product_publish, "pause": services.product_pause}.get(action)
     if service is None:
         raise Http404
@@ -561,7 +533,7 @@ def bulk_action(request):
 
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 def sku_create(request, product_id: int):
-    product = _own_product(request, product_id)
+    product = selectors.access_product(organization=request.organization, pk=product_id)
     form = SKUForm(
         request.POST or None, prefix="sku", instance=SKU(organization=product.organization)
     )
@@ -595,7 +567,7 @@ def sku_create(request, product_id: int):
 
 @organization_required(kinds=MERCHANT)
 def sku_edit(request, sku_id: int):
-    sku = _own_sku(request, sku_id)
+    sku = selectors.access_sku(organization=request.organization, pk=sku_id)
     product = sku.product
     editable = request.membership.has_role(Role.STAFF) and product.state != ListingState.TAKEN_DOWN
     form = SKUForm(request.POST or None, instance=sku, prefix="sku", with_stock=False)
@@ -640,7 +612,7 @@ def sku_edit(request, sku_id: int):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def sku_delete(request, sku_id: int):
-    sku = _own_sku(request, sku_id)
+    sku = selectors.access_sku(organization=request.organization, pk=sku_id)
     try:
         services.sku_delete(sku=sku, acting_user=request.user)
     except DomainError as error:
@@ -654,7 +626,7 @@ def sku_delete(request, sku_id: int):
 @require_POST
 def stock_update(request, sku_id: int):
     """Set a SKU's stock on hand; with htmx, answer with the refreshed table row."""
-    sku = _own_sku(request, sku_id)
+    sku = selectors.access_sku(organization=request.organization, pk=sku_id)
     form = StockForm(request.POST)
     error_message = ""
     if form.is_valid():
@@ -670,7 +642,7 @@ def stock_update(request, sku_id: int):
             error_message = error.message
     else:
         error_message = " ".join(e for errors in form.errors.values() for e in errors)
-    sku = _own_sku(request, sku_id)
+    sku = selectors.access_sku(organization=request.organization, pk=sku_id)
     if request.htmx:
         return HttpResponse(
             render_to_string(
@@ -690,7 +662,7 @@ def stock_update(request, sku_id: int):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def image_upload(request, product_id: int):
-    product = _own_product(request, product_id)
+    product = selectors.access_product(organization=request.organization, pk=product_id)
     form = ImageForm(request.POST, request.FILES)
     if form.is_valid():
         was_active = product.state == ListingState.ACTIVE
@@ -716,7 +688,7 @@ def image_upload(request, product_id: int):
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
 @require_POST
 def image_remove(request, image_id: int):
-    image = get_object_or_404(ProductImage, pk=image_id, organization=request.organization)
+    image = selectors.access_product_image(organization=request.organization, pk=image_id)
     try:
         services.product_image_remove(image=image, acting_user=request.user)
     except DomainError as error:
@@ -747,9 +719,7 @@ def import_page(request):
                 form.add_error("file", error.message)
             else:
                 return redirect("catalog:import_job", job_id=job.pk)
-    jobs = ImportJob.objects.filter(organization=request.organization).select_related("created_by")[
-        :10
-    ]
+    jobs = selectors.merchant_import_jobs(organization=request.organization)
     return render(
         request,
         "catalog/import.html",
@@ -758,20 +728,16 @@ def import_page(request):
     )
 
 
-def _own_job(request, job_id: int) -> ImportJob:
-    return get_object_or_404(ImportJob, pk=job_id, organization=request.organization)
-
-
 @organization_required(kinds=MERCHANT)
 def import_job(request, job_id: int):
-    job = _own_job(request, job_id)
+    job = selectors.access_import_job(organization=request.organization, pk=job_id)
     return render(request, "catalog/import_job.html", {"job": job, "errors": job.row_errors[:500]})
 
 
 @organization_required(kinds=MERCHANT)
 def import_job_progress(request, job_id: int):
     """The progress panel alone, polled by htmx every second until the job finishes."""
-    job = _own_job(request, job_id)
+    job = selectors.access_import_job(organization=request.organization, pk=job_id)
     return render(
         request, "catalog/_import_progress.html", {"job": job, "errors": job.row_errors[:500]}
     )
@@ -779,7 +745,7 @@ def import_job_progress(request, job_id: int):
 
 @organization_required(kinds=MERCHANT)
 def import_job_errors(request, job_id: int):
-    job = _own_job(request, job_id)
+    job = selectors.access_import_job(organization=request.organization, pk=job_id)
     response = HttpResponse(errors_csv(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
