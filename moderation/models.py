@@ -106,7 +106,10 @@ class Brand(models.Model):
 
 
 class BrandGrant(models.Model):
-    """The brand owner's authorisation of a reseller to list the brand, until ``expires_at``."""
+    """The brand owner's authorisation of a reseller to list the brand, until ``expires_at``.
+
+    Public rows: the unrevoked authorisations of verified brands — who may sell a protected
+    brand is what the listing rules check for every merchant's listing."""
 
     brand = models.ForeignKey(
         Brand, on_delete=models.CASCADE, related_name="grants", verbose_name=_("brand")
@@ -124,7 +127,12 @@ class BrandGrant(models.Model):
     created_at = models.DateTimeField(_("granted"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    objects = PartyManager.of("reseller", "brand__owner", operators=True)
+    objects = PartyManager.of(
+        "reseller",
+        "brand__owner",
+        operators=True,
+        public=Q(revoked_at__isnull=True, brand__status="verified"),
+    )
 
     class Meta:
         db_table = "catalog_brandgrant"

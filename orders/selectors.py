@@ -7,13 +7,11 @@ view acts on, or raises ``RecordNotFound`` (a 404) for an organisation that is n
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import reduce
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db.models import (
@@ -78,17 +76,8 @@ def network_wide(model: type[ModelT]) -> QuerySet[ModelT]:
 
 def orderable_skus(sku_ids: Iterable[int]) -> QuerySet[SKU]:
     """The SKUs among ``sku_ids`` a buyer may order: of active listings of merchants in good
-    standing. The catalogue publishes its listings (``public_products``) but not yet their SKUs,
-    so each SKU is read as its merchant sees it (one query for the merchants, none for the SKUs
-    until the caller reads them)."""
-    wanted = {int(sku_id) for sku_id in sku_ids}
-    merchants = Organization.objects.filter(
-        pk__in=public_products().filter(skus__pk__in=wanted).values("organization")
-    )
-    merchant_skus = [SKU.objects.visible_to(merchant) for merchant in merchants]
-    if not merchant_skus:
-        return SKU.objects.visible_to(None)
-    return reduce(operator.or_, merchant_skus).filter(pk__in=wanted, product__in=public_products())
+    standing (the catalogue's public SKUs)."""
+    return SKU.objects.public().filter(pk__in={int(sku_id) for sku_id in sku_ids})
 
 
 def list_unit_price(sku: SKU) -> Decimal | None:

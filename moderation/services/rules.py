@@ -13,7 +13,6 @@ from django.db.models import F, FloatField, Func, IntegerField, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from catalog.errors import BrandNotAuthorised
 from catalog.listing_rules import image_dhash as image_dhash  # the hash the rule compares
@@ -134,37 +133,35 @@ def _protected_listing_images(
     if not verified:
         return []
     matches: list[tuple[ProductImage, Brand]] = []
-    # The copied-photo rule compares the photo with other merchants' active listings and their
-    # brand owners' authorisations: rows of parties other than the merchant publishing.
-    with scopes_disabled():
-        allowed = {brand.pk: {brand.owner_id} for brand in verified.values()}
-        for brand_id, reseller_id in BrandGrant.objects.filter(
-            brand_id__in=list(allowed), revoked_at__isnull=True, expires_at__gt=now
-        ).values_list("brand_id", "reseller_id"):
-            allowed[brand_id].add(reseller_id)
-        for value in hashes:
-            distance = Func(
-                Func(
-                    F("dhash").bitxor(Value(value)),  # type: ignore[arg-type]
-                    template="(%(expressions)s)::bit(64)",
-                ),
-                function="bit_count",
-                output_field=IntegerField(),
-            )
-            candidates = (
-                ProductImage.objects.filter(
-                    dhash__isnull=False,
-                    product__state=ListingState.ACTIVE,
-                )
-                .exclude(organization=organization)
-                .annotate(brand_key=Lower("product__brand"), distance=distance)
-                .filter(brand_key__in=list(verified), distance__lte=settings.BRAND_IMAGE_MATCH_BITS)
-                .select_related("product")
-            )
-            for image in candidates:
-                brand = verified[image.brand_key]
-                if image.organization_id in allowed[brand.pk]:
-                    matches.append((image, brand))
+    # Other merchants' public listing photos and the brands' authorisations in force.
+    allowed = {brand.pk: {brand.owner_id} for brand in verified.values()}
+    for brand_id, reseller_id in (
+        BrandGrant.objects.public()
+        .filter(brand_id__in=list(allowed), revoked_at__isnull=True, expires_at__gt=now)
+        .values_list("brand_id", "reseller_id")
+    ):
+        allowed[brand_id].add(reseller_id)
+    for value in hashes:
+        distance = Func(
+            Func(
+                F("dhash").bitxor(Value(value)),  # type: ignore[arg-type]
+                template="(%(expressions)s)::bit(64)",
+            ),
+            function="bit_count",
+            output_field=IntegerField(),
+        )
+        candidates = (
+            ProductImage.objects.public()
+            .filter(dhash__isnull=False)
+            .exclude(organization=organization)
+            .annotate(brand_key=Lower("product__brand"), distance=distance)
+            .filter(brand_key__in=list(verified), distance__lte=settings.BRAND_IMAGE_MATCH_BITS)
+            .select_related("product")
+        )
+        for image in candidates:
+            brand = verified[image.brand_key]
+            if image.organization_id in allowed[brand.pk]:
+                matches.append((image, brand))
     return matches
 
 

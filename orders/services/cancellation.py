@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from celery import shared_task  # type: ignore[import-untyped]
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from celery import Task, shared_task  # type: ignore[import-untyped]
+from celery import Task, shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
