@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from celery import shared_task
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,15 +41,19 @@ from catalog.models import (
     moq_error,
 )
 from catalog.search import refresh_search_vectors, search_cjk_for
-from catalog.services import (
+from catalog.services.common import (
     active_listing_hs_code_error,
     refresh_product_summaries,
-    tier_errors,
+    require_catalogue_staff,
 )
+from catalog.services.skus import tier_errors
 from catalog.stock import ImportedStock, below_reserved_error, stock_import
 from network.cache import products_changed
 from network.models import Organization, User
 from network.services import audit
+from network.tenancy import row_scope
+
+logger = logging.getLogger("catalog.tasks")
 
 PRODUCT_COLUMNS = [
     "product_reference",
@@ -848,3 +855,84 @@ def errors_csv(job: ImportJob) -> bytes:
     for error in job.row_errors:
         writer.writerow([error["row"], error["column"], error["message"]])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- The import job: upload, then the background run ----------------------------------------
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    organization: Organization,
+    upload: UploadedFile,
+    acting_user: User,
+    all_or_nothing: bool = True,
+) -> ImportJob:
+    """Store an uploaded CSV or XLSX file and import it in the background after commit."""
+    require_catalogue_staff(organization=organization, acting_user=acting_user)
+    name = (getattr(upload, "name", "") or "").strip()
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ImportJob.Format.values:
+        raise ImportRejected(_("Upload a .csv or .xlsx file."))
+    size = upload.size if upload.size is not None else sum(map(len, upload.chunks()))
+    if size > MAX_BYTES:
+        raise ImportRejected(
+            _("The file is larger than %(mb)s MB; split it.") % {"mb": MAX_BYTES // 2**20}
+        )
+    job = ImportJob(
+        organization=organization,
+        created_by=acting_user,
+        original_name=name[:200],
+        file_format=extension,
+        all_or_nothing=all_or_nothing,
+    )
+    job.file.save("upload", upload, save=False)
+    job.save()
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="catalog.import_started",
+        target=job,
+        changes={"file": job.original_name, "all_or_nothing": all_or_nothing},
+    )
+    import_job_run.delay_on_commit(job.pk)
+    return job
+
+
+# Named as before the services became a package, so queued jobs still find it.
+@shared_task(
+    name="catalog.tasks.import_job_run",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+)
+def import_job_run(self: Any, job_id: int) -> str:
+    """Import one uploaded spreadsheet. Safe to run twice: only a waiting job is started, and
+    it is claimed under a row lock."""
+    # The job's own merchant: the import reads and writes that merchant's rows only.
+    with row_scope(ImportJob, job_id) as organization:
+        jobs = ImportJob.objects.visible_to(organization)
+        with transaction.atomic():
+            job = jobs.select_for_update().filter(pk=job_id).first()
+            if job is None or job.status != ImportJob.Status.PENDING:
+                return "skipped"
+            job.status = ImportJob.Status.RUNNING
+            job.started_at = timezone.now()
+            job.save(update_fields=["status", "started_at"])
+        job = jobs.select_related("organization", "created_by").get(pk=job_id)
+        try:
+            run_import(job)
+        except OperationalError:
+            # The database went away: put the job back so the retry starts it again.
+            jobs.filter(pk=job_id).update(status=ImportJob.Status.PENDING)
+            raise
+        except Exception:
+            logger.exception("catalog import %s failed", job_id)
+            jobs.filter(pk=job_id).update(
+                status=ImportJob.Status.FAILED,
+                message=_("The import stopped unexpectedly; nothing was written. Try again."),
+                finished_at=timezone.now(),
+            )
+            return "failed"
+        return jobs.get(pk=job_id).status

@@ -1,11 +1,11 @@
 """Background work of the catalogue (Celery finds tasks here): the import job runs beside the
-import's logic in ``catalog.services.imports``."""
+import's logic in ``catalog.spreadsheets``."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from catalog.services.imports import import_job_run
+from catalog.spreadsheets import import_job_run
 
 __all__ = ["import_job_run", "pending_images_prune"]
 

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog import listing_rules, selectors, services
+from catalog import listing_rules, selectors, services, spreadsheets
 from catalog.errors import InvalidPriceTiers
 from catalog.forms import (
     BrowseForm,
@@ -709,7 +709,7 @@ def import_page(request):
             raise Http404
         if form.is_valid():
             try:
-                job = services.import_job_create(
+                job = spreadsheets.import_job_create(
                     organization=request.organization,
                     upload=form.cleaned_data["file"],
                     all_or_nothing=form.cleaned_data["all_or_nothing"],

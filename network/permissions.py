@@ -11,7 +11,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
-from network.models import Membership, Organization, Role
+from network.errors import PermissionDenied as DomainPermissionDenied
+from network.models import Membership, Organization, Role, User
+from network.selectors import user_is_operator
 
 
 def membership_allows(membership, *, role: str = Role.VIEWER, kinds=None) -> bool:
@@ -105,3 +107,40 @@ class IsOrganizationMember(BasePermission):
         return membership_allows(
             membership, role=role, kinds=getattr(view, "organization_kinds", None)
         )
+
+
+def require_member(
+    *,
+    organization: Organization,
+    user: User | None,
+    role: str,
+    kinds: tuple[str, ...] | None = None,
+    error: type[DomainPermissionDenied] = DomainPermissionDenied,
+    message: str | None = None,
+) -> Membership:
+    """The acting person's membership of ``organization`` if it has at least ``role`` (and the
+    organisation is of one of ``kinds``); otherwise ``error``. The one role check services make
+    before they act for an organisation."""
+    membership = None
+    if user is not None and user.is_authenticated:
+        membership = Membership.objects.filter(organization=organization, user=user).first()
+    if (
+        membership is None
+        or not membership.has_role(role)
+        or (kinds is not None and organization.kind not in kinds)
+    ):
+        raise error(
+            message or _("Your role in %(org)s does not allow this.") % {"org": organization.name}
+        )
+    return membership
+
+
+def require_operator(
+    user: User | None,
+    *,
+    error: type[DomainPermissionDenied] = DomainPermissionDenied,
+    message: str | None = None,
+) -> None:
+    """Refuse with ``error`` unless ``user`` belongs to a network operator organisation."""
+    if not user_is_operator(user):
+        raise error(message or _("Only network operators can do this."))

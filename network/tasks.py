@@ -3,10 +3,14 @@ in ``network.services``; Celery's autodiscovery imports this module, which names
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from network.models import IdempotencyRecord
 from network.services.integrations import webhook_deliver, webhook_retry_due
 from network.services.notifications import notification_deliver
 
@@ -21,12 +25,6 @@ __all__ = [
 @shared_task(acks_late=True)
 def idempotency_records_prune() -> int:
     """Beat: forget stored idempotent responses older than the retention window."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from network.models import IdempotencyRecord
-
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
     # A periodic sweep over every organisation's stored responses, by age alone.
     with scopes_disabled():

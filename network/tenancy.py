@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -28,10 +29,10 @@ from django_scopes import scope, scopes_disabled
 from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import get_scope
 
-from network.errors import DomainError, PermissionDenied
+from network.errors import DomainError
 
 if TYPE_CHECKING:
-    from network.models import Membership, Organization, User
+    from network.models import Organization
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -45,9 +46,8 @@ class RecordNotFound(DomainError, Http404):
 
 
 def _is_operator(organization: Organization) -> bool:
-    from network.models import Organization
-
-    return organization.kind == Organization.Kind.OPERATOR
+    # network.models builds its managers from this module, so it is reached through the registry.
+    return organization.kind == apps.get_model("network", "Organization").Kind.OPERATOR
 
 
 class PartyQuerySet(models.QuerySet[ModelT], Generic[ModelT]):
@@ -146,54 +146,10 @@ def row_scope(
 ) -> Iterator[Organization | None]:
     """Run a task on one row inside the scope of the organisation named by the row's ``party``
     column (``None``, and so nothing visible, when the row is gone)."""
-    from network.models import Organization
-
     # A task is given a row's id only: this reads whose row it is, one column, nothing else.
     with scopes_disabled():
         organization_id = model._default_manager.filter(pk=pk).values_list(party, flat=True).first()
-    organization = (
-        Organization.objects.filter(pk=organization_id).first() if organization_id else None
-    )
+    organizations = apps.get_model("network", "Organization").objects
+    organization = organizations.filter(pk=organization_id).first() if organization_id else None
     with scope(organization=organization):
         yield organization
-
-
-def require_member(
-    *,
-    organization: Organization,
-    user: User | None,
-    role: str,
-    kinds: tuple[str, ...] | None = None,
-    error: type[PermissionDenied] = PermissionDenied,
-    message: str | None = None,
-) -> Membership:
-    """The acting person's membership of ``organization`` if it has at least ``role`` (and the
-    organisation is of one of ``kinds``); otherwise ``error``. The one role check services make
-    before they act for an organisation."""
-    from network.models import Membership
-
-    membership = None
-    if user is not None and user.is_authenticated:
-        membership = Membership.objects.filter(organization=organization, user=user).first()
-    if (
-        membership is None
-        or not membership.has_role(role)
-        or (kinds is not None and organization.kind not in kinds)
-    ):
-        raise error(
-            message or _("Your role in %(org)s does not allow this.") % {"org": organization.name}
-        )
-    return membership
-
-
-def require_operator(
-    user: User | None,
-    *,
-    error: type[PermissionDenied] = PermissionDenied,
-    message: str | None = None,
-) -> None:
-    """Refuse with ``error`` unless ``user`` belongs to a network operator organisation."""
-    from network.selectors import user_is_operator
-
-    if not user_is_operator(user):
-        raise error(message or _("Only network operators can do this."))

@@ -21,6 +21,7 @@ from merchants.models import ApplicationStatus, MerchantApplication
 from network.demo import DEMO_BUYER_SLUG, demo_staff
 from network.models import Membership, Organization, Role
 from orders import services
+from orders.dashboard import daily_sales_refresh
 from orders.models import (
     Cart,
     CartLine,
@@ -73,8 +74,6 @@ def seed() -> dict[str, int]:
     history = seed_history()
     if history:
         summary["history_purchase_orders"] = history
-        from orders.dashboard import daily_sales_refresh
-
         daily_sales_refresh(days=HISTORY_DAYS + 7)
     return summary
 

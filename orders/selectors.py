@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from django.db.models import (
     Aggregate,
@@ -41,6 +41,7 @@ from catalog.models import SKU, Category, ListingState, PriceTier, Product
 from catalog.selectors import QuantityNotAllowed as CatalogQuantityNotAllowed
 from catalog.selectors import public_products, unit_price_for
 from merchants.models import MerchantApplication
+from network.dashboards import Period
 from network.models import Organization
 from network.shipments import tracking_urls
 from network.tenancy import found
@@ -56,9 +57,6 @@ from orders.models import (
     PurchaseOrderLine,
     PurchaseOrderStatus,
 )
-
-if TYPE_CHECKING:
-    from network.dashboards import Period
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -791,8 +789,6 @@ def _merge(
 def summary_split(period: Period) -> tuple[Period | None, Period | None]:
     """(the part of ``period`` to read from the daily summary, the part to read live): the
     summary holds whole days before the day of its last refresh."""
-    from network.dashboards import Period
-
     refreshed = (
         network_wide(DailySales)
         .order_by("-refreshed_at")

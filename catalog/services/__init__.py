@@ -16,7 +16,6 @@ from catalog.services.common import (
     require_catalogue_staff,
 )
 from catalog.services.images import product_image_add, product_image_remove
-from catalog.services.imports import import_job_create, import_job_run
 from catalog.services.products import (
     LISTING_TRANSITIONS,
     product_create,
@@ -46,8 +45,6 @@ __all__ = [
     "SKUValues",
     "Tier",
     "active_listing_hs_code_error",
-    "import_job_create",
-    "import_job_run",
     "inventory_adjust",
     "inventory_set",
     "price_tiers_set",

@@ -24,7 +24,7 @@ from catalog.models import (
 from catalog.search import refresh_search_vectors, search_cjk_for
 from network.cache import products_changed
 from network.models import Membership, Organization, Role, User
-from network.tenancy import require_member
+from network.permissions import require_member
 
 PRODUCT_FIELDS = [
     "reference",

@@ -48,9 +48,9 @@ from merchants.selectors import merchant_can_trade
 from network.cache import products_changed
 from network.errors import DomainError
 from network.models import Organization, User
+from network.permissions import require_operator
 from network.selectors import organization_staff
 from network.services import audit, notification_send, webhook_emit
-from network.tenancy import require_operator
 from network.transitions import Transition, transition, transition_check
 
 # --- Products ----------------------------------------------------------------------------------

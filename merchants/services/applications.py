@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merchants.errors import ApplicationIncomplete
-from merchants.models import BrandClaim, MerchantApplication, MerchantDocument
+from merchants.models import (
+    INVALID_EIN_PREFIXES,
+    BrandClaim,
+    MerchantApplication,
+    MerchantDocument,
+)
 from merchants.services.state import (
     EDITABLE,
     ROLE_REFUSED,
@@ -27,9 +32,9 @@ from merchants.services.state import (
 )
 from network.errors import DomainError
 from network.models import Organization, Role, User
+from network.permissions import require_member
 from network.selectors import operator_memberships
 from network.services import audit, notification_send
-from network.tenancy import require_member
 
 # Which fields each step of the application form saves.
 STEP_FIELDS: dict[str, list[str]] = {
@@ -136,7 +141,7 @@ def application_save_step(
         if name in values and getattr(application, name) != values[name]:
             changed[name] = [str(getattr(application, name)), str(values[name])]
             setattr(application, name, values[name])
-    if application.ein and application.ein[:2] in _invalid_ein_prefixes():
+    if application.ein and application.ein[:2] in INVALID_EIN_PREFIXES:
         raise ValidationError(
             {
                 "ein": _("No EIN starts with %(prefix)s; check the number.")
@@ -158,12 +163,6 @@ def application_save_step(
             changes=changed,
         )
     return application
-
-
-def _invalid_ein_prefixes() -> set[str]:
-    from merchants.models import INVALID_EIN_PREFIXES
-
-    return INVALID_EIN_PREFIXES
 
 
 @transaction.atomic

@@ -15,8 +15,8 @@ from merchants.errors import DocumentRejected
 from merchants.models import MerchantApplication, MerchantDocument
 from merchants.services.state import ROLE_REFUSED, _lock, _require_editable
 from network.models import Role, User
+from network.permissions import require_member
 from network.services import audit
-from network.tenancy import require_member
 
 ALLOWED_TYPES = {
     "application/pdf": b"%PDF-",

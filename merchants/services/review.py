@@ -12,8 +12,8 @@ from merchants.errors import ApplicationIncomplete, IllegalTransition
 from merchants.models import Badge, MerchantApplication, ReviewNote
 from merchants.services.state import S, _lock, _notify_applicant, _require_reason, _transition
 from network.models import User
+from network.permissions import require_operator
 from network.services import audit
-from network.tenancy import require_operator
 
 
 @transaction.atomic

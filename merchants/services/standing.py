@@ -20,8 +20,8 @@ from merchants.services.state import (
 )
 from network.cache import public_listings_changed
 from network.models import Organization, User
+from network.permissions import require_operator
 from network.services import audit
-from network.tenancy import require_operator
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from catalog.errors import CatalogPermissionDenied, ReportRejected
 from merchants.errors import DocumentRejected
 from merchants.services import document_check
 from network.models import Organization, Role, User
-from network.tenancy import require_member, require_operator
+from network.permissions import require_member, require_operator
 
 EVIDENCE_MAX_BYTES = 10 * 2**20
 

@@ -29,9 +29,9 @@ from network.models import (
     Role,
     User,
 )
+from network.permissions import require_member
 from network.selectors import user_is_operator
 from network.services.notifications import notification_send
-from network.tenancy import require_member
 
 
 class InvitationInvalid(DomainError):

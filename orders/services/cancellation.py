@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from network.models import Membership, Role, User
+from network.permissions import require_member
 from network.selectors import user_is_operator
 from network.services import audit
-from network.tenancy import require_member, row_scope
+from network.tenancy import row_scope
 from network.transitions import transition
 from orders.errors import (
     IllegalOrderTransition,

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from catalog.models import SKU
 from network.models import Organization, Role, User
+from network.permissions import require_member
 from network.services import audit
-from network.tenancy import require_member
 from orders.errors import (
     InsufficientStock,
     OrderPermissionDenied,

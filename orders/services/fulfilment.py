@@ -15,10 +15,10 @@ from catalog.stock import stock_ship
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
 from network.models import Role, User
+from network.permissions import require_member
 from network.selectors import user_is_operator
 from network.services import audit, webhook_emit
 from network.shipments import ShipmentBooking, shipment_booking
-from network.tenancy import require_member
 from orders.errors import (
     IllegalOrderTransition,
     OrderPermissionDenied,

@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 
 from catalog.stock import stock_lock, stock_reserve
 from network.models import Organization, Role, User
+from network.permissions import require_member
 from network.services import audit, webhook_emit
-from network.tenancy import require_member
 from orders.errors import (
     EmptyCart,
     InsufficientStock,

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from network.models import Organization, Role, User
+from network.permissions import require_member
 from network.services import audit
-from network.tenancy import require_member
 from orders.errors import (
     OrderPermissionDenied,
 )

@@ -10,15 +10,10 @@ import pytest
 from django.http import Http404
 from django_scopes import ScopeError, scope
 
+from network.errors import PermissionDenied
 from network.models import Organization, Role
-from network.tenancy import (
-    PermissionDenied,
-    RecordNotFound,
-    found,
-    require_member,
-    require_operator,
-    row_scope,
-)
+from network.permissions import require_member, require_operator
+from network.tenancy import RecordNotFound, found, row_scope
 from orders.models import MerchantOrder, PurchaseOrder, PurchaseOrderLine
 from tests.factories import OrganizationFactory, member, operator
 from tests.orders import factories

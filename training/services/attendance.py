@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from merchants.selectors import merchant_application
 from merchants.services import merchant_award_badge
 from network.models import Organization, User
+from network.permissions import require_operator
 from network.services import audit
-from network.tenancy import require_operator
 from training.errors import IllegalTransition, NotAllowed
 from training.models import Registration, Seminar
 from training.services.core import MANAGERS_ONLY, _lock_registration, _notify

@@ -14,8 +14,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from network.models import User
+from network.permissions import require_operator
 from network.services import audit
-from network.tenancy import require_operator
 from training.errors import IllegalTransition, NotAllowed
 from training.models import Registration, Seminar, SeminarMaterial
 from training.selectors import seat_registrations
