@@ -36,7 +36,6 @@ from merchants.services.standing import (
 )
 from merchants.services.state import (
     EDITABLE,
-    ROLE_REFUSED,
     TRANSITIONS,
     S,
 )
@@ -45,7 +44,6 @@ __all__ = [
     "ALLOWED_TYPES",
     "EDITABLE",
     "REQUIRED_FIELDS",
-    "ROLE_REFUSED",
     "S",
     "STEP_FIELDS",
     "TRANSITIONS",

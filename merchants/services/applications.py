@@ -22,7 +22,6 @@ from merchants.models import (
 )
 from merchants.services.state import (
     EDITABLE,
-    ROLE_REFUSED,
     _brands,
     _documents,
     _lock,
@@ -105,9 +104,7 @@ def application_start(*, organization: Organization, acting_user: User) -> Merch
     """The merchant organisation's application, created as a draft on first use."""
     if organization.kind != Organization.Kind.MERCHANT:
         raise DomainError(_("Only merchant organisations apply to join the network."))
-    require_member(
-        organization=organization, user=acting_user, role=Role.STAFF, message=str(ROLE_REFUSED)
-    )
+    require_member(organization=organization, user=acting_user, role=Role.STAFF)
     application, created = MerchantApplication.objects.visible_to(organization).get_or_create(
         organization=organization,
         defaults={"legal_name": organization.name, "contact_name": acting_user.full_name},
@@ -132,7 +129,6 @@ def application_save_step(
         organization=application.organization,
         user=acting_user,
         role=Role.STAFF,
-        message=str(ROLE_REFUSED),
     )
     application = _lock(application)
     _require_editable(application)
@@ -179,7 +175,6 @@ def brand_claim_add(
         organization=application.organization,
         user=acting_user,
         role=Role.STAFF,
-        message=str(ROLE_REFUSED),
     )
     application = _lock(application)
     _require_editable(application)
@@ -225,7 +220,6 @@ def brand_claim_update(
         organization=application.organization,
         user=acting_user,
         role=Role.STAFF,
-        message=str(ROLE_REFUSED),
     )
     _require_editable(application)
     claim = _brands(application).select_for_update().get(pk=claim.pk)
@@ -266,7 +260,6 @@ def brand_claim_remove(*, claim: BrandClaim, acting_user: User) -> None:
         organization=application.organization,
         user=acting_user,
         role=Role.STAFF,
-        message=str(ROLE_REFUSED),
     )
     _require_editable(application)
     audit(
@@ -314,7 +307,6 @@ def application_submit(
         organization=application.organization,
         user=acting_user,
         role=Role.ADMIN,
-        message=str(ROLE_REFUSED),
     )
     application = _lock(application)
     if application.status in EDITABLE:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from merchants.errors import DocumentRejected
 from merchants.models import MerchantApplication, MerchantDocument
-from merchants.services.state import ROLE_REFUSED, _lock, _require_editable
+from merchants.services.state import _lock, _require_editable
 from network.models import Role, User
 from network.permissions import require_member
 from network.services import audit
@@ -108,7 +108,6 @@ def _document_store(
         organization=application.organization,
         user=acting_user,
         role=Role.STAFF,
-        message=str(ROLE_REFUSED),
     )
     application = _lock(application)
     _require_editable(application)
@@ -148,7 +147,6 @@ def document_remove(*, document: MerchantDocument, acting_user: User) -> None:
         organization=application.organization,
         user=acting_user,
         role=Role.STAFF,
-        message=str(ROLE_REFUSED),
     )
     _require_editable(application)
     audit(

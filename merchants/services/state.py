@@ -40,9 +40,6 @@ EDITABLE = {S.DRAFT, S.CHANGES_REQUESTED}
 
 
 # The refusal a member without the role needed reads (the applicant's own organisation).
-ROLE_REFUSED = gettext_lazy("Your role in this organisation does not allow this.")
-
-
 def _require_editable(application: MerchantApplication) -> None:
     if application.status not in EDITABLE:
         raise IllegalTransition(

@@ -10,20 +10,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.errors import ModerationRefused
+from catalog.errors import CatalogPermissionDenied, ModerationRefused
 from catalog.models import ListingState, Product, localized_lazy
 from catalog.services import product_restore
 from merchants.services import strike_revoke
 from moderation.models import Appeal, ListingReport
-from moderation.services.common import _require_member, _require_operator, _require_reason
+from moderation.services.common import _require_operator, _require_reason
 from network.models import Membership, Role, User
+from network.permissions import require_member
 from network.services import audit, notification_send
 
 
 @transaction.atomic
 def appeal_file(*, report: ListingReport, statement: str, acting_user: User) -> Appeal:
     """The merchant appeals a takedown, once. Raises ModerationRefused otherwise."""
-    _require_member(report.merchant, acting_user, role=Role.STAFF)
+    require_member(
+        organization=report.merchant,
+        user=acting_user,
+        role=Role.STAFF,
+        error=CatalogPermissionDenied,
+    )
     report = ListingReport.objects.visible_to(report.merchant).select_for_update().get(pk=report.pk)
     if report.status != ListingReport.Status.TAKEN_DOWN or report.strike_id is None:
         raise ModerationRefused(_("Only a takedown can be appealed."))

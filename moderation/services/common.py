@@ -12,14 +12,10 @@ from django.utils.translation import gettext as _
 from catalog.errors import CatalogPermissionDenied, ReportRejected
 from merchants.errors import DocumentRejected
 from merchants.services import document_check
-from network.models import Organization, Role, User
-from network.permissions import require_member, require_operator
+from network.models import Organization, User
+from network.permissions import require_operator
 
 EVIDENCE_MAX_BYTES = 10 * 2**20
-
-
-def _require_member(organization: Organization, user: User, role: str = Role.ADMIN) -> None:
-    require_member(organization=organization, user=user, role=role, error=CatalogPermissionDenied)
 
 
 def _require_operator(user: User) -> Organization:

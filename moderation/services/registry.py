@@ -16,11 +16,11 @@ from catalog.errors import BrandRejected, CatalogPermissionDenied, ModerationRef
 from moderation.models import Brand, BrandGrant
 from moderation.services.common import (
     _check_evidence,
-    _require_member,
     _require_operator,
     _require_reason,
 )
-from network.models import Organization, User
+from network.models import Organization, Role, User
+from network.permissions import require_member
 from network.services import audit
 
 
@@ -56,7 +56,9 @@ def brand_register(
     Raises BrandRejected when the name is already in the registry."""
     if organization.kind != Organization.Kind.MERCHANT:
         raise CatalogPermissionDenied(_("Only merchants register brands."))
-    _require_member(organization, acting_user)
+    require_member(
+        organization=organization, user=acting_user, role=Role.ADMIN, error=CatalogPermissionDenied
+    )
     name = re.sub(r"\s+", " ", (name or "").strip())
     brand = Brand(
         owner=organization,
@@ -97,7 +99,9 @@ def brand_update(
     brand whose data changes goes back to verification: the protection rests on the
     registration an operator checked, and a renamed brand or a new number is not protected
     until it is checked again. Raises BrandRejected when the new name is another brand's."""
-    _require_member(brand.owner, acting_user)
+    require_member(
+        organization=brand.owner, user=acting_user, role=Role.ADMIN, error=CatalogPermissionDenied
+    )
     brand = Brand.objects.visible_to(brand.owner).select_for_update().get(pk=brand.pk)
     name = re.sub(r"\s+", " ", (name or "").strip())
     changes: dict[str, list] = {}
@@ -185,7 +189,9 @@ def brand_grant_add(
     *, brand: Brand, reseller: Organization, expires_at: datetime, acting_user: User
 ) -> BrandGrant:
     """The brand owner authorises a reseller (another merchant) until ``expires_at``."""
-    _require_member(brand.owner, acting_user)
+    require_member(
+        organization=brand.owner, user=acting_user, role=Role.ADMIN, error=CatalogPermissionDenied
+    )
     if reseller.kind != Organization.Kind.MERCHANT or reseller.pk == brand.owner_id:
         raise BrandRejected(_("Authorise another merchant of the network."))
     if expires_at <= timezone.now():
@@ -206,7 +212,12 @@ def brand_grant_add(
 @transaction.atomic
 def brand_grant_revoke(*, grant: BrandGrant, acting_user: User) -> BrandGrant:
     """The brand owner ends an authorisation now."""
-    _require_member(grant.brand.owner, acting_user)
+    require_member(
+        organization=grant.brand.owner,
+        user=acting_user,
+        role=Role.ADMIN,
+        error=CatalogPermissionDenied,
+    )
     if grant.revoked_at is None:
         grant.revoked_at = timezone.now()
         grant.save(update_fields=["revoked_at"])

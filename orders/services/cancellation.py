@@ -12,15 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from network.models import Membership, Role, User
-from network.permissions import require_member
+from network.models import Membership, User
 from network.selectors import user_is_operator
 from network.services import audit
 from network.tenancy import row_scope
 from network.transitions import transition
 from orders.errors import (
     IllegalOrderTransition,
-    OrderPermissionDenied,
 )
 from orders.models import (
     CANCELLABLE,
@@ -32,12 +30,10 @@ from orders.models import (
     PurchaseOrderStatus,
 )
 from orders.services.common import (
-    BUYERS,
-    MERCHANTS,
     _release_lines,
     accept_within_days,
-    buyer_refusal,
-    merchant_staff_refusal,
+    buyer_required,
+    merchant_staff_required,
 )
 from orders.services.status import (
     TRANSITIONS,
@@ -98,23 +94,9 @@ def merchant_order_cancel(
         ).exists()
     )
     if merchant_side:
-        require_member(
-            organization=merchant_order.organization,
-            user=acting_user,
-            role=Role.STAFF,
-            kinds=MERCHANTS,
-            error=OrderPermissionDenied,
-            message=merchant_staff_refusal(merchant_order.organization),
-        )
+        merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     elif not operator:
-        require_member(
-            organization=merchant_order.buyer,
-            user=acting_user,
-            role=Role.BUYER,
-            kinds=BUYERS,
-            error=OrderPermissionDenied,
-            message=buyer_refusal(merchant_order.buyer),
-        )
+        buyer_required(organization=merchant_order.buyer, user=acting_user)
     if not reason:
         raise IllegalOrderTransition(_("Give a reason for cancelling."))
     purchase_order, merchant_order = _locked(merchant_order)
@@ -146,14 +128,7 @@ def purchase_order_cancel(
     """The buyer withdraws a purchase order no merchant has accepted yet: every merchant order
     is cancelled and all its stock released."""
     buyer = purchase_order.organization
-    require_member(
-        organization=buyer,
-        user=acting_user,
-        role=Role.BUYER,
-        kinds=BUYERS,
-        error=OrderPermissionDenied,
-        message=buyer_refusal(buyer),
-    )
+    buyer_required(organization=buyer, user=acting_user)
     reason = (reason or "").strip() or _("Withdrawn by the buyer.")
     purchase_order = (
         PurchaseOrder.objects.visible_to(buyer)

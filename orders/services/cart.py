@@ -6,12 +6,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import SKU
-from network.models import Organization, Role, User
-from network.permissions import require_member
+from network.models import Organization, User
 from network.services import audit
 from orders.errors import (
     InsufficientStock,
-    OrderPermissionDenied,
     ProductUnavailable,
     QuantityNotAllowed,
 )
@@ -20,7 +18,7 @@ from orders.models import (
     CartLine,
 )
 from orders.selectors import orderable_skus, quote
-from orders.services.common import BUYERS, buyer_refusal
+from orders.services.common import buyer_required
 
 
 def cart_for(*, organization: Organization) -> Cart:
@@ -61,14 +59,7 @@ def cart_add(
 ) -> CartLine:
     """Add units of a SKU to the buyer's cart (on top of what is there). Refuses quantities
     below the MOQ, outside whole case packs, or above the stock available now."""
-    require_member(
-        organization=organization,
-        user=acting_user,
-        role=Role.BUYER,
-        kinds=BUYERS,
-        error=OrderPermissionDenied,
-        message=buyer_refusal(organization),
-    )
+    buyer_required(organization=organization, user=acting_user)
     sku = _orderable_sku(sku_id)
     cart = (
         Cart.objects.visible_to(organization)
@@ -99,14 +90,7 @@ def cart_add(
 @transaction.atomic
 def cart_line_update(*, line: CartLine, quantity: int, acting_user: User) -> CartLine | None:
     """Change a cart line's quantity; 0 removes it. Same rules as adding."""
-    require_member(
-        organization=line.organization,
-        user=acting_user,
-        role=Role.BUYER,
-        kinds=BUYERS,
-        error=OrderPermissionDenied,
-        message=buyer_refusal(line.organization),
-    )
+    buyer_required(organization=line.organization, user=acting_user)
     if quantity <= 0:
         cart_line_remove(line=line, acting_user=acting_user)
         return None
@@ -129,14 +113,7 @@ def cart_line_update(*, line: CartLine, quantity: int, acting_user: User) -> Car
 @transaction.atomic
 def cart_line_remove(*, line: CartLine, acting_user: User) -> None:
     """Take a line out of the cart."""
-    require_member(
-        organization=line.organization,
-        user=acting_user,
-        role=Role.BUYER,
-        kinds=BUYERS,
-        error=OrderPermissionDenied,
-        message=buyer_refusal(line.organization),
-    )
+    buyer_required(organization=line.organization, user=acting_user)
     audit(
         actor=acting_user,
         organization=line.organization,

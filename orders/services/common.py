@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from catalog.stock import stock_release
-from network.models import Organization, User
+from network.models import Organization, Role, User
+from network.permissions import require_member
+from orders.errors import OrderPermissionDenied
 from orders.models import (
     PurchaseOrderLine,
 )
@@ -36,6 +38,30 @@ def merchant_staff_refusal(organization: Organization) -> str:
     return _("Only staff, admins and owners of %(org)s can handle its orders.") % {
         "org": organization.name
     }
+
+
+def buyer_required(*, organization: Organization, user: User) -> None:
+    """Refuse (OrderPermissionDenied) anyone who may not order for ``organization``."""
+    require_member(
+        organization=organization,
+        user=user,
+        role=Role.BUYER,
+        kinds=BUYERS,
+        error=OrderPermissionDenied,
+        message=buyer_refusal(organization),
+    )
+
+
+def merchant_staff_required(*, organization: Organization, user: User) -> None:
+    """Refuse (OrderPermissionDenied) anyone who may not handle ``organization``'s orders."""
+    require_member(
+        organization=organization,
+        user=user,
+        role=Role.STAFF,
+        kinds=MERCHANTS,
+        error=OrderPermissionDenied,
+        message=merchant_staff_refusal(organization),
+    )
 
 
 def _release_lines(

@@ -14,14 +14,12 @@ from django.utils.translation import gettext as _
 from catalog.stock import stock_ship
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
-from network.models import Role, User
-from network.permissions import require_member
+from network.models import User
 from network.selectors import user_is_operator
 from network.services import audit, webhook_emit
 from network.shipments import ShipmentBooking, shipment_booking
 from orders.errors import (
     IllegalOrderTransition,
-    OrderPermissionDenied,
     UnknownBooking,
 )
 from orders.models import (
@@ -31,11 +29,9 @@ from orders.models import (
     PurchaseOrderLine,
 )
 from orders.services.common import (
-    BUYERS,
-    MERCHANTS,
     _release_lines,
-    buyer_refusal,
-    merchant_staff_refusal,
+    buyer_required,
+    merchant_staff_required,
 )
 from orders.services.status import (
     _lines,
@@ -55,14 +51,7 @@ def merchant_order_accept(
 ) -> MerchantOrder:
     """Accept a pending merchant order: every line, or only ``line_ids`` (the others are
     rejected and their stock released). Refused for a merchant not in good standing."""
-    require_member(
-        organization=merchant_order.organization,
-        user=acting_user,
-        role=Role.STAFF,
-        kinds=MERCHANTS,
-        error=OrderPermissionDenied,
-        message=merchant_staff_refusal(merchant_order.organization),
-    )
+    merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     if not merchant_can_trade(organization=merchant_order.organization):
         raise MerchantNotApproved(_("Only approved merchants in good standing can take orders."))
     purchase_order, merchant_order = _locked(merchant_order)
@@ -115,14 +104,7 @@ def merchant_order_reject(
     *, merchant_order: MerchantOrder, reason: str, acting_user: User
 ) -> MerchantOrder:
     """Turn down a pending merchant order; its stock is released and the buyer told why."""
-    require_member(
-        organization=merchant_order.organization,
-        user=acting_user,
-        role=Role.STAFF,
-        kinds=MERCHANTS,
-        error=OrderPermissionDenied,
-        message=merchant_staff_refusal(merchant_order.organization),
-    )
+    merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     reason = (reason or "").strip()
     if not reason:
         raise IllegalOrderTransition(_("Tell the buyer why you reject the order."))
@@ -157,14 +139,7 @@ def merchant_order_reject(
 @transaction.atomic
 def merchant_order_pack(*, merchant_order: MerchantOrder, acting_user: User) -> MerchantOrder:
     """Record that an accepted merchant order is packed and ready to ship."""
-    require_member(
-        organization=merchant_order.organization,
-        user=acting_user,
-        role=Role.STAFF,
-        kinds=MERCHANTS,
-        error=OrderPermissionDenied,
-        message=merchant_staff_refusal(merchant_order.organization),
-    )
+    merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     purchase_order, merchant_order = _locked(merchant_order)
     merchant_order.status = _refuse(merchant_order, "pack")
     merchant_order.packed_at = timezone.now()
@@ -225,14 +200,7 @@ def merchant_order_ship(
     and references are recorded, and the buyer is told. A booking reference must be one of the
     merchant's own bookings that carries goods (``UnknownBooking`` otherwise); its carrier is
     the shipment's carrier."""
-    require_member(
-        organization=merchant_order.organization,
-        user=acting_user,
-        role=Role.STAFF,
-        kinds=MERCHANTS,
-        error=OrderPermissionDenied,
-        message=merchant_staff_refusal(merchant_order.organization),
-    )
+    merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     carrier_name = (carrier_name or "").strip()
     booking_reference = (booking_reference or "").strip()
     if booking_reference:
@@ -315,14 +283,7 @@ def merchant_order_mark_delivered(
     """Record that the goods reached the consolidation warehouse or port (the merchant or an
     operator records it)."""
     if not user_is_operator(acting_user):
-        require_member(
-            organization=merchant_order.organization,
-            user=acting_user,
-            role=Role.STAFF,
-            kinds=MERCHANTS,
-            error=OrderPermissionDenied,
-            message=merchant_staff_refusal(merchant_order.organization),
-        )
+        merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     merchant_order = _advance(
         merchant_order,
         stamp="delivered_at",
@@ -339,14 +300,7 @@ def merchant_order_close(*, merchant_order: MerchantOrder, acting_user: User) ->
     """The buyer confirms receipt at consolidation (or an operator closes it): the merchant
     order is done."""
     if not user_is_operator(acting_user):
-        require_member(
-            organization=merchant_order.buyer,
-            user=acting_user,
-            role=Role.BUYER,
-            kinds=BUYERS,
-            error=OrderPermissionDenied,
-            message=buyer_refusal(merchant_order.buyer),
-        )
+        buyer_required(organization=merchant_order.buyer, user=acting_user)
     merchant_order = _advance(
         merchant_order,
         stamp="closed_at",

@@ -19,14 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.stock import stock_lock, stock_reserve
-from network.models import Organization, Role, User
-from network.permissions import require_member
+from network.models import Organization, User
 from network.services import audit, webhook_emit
 from orders.errors import (
     EmptyCart,
     InsufficientStock,
     MinimumOrderNotMet,
-    OrderPermissionDenied,
     ProductUnavailable,
     QuantityNotAllowed,
 )
@@ -39,7 +37,7 @@ from orders.models import (
     PurchaseOrderLine,
 )
 from orders.selectors import minimum_order_values, orderable_skus, quote
-from orders.services.common import BUYERS, buyer_refusal
+from orders.services.common import buyer_required
 from orders.services.fan_out import purchase_order_fan_out_task
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
@@ -237,14 +235,7 @@ def _place(
     acting_user: User,
     cart_line_ids: Sequence[int],
 ) -> PurchaseOrder:
-    require_member(
-        organization=organization,
-        user=acting_user,
-        role=Role.BUYER,
-        kinds=BUYERS,
-        error=OrderPermissionDenied,
-        message=buyer_refusal(organization),
-    )
+    buyer_required(organization=organization, user=acting_user)
     existing = (
         PurchaseOrder.objects.visible_to(organization)
         .filter(organization=organization, idempotency_key=key)
@@ -308,14 +299,7 @@ def purchase_order_place_from_cart(
     *, organization: Organization, checkout: Checkout, idempotency_key: str, acting_user: User
 ) -> PurchaseOrder:
     """Check out the whole cart (see ``purchase_order_place``); the ordered lines leave it."""
-    require_member(
-        organization=organization,
-        user=acting_user,
-        role=Role.BUYER,
-        kinds=BUYERS,
-        error=OrderPermissionDenied,
-        message=buyer_refusal(organization),
-    )
+    buyer_required(organization=organization, user=acting_user)
     existing = (
         PurchaseOrder.objects.visible_to(organization)
         .filter(organization=organization, idempotency_key=idempotency_key)
