@@ -473,9 +473,8 @@ SHIPPING_SIMULATED_REJECTION_RATE = float(
 )
 SHIPPING_SIMULATED_FAILURE_RATE = float(os.environ.get("SHIPPING_SIMULATED_FAILURE_RATE") or "0.02")
 SHIPPING_SIMULATED_SEED = os.environ.get("SHIPPING_SIMULATED_SEED", "")
-# The DCSA booking endpoints of the carriers that have one (Maersk, CMA CGM); none is built in.
-SHIPPING_MAEU_API_URL = os.environ.get("SHIPPING_MAEU_API_URL", "")
-SHIPPING_CMDU_API_URL = os.environ.get("SHIPPING_CMDU_API_URL", "")
+# Each carrier's connection (CARRIER_<SCAC>_API_URL, …) is read from the environment when it
+# is used: see shipping/carriers/http.py and the README's "Connecting a real carrier".
 
 # One JSON object per line (time, level, logger, message, request_id, user_id, organization_id)
 # for web and Celery alike; LOG_FORMAT=plain for a person reading a terminal.

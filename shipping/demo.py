@@ -223,7 +223,7 @@ def _seed_reference_data() -> tuple[dict[str, Port], dict[str, Carrier]]:
                 "service_contract_reference": contract,
                 "free_cancellation_days": days,
                 "cancellation_fee_per_container": fee,
-                "adapter": Carrier.Adapter.SIMULATED,
+                "adapter": Carrier.Adapter.DCSA,
                 "tracking_url_template": TRACKING_PAGES[scac],
             },
         )

@@ -64,14 +64,14 @@ class Carrier(models.Model):
     """An ocean carrier the network holds space with, and how we talk to it."""
 
     class Adapter(models.TextChoices):
-        SIMULATED = "simulated", _("Simulated carrier")
-        MAERSK = "maersk", _("Maersk DCSA Booking API")
-        CMA_CGM = "cma_cgm", _("CMA CGM DCSA Booking API")
+        DCSA = "dcsa", _("DCSA APIs")
+        MAERSK = "maersk", _("Maersk DCSA APIs")
+        CMA_CGM = "cma_cgm", _("CMA CGM DCSA APIs")
 
     scac = models.CharField(_("SCAC"), max_length=4, unique=True, validators=[validate_scac])
     name = models.CharField(_("name"), max_length=100)
     adapter = models.CharField(
-        _("booking interface"), max_length=20, choices=Adapter.choices, default=Adapter.SIMULATED
+        _("booking interface"), max_length=20, choices=Adapter.choices, default=Adapter.DCSA
     )
     service_contract_reference = models.CharField(
         _("service contract"),
@@ -106,6 +106,14 @@ class Carrier(models.Model):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The connection's health, kept by ``shipping.carriers.http``: failures in a row, and while
+    # the circuit is open the carrier is not called (bookings stay held and are retried).
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    circuit_open_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=300, blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    schedules_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("carrier")
@@ -120,6 +128,10 @@ class Sailing(models.Model):
     """One vessel voyage from a port of loading to a port of discharge, with the space the
     carrier allocated to the network. ``booked_teu`` only changes through the capacity
     functions of ``shipping.services`` and can never exceed ``capacity_teu``."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by an operator")
+        SCHEDULE = "schedule", _("Carrier's published schedule")
 
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="sailings")
     service_code = models.CharField(_("service code"), max_length=11)
@@ -136,6 +148,16 @@ class Sailing(models.Model):
     eta = models.DateTimeField(_("arrival (ETA)"))
     documentation_cutoff = models.DateTimeField(_("documentation cut-off"))
     cargo_cutoff = models.DateTimeField(_("cargo cut-off"))
+    vgm_cutoff = models.DateTimeField(_("VGM cut-off"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL, editable=False
+    )
+    # A published schedule moved the departure (from ``etd_changed_from``) or dropped the call.
+    etd_changed_from = models.DateTimeField(
+        _("previous departure"), null=True, blank=True, editable=False
+    )
+    is_omitted = models.BooleanField(_("call omitted"), default=False, editable=False)
+    schedule_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     capacity_teu = models.PositiveIntegerField(_("TEU allocated"))
     booked_teu = models.PositiveIntegerField(_("TEU booked"), default=0, editable=False)
     capacity_weight_kg = models.PositiveIntegerField(_("weight allocated (kg)"))
@@ -427,6 +449,11 @@ class Booking(models.Model):
     carrier_booking_reference = models.CharField(max_length=35, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submission_attempts = models.PositiveSmallIntegerField(default=0)
+    # A request went out and no answer came back (timeout, worker lost): until the carrier's
+    # own record says whether it was received, it is not sent again.
+    carrier_outcome_unknown_since = models.DateTimeField(null=True, blank=True)
+    # The latest estimated arrival at the port of discharge, from tracking events.
+    tracking_eta = models.DateTimeField(_("latest ETA"), null=True, blank=True)
     # The outbox towards the carrier: what still has to be sent, and a short lease so that two
     # workers never send the same thing at once.
     carrier_sync = models.CharField(max_length=20, blank=True)
@@ -576,3 +603,103 @@ class CarrierNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier.scac} {self.event_id}"
+
+
+class Lane(models.Model):
+    """A port pair the network sells space on (a US export port to a China import port); the
+    carriers' published schedules are pulled for every active lane."""
+
+    port_of_loading = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of loading")
+    )
+    port_of_discharge = models.ForeignKey(
+        Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of discharge")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lane")
+        verbose_name_plural = _("lanes")
+        ordering = ["port_of_loading__un_locode", "port_of_discharge__un_locode"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["port_of_loading", "port_of_discharge"], name="lane_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(port_of_loading=F("port_of_discharge")), name="lane_ports_differ"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.port_of_loading.un_locode}→{self.port_of_discharge.un_locode}"
+
+
+class TrackingSubscription(models.Model):
+    """The network's Track & Trace 2.2.0 event subscription at the carrier for one confirmed
+    booking: the carrier pushes events to our callback, signed with ``secret``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        FAILED = "failed", _("Failed")
+        ENDED = "ended", _("Ended")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    booking = models.OneToOneField(
+        Booking, on_delete=models.CASCADE, related_name="tracking_subscription"
+    )
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+")
+    subscription_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # Base64, as Track & Trace 2.2.0 exchanges it.
+    secret = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PartyManager.of("organization", operators=True)
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.subscription_id or self.status}"
+
+
+class TrackingEvent(models.Model):
+    """One Track & Trace event about a booking's shipment or containers, stored once by the
+    carrier's ``eventID``."""
+
+    class Milestone(models.TextChoices):
+        GATE_IN = "gate_in", _("Gate in")
+        LOADED = "loaded", _("Loaded")
+        DEPARTED = "departed", _("Departed")
+        ARRIVED = "arrived", _("Arrived")
+        DISCHARGED = "discharged", _("Discharged")
+        GATE_OUT = "gate_out", _("Gate out")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tracking_events")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=10)  # SHIPMENT, TRANSPORT, EQUIPMENT
+    event_code = models.CharField(max_length=4)  # GTIN, LOAD, DEPA, ARRI, DISC, GTOT, ...
+    classifier = models.CharField(max_length=3)  # ACT, EST, PLN, REQ
+    milestone = models.CharField(max_length=12, choices=Milestone.choices, blank=True)
+    event_at = models.DateTimeField()
+    equipment_reference = models.CharField(max_length=15, blank=True)
+    location = models.CharField(max_length=5, blank=True)
+    location_name = models.CharField(max_length=100, blank=True)
+    vessel_name = models.CharField(max_length=50, blank=True)
+    voyage_number = models.CharField(max_length=50, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = PartyManager.of("organization", operators=True)
+
+    class Meta:
+        ordering = ["event_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "event_id"], name="trackingevent_once"),
+        ]
+        indexes = [models.Index(fields=["booking", "event_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_code} {self.classifier} {self.event_at:%Y-%m-%d}"

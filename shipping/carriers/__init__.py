@@ -1,19 +1,28 @@
-"""Carrier connections: one adapter per carrier, chosen by the carrier's ``adapter`` field."""
+"""Carrier connections: every carrier speaks the DCSA APIs over HTTP (``http``), configured
+from the environment per SCAC."""
 
 from __future__ import annotations
 
 from shipping.carriers.base import CarrierAdapter, CarrierReply
-from shipping.carriers.dcsa import CmaCgmAdapter, MaerskAdapter
+from shipping.carriers.dcsa import DcsaCarrierAdapter
+from shipping.carriers.http import CarrierClient, carrier_connection, client_for
 from shipping.carriers.simulated import SimulatedCarrier
 
-__all__ = ["CarrierAdapter", "CarrierReply", "adapter_for"]
-
-_ADAPTERS = {"maersk": MaerskAdapter, "cma_cgm": CmaCgmAdapter}
+__all__ = [
+    "CarrierAdapter",
+    "CarrierClient",
+    "CarrierReply",
+    "adapter_for",
+    "carrier_connection",
+    "client_for",
+]
 
 
 def adapter_for(carrier) -> CarrierAdapter:
-    """The adapter that talks to ``carrier`` (the simulated one unless configured otherwise)."""
-    adapter_class = _ADAPTERS.get(carrier.adapter)
-    if adapter_class is None:
+    """The adapter that talks to ``carrier``."""
+    connection = carrier_connection(carrier.scac)
+    if not connection.configured:
+        # Interim: the in-process simulated carrier until every test and the demo use the
+        # carrier process.
         return SimulatedCarrier(scac=carrier.scac)
-    return adapter_class()
+    return DcsaCarrierAdapter(CarrierClient(connection))

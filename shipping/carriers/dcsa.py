@@ -1,46 +1,22 @@
 """Carriers that implement the DCSA Booking API 2.0: request bodies and the calls that carry them.
 
 The bodies follow the published schemas ``CreateBooking``, ``UpdateBooking`` and
-``CancelBookingRequest`` (the tests validate them against the specification). The HTTP call
-itself goes through a ``transport``; without one configured the adapter reports the carrier as
-unavailable, and the booking stays held and is retried."""
+``CancelBookingRequest`` (the tests validate them against the specification). The calls go
+through the carrier's ``CarrierClient`` (``shipping.carriers.http``); a carrier without a
+configured connection is unavailable, and its bookings stay held and are retried."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from shipping.carriers.base import CarrierAdapter, CarrierReply
-from shipping.errors import CarrierRefused, CarrierUnavailable
+from shipping.carriers.http import CarrierApi, CarrierClient, CarrierResponse
 
 API_VERSION = "2.0.5"
 BOOKING_AGENT_NAME = "Global US Merchants Network"
-
-
-@dataclass(frozen=True)
-class CarrierHttpRequest:
-    method: str
-    url: str
-    body: dict | None = None
-    headers: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CarrierHttpResponse:
-    status: int
-    body: dict | None = None
-
-
-Transport = Callable[[CarrierHttpRequest], CarrierHttpResponse]
-
-
-def no_network_transport(request: CarrierHttpRequest) -> CarrierHttpResponse:
-    raise CarrierUnavailable(f"No connection is configured for {request.url}.")
 
 
 # --- Bodies ------------------------------------------------------------------------------------
@@ -170,32 +146,14 @@ def cancel_booking_body(booking, *, reason: str = "", amendment_only: bool = Fal
 
 
 class DcsaCarrierAdapter(CarrierAdapter):
-    """A carrier speaking DCSA Booking 2.0 at ``base_url``."""
+    """A carrier speaking DCSA Booking 2.0 through ``client``."""
 
-    scac = ""
-    base_url = ""
-    # The setting that holds the carrier's endpoint; none is built in.
-    base_url_setting = ""
+    def __init__(self, client: CarrierClient) -> None:
+        self.client = client
+        self.scac = client.connection.scac
 
-    def __init__(self, *, transport: Transport | None = None, base_url: str | None = None):
-        self.transport = transport or no_network_transport
-        configured = getattr(settings, self.base_url_setting) if self.base_url_setting else ""
-        self.base_url = base_url or configured or ""
-
-    def _call(self, method: str, path: str, body: dict | None = None) -> CarrierHttpResponse:
-        request = CarrierHttpRequest(
-            method=method,
-            url=self.base_url.rstrip("/") + path,
-            body=body,
-            headers={"API-Version": API_VERSION.split(".")[0], "Accept": "application/json"},
-        )
-        response = self.transport(request)
-        if response.status >= 500 or response.status == 429:
-            raise CarrierUnavailable(f"{self.scac} answered {response.status}")
-        if response.status >= 400:
-            detail = json.dumps(response.body or {})[:250]
-            raise CarrierRefused(f"{self.scac} refused the request ({response.status}): {detail}")
-        return response
+    def _call(self, method: str, path: str, body: dict | None = None) -> CarrierResponse:
+        return self.client.request(method, path, api=CarrierApi.BOOKING, json=body)
 
     @staticmethod
     def _reference_path(booking) -> str:
@@ -250,13 +208,3 @@ def reply_from_dcsa(booking_or_notification_data: dict) -> CarrierReply:
         cancellation_status=data.get("bookingCancellationStatus"),
         message=feedback[:500],
     )
-
-
-class MaerskAdapter(DcsaCarrierAdapter):
-    scac = "MAEU"
-    base_url_setting = "SHIPPING_MAEU_API_URL"
-
-
-class CmaCgmAdapter(DcsaCarrierAdapter):
-    scac = "CMDU"
-    base_url_setting = "SHIPPING_CMDU_API_URL"

@@ -3,9 +3,11 @@ Maersk and CMA CGM adapters, validated against the published DCSA Booking 2.0.5 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -13,14 +15,13 @@ from django_scopes import scopes_disabled
 from shipping import services
 from shipping.carriers import adapter_for
 from shipping.carriers.dcsa import (
-    CarrierHttpResponse,
-    CmaCgmAdapter,
-    MaerskAdapter,
+    DcsaCarrierAdapter,
     cancel_booking_body,
     create_booking_body,
     reply_from_dcsa,
     update_booking_body,
 )
+from shipping.carriers.http import CarrierApi, CarrierClient, CarrierConnection
 from shipping.carriers.simulated import SimulatedCarrier
 from shipping.errors import CarrierRefused, CarrierUnavailable
 from shipping.models import Carrier
@@ -54,7 +55,7 @@ def booking(maple, owner, sailing):
 
 
 class Recorder:
-    """A transport that records requests and answers like a DCSA provider."""
+    """An httpx transport handler that records requests and answers like a DCSA provider."""
 
     def __init__(self, status=202, body=None):
         self.requests = []
@@ -62,8 +63,25 @@ class Recorder:
         self.body = body
 
     def __call__(self, request):
+        content = request.content
+        request.body = json.loads(content) if content else None
+        request.url = str(request.url)
         self.requests.append(request)
-        return CarrierHttpResponse(status=self.status, body=self.body)
+        return httpx.Response(self.status, json=self.body)
+
+
+def MaerskAdapter(transport=None, base_url="https://maersk.test"):  # noqa: N802
+    return _adapter("MAEU", transport, base_url)
+
+
+def CmaCgmAdapter(transport=None, base_url="https://cma.test"):  # noqa: N802
+    return _adapter("CMDU", transport, base_url)
+
+
+def _adapter(scac, transport, base_url):
+    transport = transport or Recorder()
+    http = httpx.Client(transport=httpx.MockTransport(transport))
+    return DcsaCarrierAdapter(CarrierClient(CarrierConnection(scac, api_url=base_url), http=http))
 
 
 # --- DCSA bodies against the schema ------------------------------------------------------------
@@ -180,7 +198,7 @@ def test_the_specs_own_notification_examples_validate(name):
 
 def test_without_a_configured_connection_the_carrier_is_unavailable(booking):
     with pytest.raises(CarrierUnavailable):
-        MaerskAdapter().submit(booking)
+        MaerskAdapter(base_url="").submit(booking)
 
 
 @pytest.mark.parametrize(
@@ -218,12 +236,12 @@ def test_cancel_uses_patch_on_the_booking_reference(booking):
     assert reply.booking_status == "CANCELLED"
 
 
-def test_the_adapter_follows_the_carriers_setting(sailing):
+def test_the_adapter_follows_the_carriers_connection(sailing, monkeypatch):
     assert isinstance(adapter_for(sailing.carrier), SimulatedCarrier)
-    sailing.carrier.adapter = Carrier.Adapter.MAERSK
-    assert isinstance(adapter_for(sailing.carrier), MaerskAdapter)
-    sailing.carrier.adapter = Carrier.Adapter.CMA_CGM
-    assert isinstance(adapter_for(sailing.carrier), CmaCgmAdapter)
+    monkeypatch.setenv("CARRIER_MAEU_API_URL", "https://maersk.test")
+    adapter = adapter_for(sailing.carrier)
+    assert isinstance(adapter, DcsaCarrierAdapter)
+    assert adapter.client.connection.base_url(CarrierApi.BOOKING) == ("https://maersk.test")
 
 
 def test_feedback_messages_come_through_from_a_notification():
