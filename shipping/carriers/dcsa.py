@@ -7,6 +7,9 @@ configured connection is unavailable, and its bookings stay held and are retried
 
 from __future__ import annotations
 
+import re
+import textwrap
+import unicodedata
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -21,62 +24,128 @@ BOOKING_AGENT_NAME = "Global US Merchants Network"
 
 # --- Bodies ------------------------------------------------------------------------------------
 
+# Whitespace as Python or JavaScript reads it (Python's ``\s`` lacks only the byte-order mark),
+# and control characters: none may stand inside a DCSA text field's one line.
+_BLANKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ufeff]+")
+_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+$")
+BOOKING_DESK_NAME = "Booking desk"
+# What a consignee or a cargo is called on a bill of lading when nothing better is known.
+CONSIGNEE_TO_ORDER = "To order"
+FREIGHT_ALL_KINDS = "Freight all kinds"
+PARTY_NOT_NAMED = "Not given"
 
-def _lines(text: str, *, limit: int = 5) -> list[str]:
-    lines = [line.strip()[:250] for line in (text or "").splitlines() if line.strip()]
+
+def _text(value: str | None, max_length: int) -> str:
+    r"""``value`` as a DCSA text field: one line (every run of whitespace or control characters
+    a single space), at most ``max_length`` characters, no space at either end (the standard's
+    pattern ``^\S(?:.*\S)?$``); empty when nothing printable is left."""
+    return _BLANKS.sub(" ", value or "").strip()[:max_length].rstrip()
+
+
+def _digits(value: str | None) -> str:
+    r"""The decimal digits of ``value`` in ASCII: a code typed with full-width or Arabic-Indic
+    digits passes our validators but not the standard's ``\d`` (ASCII only there)."""
+    return "".join(str(unicodedata.decimal(char)) for char in value or "" if char.isdecimal())
+
+
+def _lines(text: str | None, *, limit: int = 5, width: int = 250) -> list[str]:
+    """An address as at most ``limit`` lines of at most ``width`` characters: long lines are
+    wrapped at spaces, lines beyond the last folded into it."""
+    lines = [
+        part
+        for line in (text or "").splitlines()
+        for part in textwrap.wrap(_text(line, len(line)), width)
+    ]
     if len(lines) > limit:
-        lines = [*lines[: limit - 1], ", ".join(lines[limit - 1 :])[:250]]
+        lines = [*lines[: limit - 1], _text(", ".join(lines[limit - 1 :]), width)]
     return lines
+
+
+def _email(value: str | None) -> str:
+    value = (value or "").strip()
+    if len(value) <= 100 and _EMAIL.match(value):
+        return value
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 def _contact(booking) -> dict:
     user = booking.requested_by
     if user is not None:
-        return {"name": user.display_name.strip()[:35], "email": user.email}
-    return {"name": "Booking desk", "email": parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}
+        name = _text(user.display_name, 35) or _text(user.email, 35) or BOOKING_DESK_NAME
+        return {"name": name, "email": _email(user.email)}
+    return {"name": BOOKING_DESK_NAME, "email": _email("")}
+
+
+def _party(name: str, address: str, *, fallback: str) -> dict:
+    party: dict = {"partyName": _text(name, 70) or _text(fallback, 70) or PARTY_NOT_NAMED}
+    if lines := _lines(address):
+        party["addressLines"] = lines
+    return party
 
 
 def _location(port) -> dict:
-    return {"locationName": port.name[:100], "UNLocationCode": port.un_locode}
+    location = {"UNLocationCode": port.un_locode}
+    if name := _text(port.name, 100):
+        location = {"locationName": name, **location}
+    return location
 
 
 def _local_date(moment, port) -> str:
     return moment.astimezone(ZoneInfo(port.time_zone or "UTC")).date().isoformat()
 
 
+def _optional(**fields: str) -> dict:
+    return {name: value for name, value in fields.items() if value}
+
+
+def _vessel(sailing) -> dict:
+    name = _text(sailing.vessel_name, 50)
+    if not name:
+        return {}
+    vessel = {"name": name}
+    if len(imo := _digits(sailing.vessel_imo)) in (7, 8):
+        vessel["vesselIMONumber"] = imo
+    return {"vessel": vessel}
+
+
 def create_booking_body(
     booking, *, units: int | None = None, gross_weight_kg: int | None = None
 ) -> dict:
     """A DCSA ``CreateBooking`` for ``booking`` (with ``units``/``gross_weight_kg`` in place of
-    the booking's own figures, for an amendment)."""
+    the booking's own figures, for an amendment). Valid against the standard for any booking
+    the forms and the API accept: text is put on one line and cut to each field's length, an
+    optional field left empty is left out, a required one falls back to a neutral value."""
     sailing = booking.sailing
     carrier = sailing.carrier
     units = units or booking.units
     weight = {"value": gross_weight_kg or booking.gross_weight_kg, "unit": "KGM"}
-    shipper: dict = {"partyName": booking.shipper_name.strip()}
-    if lines := _lines(booking.shipper_address):
-        shipper["addressLines"] = lines
-    if booking.order_references:
-        shipper["purchaseOrderReferences"] = [ref.strip() for ref in booking.order_references]
-    consignee: dict = {"partyName": booking.consignee_name.strip()}
-    if lines := _lines(booking.consignee_address):
-        consignee["addressLines"] = lines
+    shipper = _party(
+        booking.shipper_name, booking.shipper_address, fallback=booking.organization.name
+    )
+    references = [_text(reference, 35) for reference in booking.order_references]
+    if references := [reference for reference in references if reference]:
+        shipper["purchaseOrderReferences"] = references
+    consignee = _party(
+        booking.consignee_name, booking.consignee_address, fallback=CONSIGNEE_TO_ORDER
+    )
     commodity = {
-        "commodityType": booking.commodity_description.strip()[:550],
+        "commodityType": _text(booking.commodity_description, 550) or FREIGHT_ALL_KINDS,
         "cargoGrossWeight": dict(weight),
     }
-    if booking.hs_codes:
-        commodity["extendedHSCodes"] = list(booking.hs_codes)
+    if hs_codes := [code for code in map(_digits, booking.hs_codes) if 6 <= len(code) <= 12]:
+        commodity["extendedHSCodes"] = hs_codes
     return {
         "receiptTypeAtOrigin": "CY",
         "deliveryTypeAtDestination": "CY",
         "cargoMovementTypeAtOrigin": "FCL",
         "cargoMovementTypeAtDestination": "FCL",
-        "serviceContractReference": carrier.service_contract_reference,
+        **_optional(serviceContractReference=_text(carrier.service_contract_reference, 30)),
         "freightPaymentTermCode": "PRE",
-        "vessel": {"name": sailing.vessel_name, "vesselIMONumber": sailing.vessel_imo},
-        "carrierServiceCode": sailing.service_code,
-        "carrierExportVoyageNumber": sailing.voyage_number,
+        **_vessel(sailing),
+        **_optional(
+            carrierServiceCode=_text(sailing.service_code, 11),
+            carrierExportVoyageNumber=_text(sailing.voyage_number, 50),
+        ),
         "expectedDepartureDate": _local_date(sailing.etd, sailing.port_of_loading),
         "carrierCode": carrier.scac,
         "carrierCodeListProvider": "NMFTA",
@@ -121,10 +190,12 @@ def update_booking_body(booking) -> dict:
         )
     else:
         body = create_booking_body(booking)
-    if booking.carrier_booking_request_reference:
-        body["carrierBookingRequestReference"] = booking.carrier_booking_request_reference
-    if booking.carrier_booking_reference:
-        body["carrierBookingReference"] = booking.carrier_booking_reference
+    body.update(
+        _optional(
+            carrierBookingRequestReference=_text(booking.carrier_booking_request_reference, 100),
+            carrierBookingReference=_text(booking.carrier_booking_reference, 35),
+        )
+    )
     return body
 
 
@@ -137,9 +208,7 @@ def cancel_booking_body(booking, *, reason: str = "", amendment_only: bool = Fal
         body = {"bookingCancellationStatus": "CANCELLATION_RECEIVED"}
     else:
         body = {"bookingStatus": "CANCELLED"}
-    if reason.strip():
-        body["reason"] = reason.strip()[:5000]
-    return body
+    return {**body, **_optional(reason=_text(reason, 5000))}
 
 
 # --- Adapters ----------------------------------------------------------------------------------

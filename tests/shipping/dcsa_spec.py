@@ -1,16 +1,17 @@
 """The DCSA Booking API 2.0.5 specification, read from the shared standards folder beside the
-repository, and validators for its schemas (OpenAPI 3.0 dialect, ``$ref``s resolved)."""
+repository, and validators for its schemas (OpenAPI 3.0 dialect, ``$ref``s resolved, patterns
+read as JavaScript reads them)."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from pathlib import Path
 
 import pytest
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "dcsa-booking-2.0.5.yaml"
-)
+from tests.prism import BOOKING_SPEC, STANDARDS_DIR
+
+SPEC_PATH = STANDARDS_DIR / BOOKING_SPEC
 SPEC_URI = "urn:dcsa:booking:2.0.5"
 
 needs_spec = pytest.mark.skipif(
@@ -36,13 +37,73 @@ def _registry():
     )
 
 
+# ECMAScript's whitespace (``\s``) and line terminators (what ``.`` does not match), as
+# character-class contents for Python's ``re``.
+_ECMA_WHITESPACE = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_ECMA_LINE_TERMINATORS = r"\n\r\u2028\u2029"
+_ECMA_ESCAPES = {
+    "d": ("[0-9]", "0-9"),
+    "D": ("[^0-9]", None),
+    "w": ("[A-Za-z0-9_]", "A-Za-z0-9_"),
+    "W": ("[^A-Za-z0-9_]", None),
+    "s": (f"[{_ECMA_WHITESPACE}]", _ECMA_WHITESPACE),
+    "S": (f"[^{_ECMA_WHITESPACE}]", None),
+}
+
+
+@cache
+def ecma_pattern(pattern: str) -> re.Pattern:
+    r"""``pattern`` as a JavaScript validator reads it (Prism's, and the carriers'): ``\d``,
+    ``\w`` and ``\s`` are ASCII digits, word characters and ECMAScript's whitespace, ``.``
+    stops at every line terminator (``\r`` and U+2028 too) and ``$`` only at the very end.
+    Python's ``re`` would let "12345６" pass ``^\d{6}$`` and "name" + newline pass
+    ``^\S(?:.*\S)?$``."""
+    translated, in_class, index = [], False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1]
+            outside, inside = _ECMA_ESCAPES.get(escaped, (None, None))
+            if in_class and inside is None and outside is not None:
+                raise ValueError(f"cannot translate \\{escaped} inside a class in {pattern!r}")
+            translated.append((inside if in_class else outside) or char + escaped)
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == ".":
+            char = f"[^{_ECMA_LINE_TERMINATORS}]"
+        elif char == "$":
+            char = r"\Z"
+        translated.append(char)
+        index += 1
+    return re.compile("".join(translated))
+
+
+def _ecma_pattern_keyword(validator, pattern, instance, schema):
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _validator_class():
+    from jsonschema.validators import extend
+    from openapi_schema_validator import OAS30Validator
+
+    return extend(OAS30Validator, {"pattern": _ecma_pattern_keyword})
+
+
 def schema_errors(schema_name: str, instance) -> list[str]:
     """Every way ``instance`` breaks ``#/components/schemas/<schema_name>``, including
     properties the schema does not define (the spec leaves additionalProperties open, so a
     misspelt property would otherwise pass)."""
-    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+    from openapi_schema_validator import oas30_format_checker
 
-    validator = OAS30Validator(
+    validator = _validator_class()(
         {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"},
         registry=_registry(),
         format_checker=oas30_format_checker,
