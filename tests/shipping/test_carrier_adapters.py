@@ -1,15 +1,13 @@
-"""Carrier adapters: the simulated carrier's behaviour, and the DCSA request bodies of the
+"""Carrier adapters: the DCSA request bodies of the
 Maersk and CMA CGM adapters, validated against the published DCSA Booking 2.0.5 schemas."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from shipping import services
@@ -22,7 +20,6 @@ from shipping.carriers.dcsa import (
     update_booking_body,
 )
 from shipping.carriers.http import CarrierApi, CarrierClient, CarrierConnection
-from shipping.carriers.simulated import SimulatedCarrier
 from shipping.errors import CarrierRefused, CarrierUnavailable
 from shipping.models import Carrier
 from tests.shipping.dcsa_spec import needs_spec, notification_examples, schema_errors, spec
@@ -237,7 +234,6 @@ def test_cancel_uses_patch_on_the_booking_reference(booking):
 
 
 def test_the_adapter_follows_the_carriers_connection(sailing, monkeypatch):
-    assert isinstance(adapter_for(sailing.carrier), SimulatedCarrier)
     monkeypatch.setenv("CARRIER_MAEU_API_URL", "https://maersk.test")
     adapter = adapter_for(sailing.carrier)
     assert isinstance(adapter, DcsaCarrierAdapter)
@@ -253,48 +249,3 @@ def test_feedback_messages_come_through_from_a_notification():
         }
     )
     assert (reply.booking_status, reply.message) == ("REJECTED", "No reefer plugs")
-
-
-# --- The simulated carrier ---------------------------------------------------------------------
-
-
-def test_a_seeded_simulated_carrier_repeats_its_choices(booking):
-    choices = [
-        SimulatedCarrier(seed="s1", delay_seconds=0, rejection_rate=0.5, failure_rate=0)
-        .submit(booking)
-        .booking_status
-        for _ in range(3)
-    ]
-    assert len(set(choices)) == 1
-    first = SimulatedCarrier(seed="s1", delay_seconds=0, rejection_rate=0, failure_rate=0)
-    assert (
-        first.submit(booking).carrier_booking_reference
-        == first.submit(booking).carrier_booking_reference
-    )
-
-
-def test_the_simulated_rejection_rate_is_honoured(maple, owner, no_scopes):
-    sailing = SailingFactory(capacity_teu=1000, capacity_weight_kg=10_000_000)
-    bookings = [request_booking(maple, sailing, owner, units=1) for _ in range(200)]
-    carrier = SimulatedCarrier(seed="rate", delay_seconds=0, rejection_rate=0.3, failure_rate=0)
-    rejected = sum(carrier.submit(b).booking_status == "REJECTED" for b in bookings)
-    assert 40 <= rejected <= 80  # 30 % of 200, give or take
-
-
-def test_the_simulated_carrier_decides_after_its_delay(booking):
-    carrier = SimulatedCarrier(seed="d", delay_seconds=3600, rejection_rate=0, failure_rate=0)
-    acknowledged = carrier.submit(booking)
-    assert acknowledged.booking_status == "RECEIVED"
-    assert acknowledged.carrier_booking_request_reference.startswith("SIM-")
-    booking.carrier_booking_request_reference = acknowledged.carrier_booking_request_reference
-    booking.submitted_at = timezone.now()
-    assert carrier.poll(booking).booking_status == "RECEIVED"
-    booking.submitted_at = timezone.now() - timedelta(hours=2)
-    assert carrier.poll(booking).booking_status == "CONFIRMED"
-
-
-def test_the_simulated_carrier_fails_at_its_failure_rate(booking):
-    with pytest.raises(CarrierUnavailable):
-        SimulatedCarrier(seed="f", delay_seconds=0, rejection_rate=0, failure_rate=1).submit(
-            booking
-        )
