@@ -465,14 +465,6 @@ BRAND_IMAGE_MATCH_BITS = int(os.environ.get("BRAND_IMAGE_MATCH_BITS", "6"))
 SHIPPING_HOLD_HOURS = int(os.environ.get("SHIPPING_HOLD_HOURS") or "48")
 # Seconds after which a carrier is asked about a request it acknowledged but did not yet decide.
 SHIPPING_POLL_AFTER_SECONDS = float(os.environ.get("SHIPPING_POLL_AFTER_SECONDS") or "10")
-# The simulated carrier: seconds before it decides, share of requests it rejects, share of calls
-# that fail as if the carrier were down, and the seed that makes its choices repeatable.
-SHIPPING_SIMULATED_DELAY_SECONDS = float(os.environ.get("SHIPPING_SIMULATED_DELAY_SECONDS") or "5")
-SHIPPING_SIMULATED_REJECTION_RATE = float(
-    os.environ.get("SHIPPING_SIMULATED_REJECTION_RATE") or "0.05"
-)
-SHIPPING_SIMULATED_FAILURE_RATE = float(os.environ.get("SHIPPING_SIMULATED_FAILURE_RATE") or "0.02")
-SHIPPING_SIMULATED_SEED = os.environ.get("SHIPPING_SIMULATED_SEED", "")
 # Each carrier's connection (CARRIER_<SCAC>_API_URL, …) is read from the environment when it
 # is used: see shipping/carriers/http.py and the README's "Connecting a real carrier".
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from shipping.carriers.base import CarrierAdapter, CarrierReply
 from shipping.carriers.dcsa import DcsaCarrierAdapter
 from shipping.carriers.http import CarrierClient, carrier_connection, client_for
-from shipping.carriers.simulated import SimulatedCarrier
 
 __all__ = [
     "CarrierAdapter",
@@ -19,10 +18,6 @@ __all__ = [
 
 
 def adapter_for(carrier) -> CarrierAdapter:
-    """The adapter that talks to ``carrier``."""
-    connection = carrier_connection(carrier.scac)
-    if not connection.configured:
-        # Interim: the in-process simulated carrier until every test and the demo use the
-        # carrier process.
-        return SimulatedCarrier(scac=carrier.scac)
-    return DcsaCarrierAdapter(CarrierClient(connection))
+    """The adapter that talks to ``carrier``: DCSA over HTTP. A carrier without a configured
+    connection is unavailable (its bookings stay held and are retried)."""
+    return DcsaCarrierAdapter(CarrierClient(carrier_connection(carrier.scac)))

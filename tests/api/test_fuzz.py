@@ -177,10 +177,7 @@ def _key(organization, user) -> str:
 
 
 @pytest.fixture
-def world(keep_the_test_connection, settings):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0
-    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
-    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
+def world(keep_the_test_connection, carrier_server):
     return World()
 
 

@@ -64,11 +64,9 @@ def local_webhook_receivers(settings):
 
 
 @pytest.fixture(autouse=True)
-def simulated_carrier(settings):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0
-    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
-    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
-    settings.SHIPPING_SIMULATED_SEED = "tests"
+def carrier_answering(carrier_server):
+    """The carrier process answers at once and accepts everything."""
+    return carrier_server
 
 
 class World:

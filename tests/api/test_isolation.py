@@ -134,11 +134,7 @@ def _side(name: str, sailing, seminar_published):
 
 
 @pytest.fixture
-def sides(settings):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0
-    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
-    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
-    settings.SHIPPING_SIMULATED_SEED = "tests"
+def sides(carrier_server):
     OrganizationFactory(name="Network Operations", kind=Organization.Kind.OPERATOR)
     sailing = SailingFactory()
     published = SeminarFactory(slug="open-seminar")

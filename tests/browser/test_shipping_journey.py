@@ -19,13 +19,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def deterministic_carrier(settings):
-    """The simulated carrier accepts everything, never fails, and takes its time to answer."""
-    settings.SHIPPING_SIMULATED_SEED = "journey"
-    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
-    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 3600
-    return settings
+def deterministic_carrier(carrier_server):
+    """The carrier process accepts everything, never fails, and takes its time to answer."""
+    carrier_server.config(delay=3600)
+    return carrier_server
 
 
 def test_merchant_books_two_high_cubes_los_angeles_to_ningbo(page, snapshot, deterministic_carrier):
@@ -91,7 +88,7 @@ def test_merchant_books_two_high_cubes_los_angeles_to_ningbo(page, snapshot, det
     assert booking.carrier_booking_request_reference  # submitted, not yet answered
 
     # The carrier decides; the worker's periodic poll fetches the answer.
-    deterministic_carrier.SHIPPING_SIMULATED_DELAY_SECONDS = 0
+    deterministic_carrier.advance("MAEU")
     tasks.poll_bookings_awaiting_carrier.delay()
 
     expect(status).to_have_text("Confirmed", timeout=15_000)  # the page follows by itself

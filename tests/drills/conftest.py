@@ -48,15 +48,14 @@ def real_broker(own_redis, settings):
 
 
 @pytest.fixture
-def drill_env(own_redis):
-    """Environment of the drill's worker and web processes: this run's test database."""
+def drill_env(own_redis, carrier_server):
+    """Environment of the drill's worker and web processes: this run's test database, and the
+    carrier process (answering at once) as the carriers."""
     database = connection.settings_dict
     auth = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
     url = f"postgres://{auth}@{database['HOST']}:{database['PORT'] or 5432}/"
     return process_env(
         database_url=url + database["NAME"],
         redis_url=own_redis.url,
-        SHIPPING_SIMULATED_DELAY_SECONDS="0",
-        SHIPPING_SIMULATED_REJECTION_RATE="0",
-        SHIPPING_SIMULATED_FAILURE_RATE="0",
+        **carrier_server.network_env(),
     )

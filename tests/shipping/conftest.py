@@ -1,5 +1,5 @@
 """Fixtures of the shipping tests: an approved merchant with its people, an outsider, a
-sailing, a deterministic simulated carrier, and an operator with a second factor."""
+sailing, the carrier process (answering at once), and an operator with a second factor."""
 
 from __future__ import annotations
 
@@ -13,14 +13,10 @@ from tests.shipping.factories import SailingFactory, approve
 
 
 @pytest.fixture(autouse=True)
-def simulated_carrier(settings):
-    """A carrier that answers at once, accepts everything and never fails, unless a test says
-    otherwise."""
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0
-    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
-    settings.SHIPPING_SIMULATED_FAILURE_RATE = 0.0
-    settings.SHIPPING_SIMULATED_SEED = "tests"
-    return settings
+def carrier_process_answering(carrier_server):
+    """The carrier process answers at once, accepts everything and never fails, unless a test
+    says otherwise (``carrier_server.config(...)``)."""
+    return carrier_server
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """300 booking requests at once on a 100-TEU sailing, on real connections (at most 40 at a
 time): the sailing is never overbooked, no request is refused while space for it remains,
-each refusal says capacity_exhausted, and holds the simulated carrier rejects come back."""
+each refusal says capacity_exhausted, and holds the carrier rejects come back."""
 
 from __future__ import annotations
 
@@ -92,8 +92,10 @@ def _check_refusals(outcomes: list[Outcome]) -> None:
             assert outcome.remaining_at_refusal < outcome.requested_teu
 
 
-def test_300_concurrent_requests_never_overbook_and_never_refuse_while_space_remains(settings):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 3600  # the carrier answers later
+def test_300_concurrent_requests_never_overbook_and_never_refuse_while_space_remains(
+    carrier_server,
+):
+    carrier_server.config(delay=3600)  # the carrier answers later
     organization, user, sailing = _setup()
 
     outcomes = _run_concurrently(sailing, organization, user)
@@ -114,9 +116,8 @@ def test_300_concurrent_requests_never_overbook_and_never_refuse_while_space_rem
     assert CAPACITY - granted_teu < smallest_refused
 
 
-def test_holds_the_simulated_carrier_rejects_come_back_under_load(settings):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 0  # the carrier answers right after commit
-    settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.3
+def test_holds_the_carrier_rejects_come_back_under_load(carrier_server):
+    carrier_server.config(rejection_rate=0.3)  # the carrier answers right after commit
     organization, user, sailing = _setup()
 
     outcomes = _run_concurrently(sailing, organization, user)
@@ -138,7 +139,7 @@ def test_holds_the_simulated_carrier_rejects_come_back_under_load(settings):
     # And what is left can still be booked.
     remaining = Sailing.objects.get(pk=sailing.pk).remaining_teu
     if remaining:
-        settings.SHIPPING_SIMULATED_REJECTION_RATE = 0.0
+        carrier_server.config(rejection_rate=0)
         request_booking(
             organization, sailing, user, equipment="22G1", units=remaining, gross_weight_kg=10_000
         )

@@ -1,15 +1,13 @@
 """Carrier adapters: the DCSA request bodies of the Maersk and CMA CGM connections, validated
 against the published DCSA Booking 2.0.5 schemas; the real adapter's calls over HTTP, through
 Stoplight Prism (which checks every request and response against the standard) to the carrier
-process; and the interim in-process simulated carrier."""
+process."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from shipping import services
@@ -22,7 +20,6 @@ from shipping.carriers.dcsa import (
     update_booking_body,
 )
 from shipping.carriers.http import CarrierApi, CarrierClient, CarrierConnection, client_for
-from shipping.carriers.simulated import SimulatedCarrier
 from shipping.errors import CarrierRefused, CarrierUnavailable
 from shipping.models import Carrier
 from tests.carrier_process import QUIET, CarrierProcess, start_carrier_process
@@ -152,7 +149,6 @@ def test_without_a_configured_connection_the_carrier_is_unavailable(booking):
 
 
 def test_the_adapter_follows_the_carriers_connection(sailing, monkeypatch):
-    assert isinstance(adapter_for(sailing.carrier), SimulatedCarrier)
     monkeypatch.setenv("CARRIER_MAEU_API_URL", "https://maersk.test")
     adapter = adapter_for(sailing.carrier)
     assert isinstance(adapter, DcsaCarrierAdapter)
@@ -416,48 +412,3 @@ def test_carrier_errors_are_told_apart(status, error, carrier_server, booking):
     with pytest.raises(error, match=str(status)):
         adapter_for(booking.sailing.carrier).submit(booking)
     assert carrier_server.bookings("MAEU") == []
-
-
-# --- The simulated carrier ---------------------------------------------------------------------
-
-
-def test_a_seeded_simulated_carrier_repeats_its_choices(booking):
-    choices = [
-        SimulatedCarrier(seed="s1", delay_seconds=0, rejection_rate=0.5, failure_rate=0)
-        .submit(booking)
-        .booking_status
-        for _ in range(3)
-    ]
-    assert len(set(choices)) == 1
-    first = SimulatedCarrier(seed="s1", delay_seconds=0, rejection_rate=0, failure_rate=0)
-    assert (
-        first.submit(booking).carrier_booking_reference
-        == first.submit(booking).carrier_booking_reference
-    )
-
-
-def test_the_simulated_rejection_rate_is_honoured(maple, owner, no_scopes):
-    sailing = SailingFactory(capacity_teu=1000, capacity_weight_kg=10_000_000)
-    bookings = [request_booking(maple, sailing, owner, units=1) for _ in range(200)]
-    carrier = SimulatedCarrier(seed="rate", delay_seconds=0, rejection_rate=0.3, failure_rate=0)
-    rejected = sum(carrier.submit(b).booking_status == "REJECTED" for b in bookings)
-    assert 40 <= rejected <= 80  # 30 % of 200, give or take
-
-
-def test_the_simulated_carrier_decides_after_its_delay(booking):
-    carrier = SimulatedCarrier(seed="d", delay_seconds=3600, rejection_rate=0, failure_rate=0)
-    acknowledged = carrier.submit(booking)
-    assert acknowledged.booking_status == "RECEIVED"
-    assert acknowledged.carrier_booking_request_reference.startswith("SIM-")
-    booking.carrier_booking_request_reference = acknowledged.carrier_booking_request_reference
-    booking.submitted_at = timezone.now()
-    assert carrier.poll(booking).booking_status == "RECEIVED"
-    booking.submitted_at = timezone.now() - timedelta(hours=2)
-    assert carrier.poll(booking).booking_status == "CONFIRMED"
-
-
-def test_the_simulated_carrier_fails_at_its_failure_rate(booking):
-    with pytest.raises(CarrierUnavailable):
-        SimulatedCarrier(seed="f", delay_seconds=0, rejection_rate=0, failure_rate=1).submit(
-            booking
-        )

@@ -124,9 +124,9 @@ def test_the_review_shows_price_and_cancellation_terms_before_anything_is_held(
 
 
 def test_confirming_requests_the_booking_and_shows_it(
-    client, owner, maple, sailing, settings, django_capture_on_commit_callbacks
+    client, owner, maple, sailing, carrier_server, django_capture_on_commit_callbacks
 ):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 3600
+    carrier_server.config(delay=3600)
     client.force_login(owner)
     url = reverse("shipping:booking_create", args=[sailing.pk, "45G1"])
     with django_capture_on_commit_callbacks(execute=True):
