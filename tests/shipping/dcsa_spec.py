@@ -1,6 +1,6 @@
-"""The DCSA Booking API 2.0.5 specification, read from the shared standards folder beside the
-repository, and validators for its schemas (OpenAPI 3.0 dialect, ``$ref``s resolved, patterns
-read as JavaScript reads them)."""
+"""The DCSA standards (Booking 2.0.5 unless another is named), read from the shared standards
+folder beside the repository, and validators for their schemas (OpenAPI 3.0 dialect, ``$ref``s
+resolved, patterns read as JavaScript reads them)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from tests.prism import BOOKING_SPEC, STANDARDS_DIR
 
 SPEC_PATH = STANDARDS_DIR / BOOKING_SPEC
-SPEC_URI = "urn:dcsa:booking:2.0.5"
 
 needs_spec = pytest.mark.skipif(
     not SPEC_PATH.exists(),
@@ -21,19 +20,20 @@ needs_spec = pytest.mark.skipif(
 
 
 @cache
-def spec() -> dict:
+def spec(spec_name: str = BOOKING_SPEC) -> dict:
     import yaml
 
-    return yaml.safe_load(SPEC_PATH.read_text())
+    return yaml.safe_load((STANDARDS_DIR / spec_name).read_text())
 
 
 @cache
-def _registry():
+def _registry(spec_name: str):
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
 
     return Registry().with_resource(
-        SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT4)
+        f"urn:dcsa:{spec_name}",
+        Resource.from_contents(spec(spec_name), default_specification=DRAFT4),
     )
 
 
@@ -97,54 +97,55 @@ def _validator_class():
     return extend(OAS30Validator, {"pattern": _ecma_pattern_keyword})
 
 
-def schema_errors(schema_name: str, instance) -> list[str]:
-    """Every way ``instance`` breaks ``#/components/schemas/<schema_name>``, including
-    properties the schema does not define (the spec leaves additionalProperties open, so a
-    misspelt property would otherwise pass)."""
+def schema_errors(schema_name: str, instance, *, spec_name: str = BOOKING_SPEC) -> list[str]:
+    """Every way ``instance`` breaks ``#/components/schemas/<schema_name>`` of ``spec_name``,
+    including properties the schema does not define (the spec leaves additionalProperties open,
+    so a misspelt property would otherwise pass)."""
     from openapi_schema_validator import oas30_format_checker
 
     validator = _validator_class()(
-        {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"},
-        registry=_registry(),
+        {"$ref": f"urn:dcsa:{spec_name}#/components/schemas/{schema_name}"},
+        registry=_registry(spec_name),
         format_checker=oas30_format_checker,
     )
     errors = [
         f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
         for error in validator.iter_errors(instance)
     ]
-    errors += _unknown_properties(spec()["components"]["schemas"][schema_name], instance, "")
+    schemas = spec(spec_name)["components"]["schemas"]
+    errors += _unknown_properties(schemas, schemas[schema_name], instance, "")
     return errors
 
 
-def _resolve(schema: dict) -> dict:
+def _resolve(schemas: dict, schema: dict) -> dict:
     while "$ref" in schema:
-        schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
     return schema
 
 
-def _known(schema: dict) -> dict:
+def _known(schemas: dict, schema: dict) -> dict:
     """Properties a schema defines, through allOf/oneOf/anyOf."""
-    schema = _resolve(schema)
+    schema = _resolve(schemas, schema)
     properties = dict(schema.get("properties", {}))
     for key in ("allOf", "oneOf", "anyOf"):
         for part in schema.get(key, []):
-            properties.update(_known(part))
+            properties.update(_known(schemas, part))
     return properties
 
 
-def _unknown_properties(schema: dict, instance, path: str) -> list[str]:
-    schema = _resolve(schema)
+def _unknown_properties(schemas: dict, schema: dict, instance, path: str) -> list[str]:
+    schema = _resolve(schemas, schema)
     problems = []
     if isinstance(instance, dict):
-        known = _known(schema)
+        known = _known(schemas, schema)
         for key, value in instance.items():
             if key not in known:
                 problems.append(f"{path or '(root)'}: unknown property {key!r}")
             else:
-                problems += _unknown_properties(known[key], value, f"{path}/{key}")
+                problems += _unknown_properties(schemas, known[key], value, f"{path}/{key}")
     elif isinstance(instance, list) and "items" in schema:
         for index, item in enumerate(instance):
-            problems += _unknown_properties(schema["items"], item, f"{path}/{index}")
+            problems += _unknown_properties(schemas, schema["items"], item, f"{path}/{index}")
     return problems
 
 
