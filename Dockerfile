@@ -21,6 +21,7 @@ COPY catalog ./catalog
 COPY orders ./orders
 COPY shipping ./shipping
 COPY training ./training
+COPY carriersim ./carriersim
 RUN pip install --upgrade pip && pip install .
 
 # --- The image that runs -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", force=True
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # each push has a line of its own
     settings = Settings(
         delay=options.delay,
         rejection_rate=options.rejection_rate,

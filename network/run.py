@@ -1,4 +1,6 @@
-"""Run the whole network on one machine: web, Celery worker and beat, on PostgreSQL and Redis.
+"""Run the whole network on one machine: web, Celery worker and beat, on PostgreSQL and Redis,
+with the carrier process (``python -m carriersim``) playing Maersk and CMA CGM unless
+``CARRIER_MAEU_API_URL`` names a real carrier.
 
     python -m network.run            (what `make run` calls after installing)
 
@@ -15,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -81,7 +84,7 @@ def _wait_healthy(url: str, children: dict[str, Child], seconds: float) -> dict:
     return last
 
 
-def _banner(url: str, *, demo: bool) -> str:
+def _banner(url: str, *, demo: bool, carriers_url: str = "") -> str:
     from network.demo import DEMO_ACCOUNTS, DEMO_OPERATOR_TOTP_SECRET, DEMO_PASSWORD
 
     width = max(len(account.email) for account in DEMO_ACCOUNTS)
@@ -93,6 +96,12 @@ def _banner(url: str, *, demo: bool) -> str:
         f"  Health {url}/healthz",
         "",
     ]
+    if carriers_url:
+        lines += [
+            f"  Carriers {carriers_url}/MAEU, {carriers_url}/CMDU (the carrier process, playing",
+            "  Maersk and CMA CGM; credentials in var/carriers.env)",
+            "",
+        ]
     if demo:
         lines.append(f"  Demo logins (password for all: {DEMO_PASSWORD})")
         for account in DEMO_ACCOUNTS:
@@ -144,8 +153,9 @@ def _unblock_stop_signals() -> None:
 
 
 class Child:
-    """One of web, worker and beat: started in a session of its own (Ctrl-C in the terminal
-    reaches only the supervisor, which stops the children in order), its output in its log."""
+    """One of the carrier process, web, worker and beat: started in a session of its own
+    (Ctrl-C in the terminal reaches only the supervisor, which stops the children in order), its
+    output in its log."""
 
     def __init__(self, name: str, command: list[str], log: Path) -> None:
         self.name = name
@@ -235,6 +245,74 @@ def _supervise(env: dict[str, str], data: Path, url: str, children: dict[str, Ch
         time.sleep(0.25)
 
 
+# The carriers the carrier process plays, and how it behaves unless CARRIER_SIM_* say otherwise:
+# an answer after about five seconds, one request in twenty rejected, one call in fifty failing,
+# a tracking event every twenty seconds.
+SIMULATED_CARRIERS = ("MAEU", "CMDU")
+CARRIER_SIM_DEFAULTS = {
+    "CARRIER_SIM_DELAY": "5",
+    "CARRIER_SIM_REJECTION_RATE": "0.05",
+    "CARRIER_SIM_FAILURE_RATE": "0.02",
+    "CARRIER_SIM_EVENT_INTERVAL": "20",
+}
+BOOKING_NOTIFICATIONS_PATH = "/api/v1/shipping/carriers/{scac}/booking-notifications/"
+
+
+def carrier_credentials(data: Path) -> dict[str, str]:
+    """The demo carriers' client credentials and notification secrets, made once and kept in
+    ``var/carriers.env`` (mode 600) so that tokens and signatures survive a restart."""
+    path = data / "carriers.env"
+    if not path.exists():
+        lines = []
+        for scac in SIMULATED_CARRIERS:
+            lines += [
+                f"CARRIER_{scac}_CLIENT_ID=network-demo-{scac.lower()}",
+                f"CARRIER_{scac}_CLIENT_SECRET={secrets.token_urlsafe(32)}",
+                f"CARRIER_{scac}_NOTIFICATION_SECRET={secrets.token_urlsafe(32)}",
+            ]
+        path.touch(mode=0o600)
+        path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    values = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip() and not name.lstrip().startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
+
+
+def carrier_process(env: dict[str, str], data: Path, *, port: int, site_url: str) -> list[str]:
+    """Point the network at the carrier process on ``port`` (adding to ``env``); its command."""
+    for name, value in carrier_credentials(data).items():
+        env.setdefault(name, value)
+    base = f"http://127.0.0.1:{port}"
+    for scac in SIMULATED_CARRIERS:
+        env[f"CARRIER_{scac}_API_URL"] = f"{base}/{scac}"
+        env[f"CARRIER_{scac}_TOKEN_URL"] = f"{base}/{scac}/oauth2/token"
+    option = {name: env.get(name) or default for name, default in CARRIER_SIM_DEFAULTS.items()}
+    return [
+        PYTHON,
+        "-m",
+        "carriersim",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--carriers",
+        ",".join(SIMULATED_CARRIERS),
+        "--delay",
+        option["CARRIER_SIM_DELAY"],
+        "--rejection-rate",
+        option["CARRIER_SIM_REJECTION_RATE"],
+        "--failure-rate",
+        option["CARRIER_SIM_FAILURE_RATE"],
+        "--event-interval",
+        option["CARRIER_SIM_EVENT_INTERVAL"],
+        "--booking-callback",
+        site_url.rstrip("/") + BOOKING_NOTIFICATIONS_PATH,
+    ]
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
     data = devservices.data_dir()
@@ -249,6 +327,18 @@ def main() -> int:
     if not devservices._port_is_free(port):
         fail(f"port {port} is already in use; stop what uses it or run with PORT={port + 1}.")
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+    simulate_carriers = not os.environ.get("CARRIER_MAEU_API_URL")
+    carrier_port = 0
+    if simulate_carriers:
+        carrier_port_text = os.environ.get("CARRIER_SIM_PORT") or str(port + 1)
+        if not carrier_port_text.isdigit() or not 0 < int(carrier_port_text) < 65536:
+            fail(f"CARRIER_SIM_PORT={carrier_port_text!r} is not a port number; set it to 1-65535.")
+        carrier_port = int(carrier_port_text)
+        if carrier_port == port or not devservices._port_is_free(carrier_port):
+            fail(
+                f"port {carrier_port} (the carrier process) is already in use; stop what uses it "
+                f"or run with CARRIER_SIM_PORT={carrier_port + 1}."
+            )
 
     env = dict(os.environ)
     started: list[str] = []
@@ -264,6 +354,11 @@ def main() -> int:
     except devservices.ServiceError as error:
         fail(str(error))
     env.setdefault("SITE_URL", url)
+    carriers_command = (
+        carrier_process(env, data, port=carrier_port, site_url=env["SITE_URL"])
+        if simulate_carriers
+        else None
+    )
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SITE_URL")})
 
     from django.core.exceptions import ImproperlyConfigured
@@ -326,7 +421,8 @@ def main() -> int:
                     f"manage.py {' '.join(command)} failed: "
                     f"{(result.stderr.strip().splitlines() or ['?'])[-1]}"
                 )
-        commands = {
+        commands = {"carriers": carriers_command} if carriers_command else {}
+        commands |= {
             "web": [
                 str(BIN / "gunicorn"),
                 "network.wsgi:application",
@@ -362,7 +458,8 @@ def main() -> int:
                 children[name].start(env)
         _write_state(data, url, children)
         _wait_healthy(url, children, float(os.environ.get("START_TIMEOUT", "90")))
-        print(_banner(url, demo=seed_demo), flush=True)
+        carriers_url = f"http://127.0.0.1:{carrier_port}" if carriers_command else ""
+        print(_banner(url, demo=seed_demo, carriers_url=carriers_url), flush=True)
         _supervise(env, data, url, children)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)

@@ -20,6 +20,7 @@ from merchants.models import ApplicationStatus, MerchantApplication
 from network.demo import DEMO_MERCHANT_SLUG, demo_staff
 from network.models import Organization, User
 from shipping import services
+from shipping.carriers.http import carrier_setting
 from shipping.models import Booking, Carrier, Port, Sailing, SailingRate
 from shipping.validators import validate_imo_number
 
@@ -46,13 +47,14 @@ PORTS = [
     ("HKHKG", "Hong Kong", "Asia/Hong_Kong"),
 ]
 
-# SCAC, name, service contract, free cancellation days, fee per container. The demo carriers
-# use the simulated interface; an operator switches one to its DCSA API once it is configured.
+# SCAC, name, service contract, free cancellation days, fee per container, interface. Maersk
+# and CMA CGM are reached over their DCSA APIs (on a laptop, the carrier process `make run`
+# starts); the others have no connection configured, so their bookings wait, held.
 CARRIERS = [
-    ("MAEU", "Maersk", "GUMN-MAEU-2026", 7, Decimal("150.00")),
-    ("CMDU", "CMA CGM", "GUMN-CMDU-2026", 10, Decimal("175.00")),
-    ("COSU", "COSCO Shipping", "GUMN-COSU-2026", 7, Decimal("120.00")),
-    ("ONEY", "Ocean Network Express", "GUMN-ONEY-2026", 5, Decimal("140.00")),
+    ("MAEU", "Maersk", "GUMN-MAEU-2026", 7, Decimal("150.00"), Carrier.Adapter.MAERSK),
+    ("CMDU", "CMA CGM", "GUMN-CMDU-2026", 10, Decimal("175.00"), Carrier.Adapter.CMA_CGM),
+    ("COSU", "COSCO Shipping", "GUMN-COSU-2026", 7, Decimal("120.00"), Carrier.Adapter.DCSA),
+    ("ONEY", "Ocean Network Express", "GUMN-ONEY-2026", 5, Decimal("140.00"), Carrier.Adapter.DCSA),
 ]
 # Their public tracking pages, which shipped orders' tracking numbers link to.
 TRACKING_PAGES = {
@@ -215,21 +217,34 @@ def _seed_reference_data() -> tuple[dict[str, Port], dict[str, Carrier]]:
             un_locode=code, defaults={"name": name, "country": code[:2], "time_zone": zone}
         )
     carriers = {}
-    for scac, name, contract, days, fee in CARRIERS:
-        carriers[scac], _created = Carrier.objects.get_or_create(
+    for scac, name, contract, days, fee, adapter in CARRIERS:
+        carrier, _created = Carrier.objects.get_or_create(
             scac=scac,
             defaults={
                 "name": name,
                 "service_contract_reference": contract,
                 "free_cancellation_days": days,
                 "cancellation_fee_per_container": fee,
-                "adapter": Carrier.Adapter.DCSA,
+                "adapter": adapter,
                 "tracking_url_template": TRACKING_PAGES[scac],
             },
         )
-        if not carriers[scac].tracking_url_template:
-            carriers[scac].tracking_url_template = TRACKING_PAGES[scac]
-            carriers[scac].save(update_fields=["tracking_url_template"])
+        changed = []
+        if not carrier.tracking_url_template:
+            carrier.tracking_url_template = TRACKING_PAGES[scac]
+            changed.append("tracking_url_template")
+        if carrier.adapter == Carrier.Adapter.DCSA and adapter != Carrier.Adapter.DCSA:
+            carrier.adapter = adapter
+            changed.append("adapter")
+        # The secret the carrier signs its booking notifications with, when this machine has
+        # one (`make run` writes the carrier process's into var/carriers.env).
+        secret = carrier_setting(scac, "NOTIFICATION_SECRET")
+        if secret and carrier.notification_secret != secret:
+            carrier.notification_secret = secret
+            changed.append("notification_secret")
+        if changed:
+            carrier.save(update_fields=changed)
+        carriers[scac] = carrier
     return ports, carriers
 
 
@@ -349,8 +364,11 @@ def _seed_bookings(organization: Organization, sailings) -> int:
             services.booking_request_update(
                 booking=booking, message="Please confirm the consignee's USCI number."
             )
-        # The demo's history already happened: nothing is left to send to a carrier.
-        Booking.objects.filter(pk=booking.pk).update(carrier_sync="")
+        # The demo's history already happened, except that a request still awaiting the
+        # carrier is queued for sending: the worker submits it once it runs (or the redrive
+        # beat picks it up), and the carrier's answer comes back as for any booking.
+        awaiting = outcome == "received"
+        Booking.objects.filter(pk=booking.pk).update(carrier_sync="submit" if awaiting else "")
         created += 1
     return created
 

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from shipping import tasks
 from shipping.models import Booking, Carrier, Port, Sailing
 from shipping.validators import validate_imo_number, validate_un_locode
 
@@ -74,3 +75,34 @@ def test_the_demo_merchants_bookings_keep_the_capacity_invariant():
         for sailing in Sailing.objects.all():
             held = Booking.objects.filter(sailing=sailing).aggregate(t=Sum("teu_held"))["t"] or 0
             assert sailing.booked_teu == held
+
+
+def test_the_demo_booking_awaiting_the_carrier_is_sent_to_it_over_http(carrier_server):
+    call_command("seed_demo", apps="network,merchants,shipping")
+    with scopes_disabled():
+        waiting = Booking.objects.get(reference="GNDEMO000002")
+        assert (waiting.status, waiting.carrier_sync) == ("RECEIVED", "submit")
+        # Nothing else the demo seeded has anything to send.
+        assert list(
+            Booking.objects.exclude(carrier_sync="").values_list("reference", flat=True)
+        ) == ["GNDEMO000002"]
+    assert Carrier.objects.get(scac="MAEU").adapter == Carrier.Adapter.MAERSK
+    assert Carrier.objects.get(scac="CMDU").adapter == Carrier.Adapter.CMA_CGM
+
+    # The worker never got the task queued at seeding time; the redrive beat sends it.
+    assert tasks.redrive_booking_syncs.delay(older_than_seconds=0).get() == 1
+    [sent] = carrier_server.bookings("CMDU")
+    assert sent["bookingChannelReference"] == "GNDEMO000002"
+    tasks.booking_poll.delay(waiting.pk)
+    with scopes_disabled():
+        waiting.refresh_from_db()
+    assert waiting.carrier_booking_request_reference == sent["carrierBookingRequestReference"]
+    assert waiting.status == "CONFIRMED"
+    assert waiting.carrier_booking_reference.startswith("CMDU")
+    assert waiting.carrier_sync == ""
+
+
+def test_the_demo_carriers_sign_with_the_secret_of_this_machine(monkeypatch):
+    monkeypatch.setenv("CARRIER_MAEU_NOTIFICATION_SECRET", "secret-from-var-carriers-env")
+    call_command("seed_demo", apps="network,merchants,shipping")
+    assert Carrier.objects.get(scac="MAEU").notification_secret == "secret-from-var-carriers-env"
