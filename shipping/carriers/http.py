@@ -209,7 +209,7 @@ class CarrierClient:
         step = float(settings.CARRIER_RETRY_BASE_SECONDS) * 2 ** (attempt - 1)
         return random.uniform(0, min(step, float(settings.CARRIER_RETRY_MAX_SECONDS)))  # noqa: S311
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
         """``text`` with every secret of the connection (and the cached token) blanked out."""
         connection = self.connection
         secrets = [
@@ -339,7 +339,7 @@ class CarrierClient:
         try:
             response = self._exchange(method, path, api=api, json=json, params=params)
         except CarrierUnavailable as error:
-            message = self._redact(str(error))
+            message = self.redact(str(error))
             self._record_failure(message)
             logger.warning("%s", message)
             if message != str(error):
@@ -355,7 +355,7 @@ class CarrierClient:
         if response.status_code >= 400:
             detail = str(body)[:200] if body is not None else ""
             raise CarrierRefused(
-                self._redact(
+                self.redact(
                     f"{connection.scac} refused {method} {path} ({response.status_code}): {detail}"
                 )
             )
