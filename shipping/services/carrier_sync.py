@@ -170,9 +170,11 @@ def _record_outcome_unknown(*, booking_id: int, error: CarrierOutcomeUnknown) ->
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
     booking.carrier_lease_until = None
     booking.last_carrier_error = str(error)[:300]
-    if not (booking.carrier_booking_request_reference or booking.carrier_booking_reference):
-        # (A notification may already have named it while we waited for the answer.)
-        booking.carrier_outcome_unknown_since = timezone.now()
+    if booking.carrier_booking_request_reference or booking.carrier_booking_reference:
+        # The carrier's notification named it while we waited for the answer.
+        booking.save()
+        return "received"
+    booking.carrier_outcome_unknown_since = timezone.now()
     booking.save()
     _timeline(
         booking,
