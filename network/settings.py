@@ -467,6 +467,21 @@ SHIPPING_HOLD_HOURS = int(os.environ.get("SHIPPING_HOLD_HOURS") or "48")
 SHIPPING_POLL_AFTER_SECONDS = float(os.environ.get("SHIPPING_POLL_AFTER_SECONDS") or "10")
 # Each carrier's connection (CARRIER_<SCAC>_API_URL, …) is read from the environment when it
 # is used: see shipping/carriers/http.py and the README's "Connecting a real carrier".
+# Seconds to wait for a carrier to accept a connection, and for its answer once connected.
+CARRIER_CONNECT_TIMEOUT = float(os.environ.get("CARRIER_CONNECT_TIMEOUT") or "5")
+CARRIER_READ_TIMEOUT = float(os.environ.get("CARRIER_READ_TIMEOUT") or "20")
+# Attempts per call for requests safe to repeat (5xx, 429, unreachable), the first backoff
+# step and its cap in seconds (full jitter), and the longest Retry-After waited within a call.
+CARRIER_RETRY_ATTEMPTS = int(os.environ.get("CARRIER_RETRY_ATTEMPTS") or "3")
+CARRIER_RETRY_BASE_SECONDS = float(os.environ.get("CARRIER_RETRY_BASE_SECONDS") or "0.5")
+CARRIER_RETRY_MAX_SECONDS = float(os.environ.get("CARRIER_RETRY_MAX_SECONDS") or "8")
+CARRIER_RETRY_AFTER_MAX_SECONDS = float(os.environ.get("CARRIER_RETRY_AFTER_MAX_SECONDS") or "30")
+# Failed calls in a row after which a carrier is not called for the cool-down (seconds).
+CARRIER_BREAKER_THRESHOLD = int(os.environ.get("CARRIER_BREAKER_THRESHOLD") or "5")
+CARRIER_BREAKER_COOLDOWN = float(os.environ.get("CARRIER_BREAKER_COOLDOWN") or "60")
+# A booking request whose fate is unknown (timeout, worker lost) is sent again only after this
+# many seconds without a word from the carrier about it.
+SHIPPING_RECEIPT_WAIT_SECONDS = float(os.environ.get("SHIPPING_RECEIPT_WAIT_SECONDS") or "300")
 
 # One JSON object per line (time, level, logger, message, request_id, user_id, organization_id)
 # for web and Celery alike; LOG_FORMAT=plain for a person reading a terminal.

@@ -414,6 +414,8 @@ class NotificationDataSerializer(serializers.Serializer):
     carrierBookingRequestReference = serializers.CharField(max_length=100, required=False)  # noqa: N815
     carrierBookingReference = serializers.CharField(max_length=35, required=False)  # noqa: N815
     feedbacks = serializers.ListField(child=serializers.DictField(), required=False, max_length=100)
+    # Full State Transfer: the booking as the carrier holds it, with our bookingChannelReference.
+    booking = serializers.DictField(required=False)
 
 
 class BookingNotificationSerializer(serializers.Serializer):
@@ -431,9 +433,11 @@ class BookingNotificationSerializer(serializers.Serializer):
 
 class BookingNotificationAPI(APIView):
     """POST /api/v1/shipping/carriers/<SCAC>/booking-notifications/: a carrier's DCSA booking
-    notification, signed with the carrier's shared secret: header
-    ``Notification-Signature: sha256=<HMAC-SHA256 of the body, hex>``. Answers 204; a repeat of
-    a notification already received changes nothing and answers 204 again."""
+    notification, signed with the carrier's shared secret (``CARRIER_<SCAC>_NOTIFICATION_SECRET``,
+    else the carrier's own): header ``Notification-Signature: sha256=<HMAC-SHA256 of the body,
+    hex>``. Answers 204; a repeat of a notification already received changes nothing and answers
+    204 again. A Full State Transfer naming our ``bookingChannelReference`` teaches the network
+    the carrier's reference of a request whose answer was lost."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

@@ -3,10 +3,13 @@ merchant's own bookings."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from network import charts
 from network.dashboards import Column, DashboardPanel, Figure, PanelContent, Period, Table
+from network.dates import when
 from network.models import Organization
 from shipping import selectors
 from shipping.charts import sailing_rows
@@ -67,6 +70,54 @@ def booking_utilisation(organization: Organization, period: Period) -> PanelCont
     )
 
 
+def carrier_connections(organization: Organization, period: Period) -> PanelContent:
+    """Now, whatever the range: how calls to each carrier are going, and the requests whose
+    fate at the carrier is not yet known."""
+    carriers = list(selectors.carriers().filter(is_active=True))
+    states = [(carrier, selectors.carrier_connection_state(carrier)) for carrier in carriers]
+    awaiting = selectors.bookings_awaiting_carrier_word().count()
+
+    return PanelContent(
+        title=_("Carrier connections"),
+        help=_(
+            "As things stand now. A carrier failing %(threshold)s calls in a row is paused for "
+            "%(cooldown)s seconds: its bookings stay held and are sent when it answers again."
+        )
+        % {
+            "threshold": settings.CARRIER_BREAKER_THRESHOLD,
+            "cooldown": round(float(settings.CARRIER_BREAKER_COOLDOWN)),
+        },
+        figures=[
+            *(
+                Figure(f"{carrier.name} ({carrier.scac})", state.label, note=state.detail[:160])
+                for carrier, state in states
+            ),
+            Figure(_("Requests awaiting the carrier's word"), f"{awaiting:,}"),
+        ],
+        empty="" if states else _("No active carriers."),
+        table=Table(
+            [
+                Column(_("Carrier")),
+                Column(_("SCAC")),
+                Column(_("Connection")),
+                Column(_("Last error")),
+                Column(_("Last answered")),
+            ],
+            [
+                [
+                    carrier.name,
+                    carrier.scac,
+                    state.label,
+                    state.detail if state.state in ("failing", "paused") else "",
+                    when(carrier.last_success_at) if carrier.last_success_at else "",
+                ]
+                for carrier, state in states
+            ],
+        ),
+        link=(_("Carriers"), reverse("shipping:operations_carriers")),
+    )
+
+
 def merchant_bookings(organization: Organization, period: Period) -> PanelContent:
     counts = selectors.booking_counts(organization=organization, period=period)
     total = sum(row["bookings"] for row in counts.values())
@@ -123,6 +174,9 @@ def panels() -> list[DashboardPanel]:
     return [
         DashboardPanel(
             "booking-utilisation", (Organization.Kind.OPERATOR,), booking_utilisation, order=35
+        ),
+        DashboardPanel(
+            "carrier-connections", (Organization.Kind.OPERATOR,), carrier_connections, order=36
         ),
         DashboardPanel("bookings", (Organization.Kind.MERCHANT,), merchant_bookings, order=30),
     ]

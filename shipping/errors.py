@@ -71,5 +71,20 @@ class CarrierUnavailable(Exception):
     """The carrier could not be reached or answered with a server error: try again later."""
 
 
+class CarrierOutcomeUnknown(CarrierUnavailable):
+    """The request may have reached the carrier but no answer came back (a read timeout, the
+    connection dropped, a gateway timeout): it must not be sent again until the carrier says
+    whether it has it."""
+
+
+class CarrierAuthFailed(CarrierUnavailable):
+    """The carrier refused the network's credentials: the connection's configuration is at
+    fault, not the request, which stays pending."""
+
+
+class CarrierCircuitOpen(CarrierUnavailable):
+    """Calls to the carrier are paused after failing repeatedly; nothing was sent."""
+
+
 class CarrierRefused(Exception):
     """The carrier refused the request itself (a 4xx): retrying the same request will not help."""

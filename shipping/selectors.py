@@ -3,6 +3,7 @@ operators; a booking is read by its merchant and by operators (``access_booking`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -10,10 +11,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from network.models import Organization
 from network.shipments import ShipmentBooking
 from network.tenancy import found
+from shipping.carriers.http import carrier_connection
 from shipping.models import (
     RELEASED_STATUSES,
     Booking,
@@ -124,6 +128,59 @@ def booking_timeline(*, booking: Booking) -> QuerySet[BookingEvent]:
 
 def carriers() -> QuerySet[Carrier]:
     return Carrier.objects.annotate(sailing_count=Count("sailings")).order_by("name")
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    """How the network's calls to a carrier are going, for operators."""
+
+    state: str  # connected, failing, paused, unconfigured, idle
+    label: str
+    detail: str = ""
+
+
+def carrier_connection_state(carrier: Carrier, *, now: datetime | None = None) -> ConnectionState:
+    """``carrier``'s connection as its row and the environment say now: paused (circuit open)
+    until a time, failing with the last error, connected, not configured, or not called yet."""
+    now = now or timezone.now()
+    if carrier.circuit_open_until and carrier.circuit_open_until > now:
+        until = timezone.localtime(carrier.circuit_open_until)
+        return ConnectionState(
+            "paused",
+            _("Paused until %(time)s") % {"time": f"{until:%H:%M}"},
+            carrier.last_error,
+        )
+    if carrier.consecutive_failures:
+        return ConnectionState(
+            "failing",
+            ngettext(
+                "Failing (%(count)s call in a row)",
+                "Failing (%(count)s calls in a row)",
+                carrier.consecutive_failures,
+            )
+            % {"count": carrier.consecutive_failures},
+            carrier.last_error,
+        )
+    if not carrier_connection(carrier.scac).configured:
+        return ConnectionState(
+            "unconfigured",
+            _("Not configured"),
+            _("Set %(variable)s.") % {"variable": f"CARRIER_{carrier.scac}_API_URL"},
+        )
+    if carrier.last_success_at:
+        return ConnectionState("connected", _("Connected"))
+    return ConnectionState("idle", _("No calls yet"))
+
+
+def bookings_awaiting_carrier_word() -> QuerySet[Booking]:
+    """Every organisation's bookings whose request may or may not have reached the carrier
+    (no answer came back), oldest first: they are held, and sent again only after the receipt
+    wait without a word from the carrier."""
+    return (
+        Booking.objects.filter(carrier_outcome_unknown_since__isnull=False)
+        .select_related("sailing__carrier", "organization")
+        .order_by("carrier_outcome_unknown_since", "pk")
+    )
 
 
 def sailings_for_operators(*, departing_after: datetime | None = None) -> QuerySet[Sailing]:

@@ -3,6 +3,7 @@ bookings, and the operators' carriers, sailings and utilisation."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -335,7 +336,12 @@ def operations_carriers(request):
         request,
         "shipping/operations_carriers.html",
         {
-            "carriers": selectors.carriers(),
+            "carriers": [
+                (carrier, selectors.carrier_connection_state(carrier))
+                for carrier in selectors.carriers()
+            ],
+            "awaiting_word": selectors.bookings_awaiting_carrier_word()[:100],
+            "receipt_wait_minutes": round(float(settings.SHIPPING_RECEIPT_WAIT_SECONDS) / 60),
             "can_manage": request.membership.has_role(Role.STAFF),
             "callback_path": reverse("shipping_booking_notifications", args=["SCAC"]),
         },

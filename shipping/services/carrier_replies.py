@@ -13,12 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network.tenancy import row_scope
-from shipping.carriers import CarrierReply
+from shipping.carriers import CarrierReply, carrier_connection
 from shipping.carriers.dcsa import reply_from_dcsa
 from shipping.equipment import EQUIPMENT_TYPES
 from shipping.errors import IllegalBookingTransition, NotificationRejected
-from shipping.models import UNCONFIRMED_STATUSES, Booking, Carrier, CarrierNotification
+from shipping.models import (
+    UNCONFIRMED_STATUSES,
+    Booking,
+    Carrier,
+    CarrierNotification,
+)
 from shipping.services.lifecycle import (
+    CARRIER,
     A,
     C,
     S,
@@ -29,6 +35,7 @@ from shipping.services.lifecycle import (
     _transition,
     booking_ids,
     own_rows,
+    timeline_record,
 )
 
 # --- Carrier-side changes ----------------------------------------------------------------------
@@ -155,19 +162,38 @@ def notification_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def carrier_notification_secret(carrier: Carrier) -> str:
+    """The secret ``carrier`` signs its notifications with: ``CARRIER_<SCAC>_NOTIFICATION_SECRET``
+    (the connection's), else the one kept on the carrier's row."""
+    return carrier_connection(carrier.scac).notification_secret or carrier.notification_secret
+
+
 def notification_signature_valid(*, carrier: Carrier, body: bytes, signature: str) -> bool:
-    return bool(signature) and hmac.compare_digest(
-        notification_signature(carrier.notification_secret, body), signature.strip()
+    secret = carrier_notification_secret(carrier)
+    return bool(signature and secret) and hmac.compare_digest(
+        notification_signature(secret, body), signature.strip()
     )
 
 
-def carrier_notification_receive(*, carrier: Carrier, payload: dict) -> CarrierNotification:
-    """Record a DCSA booking notification from ``carrier`` and apply it to the booking it names.
-    A notification already received (same source and id) is recognised and changes nothing.
+def _channel_references(data: dict) -> list[str]:
+    """Our own references the notification carries: the booking's ``bookingChannelReference``
+    and its ``CR`` (customer reference) entries, in a Full State Transfer's ``data.booking``."""
+    found = []
+    for source in (data, data.get("booking") or {}):
+        if not isinstance(source, dict):
+            continue
+        if reference := source.get("bookingChannelReference"):
+            found.append(str(reference))
+        for entry in source.get("references") or []:
+            if isinstance(entry, dict) and entry.get("type") == "CR" and entry.get("value"):
+                found.append(str(entry["value"]))
+    return found
 
-    Raises NotificationRejected for an unknown booking, IllegalBookingTransition for news that
-    contradicts the booking."""
-    data = payload["data"]
+
+def _booking_named(carrier: Carrier, data: dict) -> tuple[int, str]:
+    """The booking a notification is about (by the carrier's references, else by ours for a
+    request whose reference we never learnt), and the carrier's request reference to attach
+    (empty when the booking already has it)."""
     references = [
         ref
         for ref in (data.get("carrierBookingReference"), data.get("carrierBookingRequestReference"))
@@ -185,13 +211,64 @@ def carrier_notification_receive(*, carrier: Carrier, payload: dict) -> CarrierN
         ),
         limit=1,
     )
-    if not found:
-        raise NotificationRejected(
-            _("No booking with carrier %(scac)s has the reference %(reference)s.")
-            % {"scac": carrier.scac, "reference": references[0]}
+    if found:
+        return found[0], ""
+    request_reference = data.get("carrierBookingRequestReference") or ""
+    ours = _channel_references(data)
+    if request_reference and ours:
+        found = booking_ids(
+            Q(sailing__carrier=carrier)
+            & Q(reference__in=ours)
+            & Q(carrier_booking_request_reference="")
+            & Q(carrier_booking_reference=""),
+            limit=1,
         )
-    with row_scope(Booking, found[0]), transaction.atomic():
-        booking = Booking.objects.get(pk=found[0])
+        if found:
+            return found[0], str(request_reference)
+    raise NotificationRejected(
+        _("No booking with carrier %(scac)s has the reference %(reference)s.")
+        % {"scac": carrier.scac, "reference": references[0]}
+    )
+
+
+def _attach_request_reference(booking: Booking, request_reference: str) -> Booking:
+    """The carrier has the request whose answer never reached us: record its reference, and
+    send nothing more for the submission (an update made meanwhile is still sent)."""
+    booking = _lock(booking)
+    booking.carrier_booking_request_reference = request_reference[:100]
+    booking.carrier_outcome_unknown_since = None
+    if booking.carrier_sync == "submit":
+        booking.carrier_sync = "update" if booking.status == S.UPDATE_RECEIVED else ""
+    if not booking.submitted_at:
+        booking.submitted_at = timezone.now()
+    booking.save()
+    timeline_record(
+        booking,
+        "carrier_received",
+        source=CARRIER,
+        message=_("The carrier has the request: its reference is %(reference)s.")
+        % {"reference": booking.carrier_booking_request_reference},
+    )
+    if booking.carrier_sync:
+        # (carrier_sync reads this module's replies: imported here, once both are loaded.)
+        from shipping.services.carrier_sync import enqueue_sync
+
+        enqueue_sync(booking)
+    return booking
+
+
+def carrier_notification_receive(*, carrier: Carrier, payload: dict) -> CarrierNotification:
+    """Record a DCSA booking notification from ``carrier`` and apply it to the booking it names.
+    A notification already received (same source and id) is recognised and changes nothing.
+    A notification naming a request reference we never learnt (the answer to our request was
+    lost) but our own booking reference attaches the carrier's reference to that booking.
+
+    Raises NotificationRejected for an unknown booking, IllegalBookingTransition for news that
+    contradicts the booking."""
+    data = payload["data"]
+    booking_id, request_reference = _booking_named(carrier, data)
+    with row_scope(Booking, booking_id), transaction.atomic():
+        booking = Booking.objects.get(pk=booking_id)
         try:
             with transaction.atomic():
                 notification = CarrierNotification.objects.create(
@@ -206,7 +283,14 @@ def carrier_notification_receive(*, carrier: Carrier, payload: dict) -> CarrierN
                 carrier=carrier, source=str(payload["source"]), event_id=str(payload["id"])
             )
         before = booking.status
-        updated = booking_apply_carrier_reply(booking=booking, reply=reply_from_dcsa(data))
-        notification.outcome = f"{before} → {updated.status}"[:200]
+        if request_reference:
+            booking = _attach_request_reference(booking, request_reference)
+        if request_reference and booking.carrier_sync == "cancel":
+            # Cancelled here while the carrier's answer was awaited: the cancellation now goes
+            # out with the carrier's reference; its news about the request changes nothing.
+            notification.outcome = f"{before} → {booking.status}"[:200]
+        else:
+            updated = booking_apply_carrier_reply(booking=booking, reply=reply_from_dcsa(data))
+            notification.outcome = f"{before} → {updated.status}"[:200]
         notification.save(update_fields=["outcome"])
     return notification

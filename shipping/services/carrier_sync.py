@@ -4,7 +4,7 @@ Each task takes ids, runs inside the booking's ``row_scope`` and is safe to run 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -15,10 +15,15 @@ from django.utils.translation import gettext as _
 
 from network.tenancy import row_scope
 from shipping.carriers import CarrierReply, adapter_for
-from shipping.errors import CarrierRefused, CarrierUnavailable, IllegalBookingTransition
-from shipping.models import UNCONFIRMED_STATUSES, Booking, BookingEvent
+from shipping.errors import (
+    CarrierOutcomeUnknown,
+    CarrierRefused,
+    CarrierUnavailable,
+    IllegalBookingTransition,
+)
+from shipping.models import UNCONFIRMED_STATUSES, Booking
 from shipping.services.carrier_replies import booking_apply_carrier_reply, booking_reject
-from shipping.services.lifecycle import NETWORK, A, C, S, booking_ids
+from shipping.services.lifecycle import NETWORK, A, C, S, booking_ids, timeline_record
 
 CARRIER_LEASE = timedelta(minutes=2)
 
@@ -39,6 +44,74 @@ def booking_sync_with_carrier(*, booking_id: int) -> str:
         return _sync_with_carrier(booking_id=booking_id)
 
 
+def _receipt_wait() -> timedelta:
+    return timedelta(seconds=float(settings.SHIPPING_RECEIPT_WAIT_SECONDS))
+
+
+def _timeline(booking: Booking, action: str, message: str) -> None:
+    timeline_record(booking, action, source=NETWORK, message=message)
+
+
+def _unknown_outcome_gate(booking: Booking, *, what: str, now: datetime) -> str:
+    """For a locked booking whose request the carrier may hold without our knowing its
+    reference: what to do now. ``""`` to send; otherwise why nothing is sent.
+
+    A new booking is never sent twice blindly: after a timeout or a worker lost mid-send it
+    waits ``SHIPPING_RECEIPT_WAIT_SECONDS`` for the carrier's notification (which names our
+    reference and attaches theirs); only after that long without a word is it sent again."""
+    if booking.carrier_booking_request_reference or booking.carrier_booking_reference:
+        return ""
+    if (
+        booking.carrier_outcome_unknown_since is None
+        and booking.submission_attempts > 0
+        and booking.carrier_lease_until is not None
+    ):
+        # The lease ran out without being released: the worker sending it died, before or
+        # after the carrier received it.
+        booking.carrier_outcome_unknown_since = booking.carrier_lease_until - CARRIER_LEASE
+        booking.carrier_lease_until = None
+        booking.save(update_fields=["carrier_outcome_unknown_since", "carrier_lease_until"])
+        _timeline(
+            booking,
+            "carrier_outcome_unknown",
+            _("The request was being sent when its sender stopped; waiting for the carrier."),
+        )
+        return "outcome unknown"
+    since = booking.carrier_outcome_unknown_since
+    if since is not None and now < since + _receipt_wait():
+        return "awaiting the carrier's word"
+    minutes = round(_receipt_wait().total_seconds() / 60)
+    if since is None:
+        if what == "submit":
+            return ""
+        # A cancellation queued while the request was being sent, which then failed before
+        # reaching the carrier: there is nothing to cancel there.
+        booking.carrier_sync = ""
+        booking.save(update_fields=["carrier_sync", "updated_at"])
+        _timeline(booking, f"sent_{what}", _("The carrier never received the request."))
+        return "nothing to send"
+    booking.carrier_outcome_unknown_since = None
+    if what == "submit":
+        booking.save(update_fields=["carrier_outcome_unknown_since", "updated_at"])
+        _timeline(
+            booking,
+            "resent_submit",
+            _("Sent again: the carrier gave no word of the earlier request in %(minutes)s minutes.")
+            % {"minutes": minutes},
+        )
+        return ""
+    # A cancellation of a request the carrier never acknowledged: nothing to cancel there.
+    booking.carrier_sync = ""
+    booking.save(update_fields=["carrier_outcome_unknown_since", "carrier_sync", "updated_at"])
+    _timeline(
+        booking,
+        f"sent_{what}",
+        _("The carrier gave no word of the request in %(minutes)s minutes: nothing to cancel.")
+        % {"minutes": minutes},
+    )
+    return "nothing to send"
+
+
 def _sync_with_carrier(*, booking_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
@@ -54,6 +127,8 @@ def _sync_with_carrier(*, booking_id: int) -> str:
         if booking.carrier_lease_until and booking.carrier_lease_until > now:
             return "another worker is sending"
         what = booking.carrier_sync
+        if held := _unknown_outcome_gate(booking, what=what, now=now):
+            return held
         booking.carrier_lease_until = now + CARRIER_LEASE
         booking.submission_attempts += 1
         booking.save(update_fields=["carrier_lease_until", "submission_attempts", "updated_at"])
@@ -68,15 +143,45 @@ def _sync_with_carrier(*, booking_id: int) -> str:
             reply = adapter.cancel(booking, amendment_only=True)
         else:
             reply = adapter.cancel(booking)
+    except CarrierOutcomeUnknown as error:
+        if what != "submit":
+            _release_lease(booking_id, error)
+            raise  # an update or cancellation is safe to send again
+        return _record_outcome_unknown(booking_id=booking_id, error=error)
     except CarrierUnavailable as error:
-        with transaction.atomic():
-            Booking.objects.filter(pk=booking_id).update(
-                carrier_lease_until=None, last_carrier_error=str(error)[:300]
-            )
+        _release_lease(booking_id, error)
         raise
     except CarrierRefused as error:
         reply, refused = None, str(error)
     return _record_sync(booking_id=booking_id, what=what, reply=reply, refused=refused)
+
+
+def _release_lease(booking_id: int, error: Exception) -> None:
+    with transaction.atomic():
+        Booking.objects.filter(pk=booking_id).update(
+            carrier_lease_until=None, last_carrier_error=str(error)[:300]
+        )
+
+
+@transaction.atomic
+def _record_outcome_unknown(*, booking_id: int, error: CarrierOutcomeUnknown) -> str:
+    """The carrier may have the booking request: keep it pending (and its space held), but
+    send nothing until the carrier's word or the receipt wait says what to do."""
+    booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
+    booking.carrier_lease_until = None
+    booking.last_carrier_error = str(error)[:300]
+    if booking.carrier_booking_request_reference or booking.carrier_booking_reference:
+        # The carrier's notification named it while we waited for the answer.
+        booking.save()
+        return "received"
+    booking.carrier_outcome_unknown_since = timezone.now()
+    booking.save()
+    _timeline(
+        booking,
+        "carrier_outcome_unknown",
+        _("No answer came back from the carrier; waiting for its word before sending again."),
+    )
+    return "outcome unknown"
 
 
 @transaction.atomic
@@ -92,19 +197,12 @@ def _record_sync(*, booking_id: int, what: str, reply: CarrierReply | None, refu
         and not (booking.carrier_booking_request_reference)
     ):
         booking.carrier_booking_request_reference = reply.carrier_booking_request_reference
+    if booking.carrier_booking_request_reference or booking.carrier_booking_reference:
+        booking.carrier_outcome_unknown_since = None
     if what == "submit" and not booking.submitted_at:
         booking.submitted_at = timezone.now()
     booking.save()
-    BookingEvent.objects.create(
-        organization_id=booking.organization_id,
-        booking=booking,
-        action=f"sent_{what}",
-        status=booking.status,
-        amendment_status=booking.amendment_status,
-        cancellation_status=booking.cancellation_status,
-        source=NETWORK,
-        message=refused[:500],
-    )
+    _timeline(booking, f"sent_{what}", refused)
     if booking.carrier_sync:  # something new was queued while we were sending
         enqueue_sync(booking)
     if refused:

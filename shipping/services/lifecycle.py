@@ -192,6 +192,23 @@ def _check_transition(booking: Booking, action: str) -> Transition:
     return rule
 
 
+def timeline_record(
+    booking: Booking, action: str, *, source: str, message: str = "", actor: User | None = None
+) -> BookingEvent:
+    """One step of the booking's timeline, with the statuses it stands at now."""
+    return BookingEvent.objects.create(
+        organization_id=booking.organization_id,
+        booking=booking,
+        action=action,
+        status=booking.status,
+        amendment_status=booking.amendment_status,
+        cancellation_status=booking.cancellation_status,
+        source=source,
+        actor=actor,
+        message=message[:500],
+    )
+
+
 def _transition(
     booking: Booking,
     action: str,
@@ -223,16 +240,12 @@ def _transition(
     if rule.sync:
         _queue_sync(booking, rule.sync)
     booking.save()
-    BookingEvent.objects.create(
-        organization_id=booking.organization_id,
-        booking=booking,
-        action=action,
-        status=booking.status,
-        amendment_status=booking.amendment_status,
-        cancellation_status=booking.cancellation_status,
+    timeline_record(
+        booking,
+        action,
         source=rule.source,
         actor=acting_user if rule.source == MERCHANT else None,
-        message=message[:500],
+        message=message,
     )
     after = (booking.status, booking.amendment_status, booking.cancellation_status)
     audit(
@@ -377,7 +390,14 @@ def _queue_sync(booking: Booking, what: str) -> None:
     """Record what must be sent to the carrier. A cancellation supersedes anything unsent; an
     update before the first submission is sent as part of that submission."""
     current = booking.carrier_sync
-    if what == "cancel" and current == "submit" and not booking.carrier_booking_request_reference:
+    if (
+        what == "cancel"
+        and current == "submit"
+        and not booking.carrier_booking_request_reference
+        # Nothing is being sent, and no earlier send may have reached the carrier.
+        and booking.carrier_lease_until is None
+        and booking.carrier_outcome_unknown_since is None
+    ):
         booking.carrier_sync = ""  # the carrier never heard of it
     elif what == "update" and current == "submit":
         return

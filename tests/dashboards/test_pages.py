@@ -135,11 +135,11 @@ def test_every_panel_with_a_table_links_its_download(client, network):
 # operator: the second factor's check; GMV by week (summary cut-off, lines, purchase orders);
 # funnel; merchant review queue; counterfeit queue; buyers by week and in total; category
 # (cut-off, lines, category names); state (cut-off, lines); sailings and their totals; time to
-# shipment; seminars and their totals.
+# shipment; seminars and their totals; carriers and the requests awaiting a carrier's word.
 # With a daily summary, the weekly, category and state panels each read it as well.
 # merchant: sales by week and in total, top products, pipeline, bookings, stock alerts;
 # buyer: spend by week, by merchant, by category (and its names), open purchase orders.
-OPERATOR_QUERIES = 3 + 1 + 1 + 3 + 1 + 1 + 2 + 3 + 2 + 2 + 1 + 2
+OPERATOR_QUERIES = 3 + 1 + 1 + 3 + 1 + 1 + 2 + 3 + 2 + 2 + 1 + 2 + 2
 MERCHANT_QUERIES = 3 + 6
 BUYER_QUERIES = 3 + 5
 
