@@ -19,6 +19,7 @@ from shipping.models import (
     Booking,
     BookingEvent,
     Carrier,
+    Lane,
     Port,
     Sailing,
     SailingRate,
@@ -57,6 +58,7 @@ def sailing_search(
         "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
     ).filter(
         sailing__is_published=True,
+        sailing__is_omitted=False,
         sailing__carrier__is_active=True,
         sailing__booking_opens_at__lte=now,
         sailing__booking_closes_at__gt=now,
@@ -124,6 +126,13 @@ def booking_timeline(*, booking: Booking) -> QuerySet[BookingEvent]:
 
 def carriers() -> QuerySet[Carrier]:
     return Carrier.objects.annotate(sailing_count=Count("sailings")).order_by("name")
+
+
+def lanes() -> QuerySet[Lane]:
+    """Every lane the network sells, active or not, by its ports."""
+    return Lane.objects.select_related("port_of_loading", "port_of_discharge").order_by(
+        "port_of_loading__un_locode", "port_of_discharge__un_locode"
+    )
 
 
 def sailings_for_operators(*, departing_after: datetime | None = None) -> QuerySet[Sailing]:
