@@ -255,6 +255,9 @@ class SailingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.from_schedule:
+            # The schedule's values exactly as stored (a form field would drop the seconds).
+            data.update({name: getattr(self.instance, name) for name in SCHEDULE_FIELDS})
         rates = []
         for code in EQUIPMENT_TYPES:
             price, forwarder = data.get(f"price_{code}"), data.get(f"forwarder_{code}")

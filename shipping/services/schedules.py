@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 # How far ahead the schedules are read.
 SCHEDULE_WEEKS = 8
 MOVED, OMITTED, REINSTATED = "moved", "omitted", "reinstated"
+# A departure moved by less is not news to a merchant (the new time is kept all the same).
+MOVE_THRESHOLD = timedelta(minutes=1)
 
 
 @dataclass
@@ -214,7 +216,7 @@ def _sailing_record(
     previous_etd = sailing.etd
     before = _schedule_values(sailing)
     change = ""
-    if published.etd != sailing.etd:
+    if abs(published.etd - sailing.etd) >= MOVE_THRESHOLD:
         change = MOVED
         sailing.etd_changed_from = sailing.etd
     elif sailing.is_omitted:
