@@ -192,3 +192,24 @@ def test_an_omitted_sailing_is_not_offered_to_merchants(client, owner):
     assert f'data-sailing="{shown.pk}"' in page and 'data-schedule="moved"' in page
     with scopes_disabled():
         assert Sailing.objects.count() == 2
+
+
+def test_the_lanes_page_query_count_does_not_grow_with_lanes(
+    client, operator, django_assert_num_queries
+):
+    ports = [PortFactory(un_locode=code) for code in ("USLAX", "USLGB", "USOAK")]
+    abroad = [PortFactory(un_locode=code) for code in ("CNNGB", "CNSHA")]
+    sign_in(client, operator)
+    url = reverse("shipping:operations_lanes")
+    client.get(url)  # the session learns the active organisation
+    Lane.objects.create(port_of_loading=ports[0], port_of_discharge=abroad[0])
+    # session, user, memberships, second factor, lanes with their ports, ports of loading and
+    # of discharge for the form's choices, carriers with their sailing counts
+    with django_assert_num_queries(8) as first:
+        client.get(url)
+    for loading in ports[1:]:
+        for discharge in abroad:
+            Lane.objects.create(port_of_loading=loading, port_of_discharge=discharge)
+    with django_assert_num_queries(len(first.captured_queries)):
+        page = text(client.get(url))
+    assert page.count("data-lane=") == 5
