@@ -213,3 +213,23 @@ def test_the_lanes_page_query_count_does_not_grow_with_lanes(
     with django_assert_num_queries(len(first.captured_queries)):
         page = text(client.get(url))
     assert page.count("data-lane=") == 5
+
+
+def test_the_demo_seeds_the_lanes_of_its_services_once(no_scopes):
+    from shipping import demo
+
+    demo.seed()
+    summary = demo.seed()
+    lanes = {
+        str(lane) for lane in Lane.objects.select_related("port_of_loading", "port_of_discharge")
+    }
+    assert lanes == {
+        "USLAX→CNNGB",
+        "USLGB→CNSHA",
+        "USOAK→CNYTN",
+        "USSAV→CNNGB",
+        "USSEA→CNSHA",
+        "USNYC→CNYTN",
+    }
+    assert summary["lanes"] == 6
+    assert Lane.objects.filter(is_active=True).count() == 6
