@@ -21,7 +21,7 @@ from network.demo import DEMO_MERCHANT_SLUG, demo_staff
 from network.models import Organization, User
 from shipping import services
 from shipping.carriers.http import carrier_setting
-from shipping.models import Booking, Carrier, Port, Sailing, SailingRate
+from shipping.models import Booking, Carrier, Lane, Port, Sailing, SailingRate
 from shipping.validators import validate_imo_number
 
 # UN/LOCODE, name, time zone.
@@ -248,6 +248,14 @@ def _seed_reference_data() -> tuple[dict[str, Port], dict[str, Carrier]]:
     return ports, carriers
 
 
+def _seed_lanes(ports) -> None:
+    """The lanes of the demo services: the carriers' published schedules are pulled for them."""
+    for service in [*SERVICES, *EXTRA_SERVICES]:
+        Lane.objects.get_or_create(
+            port_of_loading=ports[service.origin], port_of_discharge=ports[service.destination]
+        )
+
+
 def _seed_sailings(ports, carriers) -> dict[tuple[str, int], Sailing]:
     today = timezone.localdate()
     anchor = today - timedelta(days=today.weekday())  # this week's Monday
@@ -437,6 +445,7 @@ def seed() -> dict[str, int]:
     """Create the shipping demo data where missing; return how much of it exists. Run by
     ``manage.py seed_demo``, which seeds every organisation's rows with the guard off."""
     ports, carriers = _seed_reference_data()
+    _seed_lanes(ports)
     sailings = _seed_sailings(ports, carriers)
     organization = _approved_demo_merchant()
     if organization is not None:
@@ -445,6 +454,7 @@ def seed() -> dict[str, int]:
     return {
         "ports": Port.objects.count(),
         "carriers": Carrier.objects.count(),
+        "lanes": Lane.objects.count(),
         "sailings": Sailing.objects.count(),
         "bookings": Booking.objects.count(),
     }

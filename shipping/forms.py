@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from network.fields import IntegerFormField
 from shipping import selectors
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
-from shipping.models import Carrier, Sailing
+from shipping.models import Carrier, Lane, Sailing
 from shipping.validators import validate_hs_code
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -162,23 +162,31 @@ class CarrierForm(forms.ModelForm):
         }
 
 
+# What a carrier's published schedule decides: shown, never edited, on its sailings.
+SCHEDULE_FIELDS = (
+    "carrier",
+    "service_code",
+    "vessel_name",
+    "vessel_imo",
+    "voyage_number",
+    "port_of_loading",
+    "port_of_discharge",
+    "etd",
+    "eta",
+    "documentation_cutoff",
+    "cargo_cutoff",
+)
+
+
 class SailingForm(forms.ModelForm):
-    """A sailing with, for each equipment type, an optional price and forwarder price."""
+    """A sailing with, for each equipment type, an optional price and forwarder price. On a
+    sailing from a carrier's schedule only the network's part (allocation, booking window,
+    publication, prices) is edited."""
 
     class Meta:
         model = Sailing
         fields = [
-            "carrier",
-            "service_code",
-            "vessel_name",
-            "vessel_imo",
-            "voyage_number",
-            "port_of_loading",
-            "port_of_discharge",
-            "etd",
-            "eta",
-            "documentation_cutoff",
-            "cargo_cutoff",
+            *SCHEDULE_FIELDS,
             "capacity_teu",
             "capacity_weight_kg",
             "booking_opens_at",
@@ -201,6 +209,10 @@ class SailingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.Meta.widgets:
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"]
+        if self.from_schedule:
+            # Disabled fields take the instance's value whatever is posted.
+            for name in SCHEDULE_FIELDS:
+                self.fields[name].disabled = True
         existing = {}
         if self.instance.pk:
             existing = {rate.equipment_code: rate for rate in self.instance.rates.all()}
@@ -224,6 +236,18 @@ class SailingForm(forms.ModelForm):
             )
             self.fields[f"price_{code}"].equipment = equipment
 
+    @property
+    def from_schedule(self) -> bool:
+        return self.instance.source == Sailing.Source.SCHEDULE
+
+    def editable_fields(self):
+        """The fields an operator fills in (a schedule sailing's dates are the carrier's)."""
+        return [
+            self[name]
+            for name in self.Meta.fields
+            if not (self.from_schedule and name in SCHEDULE_FIELDS)
+        ]
+
     def rate_fields(self):
         return [
             (code, self[f"price_{code}"], self[f"forwarder_{code}"]) for code in EQUIPMENT_TYPES
@@ -231,6 +255,9 @@ class SailingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.from_schedule:
+            # The schedule's values exactly as stored (a form field would drop the seconds).
+            data.update({name: getattr(self.instance, name) for name in SCHEDULE_FIELDS})
         rates = []
         for code in EQUIPMENT_TYPES:
             price, forwarder = data.get(f"price_{code}"), data.get(f"forwarder_{code}")
@@ -244,3 +271,16 @@ class SailingForm(forms.ModelForm):
             raise ValidationError(_("Offer at least one equipment type with a price."))
         data["rates"] = rates
         return data
+
+
+class LaneForm(forms.ModelForm):
+    """A new lane: a US port of loading and a port of discharge abroad."""
+
+    class Meta:
+        model = Lane
+        fields = ["port_of_loading", "port_of_discharge"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["port_of_loading"].queryset = selectors.ports_of_loading()
+        self.fields["port_of_discharge"].queryset = selectors.ports_of_discharge()

@@ -269,6 +269,7 @@ class Sailing(models.Model):
         now = now or timezone.now()
         return (
             self.is_published
+            and not self.is_omitted
             and self.carrier.is_active
             and self.booking_opens_at <= now < self.booking_closes_at
         )

@@ -9,4 +9,8 @@ BEAT_SCHEDULE: dict = {
         "task": "shipping.tasks.poll_bookings_awaiting_carrier",
         "schedule": 120.0,
     },
+    "shipping-pull-published-schedules": {
+        "task": "shipping.tasks.pull_published_schedules",
+        "schedule": 6 * 3600.0,
+    },
 }

@@ -23,6 +23,7 @@ from shipping.models import (
     Booking,
     BookingEvent,
     Carrier,
+    Lane,
     Port,
     Sailing,
     SailingRate,
@@ -61,6 +62,7 @@ def sailing_search(
         "sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge"
     ).filter(
         sailing__is_published=True,
+        sailing__is_omitted=False,
         sailing__carrier__is_active=True,
         sailing__booking_opens_at__lte=now,
         sailing__booking_closes_at__gt=now,
@@ -180,6 +182,13 @@ def bookings_awaiting_carrier_word() -> QuerySet[Booking]:
         Booking.objects.filter(carrier_outcome_unknown_since__isnull=False)
         .select_related("sailing__carrier", "organization")
         .order_by("carrier_outcome_unknown_since", "pk")
+    )
+
+
+def lanes() -> QuerySet[Lane]:
+    """Every lane the network sells, active or not, by its ports."""
+    return Lane.objects.select_related("port_of_loading", "port_of_discharge").order_by(
+        "port_of_loading__un_locode", "port_of_discharge__un_locode"
     )
 
 

@@ -8,11 +8,13 @@ from shipping.services.carrier_sync import (
     poll_bookings_awaiting_carrier,
     redrive_booking_syncs,
 )
+from shipping.services.schedules import pull_published_schedules
 
 __all__ = [
     "booking_poll",
     "booking_sync",
     "expire_booking_holds",
     "poll_bookings_awaiting_carrier",
+    "pull_published_schedules",
     "redrive_booking_syncs",
 ]

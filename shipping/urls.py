@@ -32,6 +32,17 @@ urlpatterns = [
         name="operations_sailing_edit",
     ),
     path("operations/carriers/", views.operations_carriers, name="operations_carriers"),
+    path("operations/lanes/", views.operations_lanes, name="operations_lanes"),
+    path(
+        "operations/lanes/<int:lane_id>/toggle/",
+        views.operations_lane_toggle,
+        name="operations_lane_toggle",
+    ),
+    path(
+        "operations/schedules/pull/",
+        views.operations_schedules_pull,
+        name="operations_schedules_pull",
+    ),
     path("operations/carriers/new/", views.operations_carrier_edit, name="operations_carrier_new"),
     path(
         "operations/carriers/<int:carrier_id>/edit/",

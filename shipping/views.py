@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,10 +23,12 @@ from shipping.forms import (
     BookingForm,
     CancelForm,
     CarrierForm,
+    LaneForm,
     SailingForm,
     SailingSearchForm,
 )
-from shipping.models import BookingStatus, Carrier, Sailing
+from shipping.models import BookingStatus, Carrier, Lane, Sailing
+from shipping.services.schedules import pull_published_schedules
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
@@ -365,3 +368,58 @@ def operations_carrier_edit(request, carrier_id: int | None = None):
     return render(
         request, "shipping/operations_carrier_form.html", {"form": form, "carrier": carrier}
     )
+
+
+@organization_required(kinds=OPERATOR)
+def operations_lanes(request):
+    can_manage = request.membership.has_role(Role.STAFF)
+    form = LaneForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied(_("Your role in this organisation does not allow this."))
+        if form.is_valid():
+            try:
+                lane = services.lane_save(
+                    lane=form.instance,
+                    acting_user=request.user,
+                    organization=request.organization,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Lane %(lane)s added.") % {"lane": lane})
+                return redirect("shipping:operations_lanes")
+    return render(
+        request,
+        "shipping/operations_lanes.html",
+        {
+            "lanes": selectors.lanes(),
+            "carriers": selectors.carriers(),
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@organization_required(role=Role.STAFF, kinds=OPERATOR)
+@require_POST
+def operations_lane_toggle(request, lane_id: int):
+    lane = get_object_or_404(Lane, pk=lane_id)
+    lane.is_active = not lane.is_active
+    services.lane_save(lane=lane, acting_user=request.user, organization=request.organization)
+    if lane.is_active:
+        messages.success(request, _("Lane %(lane)s switched on.") % {"lane": lane})
+    else:
+        messages.success(request, _("Lane %(lane)s switched off.") % {"lane": lane})
+    return redirect("shipping:operations_lanes")
+
+
+@organization_required(role=Role.STAFF, kinds=OPERATOR)
+@require_POST
+def operations_schedules_pull(request):
+    pull_published_schedules.delay()
+    messages.success(
+        request,
+        _("The carriers' published schedules are being pulled; new sailings appear unpublished."),
+    )
+    return redirect("shipping:operations_lanes")

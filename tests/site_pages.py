@@ -70,6 +70,7 @@ INT_MODELS = {
     "line_id": "orders.CartLine",
     "sailing_id": "shipping.Sailing",
     "carrier_id": "shipping.Carrier",
+    "lane_id": "shipping.Lane",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",

@@ -4,7 +4,8 @@
 - ``bookings``: a merchant's requests, updates, amendments and cancellations; expired holds;
 - ``carrier_replies``: what carriers answer or notify, turned into transitions;
 - ``carrier_sync``: sending pending messages to carriers and polling them (with its tasks);
-- ``sailings``: operators' carriers and sailings.
+- ``sailings``: operators' carriers, sailings and lanes;
+- ``schedules``: sailings from the carriers' published schedules (with its task).
 """
 
 from shipping.services.bookings import (
@@ -39,10 +40,12 @@ from shipping.services.carrier_sync import (
     bookings_awaiting_sync_ids,
 )
 from shipping.services.lifecycle import TRANSITIONS, WEBHOOK_EVENTS, transition_allowed
-from shipping.services.sailings import carrier_save, sailing_save
+from shipping.services.sailings import carrier_save, lane_save, sailing_save
+from shipping.services.schedules import SchedulePull, schedule_apply, schedules_pull
 
 __all__ = [
     "CARRIER_LEASE",
+    "SchedulePull",
     "TRANSITIONS",
     "WEBHOOK_EVENTS",
     "booking_amend",
@@ -68,8 +71,11 @@ __all__ = [
     "bookings_expire_holds",
     "carrier_notification_receive",
     "carrier_save",
+    "lane_save",
     "notification_signature",
     "notification_signature_valid",
     "sailing_save",
+    "schedule_apply",
+    "schedules_pull",
     "transition_allowed",
 ]

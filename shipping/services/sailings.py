@@ -1,4 +1,5 @@
-"""Operators' writes: carriers and their cancellation terms, sailings and their prices."""
+"""Operators' writes: carriers and their cancellation terms, sailings and their prices, and the
+lanes whose published schedules are pulled."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from network.models import Organization, User
 from network.services import audit
 from shipping.errors import BookingInvalid
-from shipping.models import Carrier, Sailing, SailingRate
+from shipping.models import Carrier, Lane, Sailing, SailingRate
 
 # --- Operators: carriers and sailings ----------------------------------------------------------
 
@@ -77,3 +78,27 @@ def sailing_save(
         },
     )
     return sailing
+
+
+@transaction.atomic
+def lane_save(*, lane: Lane, acting_user: User, organization: Organization) -> Lane:
+    """Create a lane or switch it on or off (its ports are fixed once created: sailings were
+    pulled for them). Raises ``BookingInvalid`` for a lane that already exists."""
+    created = lane.pk is None
+    if (
+        created
+        and Lane.objects.filter(
+            port_of_loading=lane.port_of_loading_id, port_of_discharge=lane.port_of_discharge_id
+        ).exists()
+    ):
+        raise BookingInvalid(_("That lane already exists."))
+    lane.full_clean()
+    lane.save()
+    audit(
+        actor=acting_user,
+        organization=organization,
+        action="lane.created" if created else "lane.updated",
+        target=lane,
+        changes={"is_active": lane.is_active},
+    )
+    return lane
