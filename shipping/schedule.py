@@ -9,4 +9,8 @@ BEAT_SCHEDULE: dict = {
         "task": "shipping.tasks.poll_bookings_awaiting_carrier",
         "schedule": 120.0,
     },
+    "shipping-poll-quiet-tracking": {
+        "task": "shipping.tasks.poll_quiet_tracking",
+        "schedule": 900.0,
+    },
 }

@@ -8,11 +8,21 @@ from shipping.services.carrier_sync import (
     poll_bookings_awaiting_carrier,
     redrive_booking_syncs,
 )
+from shipping.services.tracking import (
+    poll_quiet_tracking,
+    tracking_end_task,
+    tracking_poll_task,
+    tracking_subscribe_task,
+)
 
 __all__ = [
     "booking_poll",
     "booking_sync",
     "expire_booking_holds",
     "poll_bookings_awaiting_carrier",
+    "poll_quiet_tracking",
     "redrive_booking_syncs",
+    "tracking_end_task",
+    "tracking_poll_task",
+    "tracking_subscribe_task",
 ]
