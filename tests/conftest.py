@@ -13,6 +13,8 @@ import pytest
 
 from network import devservices
 
+pytest_plugins = ["tests.prism"]
+
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 _STARTED: list[str] = []
 _OWN_DATABASE: list = []  # the settings and name of this process's test database, once made

@@ -25,6 +25,7 @@ from shipping.carriers.http import CarrierApi, CarrierClient, CarrierConnection
 from shipping.carriers.simulated import SimulatedCarrier
 from shipping.errors import CarrierRefused, CarrierUnavailable
 from shipping.models import Carrier
+from tests.prism import BOOKING_SPEC
 from tests.shipping.dcsa_spec import needs_spec, notification_examples, schema_errors, spec
 from tests.shipping.factories import CarrierFactory, SailingFactory, request_booking
 from tests.shipping.helpers import reload
@@ -298,3 +299,22 @@ def test_the_simulated_carrier_fails_at_its_failure_rate(booking):
         SimulatedCarrier(seed="f", delay_seconds=0, rejection_rate=0, failure_rate=1).submit(
             booking
         )
+
+
+# --- Through Prism -----------------------------------------------------------------------------
+
+
+def test_prism_passes_a_booking_the_standard_accepts(prism_proxy, booking):
+    base_url = prism_proxy(BOOKING_SPEC)
+    adapter = DcsaCarrierAdapter(CarrierClient(CarrierConnection("MAEU", api_url=base_url)))
+    reply = adapter.submit(booking)
+    assert reply.carrier_booking_request_reference == "cbrr-123"
+
+
+def test_prism_fails_the_test_on_a_body_the_standard_refuses(prism_proxy, booking):
+    base_url = prism_proxy(BOOKING_SPEC)
+    client = CarrierClient(CarrierConnection("MAEU", api_url=base_url))
+    body = create_booking_body(booking)
+    body["requestedEquipments"][0]["units"] = 0
+    with pytest.raises(pytest.fail.Exception, match=r"requestedEquipments\.0\.units must be >= 1"):
+        client.post("/v2/bookings", json=body)
