@@ -595,6 +595,9 @@ class BookingTrackingAPI(APIView):
         )
 
 
+MAX_EVENTS_PER_PUSH = 500
+
+
 class CarrierEventSerializer(serializers.Serializer):
     """The parts of a Track & Trace 2.2.0 event (ShipmentEvent, TransportEvent or
     EquipmentEvent) the network relies on; other members are kept as sent."""
@@ -656,7 +659,7 @@ class TrackingEventsCallbackAPI(APIView):
                 "subscription's base64-decoded secret.",
             ),
         ],
-        request=CarrierEventSerializer(many=True),
+        request=CarrierEventSerializer(many=True, max_length=MAX_EVENTS_PER_PUSH),
         responses={
             204: OpenApiResponse(
                 description="Received (events already received change nothing).",
@@ -699,7 +702,7 @@ class TrackingEventsCallbackAPI(APIView):
             raise TrackingEventsRejected(_("The body is not JSON.")) from error
         if not isinstance(payload, list):
             raise TrackingEventsRejected(_("The body must be a JSON array of events."))
-        checked = CarrierEventSerializer(data=payload, many=True, max_length=500)
+        checked = CarrierEventSerializer(data=payload, many=True, max_length=MAX_EVENTS_PER_PUSH)
         checked.is_valid(raise_exception=True)
         try:
             events = carrier_tracking.parse_events(payload)

@@ -33,8 +33,6 @@ CODE_FIELDS = {
     "TRANSPORT": "transportEventTypeCode",
     "EQUIPMENT": "equipmentEventTypeCode",
 }
-# What the network follows a container by: transport (vessel) and equipment (box) events.
-SUBSCRIBED_EVENT_TYPES = ("TRANSPORT", "EQUIPMENT")
 
 
 class TrackingEventInvalid(ValueError):
@@ -109,7 +107,9 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _booking_reference(raw: dict[str, Any]) -> str:
     for document in raw.get("documentReferences") or []:
-        if isinstance(document, dict) and document.get("documentReferenceType") == "BKG":
+        # The standard spells the type "BKG (Booking)"; carriers also send the bare code.
+        kind = document.get("documentReferenceType") if isinstance(document, dict) else None
+        if isinstance(kind, str) and kind.split(" ")[0] == "BKG":
             return _text(document.get("documentReferenceValue"), 35)
     if raw.get("documentTypeCode") == "BKG":
         return _text(raw.get("documentID"), 35)
@@ -193,14 +193,16 @@ def parse_events(raw: Any) -> list[CarrierEvent]:
 def subscription_body(
     *, callback_url: str, secret: str, carrier_booking_reference: str
 ) -> dict[str, Any]:
-    """The ``SunscriptionBodyWithSecret`` for one booking's transport and equipment events."""
+    """The ``SunscriptionBodyWithSecret`` for one booking's events.
+
+    The standard's ``eventType`` filter takes one value (its schema is an enum, although the
+    endpoint's description speaks of comma-separated lists), and filters combine with AND: no
+    single subscription can ask for transport and equipment events only. So it filters on the
+    booking alone and every event type comes; shipment events are stored and mark nothing."""
     return {
         "callbackUrl": callback_url,
         "secret": secret,
         "carrierBookingReference": carrier_booking_reference,
-        # eventType is one value in the schema; a comma-separated list is how its filters
-        # say OR, as the standard's description of the endpoint explains.
-        "eventType": ",".join(SUBSCRIBED_EVENT_TYPES),
     }
 
 

@@ -334,7 +334,8 @@ def tracking_end(*, booking_id: int) -> str:
         )
         if subscription is None or subscription.status == Status.ENDED:
             return "nothing to end"
-        if subscription.subscription_id and subscription.status == Status.ACTIVE:
+        reachable = carrier_connection(subscription.carrier.scac).configured
+        if reachable and subscription.subscription_id and subscription.status == Status.ACTIVE:
             carrier_tracking.unsubscribe(
                 subscription.carrier, subscription_id=subscription.subscription_id
             )
