@@ -24,6 +24,8 @@ from shipping.errors import CarrierRefused, CarrierUnavailable
 
 SUBSCRIPTIONS_PATH = "/v2/event-subscriptions"
 EVENTS_PATH = "/v2/events"
+# A booking's events fill a page or two; a carrier that never stops paging is cut off here.
+MAX_PAGES = 20
 
 EVENT_TYPES = ("SHIPMENT", "TRANSPORT", "EQUIPMENT")
 CLASSIFIERS = ("ACT", "PLN", "EST", "REQ")
@@ -242,18 +244,21 @@ def unsubscribe(carrier: Any, *, subscription_id: str) -> None:
 
 
 def fetch_events(carrier: Any, *, carrier_booking_reference: str) -> list[CarrierEvent]:
-    """The events the carrier has so far for one booking. Events it sends that the network
-    cannot read are skipped (a push or the next poll may bring them right)."""
-    response = client_for(carrier).request(
-        "GET",
-        EVENTS_PATH,
-        api=CarrierApi.TRACKING,
-        params={"carrierBookingReference": carrier_booking_reference},
-    )
+    """The events the carrier has so far for one booking, every page of them (the standard's
+    ``Next-Page`` cursor). Events it sends that the network cannot read are skipped (a push or
+    the next poll may bring them right)."""
+    client = client_for(carrier)
+    params: dict[str, Any] = {"carrierBookingReference": carrier_booking_reference}
     events = []
-    for raw in response.body if isinstance(response.body, list) else []:
-        try:
-            events.append(parse_event(raw))
-        except TrackingEventInvalid:
-            continue
+    for _page in range(MAX_PAGES):
+        response = client.request("GET", EVENTS_PATH, api=CarrierApi.TRACKING, params=params)
+        for raw in response.body if isinstance(response.body, list) else []:
+            try:
+                events.append(parse_event(raw))
+            except TrackingEventInvalid:
+                continue
+        cursor = {k.lower(): v for k, v in response.headers.items()}.get("next-page", "")
+        if not cursor or cursor == params.get("cursor"):
+            break
+        params = {**params, "cursor": cursor}
     return events

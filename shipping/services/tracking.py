@@ -25,7 +25,7 @@ from shipping.carriers import carrier_connection
 from shipping.carriers import tracking as carrier_tracking
 from shipping.carriers.tracking import CarrierEvent
 from shipping.errors import CarrierRefused, CarrierUnavailable
-from shipping.models import Booking, BookingStatus, TrackingEvent, TrackingSubscription
+from shipping.models import Booking, BookingStatus, Port, TrackingEvent, TrackingSubscription
 from shipping.services.lifecycle import booking_ids
 
 M = TrackingEvent.Milestone
@@ -138,6 +138,12 @@ def tracking_events_record(
             .exclude(milestone="")
             .values_list("milestone", flat=True)
         )
+        # Carriers often send the UN/LOCODE alone: the port's name comes from our ports.
+        port_names = dict(
+            Port.objects.filter(un_locode__in={e.location for e in ours if e.location}).values_list(
+                "un_locode", "name"
+            )
+        )
         created: list[TrackingEvent] = []
         for event in sorted(ours, key=lambda e: e.event_at):
             if event.event_id in known:
@@ -156,7 +162,7 @@ def tracking_events_record(
                     event_at=event.event_at,
                     equipment_reference=event.equipment_reference,
                     location=event.location,
-                    location_name=event.location_name,
+                    location_name=event.location_name or port_names.get(event.location, ""),
                     vessel_name=event.vessel_name,
                     voyage_number=event.voyage_number,
                     payload=event.payload,
