@@ -169,6 +169,14 @@ class AutoSchema(openapi.AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+    def _unwrap_list_serializer(self, serializer, direction):
+        # A body that is itself a list (``many=True, max_length=…``) says how long it may be,
+        # as nested lists do (``BoundedListSerializer``).
+        schema = super()._unwrap_list_serializer(serializer, direction)
+        if schema and getattr(serializer, "max_length", None) is not None:
+            schema = {**schema, "maxItems": serializer.max_length}
+        return schema
+
 
 class BoundedListSerializer(OpenApiSerializerFieldExtension):
     """A nested ``many=True`` serializer with its ``min_length`` / ``max_length`` as the

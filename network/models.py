@@ -477,6 +477,12 @@ class WebhookEvent(models.TextChoices):
     MERCHANT_ORDER_SHIPPED = "merchant_order.shipped", "merchant_order.shipped"
     BOOKING_CONFIRMED = "booking.confirmed", "booking.confirmed"
     BOOKING_REJECTED = "booking.rejected", "booking.rejected"
+    SHIPMENT_GATE_IN = "shipment.gate_in", "shipment.gate_in"
+    SHIPMENT_LOADED = "shipment.loaded", "shipment.loaded"
+    SHIPMENT_DEPARTED = "shipment.departed", "shipment.departed"
+    SHIPMENT_ARRIVED = "shipment.arrived", "shipment.arrived"
+    SHIPMENT_DISCHARGED = "shipment.discharged", "shipment.discharged"
+    SHIPMENT_GATE_OUT = "shipment.gate_out", "shipment.gate_out"
     LISTING_TAKEN_DOWN = "listing.taken_down", "listing.taken_down"
     INVENTORY_LOW = "inventory.low", "inventory.low"
 

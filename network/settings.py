@@ -465,6 +465,11 @@ BRAND_IMAGE_MATCH_BITS = int(os.environ.get("BRAND_IMAGE_MATCH_BITS", "6"))
 SHIPPING_HOLD_HOURS = int(os.environ.get("SHIPPING_HOLD_HOURS") or "48")
 # Seconds after which a carrier is asked about a request it acknowledged but did not yet decide.
 SHIPPING_POLL_AFTER_SECONDS = float(os.environ.get("SHIPPING_POLL_AFTER_SECONDS") or "10")
+# Seconds a confirmed booking's tracking may stay quiet (no pushed event, no poll) before the
+# carrier is polled for its events.
+SHIPPING_TRACKING_QUIET_SECONDS = float(
+    os.environ.get("SHIPPING_TRACKING_QUIET_SECONDS") or "21600"
+)
 # Each carrier's connection (CARRIER_<SCAC>_API_URL, …) is read from the environment when it
 # is used: see shipping/carriers/http.py and the README's "Connecting a real carrier".
 # Seconds to wait for a carrier to accept a connection, and for its answer once connected.

@@ -3,8 +3,10 @@ DCSA booking-notification callback the carriers call."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,9 +26,19 @@ from network.fields import IntegerSerializerField
 from network.models import Organization, Role
 from network.request_guard import json_loads
 from shipping import selectors, services
+from shipping.carriers import tracking as carrier_tracking
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
-from shipping.errors import NotificationRejected
-from shipping.models import Booking, BookingEvent, Carrier, Sailing, SailingRate
+from shipping.errors import NotificationRejected, TrackingEventsRejected
+from shipping.models import (
+    Booking,
+    BookingEvent,
+    Carrier,
+    Sailing,
+    SailingRate,
+    TrackingEvent,
+    TrackingSubscription,
+)
+from shipping.services import tracking
 from shipping.validators import validate_hs_code, validate_un_locode
 
 MERCHANT = [Organization.Kind.MERCHANT]
@@ -492,14 +504,7 @@ class BookingNotificationAPI(APIView):
         if not services.notification_signature_valid(
             carrier=carrier, body=body, signature=request.headers.get("Notification-Signature", "")
         ):
-            return Response(
-                {
-                    "code": "invalid_signature",
-                    "message": _("The notification's signature is missing or wrong."),
-                    "fields": {},
-                },
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
+            return _invalid_signature()
         try:
             payload = json_loads(body)
         except (ValueError, UnicodeDecodeError) as error:
@@ -508,3 +513,204 @@ class BookingNotificationAPI(APIView):
         checked.is_valid(raise_exception=True)
         services.carrier_notification_receive(carrier=carrier, payload=payload)
         return Response(status=status.HTTP_204_NO_CONTENT, headers={"API-Version": "2.0.5"})
+
+
+# --- Container tracking ------------------------------------------------------------------------
+
+
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = [
+            "event_id",
+            "event_type",
+            "event_code",
+            "classifier",
+            "milestone",
+            "event_at",
+            "equipment_reference",
+            "location",
+            "location_name",
+            "vessel_name",
+            "voyage_number",
+        ]
+
+
+class TrackingMilestoneSerializer(serializers.Serializer):
+    milestone = serializers.ChoiceField(choices=TrackingEvent.Milestone.choices)
+    reached = serializers.BooleanField()
+    event_at = serializers.DateTimeField(source="event.event_at", allow_null=True, default=None)
+    location = serializers.CharField(source="event.location", allow_null=True, default=None)
+    location_name = serializers.CharField(
+        source="event.location_name", allow_null=True, default=None
+    )
+    vessel_name = serializers.CharField(source="event.vessel_name", allow_null=True, default=None)
+    voyage_number = serializers.CharField(
+        source="event.voyage_number", allow_null=True, default=None
+    )
+    equipment_reference = serializers.CharField(
+        source="event.equipment_reference", allow_null=True, default=None
+    )
+
+
+class BookingTrackingSerializer(serializers.Serializer):
+    booking = serializers.CharField()
+    carrier_booking_reference = serializers.CharField()
+    eta = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The latest estimated arrival at the port of discharge reported by the carrier.",
+    )
+    milestones = TrackingMilestoneSerializer(many=True)
+    events = TrackingEventSerializer(many=True)
+
+
+class BookingTrackingAPI(APIView):
+    """GET a booking's container tracking: the six milestones (gate-in, loaded, departed,
+    arrived, discharged, gate-out) with where and when each was reached, the latest ETA and
+    every event the carrier reported."""
+
+    api_scopes = {"read": "bookings:read"}
+    organization_kinds = [Organization.Kind.MERCHANT, Organization.Kind.OPERATOR]
+
+    @extend_schema(
+        operation_id="v1_shipping_bookings_tracking",
+        summary="A booking's container tracking events and milestones",
+        parameters=[BOOKING_REFERENCE],
+        responses={
+            200: BookingTrackingSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN_FOR_KIND,
+            404: BOOKING_NOT_FOUND,
+        },
+    )
+    def get(self, request, reference: str):
+        booking = _booking(request, reference)
+        events = list(selectors.booking_tracking_events(booking=booking))
+        return Response(
+            BookingTrackingSerializer(
+                {
+                    "booking": booking.reference,
+                    "carrier_booking_reference": booking.carrier_booking_reference,
+                    "eta": booking.tracking_eta,
+                    "milestones": tracking.milestones_from(events),
+                    "events": events,
+                }
+            ).data
+        )
+
+
+MAX_EVENTS_PER_PUSH = 500
+
+
+class CarrierEventSerializer(serializers.Serializer):
+    """The parts of a Track & Trace 2.2.0 event (ShipmentEvent, TransportEvent or
+    EquipmentEvent) the network relies on; other members are kept as sent."""
+
+    eventID = serializers.CharField(max_length=100)  # noqa: N815 - DCSA's names
+    eventType = serializers.ChoiceField(choices=carrier_tracking.EVENT_TYPES)  # noqa: N815
+    eventClassifierCode = serializers.ChoiceField(choices=carrier_tracking.CLASSIFIERS)  # noqa: N815
+    eventDateTime = serializers.DateTimeField()  # noqa: N815
+    eventCreatedDateTime = serializers.DateTimeField()  # noqa: N815
+    transportEventTypeCode = serializers.CharField(max_length=4, required=False)  # noqa: N815
+    equipmentEventTypeCode = serializers.CharField(max_length=4, required=False)  # noqa: N815
+    shipmentEventTypeCode = serializers.CharField(max_length=4, required=False)  # noqa: N815
+    equipmentReference = serializers.CharField(max_length=15, required=False)  # noqa: N815
+    emptyIndicatorCode = serializers.ChoiceField(choices=["EMPTY", "LADEN"], required=False)  # noqa: N815
+    transportCall = serializers.DictField(required=False)  # noqa: N815
+    eventLocation = serializers.DictField(required=False)  # noqa: N815
+    documentReferences = serializers.ListField(  # noqa: N815
+        child=serializers.DictField(), required=False, max_length=50
+    )
+
+
+def _invalid_signature() -> Response:
+    return Response(
+        {
+            "code": "invalid_signature",
+            "message": _("The notification's signature is missing or wrong."),
+            "fields": {},
+        },
+        status=status.HTTP_401_UNAUTHORIZED,
+    )
+
+
+class TrackingEventsCallbackAPI(APIView):
+    """POST /api/v1/shipping/tracking/<token>/events/: the carrier's push of Track & Trace
+    events for one of the network's event subscriptions (the callbackUrl it was given), a JSON
+    array of events signed with the subscription's secret: header ``Notification-Signature:
+    sha256=<hex HMAC-SHA256 of the raw body keyed with the base64-decoded secret>``. Answers 204;
+    events already received are recognised by their eventID and change nothing."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="v1_shipping_tracking_events_callback",
+        summary="Receive a carrier's pushed Track & Trace events",
+        parameters=[
+            OpenApiParameter(
+                "token",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="Names the subscription; part of the callbackUrl given to the carrier.",
+            ),
+            OpenApiParameter(
+                "Notification-Signature",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="`sha256=` and the hex HMAC-SHA256 of the raw body keyed with the "
+                "subscription's base64-decoded secret.",
+            ),
+        ],
+        request=CarrierEventSerializer(many=True, max_length=MAX_EVENTS_PER_PUSH),
+        responses={
+            204: OpenApiResponse(
+                description="Received (events already received change nothing).",
+                response=None,
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The body is not a JSON array of Track & Trace events "
+                "(`invalid_events`, `validation_error`).",
+            ),
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description="The signature is missing or wrong (`invalid_signature`).",
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No such subscription."),
+        },
+    )
+    def post(self, request, token: str):
+        subscription_id = tracking.tracking_subscription_id_from_token(token)
+        # The carrier is no organisation: the subscription's secret is all this reads before
+        # the signature is checked; the events are then stored in the booking's own scope.
+        with scopes_disabled():
+            subscription = (
+                TrackingSubscription.objects.filter(pk=subscription_id).only("pk", "secret").first()
+                if subscription_id
+                else None
+            )
+        if subscription is None:
+            raise Http404
+        body = request.body
+        if not carrier_tracking.notification_signature_valid(
+            secret=subscription.secret,
+            body=body,
+            signature=request.headers.get("Notification-Signature", ""),
+        ):
+            return _invalid_signature()
+        try:
+            payload = json_loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise TrackingEventsRejected(_("The body is not JSON.")) from error
+        if not isinstance(payload, list):
+            raise TrackingEventsRejected(_("The body must be a JSON array of events."))
+        checked = CarrierEventSerializer(data=payload, many=True, max_length=MAX_EVENTS_PER_PUSH)
+        checked.is_valid(raise_exception=True)
+        try:
+            events = carrier_tracking.parse_events(payload)
+        except carrier_tracking.TrackingEventInvalid as error:
+            raise TrackingEventsRejected(str(error)) from error
+        tracking.tracking_events_receive(subscription_id=subscription.pk, events=events)
+        return Response(status=status.HTTP_204_NO_CONTENT)

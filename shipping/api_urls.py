@@ -21,6 +21,16 @@ urlpatterns = [
         name="shipping_booking_cancel",
     ),
     path(
+        "shipping/bookings/<str:reference>/tracking/",
+        api.BookingTrackingAPI.as_view(),
+        name="shipping_booking_tracking",
+    ),
+    path(
+        "shipping/tracking/<str:token>/events/",
+        api.TrackingEventsCallbackAPI.as_view(),
+        name="shipping_tracking_events",
+    ),
+    path(
         "shipping/carriers/<str:scac>/booking-notifications/",
         api.BookingNotificationAPI.as_view(),
         name="shipping_booking_notifications",

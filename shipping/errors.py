@@ -88,3 +88,9 @@ class CarrierCircuitOpen(CarrierUnavailable):
 
 class CarrierRefused(Exception):
     """The carrier refused the request itself (a 4xx): retrying the same request will not help."""
+
+
+class TrackingEventsRejected(DomainError):
+    """A carrier's push of Track & Trace events that the network cannot read."""
+
+    code = "invalid_events"

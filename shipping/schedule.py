@@ -13,4 +13,8 @@ BEAT_SCHEDULE: dict = {
         "task": "shipping.tasks.pull_published_schedules",
         "schedule": 6 * 3600.0,
     },
+    "shipping-poll-quiet-tracking": {
+        "task": "shipping.tasks.poll_quiet_tracking",
+        "schedule": 900.0,
+    },
 }

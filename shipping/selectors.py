@@ -27,6 +27,7 @@ from shipping.models import (
     Port,
     Sailing,
     SailingRate,
+    TrackingEvent,
 )
 from shipping.validators import tracking_url
 
@@ -126,6 +127,12 @@ def booking_timeline(*, booking: Booking) -> QuerySet[BookingEvent]:
         .filter(booking=booking)
         .select_related("actor")
     )
+
+
+def booking_tracking_events(*, booking: Booking) -> QuerySet[TrackingEvent]:
+    """The container events of a booking its reader was given by ``access_booking``, in the
+    order they happened."""
+    return TrackingEvent.objects.visible_to(booking.organization).filter(booking=booking)
 
 
 def carriers() -> QuerySet[Carrier]:

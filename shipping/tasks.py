@@ -9,6 +9,12 @@ from shipping.services.carrier_sync import (
     redrive_booking_syncs,
 )
 from shipping.services.schedules import pull_published_schedules
+from shipping.services.tracking import (
+    poll_quiet_tracking,
+    tracking_end_task,
+    tracking_poll_task,
+    tracking_subscribe_task,
+)
 
 __all__ = [
     "booking_poll",
@@ -16,5 +22,9 @@ __all__ = [
     "expire_booking_holds",
     "poll_bookings_awaiting_carrier",
     "pull_published_schedules",
+    "poll_quiet_tracking",
     "redrive_booking_syncs",
+    "tracking_end_task",
+    "tracking_poll_task",
+    "tracking_subscribe_task",
 ]

@@ -29,6 +29,7 @@ from shipping.forms import (
 )
 from shipping.models import BookingStatus, Carrier, Lane, Sailing
 from shipping.services.schedules import pull_published_schedules
+from shipping.services import tracking
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
@@ -177,7 +178,11 @@ def _timeline_steps(booking) -> list[tuple[str, bool, bool]]:
 
 
 def _booking_context(request, booking) -> dict:
-    can_change = request.membership.has_role(Role.STAFF)
+    # Operators look at every merchant's booking; only its merchant changes it.
+    can_change = (
+        request.organization.kind == Organization.Kind.MERCHANT
+        and request.membership.has_role(Role.STAFF)
+    )
     return {
         "booking": booking,
         "events": selectors.booking_timeline(booking=booking),
@@ -199,12 +204,15 @@ def _booking_context(request, booking) -> dict:
     }
 
 
-@organization_required(kinds=MERCHANT)
+@organization_required(kinds=MERCHANT_OR_OPERATOR)
 def booking_detail(request, reference: str):
     booking = selectors.access_booking(organization=request.organization, reference=reference)
     context = _booking_context(request, booking)
     if request.GET.get("fragment") == "panel":
         return render(request, "shipping/_booking_panel.html", context)
+    events = list(selectors.booking_tracking_events(booking=booking))
+    context["tracking_events"] = events
+    context["milestones"] = tracking.milestones_from(events)
     return render(request, "shipping/booking_detail.html", context)
 
 

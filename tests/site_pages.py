@@ -49,6 +49,7 @@ CREDENTIAL_ROUTES = {
     "account_confirm_email",  # accounts/confirm-email/<key>/
     "account_reset_password_from_key",  # accounts/password/reset/key/<uidb36>-<key>/
     "shipping_booking_notifications",
+    "shipping_tracking_events",  # api/v1/shipping/tracking/<token>/events/ — a carrier's push
 }
 INT_MODELS = {
     "membership_id": "network.Membership",

@@ -23,6 +23,7 @@ from shipping.models import (
     Carrier,
     CarrierNotification,
 )
+from shipping.services import tracking
 from shipping.services.lifecycle import (
     CARRIER,
     A,
@@ -50,13 +51,15 @@ def booking_confirm(
     _check_transition(booking, "confirmed")
     booking.carrier_booking_reference = carrier_booking_reference[:35]
     booking.confirmed_at = timezone.now()
-    return _transition(
+    booking = _transition(
         booking,
         "confirmed",
         acting_user=None,
         message=message,
         changes={"carrier_booking_reference": booking.carrier_booking_reference},
     )
+    tracking.tracking_subscribe_task.delay_on_commit(booking.pk)
+    return booking
 
 
 def _carrier_action(action: str) -> Callable[..., Booking]:
@@ -80,7 +83,11 @@ def _carrier_action(action: str) -> Callable[..., Booking]:
             _release_amendment_increase(booking)
         elif action == "cancellation_declined":
             booking.cancellation_fee = None
-        return _transition(booking, action, acting_user=None, message=message)
+        booking = _transition(booking, action, acting_user=None, message=message)
+        if booking.is_final:
+            # A booking that ended (cancelled, declined, completed) is no longer tracked.
+            tracking.tracking_end_task.delay_on_commit(booking.pk)
+        return booking
 
     apply.__name__ = f"booking_{action}"
     apply.__doc__ = f"The carrier's {action.replace('_', ' ')}, through the transition table."

@@ -21,7 +21,9 @@ from merchants.models import ApplicationStatus
 from network import services as network_services
 from network.models import ApiScope, IdempotencyRecord, Organization, Role, WebhookDelivery
 from shipping import services as shipping_services
-from shipping.models import Booking, Sailing
+from shipping.carriers import tracking as carrier_tracking
+from shipping.models import Booking, Sailing, TrackingSubscription
+from shipping.services import tracking
 from tests.catalog.factories import merchant as make_merchant
 from tests.catalog.factories import product
 from tests.factories import OrganizationFactory, member, operator, sign_in
@@ -35,6 +37,7 @@ from tests.shipping.factories import (
     request_booking,
 )
 from tests.shipping.helpers import put_in_state
+from tests.shipping.tracking_events import signed, voyage
 from tests.training.factories import SeminarFactory
 from training import services as training_services
 
@@ -312,6 +315,9 @@ EXAMPLES = {
 FOR_NO_ORGANIZATION = {
     # The carrier's callback, signed by the carrier; a repeat is recognised by its event id.
     "v1_shipping_carrier_booking_notification",
+    # The carrier's push of tracking events, signed with the subscription's secret; a repeat
+    # is recognised by its eventIDs.
+    "v1_shipping_tracking_events_callback",
 }
 
 
@@ -335,6 +341,30 @@ def _carrier_notification(w: World) -> tuple[Example, dict]:
     signature = shipping_services.notification_signature(NOTIFICATION_SECRET, body)
     client = Client(headers={"Notification-Signature": signature})
     return Example(client, {"scac": booking.sailing.carrier.scac}, payload, 204), payload
+
+
+def _tracking_push(w: World) -> tuple[Example, list]:
+    booking = put_in_state(w.booking, "CONFIRMED")
+    with scopes_disabled():
+        subscription = TrackingSubscription.objects.create(
+            organization=booking.organization,
+            booking=booking,
+            carrier=booking.sailing.carrier,
+            subscription_id="8fbdc2d8-57c8-48b9-a04b-18fd8ec1d809",
+            secret=carrier_tracking.new_secret(),
+            status=TrackingSubscription.Status.ACTIVE,
+        )
+    events = voyage(booking.carrier_booking_reference)[:3]
+    _body, signature = signed(events, subscription.secret)
+    client = Client(headers={"Notification-Signature": signature})
+    token = tracking.tracking_callback_token(subscription)
+    return Example(client, {"token": token}, events, 204), events
+
+
+FOR_NO_ORGANIZATION_EXAMPLES = {
+    "v1_shipping_carrier_booking_notification": _carrier_notification,
+    "v1_shipping_tracking_events_callback": _tracking_push,
+}
 
 
 def _send(example: Example, method: str, path: str, key: str):
@@ -381,7 +411,7 @@ def test_a_retry_with_the_same_key_replays_the_answer_and_changes_nothing(method
     assert ("Idempotency-Key" in documented) is (operation_id not in FOR_NO_ORGANIZATION)
     world = World()
     if operation_id in FOR_NO_ORGANIZATION:
-        example, _payload = _carrier_notification(world)
+        example, _payload = FOR_NO_ORGANIZATION_EXAMPLES[operation_id](world)
     else:
         assert operation_id in EXAMPLES, f"add an example call of {operation_id} to EXAMPLES"
         example = EXAMPLES[operation_id](world)

@@ -44,6 +44,7 @@ OBJECTS = {
     "shipping_booking": {"reference": "booking"},
     "shipping_booking_amend": {"reference": "booking"},
     "shipping_booking_cancel": {"reference": "booking"},
+    "shipping_booking_tracking": {"reference": "booking"},
     "api_seminar_detail": {"slug": "seminar"},
     "api_seminar_register": {"slug": "seminar"},
     "api_seminar_registration_detail": {"pk": "registration"},
@@ -60,6 +61,9 @@ OBJECTS = {
 NOT_TENANT_OWNED = {
     # The carrier's own callback, authenticated by the carrier's signature.
     "shipping_booking_notifications",
+    # The carrier's push of tracking events: the token names our subscription, and the
+    # subscription's secret signs the body.
+    "shipping_tracking_events",
 }
 # Bodies that get a write past its body checks, so the object lookup is what answers.
 BODIES = {

@@ -34,6 +34,7 @@ CREDENTIAL_ROUTES = {
     "feed",  # training/calendar/<token>.ics — a private subscription URL
     "offer",  # training/offers/<token>/ — the emailed waitlist offer
     "shipping_booking_notifications",  # carriers sign their notifications (HMAC)
+    "shipping_tracking_events",  # tracking/<token>/events/ — signed with the subscription's secret
 }
 # Pages that may answer 200 to anyone for a public object (``public`` below says which).
 PUBLIC_ROUTES = {
