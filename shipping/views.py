@@ -28,8 +28,8 @@ from shipping.forms import (
     SailingSearchForm,
 )
 from shipping.models import BookingStatus, Carrier, Lane, Sailing
-from shipping.services.schedules import pull_published_schedules
 from shipping.services import tracking
+from shipping.services.schedules import pull_published_schedules
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
