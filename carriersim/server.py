@@ -44,6 +44,11 @@ REASONS = {
 LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
 
+# A body of JSON ``null``, as Booking 2.0.5 answers an accepted PUT or PATCH (``None`` is no
+# body at all).
+JSON_NULL = object()
+
+
 @dataclass
 class Reply:
     status: int
@@ -54,7 +59,21 @@ class Reply:
 
 
 def error_reply(method: str, path: str, status: int, message: str, **headers: str) -> Reply:
-    """A DCSA ``ErrorResponse``."""
+    """A DCSA error: Booking's ``ErrorResponse``, or Track & Trace 2.2.0's ``Error`` (a text
+    ``statusCode`` and sub-errors with ``reason`` and ``message``) on its endpoints."""
+    if path.startswith("/v2/event"):
+        return Reply(
+            status,
+            {
+                "httpMethod": method,
+                "requestUri": path,
+                "statusCode": str(status),
+                "statusCodeText": REASONS.get(status, "Error"),
+                "errorDateTime": iso(datetime.now(UTC)),
+                "errors": [{"reason": REASONS.get(status, "Error"), "message": message[:200]}],
+            },
+            headers,
+        )
     return Reply(
         status,
         {
@@ -179,10 +198,10 @@ class Router:
             return Reply(200, carriers.booking_get(scac, reference, amended=amended))
         if call.method == "PUT":
             carriers.booking_update(scac, reference, call.json())
-            return Reply(202)
+            return Reply(202, JSON_NULL)
         if call.method == "PATCH":
             carriers.booking_cancel(scac, reference, call.json())
-            return Reply(202)
+            return Reply(202, JSON_NULL)
         return error_reply(call.method, call.path, 405, "Use GET, PUT or PATCH.")
 
     def point_to_point(self, scac: str, call: Call) -> Reply:
@@ -334,7 +353,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             log.info("%s %s dropped", self.command, self.path)
             return
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        if reply.body is JSON_NULL:
+            payload = b"null"
+        else:
+            payload = b"" if reply.body is None else json.dumps(reply.body).encode()
         self.send_response(reply.status)
         if payload:
             self.send_header("Content-Type", "application/json")

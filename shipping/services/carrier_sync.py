@@ -235,7 +235,13 @@ def _poll_carrier(*, booking_id: int) -> str:
         return "nothing to ask"
     if not (booking.carrier_booking_request_reference or booking.carrier_booking_reference):
         return "not submitted"
-    reply = adapter_for(booking.sailing.carrier).poll(booking)
+    try:
+        reply = adapter_for(booking.sailing.carrier).poll(booking)
+    except CarrierRefused as error:
+        # The carrier does not know the reference (404) or refuses the question: operators
+        # see why on the booking, and the next sweep asks again; no task error to retry.
+        Booking.objects.filter(pk=booking_id).update(last_carrier_error=str(error)[:300])
+        return "refused"
     try:
         booking_apply_carrier_reply(booking=booking, reply=reply)
     except IllegalBookingTransition:

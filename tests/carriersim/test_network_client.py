@@ -8,6 +8,9 @@ from shipping.carriers.http import CarrierApi, client_for
 from shipping.errors import CarrierUnavailable
 from tests.carriersim.conftest import create_booking
 
+# The client keeps each carrier's connection health on its row.
+pytestmark = pytest.mark.django_db
+
 
 def test_the_network_client_books_and_reads_back(carrier_server):
     client = client_for("MAEU")

@@ -211,6 +211,21 @@ def test_a_late_answer_is_fetched_by_the_poll(
     assert tasks.poll_bookings_awaiting_carrier.delay().get() == 0
 
 
+def test_a_booking_the_carrier_does_not_know_is_recorded_not_retried_as_an_error(
+    maple, owner, sailing, carrier_server, django_capture_on_commit_callbacks
+):
+    carrier_server.config(delay=3600)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = request_booking(maple, sailing, owner)
+    with scopes_disabled():
+        Booking.objects.filter(pk=booking.pk).update(carrier_booking_request_reference="UNKNOWN-1")
+    assert tasks.booking_poll.delay(booking.pk).get() == "refused"
+    booking = reload(booking)
+    assert booking.status == "RECEIVED"  # still held, asked again by the next sweep
+    assert booking.teu_held == booking.teu
+    assert "404" in booking.last_carrier_error
+
+
 def test_the_carrier_rejecting_gives_the_hold_back(
     maple, owner, sailing, carrier_server, django_capture_on_commit_callbacks
 ):
