@@ -24,20 +24,15 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def tracked_booking(settings):
-    settings.SHIPPING_SIMULATED_DELAY_SECONDS = 3600
+def tracked_booking():
     maple = OrganizationFactory(name="Great Lakes Maple Co.", slug="great-lakes-maple-co")
     approve(maple)
     dana = member(maple, Role.OWNER, email="dana@greatlakesmaple.com", full_name="Dana Whitfield")
     booking = put_in_state(request_booking(maple, SailingFactory(), dana, units=1), "CONFIRMED")
     with scopes_disabled():
-        subscription = TrackingSubscription.objects.create(
-            organization=maple,
-            booking=booking,
-            carrier=booking.sailing.carrier,
-            subscription_id="8fbdc2d8-57c8-48b9-a04b-18fd8ec1d809",
-            secret=carrier_tracking.new_secret(),
-            status=TrackingSubscription.Status.ACTIVE,
+        # The confirmation subscribed to the booking's events at the carrier process.
+        subscription = TrackingSubscription.objects.get(
+            booking=booking, status=TrackingSubscription.Status.ACTIVE
         )
     # Gate-in, loaded, departed and the ETA at Ningbo: the voyage is under way.
     events = carrier_tracking.parse_events(voyage(booking.carrier_booking_reference)[:4])

@@ -292,6 +292,7 @@ def test_a_long_single_line_address_is_wrapped_not_cut():
     assert " ".join(lines) == street
 
 
+@pytest.mark.django_db  # the carrier client keeps the connection's health on the carrier's row
 @example(booking=_booking(shipper_name="Great Lakes Maple\n Co. "))
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(booking=bookings())

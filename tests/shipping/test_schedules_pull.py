@@ -171,7 +171,9 @@ def test_a_moved_departure_and_an_omitted_call_reach_the_merchants_once(
 
 def test_a_failing_carrier_is_recorded_and_the_others_are_pulled(carrier_server, network):
     maersk, cma, _cosco = network
-    carrier_server.fault(scac="CMDU", method="GET", path=ROUTES, kind="status", status=503, count=5)
+    carrier_server.fault(
+        scac="CMDU", method="GET", path=ROUTES, kind="status", status=503, count=50
+    )
     results = tasks.pull_published_schedules.delay().get()
     assert len(results["CMDU"]["errors"]) == 2
     assert results["MAEU"]["errors"] == [] and results["MAEU"]["created"] > 0

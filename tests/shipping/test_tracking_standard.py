@@ -8,6 +8,9 @@ import pytest
 from shipping.carriers import tracking as carrier_tracking
 from tests.prism import TRACKING_SPEC
 
+# The carrier client keeps each carrier's connection health on its row.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def carrier_behind_prism(prism_proxy, monkeypatch):
