@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shipping.models import Booking
 
 
 @dataclass(frozen=True)
@@ -26,17 +30,17 @@ class CarrierAdapter(ABC):
     request itself was refused). Methods are safe to call again with the same booking."""
 
     @abstractmethod
-    def submit(self, booking) -> CarrierReply: ...
+    def submit(self, booking: Booking) -> CarrierReply: ...
 
     @abstractmethod
-    def amend(self, booking) -> CarrierReply:
+    def amend(self, booking: Booking) -> CarrierReply:
         """Send the booking's current request (before confirmation, an update) or its requested
         amendment (after confirmation)."""
 
     @abstractmethod
     def cancel(
-        self, booking, *, reason: str = "", amendment_only: bool = False
+        self, booking: Booking, *, reason: str = "", amendment_only: bool = False
     ) -> CarrierReply: ...
 
     @abstractmethod
-    def poll(self, booking) -> CarrierReply: ...
+    def poll(self, booking: Booking) -> CarrierReply: ...

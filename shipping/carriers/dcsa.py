@@ -11,12 +11,18 @@ import re
 import textwrap
 import unicodedata
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from shipping.carriers.base import CarrierAdapter, CarrierReply
 from shipping.carriers.http import CarrierApi, CarrierClient, CarrierResponse
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from shipping.models import Booking, Port, Sailing
 
 API_VERSION = "2.0.5"
 BOOKING_AGENT_NAME = "Global US Merchants Network"
@@ -68,7 +74,7 @@ def _email(value: str | None) -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
-def _contact(booking) -> dict:
+def _contact(booking: Booking) -> dict:
     user = booking.requested_by
     if user is not None:
         name = _text(user.display_name, 35) or _text(user.email, 35) or BOOKING_DESK_NAME
@@ -83,14 +89,14 @@ def _party(name: str, address: str, *, fallback: str) -> dict:
     return party
 
 
-def _location(port) -> dict:
+def _location(port: Port) -> dict:
     location = {"UNLocationCode": port.un_locode}
     if name := _text(port.name, 100):
         location = {"locationName": name, **location}
     return location
 
 
-def _local_date(moment, port) -> str:
+def _local_date(moment: datetime, port: Port) -> str:
     return moment.astimezone(ZoneInfo(port.time_zone or "UTC")).date().isoformat()
 
 
@@ -98,7 +104,7 @@ def _optional(**fields: str) -> dict:
     return {name: value for name, value in fields.items() if value}
 
 
-def _vessel(sailing) -> dict:
+def _vessel(sailing: Sailing) -> dict:
     name = _text(sailing.vessel_name, 50)
     if not name:
         return {}
@@ -109,7 +115,7 @@ def _vessel(sailing) -> dict:
 
 
 def create_booking_body(
-    booking, *, units: int | None = None, gross_weight_kg: int | None = None
+    booking: Booking, *, units: int | None = None, gross_weight_kg: int | None = None
 ) -> dict:
     """A DCSA ``CreateBooking`` for ``booking`` (with ``units``/``gross_weight_kg`` in place of
     the booking's own figures, for an amendment). Valid against the standard for any booking
@@ -179,7 +185,7 @@ def create_booking_body(
     }
 
 
-def update_booking_body(booking) -> dict:
+def update_booking_body(booking: Booking) -> dict:
     """A DCSA ``UpdateBooking``: before confirmation the current request, after it the amended
     figures, always with the references the carrier gave."""
     if booking.amendment_status == "AMENDMENT_RECEIVED":
@@ -199,7 +205,9 @@ def update_booking_body(booking) -> dict:
     return body
 
 
-def cancel_booking_body(booking, *, reason: str = "", amendment_only: bool = False) -> dict:
+def cancel_booking_body(
+    booking: Booking, *, reason: str = "", amendment_only: bool = False
+) -> dict:
     """A DCSA ``CancelBookingRequest``: cancel the request, the amendment, or ask to cancel a
     confirmed booking."""
     if amendment_only:
@@ -225,12 +233,12 @@ class DcsaCarrierAdapter(CarrierAdapter):
         return self.client.request(method, path, api=CarrierApi.BOOKING, json=body)
 
     @staticmethod
-    def _reference_path(booking) -> str:
+    def _reference_path(booking: Booking) -> str:
         return "/v2/bookings/" + (
             booking.carrier_booking_reference or booking.carrier_booking_request_reference
         )
 
-    def submit(self, booking) -> CarrierReply:
+    def submit(self, booking: Booking) -> CarrierReply:
         response = self._call("POST", "/v2/bookings", create_booking_body(booking))
         return CarrierReply(
             carrier_booking_request_reference=(response.body or {}).get(
@@ -239,7 +247,7 @@ class DcsaCarrierAdapter(CarrierAdapter):
             booking_status="RECEIVED",
         )
 
-    def amend(self, booking) -> CarrierReply:
+    def amend(self, booking: Booking) -> CarrierReply:
         self._call("PUT", self._reference_path(booking), update_booking_body(booking))
         if booking.amendment_status == "AMENDMENT_RECEIVED":
             return CarrierReply(
@@ -247,7 +255,9 @@ class DcsaCarrierAdapter(CarrierAdapter):
             )
         return CarrierReply(booking_status="UPDATE_RECEIVED")
 
-    def cancel(self, booking, *, reason: str = "", amendment_only: bool = False) -> CarrierReply:
+    def cancel(
+        self, booking: Booking, *, reason: str = "", amendment_only: bool = False
+    ) -> CarrierReply:
         body = cancel_booking_body(booking, reason=reason, amendment_only=amendment_only)
         self._call("PATCH", self._reference_path(booking), body)
         if amendment_only:
@@ -258,7 +268,7 @@ class DcsaCarrierAdapter(CarrierAdapter):
             return CarrierReply(booking_status=booking.status)
         return CarrierReply(booking_status="CANCELLED")
 
-    def poll(self, booking) -> CarrierReply:
+    def poll(self, booking: Booking) -> CarrierReply:
         response = self._call("GET", self._reference_path(booking))
         return reply_from_dcsa(response.body or {})
 

@@ -466,7 +466,7 @@ class CarrierClient:
         return self.request("DELETE", path, **kwargs)
 
 
-def client_for(carrier) -> CarrierClient:
+def client_for(carrier: Carrier | str) -> CarrierClient:
     """The HTTP client of ``carrier`` (a ``Carrier`` row or a SCAC)."""
     scac = carrier if isinstance(carrier, str) else carrier.scac
     return CarrierClient(carrier_connection(scac))

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
 from shipping.carriers.http import CarrierApi, CarrierClient, client_for
 from shipping.errors import CarrierUnavailable
 from shipping.validators import validate_imo_number
+
+if TYPE_CHECKING:
+    from shipping.models import Carrier
 
 ROUTES_PATH = "/v1/point-to-point-routes"
 PAGE_SIZE = 100
@@ -131,7 +134,9 @@ def parse_route(
         transport = leg.get("transport")
         if not isinstance(transport, dict) or transport.get("modeOfTransport") != "VESSEL":
             raise NotASailing("a leg is not carried by a vessel")
-        vessel = transport.get("vessel") if isinstance(transport.get("vessel"), dict) else {}
+        vessel = transport.get("vessel")
+        if not isinstance(vessel, dict):
+            vessel = {}
         voyages.add((vessel.get("vesselIMONumber") or "", _voyage(transport, scac)[1]))
     if len(voyages) > 1:
         raise NotASailing("the route is transhipped (a change of vessel or voyage)")
@@ -245,7 +250,7 @@ def point_to_point_routes(
 
 
 def lane_schedule(
-    carrier,
+    carrier: Carrier | str,
     *,
     port_of_loading: str,
     port_of_discharge: str,
