@@ -392,6 +392,41 @@ class SKU(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("In units; a whole number of case packs."),
     )
+    # The packed shipping carton, for shipments' cargo lines and the packing list; a SKU
+    # without them is estimated from the product's unit weight and size times the case pack.
+    case_gross_weight_kg = models.DecimalField(
+        _("case gross weight (kg)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("One packed carton, with its packaging."),
+    )
+    case_length_cm = models.DecimalField(
+        _("case length (cm)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    case_width_cm = models.DecimalField(
+        _("case width (cm)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    case_height_cm = models.DecimalField(
+        _("case height (cm)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PartyManager.of("organization", operators=True, public=public_listing("product__"))
@@ -407,6 +442,19 @@ class SKU(models.Model):
             models.CheckConstraint(
                 condition=Exact(Mod(F("moq"), F("case_pack")), 0),
                 name="sku_moq_multiple_of_case_pack",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(case_length_cm__isnull=True)
+                    & Q(case_width_cm__isnull=True)
+                    & Q(case_height_cm__isnull=True)
+                )
+                | (Q(case_length_cm__gt=0) & Q(case_width_cm__gt=0) & Q(case_height_cm__gt=0)),
+                name="sku_case_dimensions_all_or_none",
+            ),
+            models.CheckConstraint(
+                condition=Q(case_gross_weight_kg__isnull=True) | Q(case_gross_weight_kg__gt=0),
+                name="sku_case_weight_positive",
             ),
         ]
 

@@ -483,6 +483,15 @@ class WebhookEvent(models.TextChoices):
     SHIPMENT_ARRIVED = "shipment.arrived", "shipment.arrived"
     SHIPMENT_DISCHARGED = "shipment.discharged", "shipment.discharged"
     SHIPMENT_GATE_OUT = "shipment.gate_out", "shipment.gate_out"
+    ORDER_SHIPMENT_DEPARTED = "order_shipment.departed", "order_shipment.departed"
+    ORDER_SHIPMENT_ARRIVED = "order_shipment.arrived", "order_shipment.arrived"
+    ORDER_SHIPMENT_ETA_CHANGED = "order_shipment.eta_changed", "order_shipment.eta_changed"
+    MERCHANT_ORDER_RECEIVED = "merchant_order.received", "merchant_order.received"
+    MERCHANT_ORDER_PROBLEM_REPORTED = (
+        "merchant_order.problem_reported",
+        "merchant_order.problem_reported",
+    )
+    SPACE_REPLANNED = "space.replanned", "space.replanned"
     LISTING_TAKEN_DOWN = "listing.taken_down", "listing.taken_down"
     INVENTORY_LOW = "inventory.low", "inventory.low"
 

@@ -8,6 +8,7 @@ explicitly (the lines' tenant is the buyer)."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SKU, listing_label, localized
 from network.models import Organization
+from network.storage import private_storage
 from network.tenancy import PartyManager
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -192,6 +194,14 @@ class PurchaseOrder(models.Model):
         default=PaymentTerms.PREPAID,
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    travel_together = models.BooleanField(
+        _("ship together"),
+        default=False,
+        help_text=_(
+            "Put every merchant's goods of this order in the same shared container while it "
+            "has room, so they arrive together."
+        ),
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -431,3 +441,81 @@ class DailySales(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.merchant_id} {self.category_id}: {self.gmv_usd}"
+
+
+# --- Receipt -----------------------------------------------------------------------------------
+
+
+class ReceiptProblem(models.Model):
+    """A buyer's report that a merchant order arrived short, damaged or not as described; the
+    merchant and the network's operators see it (its settlement belongs to payments' claims)."""
+
+    class Kind(models.TextChoices):
+        SHORT = "short", _("Quantity short")
+        DAMAGED = "damaged", _("Damaged")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    merchant = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    merchant_order = models.ForeignKey(
+        "MerchantOrder", on_delete=models.CASCADE, related_name="receipt_problems"
+    )
+    kind = models.CharField(_("problem"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("what is wrong"), max_length=2000)
+    # Per order line: {line id: units missing or affected}; empty when the whole order is meant.
+    affected_quantities = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+
+    objects = PartyManager.of("organization", "merchant", operators=True)
+
+    class Meta:
+        verbose_name = _("receipt problem")
+        verbose_name_plural = _("receipt problems")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_order_id} {self.kind}"
+
+
+def _receipt_photo_path(instance: ReceiptProblemPhoto, filename: str) -> str:
+    # The stored name says nothing of the uploaded one: no path tricks, no guessable URLs.
+    return f"receipt-problems/{instance.organization_id}/{uuid.uuid4().hex}"
+
+
+class ReceiptProblemPhoto(models.Model):
+    """A photo the buyer attached to a receipt problem, kept in private storage."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    merchant = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    problem = models.ForeignKey(ReceiptProblem, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(
+        _("photo"), upload_to=_receipt_photo_path, storage=private_storage, max_length=200
+    )
+    content_type = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PartyManager.of("organization", "merchant", operators=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.image.name

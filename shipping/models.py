@@ -4,6 +4,7 @@ merchants' bookings following the DCSA Booking 2.0 lifecycle."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Organization
+from network.storage import private_storage
 from network.tenancy import PartyManager
 from shipping.equipment import EQUIPMENT_TYPES, equipment_choices, validate_equipment_code
 from shipping.validators import (
@@ -704,3 +706,440 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_code} {self.classifier} {self.event_at:%Y-%m-%d}"
+
+
+# --- Shared containers, shipments and trade documents ------------------------------------------
+
+VOLUME = {"max_digits": 7, "decimal_places": 1}  # m³, one decimal, as space is sold
+CARGO_VOLUME = {"max_digits": 9, "decimal_places": 3}  # m³ of cargo lines, measured
+CARGO_WEIGHT = {"max_digits": 10, "decimal_places": 2}  # kg of cargo lines
+
+
+def _short_reference(prefix: str) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _container_reference() -> str:
+    return _short_reference("CC")
+
+
+def _space_reference() -> str:
+    return _short_reference("SP")
+
+
+def _shipment_reference() -> str:
+    return _short_reference("SH")
+
+
+class ContainerStatus(models.TextChoices):
+    OPEN = "open", _("Open for space")
+    CLOSED = "closed", _("Receiving closed")
+    MERGED = "merged", _("Merged into another container")
+    RELEASED = "released", _("Released")
+    DEPARTED = "departed", _("Departed")
+    ARRIVED = "arrived", _("Arrived")
+
+
+class ConsolidationContainer(models.Model):
+    """A container the network books on a sailing in its own name (``booking``, a carrier
+    booking of the operator organisation against the sailing's allocation) and sells by volume
+    to merchants. ``booked_m3`` and ``booked_kg`` change only through
+    ``shipping.services.consolidation`` and never exceed the capacity (database constraints)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("operated by"),
+    )
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=_container_reference, editable=False
+    )
+    sailing = models.ForeignKey(
+        Sailing, on_delete=models.PROTECT, related_name="containers", verbose_name=_("sailing")
+    )
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consolidation",
+        verbose_name=_("carrier booking"),
+    )
+    equipment_code = models.CharField(
+        _("equipment"),
+        max_length=4,
+        choices=equipment_choices(),
+        validators=[validate_equipment_code],
+        default="45G1",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ContainerStatus.choices, default=ContainerStatus.OPEN
+    )
+    capacity_m3 = models.DecimalField(
+        _("usable volume (m³)"), validators=[MinValueValidator(Decimal("1.0"))], **VOLUME
+    )
+    capacity_kg = models.PositiveIntegerField(_("payload (kg)"), validators=[MinValueValidator(1)])
+    booked_m3 = models.DecimalField(
+        _("volume sold (m³)"), default=Decimal("0.0"), editable=False, **VOLUME
+    )
+    booked_kg = models.PositiveIntegerField(_("weight sold (kg)"), default=0, editable=False)
+    price_per_wm = models.DecimalField(
+        _("price per W/M (USD)"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Per m³ or per tonne, whichever is greater."),
+        **MONEY,
+    )
+    forwarder_price_per_wm = models.DecimalField(
+        _("forwarder's LCL price per W/M (USD)"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        **MONEY,
+    )
+    warehouse_name = models.CharField(_("consolidation warehouse"), max_length=100)
+    warehouse_address = models.TextField(_("warehouse address"), max_length=500)
+    receiving_cutoff = models.DateTimeField(
+        _("receiving cut-off"),
+        help_text=_("Goods must be at the warehouse by then; before the carrier's cargo cut-off."),
+    )
+    fill_threshold_percent = models.PositiveSmallIntegerField(
+        _("minimum fill (%)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "Below it, the container is merged or released before the carrier's "
+            "cancellation deadline."
+        ),
+    )
+    decide_days_before_deadline = models.PositiveSmallIntegerField(
+        _("decide (days before the cancellation deadline)"),
+        default=2,
+        validators=[MaxValueValidator(30)],
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The network's container: operators see all of it; merchants see the open ones (their
+    # sailing, fill and price) as they see published sailings, and never whose cargo is in it.
+    objects = PartyManager.of(
+        "organization",
+        operators=True,
+        public=Q(status__in=["open", "closed", "departed", "arrived"]),
+    )
+
+    class Meta:
+        verbose_name = _("shared container")
+        verbose_name_plural = _("shared containers")
+        ordering = ["sailing__etd", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(booked_m3__gte=0) & Q(booked_m3__lte=F("capacity_m3")),
+                name="container_volume_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(booked_kg__gte=0) & Q(booked_kg__lte=F("capacity_kg")),
+                name="container_weight_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(forwarder_price_per_wm__gte=0) & Q(price_per_wm__gt=0),
+                name="container_prices_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="container_merged_names_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "receiving_cutoff"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def remaining_m3(self) -> Decimal:
+        return self.capacity_m3 - self.booked_m3
+
+    @property
+    def remaining_kg(self) -> int:
+        return self.capacity_kg - self.booked_kg
+
+    @property
+    def fill_percent(self) -> int:
+        """The fuller of volume and weight, in whole percent."""
+        by_volume = self.booked_m3 / self.capacity_m3 if self.capacity_m3 else 0
+        by_weight = Decimal(self.booked_kg) / self.capacity_kg if self.capacity_kg else 0
+        return int(max(by_volume, by_weight) * 100)
+
+
+class SpaceRequest(models.Model):
+    """A merchant's space in a shared container: volume (m³, one decimal, at least 1) and
+    weight, priced per W/M (the greater of m³ and tonnes) at the container's price when booked.
+    While ``status`` is HELD its volume and weight count in the container's booked figures."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+        RELEASED = "released", _("Released by the network")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("merchant")
+    )
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=_space_reference, editable=False
+    )
+    container = models.ForeignKey(
+        ConsolidationContainer,
+        on_delete=models.PROTECT,
+        related_name="space_requests",
+        verbose_name=_("shared container"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.HELD
+    )
+    volume_m3 = models.DecimalField(
+        _("volume (m³)"), validators=[MinValueValidator(Decimal("1.0"))], **VOLUME
+    )
+    weight_kg = models.PositiveIntegerField(_("weight (kg)"), validators=[MinValueValidator(1)])
+    revenue_tons = models.DecimalField(_("W/M"), max_digits=9, decimal_places=3, editable=False)
+    price_per_wm = models.DecimalField(_("price per W/M (USD)"), editable=False, **MONEY)
+    forwarder_price_per_wm = models.DecimalField(
+        _("forwarder's price per W/M (USD)"), editable=False, **MONEY
+    )
+    price = models.DecimalField(_("price (USD)"), editable=False, **MONEY)
+    forwarder_price = models.DecimalField(_("forwarder's LCL price (USD)"), editable=False, **MONEY)
+    currency = models.CharField(max_length=3, default="USD", editable=False)
+    # The shipper declared the cargo holds no dangerous goods (a shared container takes none).
+    no_dangerous_goods = models.BooleanField(_("no dangerous goods"), default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("booked"), default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartyManager.of("organization", operators=True)
+
+    class Meta:
+        verbose_name = _("space in a shared container")
+        verbose_name_plural = _("space in shared containers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(volume_m3__gte=Decimal("1.0")), name="space_at_least_one_m3"
+            ),
+            models.CheckConstraint(condition=Q(weight_kg__gte=1), name="space_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(no_dangerous_goods=True), name="space_no_dangerous_goods"
+            ),
+        ]
+        indexes = [models.Index(fields=["container", "status"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def saving(self) -> Decimal:
+        return max(self.forwarder_price - self.price, Decimal("0.00"))
+
+
+class ShipmentStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DISPATCHED = "dispatched", _("On its way to the port")
+    RECEIVED = "received", _("Received at the warehouse")
+    DEPARTED = "departed", _("Departed")
+    ARRIVED = "arrived", _("Arrived")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Shipment(models.Model):
+    """Merchant orders of one merchant to one buyer travelling together, either on one of the
+    merchant's whole-container bookings or on its space in a shared container (exactly one)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("merchant")
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("buyer")
+    )
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=_shipment_reference, editable=False
+    )
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipments",
+        verbose_name=_("whole-container booking"),
+    )
+    space_request = models.ForeignKey(
+        SpaceRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipments",
+        verbose_name=_("space in a shared container"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ShipmentStatus.choices, default=ShipmentStatus.PLANNED
+    )
+    incoterm = models.CharField(_("Incoterm"), max_length=3, default="FOB")
+    shipping_marks = models.TextField(_("shipping marks"), max_length=500, blank=True)
+    # Cargo totals, kept equal to the sum of the lines by the service that writes them.
+    cases = models.PositiveIntegerField(_("cases"), default=0)
+    net_weight_kg = models.DecimalField(_("net weight (kg)"), default=0, **CARGO_WEIGHT)
+    gross_weight_kg = models.DecimalField(_("gross weight (kg)"), default=0, **CARGO_WEIGHT)
+    volume_m3 = models.DecimalField(_("volume (m³)"), default=0, **CARGO_VOLUME)
+    value_usd = models.DecimalField(_("value (USD)"), default=0, **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    departed_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartyManager.of("organization", "buyer", operators=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(booking__isnull=False) & Q(space_request__isnull=True))
+                | (Q(booking__isnull=True) & Q(space_request__isnull=False)),
+                name="shipment_on_booking_or_space",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["buyer", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def carrier_booking(self) -> Booking | None:
+        """The carrier booking the goods travel on: the merchant's own, or the shared
+        container's (the network's)."""
+        if self.booking_id:
+            return self.booking
+        return self.space_request.container.booking if self.space_request_id else None
+
+
+class ShipmentLine(models.Model):
+    """One purchase order line on a shipment, with its cargo figures (from the order line and
+    the SKU's case weight and size). An order line is on one current shipment only."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("merchant")
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("buyer")
+    )
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    merchant_order = models.ForeignKey(
+        "orders.MerchantOrder", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    order_line = models.ForeignKey(
+        "orders.PurchaseOrderLine", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    # False once the shipment is cancelled: the order line may then go on another shipment.
+    is_current = models.BooleanField(default=True)
+    sku_code = models.CharField(_("SKU code"), max_length=40)
+    description_en = models.CharField(_("description"), max_length=300)
+    description_zh_hans = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
+    hs_code = models.CharField(_("HS code"), max_length=10, validators=[validate_hs_code])
+    country_of_origin = models.CharField(_("origin"), max_length=2, default="US")
+    quantity = models.PositiveIntegerField(_("units"))
+    cases = models.PositiveIntegerField(_("cases"))
+    units_per_case = models.PositiveIntegerField(_("units per case"))
+    net_weight_kg = models.DecimalField(_("net weight (kg)"), **CARGO_WEIGHT)
+    gross_weight_kg = models.DecimalField(_("gross weight (kg)"), **CARGO_WEIGHT)
+    volume_m3 = models.DecimalField(_("volume (m³)"), **CARGO_VOLUME)
+    unit_price_usd = models.DecimalField(_("unit price (USD)"), **MONEY)
+    value_usd = models.DecimalField(_("value (USD)"), **MONEY)
+
+    objects = PartyManager.of("organization", "buyer", operators=True)
+
+    class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
+        ordering = ["shipment_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_line"],
+                condition=Q(is_current=True),
+                name="shipmentline_order_line_on_one_shipment",
+            ),
+            models.CheckConstraint(condition=Q(cases__gte=1), name="shipmentline_cases_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.sku_code}"
+
+
+def _trade_document_path(instance: TradeDocument, filename: str) -> str:
+    return f"trade-documents/{instance.organization_id}/{uuid.uuid4().hex}.pdf"
+
+
+class TradeDocument(models.Model):
+    """One version of a shipment's commercial invoice, packing list or case labels (a PDF in
+    English with Chinese beside it). A change issues a new version; old versions are kept."""
+
+    class Kind(models.TextChoices):
+        COMMERCIAL_INVOICE = "commercial_invoice", _("Commercial invoice")
+        PACKING_LIST = "packing_list", _("Packing list")
+        CASE_LABELS = "case_labels", _("Case labels")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("merchant")
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("buyer")
+    )
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    number = models.CharField(_("number"), max_length=30)
+    file = models.FileField(upload_to=_trade_document_path, storage=private_storage, max_length=200)
+    # What the document states, to compare with the orders and to know whether it changed.
+    content_hash = models.CharField(max_length=64)
+    total_cases = models.PositiveIntegerField(default=0)
+    total_net_weight_kg = models.DecimalField(default=0, **CARGO_WEIGHT)
+    total_gross_weight_kg = models.DecimalField(default=0, **CARGO_WEIGHT)
+    total_volume_m3 = models.DecimalField(default=0, **CARGO_VOLUME)
+    total_value_usd = models.DecimalField(default=0, **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    objects = PartyManager.of("organization", "buyer", operators=True)
+
+    class Meta:
+        verbose_name = _("trade document")
+        verbose_name_plural = _("trade documents")
+        ordering = ["shipment_id", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "kind", "version"], name="tradedocument_version_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} v{self.version}"
