@@ -666,10 +666,11 @@ def container_decide_at(container: ConsolidationContainer) -> datetime:
 
 
 def merge_candidates(
-    container: ConsolidationContainer, *, now: datetime | None = None
+    container: ConsolidationContainer, *, now: datetime | None = None, nearest_only: bool = True
 ) -> list[ConsolidationContainer]:
     """Open containers that could take all of ``container``'s held space: on the same sailing,
-    else on the next later sailing of the port pair with an open container; fullest first."""
+    else on the next later sailing of the port pair with an open container; fullest first.
+    ``nearest_only=False``: every such container of the port pair, from the same sailing on."""
     now = now or timezone.now()
     sailing = container.sailing
     # The network's own containers, for operators' planning and the periodic review.
@@ -688,6 +689,8 @@ def merge_candidates(
             .select_related("sailing__carrier", "sailing__port_of_loading")
             .order_by("sailing__etd", "-booked_m3", "pk")
         )
+    if not nearest_only:
+        return rows
     same_sailing = [c for c in rows if c.sailing_id == sailing.pk]
     if same_sailing:
         return same_sailing
