@@ -223,3 +223,34 @@ def test_an_operator_merges_and_releases_by_hand(three_merchants, sailing, opera
     assert reload_container(first).status == ContainerStatus.RELEASED
     with pytest.raises(IllegalTransition):
         services.container_release(container=first, reason="again", acting_user=operator)
+
+
+def _shipment(space, status):
+    from shipping.models import Shipment
+    from tests.factories import OrganizationFactory
+
+    buyer = OrganizationFactory(kind=Organization.Kind.BUYER)
+    with scopes_disabled():
+        return Shipment.objects.create(
+            organization=space.organization, buyer=buyer, space_request=space, status=status
+        )
+
+
+def test_space_cannot_be_cancelled_once_its_goods_are_on_their_way(maple, owner, sailing, operator):
+    container = open_container(sailing, operator)
+    space = book_space(maple, container, owner, volume="2.0")
+    _shipment(space, "dispatched")
+    with pytest.raises(IllegalTransition):
+        services.space_request_cancel(space_request=space, acting_user=owner)
+    assert reload_space(space).status == SpaceRequest.Status.HELD
+    assert reload_container(container).booked_m3 == Decimal("2.0")
+
+
+def test_releasing_cancels_the_planned_shipments_of_the_space(maple, owner, sailing, operator):
+    container = open_container(sailing, operator)
+    space = book_space(maple, container, owner, volume="2.0")
+    planned = _shipment(space, "planned")
+    services.container_release(container=container, reason="", acting_user=operator)
+    with scopes_disabled():
+        planned.refresh_from_db()
+    assert planned.status == "cancelled" and planned.cancelled_at is not None
