@@ -442,9 +442,12 @@ def _tell_merchants(
     container: ConsolidationContainer,
     into: ConsolidationContainer | None,
     reason: str,
+    note: str,
+    automatic: bool,
 ) -> None:
     """Tell every merchant with space in ``container`` its new plan: the container it moved
-    into, or that its space was released."""
+    into, or that its space was released. ``note`` is what an operator wrote (shown as written);
+    the periodic review's own reason is worded by the mail, in each recipient's language."""
     for space_request in space:
         payload = {
             "space_request": space_request.reference,
@@ -488,7 +491,8 @@ def _tell_merchants(
                     "receiving_cutoff": into.receiving_cutoff if into else None,
                     "warehouse_name": into.warehouse_name if into else "",
                     "warehouse_address": into.warehouse_address if into else "",
-                    "reason": reason,
+                    "note": note,
+                    "automatic": automatic,
                 },
                 link=reverse("shipping:space_list"),
             )
@@ -564,9 +568,10 @@ def container_merge(
     ).update(container=into)
     for space_request in space:
         space_request.container = into
-    reason = reason or _("Merged with %(reference)s so that the goods travel in a fuller box.") % {
-        "reference": into.reference
-    }
+    note = reason.strip() if acting_user is not None else ""
+    reason = reason.strip() or _(
+        "Merged with %(reference)s so that the goods travel in a fuller box."
+    ) % {"reference": into.reference}
     container.status = ContainerStatus.MERGED
     container.merged_into = into
     container.status_reason = reason[:500]
@@ -595,7 +600,14 @@ def container_merge(
             "reason": reason,
         },
     )
-    _tell_merchants(space, container=container, into=into, reason=reason)
+    _tell_merchants(
+        space,
+        container=container,
+        into=into,
+        reason=reason,
+        note=note,
+        automatic=acting_user is None,
+    )
     return into
 
 
@@ -628,6 +640,7 @@ def container_release(
             action="release",
             status=container.status,
         )
+    note = reason.strip() if acting_user is not None else ""
     reason = reason.strip() or _("Too little space was booked in %(reference)s.") % {
         "reference": container.reference
     }
@@ -653,7 +666,14 @@ def container_release(
         target=container,
         changes={"space_requests": [s.reference for s in space], "reason": reason},
     )
-    _tell_merchants(space, container=container, into=None, reason=reason)
+    _tell_merchants(
+        space,
+        container=container,
+        into=None,
+        reason=reason,
+        note=note,
+        automatic=acting_user is None,
+    )
     return container
 
 
@@ -746,7 +766,10 @@ def containers_review_underfilled(*, now: datetime | None = None) -> dict[str, i
         )
     outcome = {"merged": 0, "released": 0}
     for pk in open_ids:
-        result = _review_one(pk, now=now)
+        try:
+            result = _review_one(pk, now=now)
+        except IllegalTransition:
+            continue  # an operator acted on it meanwhile
         if result:
             outcome[result] += 1
     return outcome

@@ -164,6 +164,7 @@ def test_an_underfilled_container_is_merged_into_another_on_the_same_sailing(
             assert fuller.reference in notes.get().body
         chinese = Notification.objects.get(recipient=three_merchants[2][1])
         assert "拼箱" in chinese.subject or "舱位" in chinese.subject
+        assert "未达到最低装载率" in chinese.body  # the review's reason, in Chinese
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
         assert delivery.event == "space.replanned"
         assert delivery.payload["container"] == fuller.reference
