@@ -693,22 +693,22 @@ def merge_candidates(
     ``nearest_only=False``: every such container of the port pair, from the same sailing on."""
     now = now or timezone.now()
     sailing = container.sailing
-    # The network's own containers, for operators' planning and the periodic review.
-    with scopes_disabled():
-        rows = list(
-            ConsolidationContainer.objects.filter(
-                status=ContainerStatus.OPEN,
-                receiving_cutoff__gt=now,
-                sailing__port_of_loading_id=sailing.port_of_loading_id,
-                sailing__port_of_discharge_id=sailing.port_of_discharge_id,
-                sailing__etd__gte=sailing.etd,
-                capacity_m3__gte=F("booked_m3") + container.booked_m3,
-                capacity_kg__gte=F("booked_kg") + container.booked_kg,
-            )
-            .exclude(pk=container.pk)
-            .select_related("sailing__carrier", "sailing__port_of_loading")
-            .order_by("sailing__etd", "-booked_m3", "pk")
+    # Open containers are public rows: no scope needed.
+    rows = list(
+        ConsolidationContainer.objects.public()
+        .filter(
+            status=ContainerStatus.OPEN,
+            receiving_cutoff__gt=now,
+            sailing__port_of_loading_id=sailing.port_of_loading_id,
+            sailing__port_of_discharge_id=sailing.port_of_discharge_id,
+            sailing__etd__gte=sailing.etd,
+            capacity_m3__gte=F("booked_m3") + container.booked_m3,
+            capacity_kg__gte=F("booked_kg") + container.booked_kg,
         )
+        .exclude(pk=container.pk)
+        .select_related("sailing__carrier", "sailing__port_of_loading")
+        .order_by("sailing__etd", "-booked_m3", "pk")
+    )
     if not nearest_only:
         return rows
     same_sailing = [c for c in rows if c.sailing_id == sailing.pk]
@@ -757,13 +757,13 @@ def containers_review_underfilled(*, now: datetime | None = None) -> dict[str, i
     ``decide_days_before_deadline`` days before the carrier's free-cancellation deadline; one
     transaction per container, emptiest first. Returns how many were merged and released."""
     now = now or timezone.now()
-    # A sweep over the network's containers: ids only, each then handled under its lock.
-    with scopes_disabled():
-        open_ids = list(
-            ConsolidationContainer.objects.filter(status=ContainerStatus.OPEN, sailing__etd__gt=now)
-            .order_by("booked_m3", "pk")
-            .values_list("pk", flat=True)[:500]
-        )
+    # Open containers are public rows: ids only, each then handled under its lock.
+    open_ids = list(
+        ConsolidationContainer.objects.public()
+        .filter(status=ContainerStatus.OPEN, sailing__etd__gt=now)
+        .order_by("booked_m3", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
     outcome = {"merged": 0, "released": 0}
     for pk in open_ids:
         try:
@@ -778,13 +778,12 @@ def containers_review_underfilled(*, now: datetime | None = None) -> dict[str, i
 def containers_close_receiving(*, now: datetime | None = None) -> int:
     """Close every open container whose receiving cut-off has passed (OPEN -> CLOSED)."""
     now = now or timezone.now()
-    # A sweep over the network's containers: ids only, each then closed under its lock.
-    with scopes_disabled():
-        due = list(
-            ConsolidationContainer.objects.filter(
-                status=ContainerStatus.OPEN, receiving_cutoff__lte=now
-            ).values_list("pk", flat=True)[:500]
-        )
+    # Open containers are public rows: ids only, each then closed under its lock.
+    due = list(
+        ConsolidationContainer.objects.public()
+        .filter(status=ContainerStatus.OPEN, receiving_cutoff__lte=now)
+        .values_list("pk", flat=True)[:500]
+    )
     closed = 0
     for pk in due:
         with transaction.atomic():
