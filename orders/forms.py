@@ -116,6 +116,15 @@ class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultiplePhotoField(forms.FileField):
+    """Several files in one field (a list, possibly empty)."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultiplePhotoField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class ReceiptProblemForm(forms.Form):
     """What the buyer says is wrong with goods that arrived; the photos are checked by the
     service (their content, not their names)."""
@@ -131,7 +140,7 @@ class ReceiptProblemForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Which products, how many units, what you see."),
     )
-    photos = forms.FileField(
+    photos = MultiplePhotoField(
         label=_("Photos"),
         required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
