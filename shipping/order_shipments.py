@@ -140,7 +140,7 @@ def _view(
     merchant_order_ids: set[int],
 ) -> OrderShipment:
     booking = shipment.carrier_booking
-    container = shipment.space_request.container if shipment.space_request_id else None
+    container = shipment.space_request.container if shipment.space_request else None
     sailing = booking.sailing if booking else (container.sailing if container else None)
     booking_events = events.get(booking.pk, []) if booking else []
     equipment = next(

@@ -158,7 +158,7 @@ class _Facts:
 
     def payload(self, shipment: Shipment, event_name: str) -> dict[str, Any]:
         merchant_orders = self.merchant_orders.get(shipment.pk, [])
-        container = shipment.space_request.container if shipment.space_request_id else None
+        container = shipment.space_request.container if shipment.space_request else None
         return {
             "event": event_name,
             "shipment": shipment.reference,

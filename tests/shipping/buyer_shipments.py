@@ -105,22 +105,27 @@ def confirmed_booking(organization: Organization, sailing: Sailing, user: User) 
     container)."""
     booking = put_in_state(request_booking(organization, sailing, user, units=1), "CONFIRMED")
     with scopes_disabled():
-        TrackingSubscription.objects.create(
-            organization=booking.organization,
+        TrackingSubscription.objects.get_or_create(
             booking=booking,
-            carrier=booking.sailing.carrier,
-            subscription_id=f"sub-{booking.reference}",
-            secret=carrier_tracking.new_secret(),
-            status=TrackingSubscription.Status.ACTIVE,
+            defaults={
+                "organization": booking.organization,
+                "carrier": booking.sailing.carrier,
+                "subscription_id": f"sub-{booking.reference}",
+                "secret": carrier_tracking.new_secret(),
+                "status": TrackingSubscription.Status.ACTIVE,
+            },
         )
     return booking
 
 
-def shared_container(sailing: Sailing, *, booked_by: Party) -> ConsolidationContainer:
+def shared_container(
+    sailing: Sailing, *, booked_by: Party, booking: Booking | None = None
+) -> ConsolidationContainer:
     """The network's shared container on ``sailing``, on a confirmed carrier booking of the
-    operators (requested through a merchant's account, then handed to the operators)."""
+    operators (requested through a merchant's account, then handed to the operators; or
+    ``booking``, one the carrier confirmed)."""
     operators, _staff = network_operator()
-    booking = confirmed_booking(booked_by.organization, sailing, booked_by.owner)
+    booking = booking or confirmed_booking(booked_by.organization, sailing, booked_by.owner)
     with scopes_disabled():
         Booking.objects.filter(pk=booking.pk).update(organization=operators)
         TrackingSubscription.objects.filter(booking=booking).update(organization=operators)

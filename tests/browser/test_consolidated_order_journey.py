@@ -1,0 +1,147 @@
+"""A buyer in Hangzhou follows one purchase order from three US merchants, shipped together in
+one shared container, on a phone and in Chinese: each merchant's part has its shipment in the
+same container, on the same vessel, with the voyage's milestones pushed by the carrier (the
+carrier process) up to arrival at Ningbo; then the buyer confirms receipt of each part and the
+merchant orders close."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings as django_settings
+from django_scopes import scopes_disabled
+from playwright.sync_api import expect
+
+from orders.models import MerchantOrder, PurchaseOrder
+from shipping.models import (
+    Booking,
+    ConsolidationContainer,
+    Shipment,
+    TrackingEvent,
+    TrackingSubscription,
+)
+from tests.factories import PASSWORD
+from tests.shipping.buyer_shipments import shared_container, shipment_of, shipped_order
+from tests.shipping.factories import SailingFactory, request_booking
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DEADLINE_SECONDS = 20
+# Gate-in, loaded and departed at Los Angeles; the ETA and the arrival at Ningbo.
+PUSHES_TO_ARRIVAL = 5
+
+
+def wait_until(condition, what: str):
+    """Poll ``condition`` until it is true (the carrier process pushes from another process)."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"{what}: not within {DEADLINE_SECONDS} s")
+
+
+def events_of(booking) -> int:
+    with scopes_disabled():
+        return TrackingEvent.objects.filter(booking_id=booking.pk).count()
+
+
+def subscribed(booking) -> bool:
+    with scopes_disabled():
+        return TrackingSubscription.objects.filter(
+            booking_id=booking.pk, status=TrackingSubscription.Status.ACTIVE
+        ).exists()
+
+
+def confirmed(booking) -> Booking | None:
+    with scopes_disabled():
+        fresh = Booking.objects.get(pk=booking.pk)
+        return fresh if fresh.carrier_booking_reference else None
+
+
+@pytest.fixture
+def consolidated_order(settings, live_server, carrier_server):
+    """Three merchants' parts of a "ship together" purchase order, each shipped into the same
+    shared container, whose carrier booking the carrier process confirmed and now tracks."""
+    settings.SITE_URL = live_server.url  # where the carrier process pushes its events
+    world = shipped_order(merchants=3, language="zh-hans")
+    sailing = SailingFactory()
+    # The network's carrier booking for the container, confirmed by the carrier process, which
+    # then takes the subscription to its events.
+    requested = request_booking(
+        world.merchants[0].organization, sailing, world.merchants[0].owner, units=1
+    )
+    booking = wait_until(lambda: confirmed(requested), "the carrier confirms")
+    wait_until(lambda: subscribed(booking), "the tracking subscription is made")
+    container = shared_container(sailing, booked_by=world.merchants[0], booking=booking)
+    shipments = [shipment_of(mo, container=container) for mo in world.merchant_orders]
+    return world, container, shipments
+
+
+def test_the_buyer_follows_one_container_from_three_merchants_and_confirms_receipt(
+    page, live_server, login, snapshot, carrier_server, consolidated_order, tmp_path
+):
+    world, container, shipments = consolidated_order
+    booking = confirmed(container.booking)
+    for step in range(1, PUSHES_TO_ARRIVAL + 1):
+        carrier_server.advance("MAEU", booking.carrier_booking_reference)
+        wait_until(lambda step=step: events_of(booking) == step, f"push {step} arrives")
+    with scopes_disabled():
+        assert {s.status for s in Shipment.objects.filter(pk__in=[s.pk for s in shipments])} == {
+            "arrived"
+        }
+        assert ConsolidationContainer.objects.get(pk=container.pk).status == "arrived"
+
+    page.set_viewport_size(PHONE)
+    page.context.add_cookies(
+        [{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}]
+    )
+    login(world.buyer.owner.email, PASSWORD)
+    page.goto(f"/orders/purchase-orders/{world.purchase_order.number}/")
+    expect(page.locator("h1")).to_contain_text(f"采购订单 {world.purchase_order.number}")
+
+    panels = page.locator("[data-shipment]")
+    expect(panels).to_have_count(3)
+    for shipment, merchant_order in zip(shipments, world.merchant_orders, strict=True):
+        panel = page.locator(f"[data-shipment={shipment.reference}]")
+        expect(panel).to_contain_text("共享集装箱")  # shared container
+        expect(panel).to_contain_text(container.reference)
+        expect(panel).to_contain_text("Madrid Maersk")
+        expect(panel.locator("[data-shipment-status]")).to_have_text("已到港")
+        for reached, label in (
+            ("gate_in", "进闸"),
+            ("loaded", "已装船"),
+            ("departed", "已离港"),
+            ("arrived", "已到港"),
+        ):
+            milestone = panel.locator(f"[data-milestone={reached}]")
+            expect(milestone).to_have_class("milestone reached")
+            expect(milestone).to_contain_text(label)
+        expect(panel.locator("[data-milestone=departed]")).to_contain_text("Los Angeles (USLAX)")
+        for pending in ("discharged", "gate_out"):
+            expect(panel.locator(f"[data-milestone={pending}]")).to_contain_text("尚未发生")
+        part = page.locator(".merchant-part", has=panel)
+        expect(part).to_contain_text(merchant_order.number)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    snapshot("arrived-zh")
+    page.screenshot(path=tmp_path / "arrived-zh.png", full_page=True)
+
+    for n, merchant_order in enumerate(world.merchant_orders, start=1):
+        page.locator(f"[data-confirm-receipt={merchant_order.number}]").click()
+        expect(page.locator(".messages, .message").first).to_contain_text("已确认收货")
+        expect(page.locator("[data-confirm-receipt]")).to_have_count(3 - n)
+        page.screenshot(path=tmp_path / f"received-{n}.png", full_page=True)
+
+    expect(page.locator("#po-status")).to_contain_text("已完成")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    snapshot("received-zh")
+    with scopes_disabled():
+        statuses = set(
+            MerchantOrder.objects.filter(purchase_order=world.purchase_order).values_list(
+                "status", flat=True
+            )
+        )
+        assert statuses == {"closed"}
+        assert PurchaseOrder.objects.get(pk=world.purchase_order.pk).status == "completed"
