@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import api
+from shipping import api, api_containers
 
 urlpatterns = [
     path("shipping/sailings/", api.SailingSearchAPI.as_view(), name="shipping_sailings"),
@@ -34,5 +34,25 @@ urlpatterns = [
         "shipping/carriers/<str:scac>/booking-notifications/",
         api.BookingNotificationAPI.as_view(),
         name="shipping_booking_notifications",
+    ),
+    path(
+        "shipping/containers/",
+        api_containers.ContainerListAPI.as_view(),
+        name="shipping_containers",
+    ),
+    path(
+        "shipping/space-requests/",
+        api_containers.SpaceRequestListAPI.as_view(),
+        name="shipping_space_requests",
+    ),
+    path(
+        "shipping/space-requests/<str:space_reference>/",
+        api_containers.SpaceRequestDetailAPI.as_view(),
+        name="shipping_space_request",
+    ),
+    path(
+        "shipping/space-requests/<str:space_reference>/cancel/",
+        api_containers.SpaceRequestCancelAPI.as_view(),
+        name="shipping_space_request_cancel",
     ),
 ]

@@ -106,7 +106,7 @@ def test_the_buyer_follows_one_container_from_three_merchants_and_confirms_recei
     expect(panels).to_have_count(3)
     for shipment, merchant_order in zip(shipments, world.merchant_orders, strict=True):
         panel = page.locator(f"[data-shipment={shipment.reference}]")
-        expect(panel).to_contain_text("共享集装箱")  # shared container
+        expect(panel).to_contain_text("拼箱集装箱")  # shared container
         expect(panel).to_contain_text(container.reference)
         expect(panel).to_contain_text("Madrid Maersk")
         expect(panel.locator("[data-shipment-status]")).to_have_text("已到港")

@@ -237,7 +237,7 @@ def test_the_purchase_order_page_shows_the_shipments_in_chinese(client, world):
     for shipment in world.shipments:
         assert f'data-shipment="{shipment.reference}"' in page
     assert page.count(world.container.reference) == 2
-    assert "共享集装箱" in page  # "Shared container"
+    assert "拼箱集装箱" in page  # "Shared container"
     assert "已离港" in page  # the departed milestone, reached
     assert "Madrid Maersk" in page
     assert "确认收货" not in page  # not arrived: no receipt yet
