@@ -56,3 +56,25 @@ urlpatterns = [
         name="shipping_space_request_cancel",
     ),
 ]
+
+# Shipments of merchant orders.
+from shipping import api_shipments  # noqa: E402
+
+urlpatterns += [
+    path("shipping/shipments/", api_shipments.ShipmentListAPI.as_view(), name="shipping_shipments"),
+    path(
+        "shipping/shipments/<str:reference>/",
+        api_shipments.ShipmentDetailAPI.as_view(),
+        name="shipping_shipment",
+    ),
+    path(
+        "shipping/shipments/<str:reference>/dispatch/",
+        api_shipments.ShipmentDispatchAPI.as_view(),
+        name="shipping_shipment_dispatch",
+    ),
+    path(
+        "shipping/shipments/<str:reference>/cancel/",
+        api_shipments.ShipmentCancelAPI.as_view(),
+        name="shipping_shipment_cancel",
+    ),
+]

@@ -56,6 +56,9 @@ OBJECTS = {
     "api-webhook-endpoint-rotate-secret": {"pk": "webhook_endpoint"},
     "api-webhook-deliveries": {"pk": "webhook_endpoint"},
     "api-webhook-delivery-replay": {"pk": "webhook_endpoint", "delivery_id": "webhook_delivery"},
+    "shipping_shipment": {"reference": "shipment"},
+    "shipping_shipment_dispatch": {"reference": "shipment"},
+    "shipping_shipment_cancel": {"reference": "shipment"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
@@ -98,6 +101,7 @@ def _side(name: str, sailing, seminar_published):
     purchase_order = place(buyer_org, buyer_owner, [(orderable, 48)])
     fan_out(purchase_order)
     booking = request_booking(merchant_org, sailing, owner)
+    shipment = _shipment(merchant_org, owner, buyer_org, buyer_owner, orderable, booking)
     registration = training_services.registration_create(
         seminar=seminar_published, organization=merchant_org, acting_user=owner
     )
@@ -130,11 +134,28 @@ def _side(name: str, sailing, seminar_published):
         "purchase_order": purchase_order.number,
         "merchant_order": merchant_order.number,
         "booking": booking.reference,
+        "shipment": shipment.reference,
         "registration": registration.pk,
         "application": application.pk,
         "webhook_endpoint": webhook_endpoint.pk,
         "webhook_delivery": webhook_delivery.pk,
     }
+
+
+def _shipment(merchant_org, owner, buyer_org, buyer_owner, orderable, booking):
+    """A second order of the buyer, packed and planned on the merchant's booking."""
+    from orders import services as order_services
+    from shipping.services.shipments import shipment_create
+
+    purchase_order = place(buyer_org, buyer_owner, [(orderable, 12)])
+    fan_out(purchase_order)
+    with scopes_disabled():
+        part = purchase_order.merchant_orders.get()
+    part = order_services.merchant_order_accept(merchant_order=part, acting_user=owner)
+    part = order_services.merchant_order_pack(merchant_order=part, acting_user=owner)
+    return shipment_create(
+        organization=merchant_org, merchant_orders=[part], booking=booking, acting_user=owner
+    )
 
 
 @pytest.fixture
@@ -224,6 +245,7 @@ def test_another_organisations_rows_are_not_in_list_endpoints(sides):
         other["purchase_order"],
         other["merchant_order"],
         other["booking"],
+        other["shipment"],
         "BETA-",
         "hooks.beta-merchant.example",
     ]
