@@ -21,9 +21,11 @@ from shipping.models import (
     TrackingEvent,
     TrackingSubscription,
 )
+from shipping.services.shipments import shipment_create, shipment_dispatch, shipment_receive
 from tests.factories import PASSWORD
-from tests.shipping.buyer_shipments import shared_container, shipment_of, shipped_order
-from tests.shipping.factories import SailingFactory, request_booking
+from tests.shipping.buyer_shipments import network_operator, shipped_order
+from tests.shipping.containers import open_container
+from tests.shipping.factories import SailingFactory
 
 pytestmark = pytest.mark.browser
 
@@ -66,17 +68,37 @@ def consolidated_order(settings, live_server, carrier_server):
     """Three merchants' parts of a "ship together" purchase order, each shipped into the same
     shared container, whose carrier booking the carrier process confirmed and now tracks."""
     settings.SITE_URL = live_server.url  # where the carrier process pushes its events
-    world = shipped_order(merchants=3, language="zh-hans")
+    world = shipped_order(merchants=3, language="zh-hans", status="packed")
+    _operators, staff = network_operator()
     sailing = SailingFactory()
-    # The network's carrier booking for the container, confirmed by the carrier process, which
-    # then takes the subscription to its events.
-    requested = request_booking(
-        world.merchants[0].organization, sailing, world.merchants[0].owner, units=1
-    )
-    booking = wait_until(lambda: confirmed(requested), "the carrier confirms")
-    wait_until(lambda: subscribed(booking), "the tracking subscription is made")
-    container = shared_container(sailing, booked_by=world.merchants[0], booking=booking)
-    shipments = [shipment_of(mo, container=container) for mo in world.merchant_orders]
+    # The operators open a shared container: the network's carrier booking for it is confirmed
+    # by the carrier process, which then takes the subscription to its events.
+    container = open_container(sailing, staff)
+    wait_until(lambda: confirmed(container.booking), "the carrier confirms")
+    wait_until(lambda: subscribed(container.booking), "the tracking subscription is made")
+    shipments = []
+    for n, (party, merchant_order) in enumerate(
+        zip(world.merchants, world.merchant_orders, strict=True)
+    ):
+        # The first merchant picks the container; the others' goods join it because the
+        # purchase order travels together.
+        shipment = shipment_create(
+            organization=party.organization,
+            merchant_orders=[merchant_order],
+            container=container if n == 0 else None,
+            acting_user=party.owner,
+        )
+        shipment_dispatch(shipment=shipment, acting_user=party.owner)
+        shipment_receive(shipment=shipment, acting_user=staff)
+        shipments.append(shipment)
+    with scopes_disabled():
+        assert {
+            s.space_request.container_id
+            for s in Shipment.objects.filter(pk__in=[s.pk for s in shipments]).select_related(
+                "space_request"
+            )
+        } == {container.pk}
+        container = ConsolidationContainer.objects.select_related("booking").get(pk=container.pk)
     return world, container, shipments
 
 
