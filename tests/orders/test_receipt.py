@@ -346,3 +346,31 @@ def test_the_purchase_order_page_reads_a_fixed_number_of_queries(
     # problems and their photos; the header's counts.
     with django_assert_num_queries(QUERIES):
         assert client.get(url).status_code == 200
+
+
+def test_the_latest_trade_documents_are_listed_on_the_purchase_order_page(client, world):
+    from django.core.files.base import ContentFile
+
+    from shipping.models import TradeDocument
+
+    shipment = world.shipments[0]
+    with scopes_disabled():
+        for version in (1, 2):
+            document = TradeDocument(
+                organization=shipment.organization,
+                buyer=shipment.buyer,
+                shipment=shipment,
+                kind="commercial_invoice",
+                version=version,
+                number=f"CI-{shipment.reference}-{version}",
+                content_hash=str(version) * 64,
+            )
+            document.file.save("invoice.pdf", ContentFile(b"%PDF-1.4"), save=False)
+            document.save()
+    sign_in(client, world.buyer.owner)
+    page = client.get(
+        reverse("orders:purchase_order_detail", args=[world.purchase_order.number])
+    ).content.decode()
+    assert "商业发票" in page  # "Commercial invoice"
+    assert f"CI-{shipment.reference}-2" in page
+    assert f"CI-{shipment.reference}-1" not in page  # an earlier version
