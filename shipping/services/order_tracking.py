@@ -32,8 +32,9 @@ from shipping.models import (
 )
 
 M = TrackingEvent.Milestone
-# Statuses a shipment may leave for DEPARTED, and for ARRIVED.
-BEFORE_DEPARTURE = (ShipmentStatus.PLANNED, ShipmentStatus.DISPATCHED, ShipmentStatus.RECEIVED)
+# Statuses a shipment may leave for DEPARTED, and for ARRIVED: goods still only planned never
+# left the merchant, so the box sails without them.
+BEFORE_DEPARTURE = (ShipmentStatus.DISPATCHED, ShipmentStatus.RECEIVED)
 BEFORE_ARRIVAL = (*BEFORE_DEPARTURE, ShipmentStatus.DEPARTED)
 CONTAINER_AFLOAT = (ContainerStatus.OPEN, ContainerStatus.CLOSED)
 BUYER_ROLES = (Role.OWNER, Role.ADMIN, Role.BUYER)
@@ -41,10 +42,10 @@ BUYER_ROLES = (Role.OWNER, Role.ADMIN, Role.BUYER)
 
 def current_shipments_on(booking: Booking) -> list[Shipment]:
     """The shipments travelling on ``booking`` (directly, or through space in the shared
-    container it carries), not cancelled, with what their messages name."""
+    container it carries), dispatched or further, with what their messages name."""
     return list(
         Shipment.objects.filter(Q(booking=booking) | Q(space_request__container__booking=booking))
-        .exclude(status=ShipmentStatus.CANCELLED)
+        .exclude(status__in=[ShipmentStatus.CANCELLED, ShipmentStatus.PLANNED])
         .select_related("organization", "buyer", "space_request__container")
         .order_by("pk")
     )

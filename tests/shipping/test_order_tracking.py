@@ -200,3 +200,13 @@ def test_a_cancelled_shipment_does_not_follow(world, record):
     record(container.booking, voyage(container.booking.carrier_booking_reference)[:3])
     assert [s.status for s in _reload(shipments)] == ["departed", "departed", "cancelled"]
     assert len(_deliveries(world.buyer.organization, "order_shipment.departed")) == 2
+
+
+def test_goods_still_only_planned_do_not_sail(world, record):
+    world, container, shipments = world
+    with scopes_disabled():
+        Shipment.objects.filter(pk=shipments[0].pk).update(status="planned")
+    record(container.booking, voyage(container.booking.carrier_booking_reference))
+    assert [s.status for s in _reload(shipments)] == ["planned", "arrived", "arrived"]
+    hooks = _deliveries(world.merchants[0].organization)
+    assert hooks == []
