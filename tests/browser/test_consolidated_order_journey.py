@@ -2,7 +2,7 @@
 one shared container, on a phone and in Chinese: each merchant's part has its shipment in the
 same container, on the same vessel, with the voyage's milestones pushed by the carrier (the
 carrier process) up to arrival at Ningbo; then the buyer confirms receipt of each part and the
-merchant orders close."""
+merchant orders close, after reporting a crushed case with a photo on one of them."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django_scopes import scopes_disabled
+from PIL import Image
 from playwright.sync_api import expect
 
-from orders.models import MerchantOrder, PurchaseOrder
+from orders.models import MerchantOrder, PurchaseOrder, ReceiptProblem
 from shipping.models import (
     Booking,
     ConsolidationContainer,
@@ -150,6 +151,37 @@ def test_the_buyer_follows_one_container_from_three_merchants_and_confirms_recei
     snapshot("arrived-zh")
     page.screenshot(path=tmp_path / "arrived-zh.png", full_page=True)
 
+    # The maple syrup arrived with a crushed case: a report with a photo (a PDF is refused first).
+    first = world.merchant_orders[0]
+    page.locator(f"[data-report-problem={first.number}]").click()
+    expect(page.locator("h1")).to_contain_text(first.number)
+    page.get_by_label("货物损坏").check()  # damaged
+    page.locator("textarea[name=description]").fill("一箱被压坏，6 瓶破损。")
+    not_a_photo = tmp_path / "invoice.jpg"
+    not_a_photo.write_bytes(b"%PDF-1.4 an invoice, not a photo")
+    page.locator("input[name=photos]").set_input_files(str(not_a_photo))
+    page.locator("form.receipt-problem-form button[type=submit]").click()
+    expect(page.locator(".errorlist")).to_contain_text(
+        "invoice.jpg 不是 JPEG、PNG 或 WebP 格式的照片"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    snapshot("problem-refused-zh")
+    crushed = tmp_path / "crushed.png"
+    Image.new("RGB", (640, 480), (180, 140, 90)).save(crushed, "PNG")
+    page.locator("input[name=photos]").set_input_files(str(crushed))
+    page.locator("form.receipt-problem-form button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("问题已报告")
+    problem = page.locator(".receipt-problem")
+    expect(problem).to_contain_text("一箱被压坏")
+    expect(problem.locator(".receipt-photos img")).to_have_count(1)
+    thumbnail = problem.locator(".receipt-photos img")
+    thumbnail.scroll_into_view_if_needed()  # it loads lazily
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    assert thumbnail.evaluate("img => img.naturalWidth") == 640  # the photo, served to its buyer
+    snapshot("problem-reported-zh")
+
     for n, merchant_order in enumerate(world.merchant_orders, start=1):
         page.locator(f"[data-confirm-receipt={merchant_order.number}]").click()
         expect(page.locator(".messages, .message").first).to_contain_text("已确认收货")
@@ -167,3 +199,7 @@ def test_the_buyer_follows_one_container_from_three_merchants_and_confirms_recei
         )
         assert statuses == {"closed"}
         assert PurchaseOrder.objects.get(pk=world.purchase_order.pk).status == "completed"
+        # The problem stays open for its claim, with its photo kept privately.
+        problem = ReceiptProblem.objects.get(merchant_order=first)
+        assert (problem.kind, problem.status) == ("damaged", "open")
+        assert [p.content_type for p in problem.photos.all()] == ["image/png"]
