@@ -164,6 +164,7 @@ def test_an_underfilled_container_is_merged_into_another_on_the_same_sailing(
             assert fuller.reference in notes.get().body
         chinese = Notification.objects.get(recipient=three_merchants[2][1])
         assert "拼箱" in chinese.subject or "舱位" in chinese.subject
+        assert "未达到最低装载率" in chinese.body  # the review's reason, in Chinese
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
         assert delivery.event == "space.replanned"
         assert delivery.payload["container"] == fuller.reference
@@ -223,3 +224,48 @@ def test_an_operator_merges_and_releases_by_hand(three_merchants, sailing, opera
     assert reload_container(first).status == ContainerStatus.RELEASED
     with pytest.raises(IllegalTransition):
         services.container_release(container=first, reason="again", acting_user=operator)
+
+
+def _shipment(space, status):
+    from shipping.models import Shipment
+    from tests.factories import OrganizationFactory
+
+    buyer = OrganizationFactory(kind=Organization.Kind.BUYER)
+    with scopes_disabled():
+        return Shipment.objects.create(
+            organization=space.organization, buyer=buyer, space_request=space, status=status
+        )
+
+
+def test_space_cannot_be_cancelled_once_its_goods_are_on_their_way(maple, owner, sailing, operator):
+    container = open_container(sailing, operator)
+    space = book_space(maple, container, owner, volume="2.0")
+    _shipment(space, "dispatched")
+    with pytest.raises(IllegalTransition):
+        services.space_request_cancel(space_request=space, acting_user=owner)
+    assert reload_space(space).status == SpaceRequest.Status.HELD
+    assert reload_container(container).booked_m3 == Decimal("2.0")
+
+
+def test_releasing_cancels_the_planned_shipments_of_the_space(maple, owner, sailing, operator):
+    container = open_container(sailing, operator)
+    space = book_space(maple, container, owner, volume="2.0")
+    planned = _shipment(space, "planned")
+    services.container_release(container=container, reason="", acting_user=operator)
+    with scopes_disabled():
+        planned.refresh_from_db()
+    assert planned.status == "cancelled" and planned.cancelled_at is not None
+
+
+def test_the_beat_runs_both_sweeps(sailing, operator):
+    from shipping import tasks
+    from shipping.schedule import BEAT_SCHEDULE
+
+    scheduled = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    assert {
+        "shipping.tasks.close_container_receiving",
+        "shipping.tasks.review_underfilled_containers",
+    } <= scheduled
+    open_container(sailing, operator)  # open, well before its cut-off and decide-by date
+    assert tasks.close_container_receiving() == 0
+    assert tasks.review_underfilled_containers() == {"merged": 0, "released": 0}
