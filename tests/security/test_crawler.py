@@ -134,6 +134,8 @@ class Victims:
                 for label in ("orders.PurchaseOrder", "orders.MerchantOrder")
                 for row in self.rows(label)
             ]
+        if name == "reference" and route_name.startswith(("shipment_", "shipping_shipment")):
+            return [(row.reference, False) for row in self.rows("shipping.Shipment")]
         if name == "reference":
             return [(row.reference, False) for row in self.rows("shipping.Booking")]
         if name == "container_reference":
@@ -170,6 +172,7 @@ class Victims:
             ("orders.MerchantOrder", ["number"]),
             ("shipping.Booking", ["reference", "carrier_booking_reference"]),
             ("shipping.SpaceRequest", ["reference"]),
+            ("shipping.Shipment", ["reference"]),
             ("network.ApiKey", ["prefix"]),
             ("network.WebhookEndpoint", ["url"]),
             ("network.Invitation", ["email"]),
