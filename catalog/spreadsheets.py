@@ -82,6 +82,11 @@ SKU_COLUMNS = [
     "on_hand",
     "low_stock_threshold",
 ]
+# The packed carton (optional, last so older files keep their columns): a file without these
+# columns leaves the SKUs' case figures as they are.
+CASE_COLUMNS = ["case_gross_weight_kg", "case_length_cm", "case_width_cm", "case_height_cm"]
+CASE_SIZE_COLUMNS = CASE_COLUMNS[1:]
+SKU_COLUMNS += CASE_COLUMNS
 COLUMNS = PRODUCT_COLUMNS + SKU_COLUMNS
 REQUIRED = {
     "product_reference",
@@ -104,7 +109,7 @@ PROGRESS_EVERY = 250
 # Column → (model field, kind) for the values converted and checked in memory.
 PRODUCT_FIELD_OF = {c: c for c in PRODUCT_COLUMNS if c not in ("product_reference", "category")}
 PRODUCT_FIELD_OF["product_reference"] = "reference"
-DECIMAL_COLUMNS = {"weight_kg", "length_cm", "width_cm", "height_cm", "msrp_usd"}
+DECIMAL_COLUMNS = {"weight_kg", "length_cm", "width_cm", "height_cm", "msrp_usd", *CASE_COLUMNS}
 INTEGER_COLUMNS = {"lead_time_days", "case_pack", "moq", "on_hand", "low_stock_threshold"}
 
 
@@ -354,6 +359,21 @@ def check_rows(
             if column == "case_pack" and value in (None, ""):
                 value = 1
             sku_values[name] = _clean_field(_SKU_FIELDS, name, value, column, row, row_errors)
+        for column in CASE_COLUMNS:
+            if column in index:
+                value = _convert(column, raw.get(column, ""), row_errors, row)
+                sku_values[column] = _clean_field(
+                    _SKU_FIELDS, column, value, column, row, row_errors
+                )
+        sizes = [sku_values.get(column) for column in CASE_SIZE_COLUMNS]
+        if any(size is not None for size in sizes) and any(size is None for size in sizes):
+            row_errors.append(
+                RowError(
+                    row,
+                    "case_length_cm",
+                    _("Give the case's length, width and height together, or none of them."),
+                )
+            )
         code = sku_values.get("code") or ""
         if code:
             if code in seen_codes:
@@ -447,7 +467,7 @@ class WriteResult:
     held: int = 0  # active listings the brand rules moved to In review
 
 
-SKU_VALUE_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
+SKU_VALUE_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq", *CASE_COLUMNS]
 
 
 def _array_types(model, names: list[str]) -> list[str]:
@@ -605,7 +625,7 @@ def write_plan(
     )
     for sku in skus_new:
         sku.pk = new_ids[sku.code]
-    sku_columns = ["id", "variant_en", "variant_zh_hans", "case_pack", "moq"]
+    sku_columns = ["id", "variant_en", "variant_zh_hans", "case_pack", "moq", *CASE_COLUMNS]
     _update_unnest(
         SKU, sku_columns, [tuple(getattr(k, name) for name in sku_columns) for k in skus_old]
     )
@@ -824,6 +844,10 @@ def export_rows(*, organization: Organization) -> Iterator[list[Any]]:
             format_tiers(sorted(sku.tiers.all(), key=lambda t: t.min_quantity)),
             inventory.on_hand if inventory else 0,
             inventory.low_stock_threshold if inventory else 0,
+            *(
+                value if (value := getattr(sku, column)) is not None else ""
+                for column in CASE_COLUMNS
+            ),
         ]
 
 

@@ -46,6 +46,10 @@ def row(n: int, **changes) -> dict:
         "price_tiers": "12:8.50; 48:7.90; 144:7.25",
         "on_hand": "100",
         "low_stock_threshold": "24",
+        "case_gross_weight_kg": "",
+        "case_length_cm": "",
+        "case_width_cm": "",
+        "case_height_cm": "",
     }
     values.update(changes)
     return values
