@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -13,6 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +26,7 @@ from network.api_query import validated_query
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
 from orders import selectors, services
+from orders.errors import OrderPermissionDenied
 from orders.models import (
     DeliveryType,
     Incoterm,
@@ -32,6 +36,8 @@ from orders.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
+    ReceiptProblem,
+    ReceiptProblemPhoto,
 )
 
 BUYER = [Organization.Kind.BUYER]
@@ -574,3 +580,165 @@ class MerchantOrderActionAPI(APIView):
             organization=request.organization, reference=number
         )
         return Response(MerchantOrderDetailSerializer(merchant_order).data)
+
+
+# --- Receipt: the buyer confirms the goods arrived, or reports a problem ---------------------
+
+RECEIPT_NOT_ALLOWED = OpenApiResponse(
+    ErrorSerializer,
+    description="The goods have not arrived yet, or the order's state does not allow it "
+    "(`illegal_transition`).",
+)
+
+
+class ReceiptProblemPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReceiptProblemPhoto
+        fields = ["id", "content_type", "url"]
+
+    def get_url(self, photo) -> str:
+        number = self.context["merchant_order"].number
+        return reverse("orders:receipt_problem_photo", args=[number, photo.pk])
+
+
+class ReceiptProblemSerializer(serializers.ModelSerializer):
+    merchant_order = serializers.CharField(source="merchant_order.number")
+    kind = inline_choice_field(ReceiptProblem.Kind.choices, read_only=True)
+    status = inline_choice_field(ReceiptProblem.Status.choices, read_only=True)
+    photos = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReceiptProblem
+        fields = ["id", "merchant_order", "kind", "description", "status", "created_at", "photos"]
+
+    @extend_schema_field(ReceiptProblemPhotoSerializer(many=True))
+    def get_photos(self, problem) -> list[dict]:
+        return ReceiptProblemPhotoSerializer(
+            problem.photos.all(), many=True, context=self.context
+        ).data
+
+
+class ReceiptProblemCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReceiptProblem.Kind.choices)
+    description = serializers.CharField(max_length=2000)
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        min_length=1,
+        max_length=6,
+        help_text="1 to 6 photos (JPEG, PNG or WebP, at most 8 MB each), as repeated "
+        "`photos` parts of a multipart body.",
+    )
+
+
+class MerchantOrderConfirmReceiptAPI(APIView):
+    """POST (no body): the buyer confirms the goods of one of its merchant orders arrived; the
+    merchant order is closed. Repeating it answers the closed order again."""
+
+    organization_kinds = BUYER
+    required_role = Role.BUYER
+    api_scopes = SCOPES
+
+    @extend_schema(
+        operation_id="v1_orders_merchant_orders_confirm_receipt",
+        summary="Confirm receipt of a merchant order",
+        parameters=[NUMBER],
+        request=None,
+        responses={
+            200: MerchantOrderSummarySerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: MERCHANT_ORDER_NOT_FOUND,
+            409: RECEIPT_NOT_ALLOWED,
+        },
+    )
+    def post(self, request, number: str):
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
+        services.merchant_order_confirm_receipt(
+            merchant_order=merchant_order, acting_user=request.user
+        )
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
+        return Response(MerchantOrderSummarySerializer(merchant_order).data)
+
+
+class ReceiptProblemListCreateAPI(APIView):
+    """GET the receipt problems of a merchant order (its buyer and its merchant); POST, as a
+    multipart body (``kind``, ``description``, ``photos`` repeated), the buyer reports one."""
+
+    organization_kinds = BUYER + MERCHANT
+    api_scopes = SCOPES
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="v1_orders_merchant_orders_problems_list",
+        summary="Problems reported at receipt of a merchant order",
+        parameters=[NUMBER],
+        responses={
+            200: ReceiptProblemSerializer(many=True),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: MERCHANT_ORDER_NOT_FOUND,
+        },
+    )
+    def get(self, request, number: str):
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
+        problems = selectors.receipt_problems_of(
+            organization=request.organization, merchant_order_ids=[merchant_order.pk]
+        ).get(merchant_order.pk, [])
+        return Response(
+            ReceiptProblemSerializer(
+                problems, many=True, context={"merchant_order": merchant_order}
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="v1_orders_merchant_orders_problems_create",
+        summary="Report a problem at receipt, with photos",
+        parameters=[NUMBER],
+        request={"multipart/form-data": ReceiptProblemCreateSerializer},
+        responses={
+            201: ReceiptProblemSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The request is not valid (`validation_error`), or a photo is not "
+                "a JPEG, PNG or WebP image of at most 8 MB (`receipt_problem_invalid`).",
+            ),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: MERCHANT_ORDER_NOT_FOUND,
+            409: RECEIPT_NOT_ALLOWED,
+        },
+    )
+    def post(self, request, number: str):
+        if request.organization.kind != Organization.Kind.BUYER:
+            raise OrderPermissionDenied(_("Only the buyer reports problems at receipt."))
+        merchant_order = selectors.access_merchant_order(
+            organization=request.organization, reference=number
+        )
+        payload = ReceiptProblemCreateSerializer(
+            data={
+                "kind": request.data.get("kind"),
+                "description": request.data.get("description"),
+                "photos": request.FILES.getlist("photos"),
+            }
+        )
+        payload.is_valid(raise_exception=True)
+        problem = services.receipt_problem_report(
+            merchant_order=merchant_order,
+            acting_user=request.user,
+            **payload.validated_data,
+        )
+        problem = selectors.receipt_problems_of(
+            organization=request.organization, merchant_order_ids=[merchant_order.pk]
+        ).get(merchant_order.pk, [problem])[0]
+        return Response(
+            ReceiptProblemSerializer(problem, context={"merchant_order": merchant_order}).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -29,6 +29,16 @@ urlpatterns = [
         name="orders_merchant_order",
     ),
     path(
+        "orders/merchant-orders/<str:number>/confirm-receipt/",
+        api.MerchantOrderConfirmReceiptAPI.as_view(),
+        name="orders_merchant_order_confirm_receipt",
+    ),
+    path(
+        "orders/merchant-orders/<str:number>/problems/",
+        api.ReceiptProblemListCreateAPI.as_view(),
+        name="orders_merchant_order_problems",
+    ),
+    path(
         "orders/merchant-orders/<str:number>/<str:action>/",
         api.MerchantOrderActionAPI.as_view(),
         name="orders_merchant_order_action",

@@ -122,6 +122,8 @@ def _seed_scenarios() -> dict[str, int]:
             continue
         for merchant_id, step in zip(chosen, plan, strict=True):
             _advance(parts[merchant_id], step, buyer_user)
+            if reference == "WL-DEMO-05" and step == "deliver":
+                _report_damage(parts[merchant_id], buyer_user)
     _fill_cart(store, buyer_user, by_merchant, merchants)
     return {
         "purchase_orders": created,
@@ -165,6 +167,29 @@ def _advance(merchant_order: MerchantOrder, step: str, buyer_user) -> None:
             services.merchant_order_mark_delivered(merchant_order=merchant_order, acting_user=user)
         elif action == "close":
             services.merchant_order_close(merchant_order=merchant_order, acting_user=buyer_user)
+
+
+def _report_damage(merchant_order: MerchantOrder, buyer_user) -> None:
+    """The buyer reports crushed cases on a part delivered to consolidation, with a photo."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (480, 360), (196, 164, 120))
+    ImageDraw.Draw(picture).rectangle((60, 80, 420, 300), outline=(90, 60, 30), width=8)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG")
+    buffer.name = "crushed-case.jpg"
+    buffer.seek(0)
+    services.receipt_problem_report(
+        merchant_order=MerchantOrder.objects.select_related(
+            "organization", "buyer", "purchase_order"
+        ).get(pk=merchant_order.pk),
+        kind="damaged",
+        description="Two cases crushed on the pallet; 6 bottles broken.",
+        photos=[buffer],
+        acting_user=buyer_user,
+    )
 
 
 def _fill_cart(store, buyer_user, by_merchant, merchants) -> None:

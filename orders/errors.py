@@ -55,3 +55,16 @@ class UnknownBooking(DomainError):
     code = "unknown_booking"
     status = 400
     field = "booking_reference"
+
+
+class ReceiptProblemInvalid(DomainError):
+    """A receipt problem report that cannot be taken as sent: its kind, its description or its
+    photos (``field`` names the form field at fault)."""
+
+    code = "receipt_problem_invalid"
+    status = 400
+    field = "description"
+
+    def __init__(self, message: str, *, field: str = "description", **details) -> None:
+        super().__init__(message, **details)
+        self.field = field

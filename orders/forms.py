@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SKU
 from network.fields import IntegerFormField
-from orders.models import DeliveryType, Incoterm, MerchantOrderSettings, PaymentTerms
+from orders.models import (
+    DeliveryType,
+    Incoterm,
+    MerchantOrderSettings,
+    PaymentTerms,
+    ReceiptProblem,
+)
 
 
 class AddToCartForm(forms.Form):
@@ -112,3 +118,39 @@ class MerchantOrderSettingsForm(forms.ModelForm):
         if value is None:
             return Decimal("0.00")
         return value
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several files in one field (a list, possibly empty)."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultiplePhotoField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class ReceiptProblemForm(forms.Form):
+    """What the buyer says is wrong with goods that arrived; the photos are checked by the
+    service (their content, not their names)."""
+
+    kind = forms.ChoiceField(
+        label=_("What is wrong"),
+        choices=ReceiptProblem.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    description = forms.CharField(
+        label=_("Describe the problem"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Which products, how many units, what you see."),
+    )
+    photos = MultiplePhotoField(
+        label=_("Photos"),
+        required=False,
+        widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("1 to 6 photos, JPEG, PNG or WebP, at most 8 MB each."),
+    )

@@ -43,7 +43,7 @@ from catalog.selectors import public_products, unit_price_for
 from merchants.models import MerchantApplication
 from network.dashboards import Period
 from network.models import Organization
-from network.shipments import tracking_urls
+from network.shipments import OrderShipment, order_shipments, tracking_urls
 from network.tenancy import found
 from orders.errors import QuantityNotAllowed
 from orders.models import (
@@ -56,6 +56,8 @@ from orders.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
+    ReceiptProblem,
+    ReceiptProblemPhoto,
 )
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -318,6 +320,11 @@ class MerchantPart:
     merchant: Organization
     lines: list[PurchaseOrderLine]
     steps: list[dict]
+    # Filled by ``with_receipt``: the shipments carrying it, the buyer's reports of problems,
+    # and whether its goods have arrived (receipt can be confirmed or a problem reported).
+    shipments: list[OrderShipment] = field(default_factory=list)
+    problems: list[ReceiptProblem] = field(default_factory=list)
+    goods_arrived: bool = False
 
     @property
     def subtotal(self) -> Decimal:
@@ -943,4 +950,89 @@ def open_purchase_orders(
         .values("number", "buyer_reference", "placed_at", "status", "merchant_count", "total_usd")[
             :limit
         ]
+    )
+
+
+# --- Shipments and receipt ---------------------------------------------------------------------
+
+
+def receipt_problems_of(
+    *, organization: Organization, merchant_order_ids: Iterable[int]
+) -> dict[int, list[ReceiptProblem]]:
+    """{merchant order id: its receipt problems, newest first, with their photos} as
+    ``organization`` (buyer, merchant or operator) sees them: two queries."""
+    ids = [pk for pk in merchant_order_ids if pk]
+    if not ids:
+        return {}
+    problems: dict[int, list[ReceiptProblem]] = defaultdict(list)
+    for problem in (
+        ReceiptProblem.objects.visible_to(organization)
+        .filter(merchant_order_id__in=ids)
+        .select_related("reported_by")
+        .prefetch_related(
+            Prefetch("photos", queryset=ReceiptProblemPhoto.objects.visible_to(organization))
+        )
+        .order_by("-created_at", "-pk")
+    ):
+        problems[problem.merchant_order_id].append(problem)
+    return dict(problems)
+
+
+def arrived(merchant_order: MerchantOrder, shipments: Sequence[OrderShipment]) -> bool:
+    """Whether the goods have arrived for the buyer: on a shipment, once it arrived; without
+    one, once delivered to consolidation (the rule ``services.receipt`` applies)."""
+    if merchant_order.status not in (
+        MerchantOrderStatus.SHIPPED,
+        MerchantOrderStatus.DELIVERED,
+        MerchantOrderStatus.CLOSED,
+    ):
+        return False
+    if shipments:
+        return any(shipment.arrived for shipment in shipments)
+    return merchant_order.status != MerchantOrderStatus.SHIPPED
+
+
+def with_receipt(parts: Sequence[MerchantPart], *, organization: Organization) -> None:
+    """Give each part its shipments, receipt problems and whether its goods arrived (a fixed
+    number of queries for all the parts)."""
+    ids = [part.merchant_order.pk for part in parts if part.merchant_order is not None]
+    shipments = order_shipments(organization=organization, merchant_order_ids=ids)
+    problems = receipt_problems_of(organization=organization, merchant_order_ids=ids)
+    for part in parts:
+        if part.merchant_order is None:
+            continue
+        part.shipments = shipments.get(part.merchant_order.pk, [])
+        part.problems = problems.get(part.merchant_order.pk, [])
+        part.goods_arrived = arrived(part.merchant_order, part.shipments)
+
+
+def receipt_problems_for_operators(
+    *, organization: Organization, status: str = ""
+) -> QuerySet[ReceiptProblem]:
+    """Every receipt problem of the network, newest first, with its orders and photos (for
+    the operators' list: a fixed number of queries per page)."""
+    problems = ReceiptProblem.objects.visible_to(organization)
+    if status:
+        problems = problems.filter(status=status)
+    return (
+        problems.select_related(
+            "organization", "merchant", "merchant_order__purchase_order", "reported_by"
+        )
+        .prefetch_related(
+            Prefetch("photos", queryset=ReceiptProblemPhoto.objects.visible_to(organization))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def access_receipt_photo(
+    *, organization: Organization, merchant_order: MerchantOrder, photo_id: int
+) -> ReceiptProblemPhoto:
+    """A photo of a receipt problem of ``merchant_order``, if ``organization`` is the buyer,
+    the merchant or an operator."""
+    return found(
+        ReceiptProblemPhoto.objects.visible_to(organization).filter(
+            problem__merchant_order=merchant_order
+        ),
+        pk=photo_id,
     )

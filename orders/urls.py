@@ -38,6 +38,21 @@ urlpatterns = [
         name="merchant_order_action",
     ),
     path("settings/", views.order_settings, name="settings"),
+    path(
+        "receipt/<str:number>/problem/",
+        views.receipt_problem_report,
+        name="receipt_problem_report",
+    ),
+    path(
+        "receipt/<str:number>/photos/<int:photo_id>/",
+        views.receipt_problem_photo,
+        name="receipt_problem_photo",
+    ),
+    path(
+        "operations/receipt-problems/",
+        views.operator_receipt_problems,
+        name="operator_receipt_problems",
+    ),
     path("all/", views.operator_orders, name="operator_orders"),
     path("all/<str:number>/", views.operator_order_detail, name="operator_order_detail"),
     path(

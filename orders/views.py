@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,17 +16,19 @@ from merchants.selectors import merchant_can_trade
 from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import organization_required
+from network.shipments import order_shipments
 from orders import selectors, services
-from orders.errors import UnknownBooking
+from orders.errors import ReceiptProblemInvalid, UnknownBooking
 from orders.forms import (
     AddToCartForm,
     CartLineForm,
     CheckoutForm,
     MerchantOrderSettingsForm,
     ReasonForm,
+    ReceiptProblemForm,
     ShipForm,
 )
-from orders.models import MerchantOrderStatus, PurchaseOrderStatus
+from orders.models import MerchantOrderStatus, PurchaseOrderStatus, ReceiptProblem
 
 BUYER = [Organization.Kind.BUYER]
 MERCHANT = [Organization.Kind.MERCHANT]
@@ -194,6 +196,7 @@ def purchase_order_detail(request, number: str):
         organization=request.organization, reference=number
     )
     parts = selectors.purchase_order_parts(purchase_order)
+    selectors.with_receipt(parts, organization=request.organization)
     may_act = request.membership.has_role(Role.BUYER)
     return render(
         request,
@@ -265,7 +268,9 @@ def buyer_merchant_order_action(request, number: str, action: str):
             )
             messages.success(request, _("Merchant order cancelled; the stock is released."))
         elif action == "confirm":
-            services.merchant_order_close(merchant_order=merchant_order, acting_user=request.user)
+            services.merchant_order_confirm_receipt(
+                merchant_order=merchant_order, acting_user=request.user
+            )
             messages.success(request, _("Receipt confirmed; the merchant order is closed."))
         else:
             raise Http404
@@ -304,10 +309,17 @@ def merchant_order_detail(request, number: str, *, ship_form=None, reason_form=N
         organization=request.organization, reference=number
     )
     selectors.with_tracking_urls([merchant_order])
+    organization = request.organization
     return render(
         request,
         "orders/merchant_order_detail.html",
         {
+            "shipments": order_shipments(
+                organization=organization, merchant_order_ids=[merchant_order.pk]
+            ).get(merchant_order.pk, []),
+            "problems": selectors.receipt_problems_of(
+                organization=organization, merchant_order_ids=[merchant_order.pk]
+            ).get(merchant_order.pk, []),
             "merchant_order": merchant_order,
             "purchase_order": merchant_order.purchase_order,
             "lines": selectors.merchant_order_lines(merchant_order),
@@ -439,12 +451,14 @@ def operator_order_detail(request, number: str):
     purchase_order = selectors.access_purchase_order(
         organization=request.organization, reference=number
     )
+    parts = selectors.purchase_order_parts(purchase_order)
+    selectors.with_receipt(parts, organization=request.organization)
     return render(
         request,
         "orders/operator_order_detail.html",
         {
             "purchase_order": purchase_order,
-            "parts": selectors.purchase_order_parts(purchase_order),
+            "parts": parts,
             "may_act": request.membership.has_role(Role.STAFF),
             "reason_form": ReasonForm(),
         },
@@ -477,3 +491,78 @@ def operator_merchant_order_action(request, number: str, action: str):
     else:
         messages.success(request, _("Merchant order updated."))
     return redirect("orders:operator_order_detail", merchant_order.purchase_order.number)
+
+
+# --- Receipt -----------------------------------------------------------------------------------
+
+
+@organization_required(role=Role.BUYER, kinds=BUYER)
+def receipt_problem_report(request, number: str):
+    """The buyer reports a problem with goods that arrived, with photos."""
+    merchant_order = selectors.access_merchant_order(
+        organization=request.organization, reference=number
+    )
+    form = ReceiptProblemForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.receipt_problem_report(
+                merchant_order=merchant_order,
+                kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+                photos=request.FILES.getlist("photos"),
+                acting_user=request.user,
+            )
+        except ReceiptProblemInvalid as error:
+            form.add_error(error.field, error.message)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Problem reported. The merchant and the network's operators have been told."),
+            )
+            return redirect("orders:purchase_order_detail", merchant_order.purchase_order.number)
+    return render(
+        request,
+        "orders/receipt_problem_form.html",
+        {
+            "merchant_order": merchant_order,
+            "purchase_order": merchant_order.purchase_order,
+            "form": form,
+        },
+    )
+
+
+@organization_required()
+def receipt_problem_photo(request, number: str, photo_id: int):
+    """A photo of a receipt problem: for the buyer, the merchant and the operators only."""
+    merchant_order = selectors.access_merchant_order(
+        organization=request.organization, reference=number
+    )
+    photo = selectors.access_receipt_photo(
+        organization=request.organization, merchant_order=merchant_order, photo_id=photo_id
+    )
+    try:
+        handle = photo.image.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@organization_required(kinds=OPERATOR)
+def operator_receipt_problems(request):
+    status = request.GET.get("status", "")
+    if status not in ReceiptProblem.Status.values:
+        status = ""
+    page = _page(
+        request,
+        selectors.receipt_problems_for_operators(organization=request.organization, status=status),
+    )
+    return render(
+        request,
+        "orders/operator_receipt_problems.html",
+        {"page": page, "status": status, "statuses": ReceiptProblem.Status.choices},
+    )

@@ -31,3 +31,9 @@ class ShippingConfig(AppConfig):
         from shipping.selectors import booking_for_shipment, carrier_tracking_urls
 
         register_shipment_lookups(booking=booking_for_shipment, tracking=carrier_tracking_urls)
+
+        # Order pages show each merchant order's shipments: container, vessel, ETA, timeline.
+        from network.shipments import register_order_shipments
+        from shipping.order_shipments import shipments_of_merchant_orders
+
+        register_order_shipments(shipments_of_merchant_orders)

@@ -72,6 +72,7 @@ INT_MODELS = {
     "sailing_id": "shipping.Sailing",
     "carrier_id": "shipping.Carrier",
     "lane_id": "shipping.Lane",
+    "photo_id": "orders.ReceiptProblemPhoto",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",

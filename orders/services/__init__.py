@@ -35,6 +35,11 @@ from orders.services.placement import (
     purchase_order_place,
     purchase_order_place_from_cart,
 )
+from orders.services.receipt import (
+    goods_arrived,
+    merchant_order_confirm_receipt,
+    receipt_problem_report,
+)
 from orders.services.status import TRANSITIONS, derive_status, merchant_order_payload
 from orders.services.terms import merchant_order_settings_update
 
@@ -48,10 +53,12 @@ __all__ = [
     "cart_line_update",
     "derive_status",
     "expire_unaccepted_merchant_orders",
+    "goods_arrived",
     "list_unit_price",
     "merchant_order_accept",
     "merchant_order_cancel",
     "merchant_order_close",
+    "merchant_order_confirm_receipt",
     "merchant_order_mark_delivered",
     "merchant_order_pack",
     "merchant_order_payload",
@@ -68,5 +75,6 @@ __all__ = [
     "purchase_order_place_from_cart",
     "purchase_orders_awaiting_fan_out_ids",
     "quote",
+    "receipt_problem_report",
     "redrive_purchase_order_fan_outs",
 ]

@@ -151,6 +151,7 @@ TRANSITIONS: dict[str, Transition] = {
     "deliver": transition(gettext_lazy("mark delivered"), {MO.SHIPPED}, MO.DELIVERED),
     "close": transition(gettext_lazy("close"), {MO.DELIVERED}, MO.CLOSED),
     "cancel": transition(gettext_lazy("cancel"), CANCELLABLE, MO.CANCELLED),
+    "receive": transition(gettext_lazy("confirm receipt"), {MO.SHIPPED, MO.DELIVERED}, MO.CLOSED),
 }
 
 
@@ -175,6 +176,10 @@ def _refuse(
             "%(status)s."
         ),
         "cancel": _("A merchant order that is %(status)s can no longer be cancelled."),
+        "receive": _(
+            "Only a merchant order that has shipped can be confirmed as received; this one is "
+            "%(status)s."
+        ),
     }
     return transition_check(
         table,

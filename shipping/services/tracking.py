@@ -27,6 +27,7 @@ from shipping.carriers.tracking import CarrierEvent
 from shipping.errors import CarrierRefused, CarrierUnavailable
 from shipping.models import Booking, BookingStatus, Port, TrackingEvent, TrackingSubscription
 from shipping.services.lifecycle import booking_ids
+from shipping.services.order_tracking import shipments_follow_booking
 
 M = TrackingEvent.Milestone
 Status = TrackingSubscription.Status
@@ -120,6 +121,7 @@ def tracking_events_record(
             .get(pk=subscription.booking_id)
         )
         port_of_discharge = booking.sailing.port_of_discharge.un_locode
+        eta_before = booking.tracking_eta
         ours = [
             event
             for event in events
@@ -174,6 +176,8 @@ def tracking_events_record(
                 _milestone_reached(booking, row)
         if any(_is_eta(row, port_of_discharge) for row in created):
             _update_eta(booking, port_of_discharge)
+        if created:
+            shipments_follow_booking(booking=booking, events=created, eta_before=eta_before)
         if M.GATE_OUT in reached and subscription.status != Status.ENDED:
             tracking_end_task.delay_on_commit(booking.pk)
     return created

@@ -42,6 +42,8 @@ OBJECTS = {
     "orders_purchase_order_cancel": {"number": "purchase_order"},
     "orders_merchant_order": {"number": "merchant_order"},
     "orders_merchant_order_action": {"number": "merchant_order", "action": "accept"},
+    "orders_merchant_order_confirm_receipt": {"number": "merchant_order"},
+    "orders_merchant_order_problems": {"number": "merchant_order"},
     "shipping_booking": {"reference": "booking"},
     "shipping_booking_amend": {"reference": "booking"},
     "shipping_booking_cancel": {"reference": "booking"},
