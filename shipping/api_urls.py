@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import api
+from shipping import api, api_documents
 
 urlpatterns = [
     path("shipping/sailings/", api.SailingSearchAPI.as_view(), name="shipping_sailings"),
@@ -34,5 +34,19 @@ urlpatterns = [
         "shipping/carriers/<str:scac>/booking-notifications/",
         api.BookingNotificationAPI.as_view(),
         name="shipping_booking_notifications",
+    ),
+]
+
+# Trade documents of shipments.
+urlpatterns += [
+    path(
+        "shipping/shipments/<str:reference>/documents/",
+        api_documents.TradeDocumentListAPI.as_view(),
+        name="shipping_trade_documents",
+    ),
+    path(
+        "shipping/shipments/<str:reference>/documents/<int:pk>/file/",
+        api_documents.TradeDocumentFileAPI.as_view(),
+        name="shipping_trade_document_file",
     ),
 ]

@@ -8,6 +8,7 @@ from shipping.services.carrier_sync import (
     poll_bookings_awaiting_carrier,
     redrive_booking_syncs,
 )
+from shipping.services.documents import trade_documents_issue_task
 from shipping.services.schedules import pull_published_schedules
 from shipping.services.tracking import (
     poll_quiet_tracking,
@@ -27,4 +28,5 @@ __all__ = [
     "tracking_end_task",
     "tracking_poll_task",
     "tracking_subscribe_task",
+    "trade_documents_issue_task",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import views
+from shipping import views, views_documents
 
 app_name = "shipping"
 urlpatterns = [
@@ -48,5 +48,14 @@ urlpatterns = [
         "operations/carriers/<int:carrier_id>/edit/",
         views.operations_carrier_edit,
         name="operations_carrier_edit",
+    ),
+]
+
+# Trade documents of shipments.
+urlpatterns += [
+    path(
+        "shipments/<str:shipment_reference>/documents/<int:document_pk>/",
+        views_documents.trade_document_download,
+        name="trade_document_download",
     ),
 ]
