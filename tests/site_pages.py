@@ -72,6 +72,7 @@ INT_MODELS = {
     "sailing_id": "shipping.Sailing",
     "carrier_id": "shipping.Carrier",
     "lane_id": "shipping.Lane",
+    "document_pk": "shipping.TradeDocument",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",
@@ -200,6 +201,8 @@ class _Filler:
             ]
         if name == "reference":
             return [row.reference for row in self.rows("shipping.Booking")]
+        if name == "shipment_reference":
+            return [row.reference for row in self.rows("shipping.Shipment")]
         if name == "token" and route_name == "check_in_scan":
             return [row.checkin_token for row in self.rows("training.Registration")]
         if name == "slug" and route_name.startswith("seminar"):

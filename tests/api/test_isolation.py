@@ -15,11 +15,13 @@ from django_scopes import scopes_disabled
 
 from network import services as network_services
 from network.models import ApiScope, Organization, Role
+from shipping.services.documents import trade_documents_issue
 from tests.catalog.factories import merchant as make_merchant
 from tests.catalog.factories import product
 from tests.factories import OrganizationFactory, member
 from tests.orders.factories import buyer as make_buyer
 from tests.orders.factories import fan_out, place, sku
+from tests.shipping.document_factories import shipment_of
 from tests.shipping.factories import SailingFactory, request_booking
 from tests.training.factories import SeminarFactory
 from training import services as training_services
@@ -56,6 +58,8 @@ OBJECTS = {
     "api-webhook-endpoint-rotate-secret": {"pk": "webhook_endpoint"},
     "api-webhook-deliveries": {"pk": "webhook_endpoint"},
     "api-webhook-delivery-replay": {"pk": "webhook_endpoint", "delivery_id": "webhook_delivery"},
+    "shipping_trade_documents": {"reference": "shipment"},
+    "shipping_trade_document_file": {"reference": "shipment", "pk": "trade_document"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
@@ -114,6 +118,8 @@ def _side(name: str, sailing, seminar_published):
     with scopes_disabled():
         merchant_order = purchase_order.merchant_orders.get()
         application = merchant_org.merchant_application
+    shipment = shipment_of(merchant_order, booking=booking)
+    trade_document = trade_documents_issue(shipment=shipment)[0]
     keys, people = {}, {}
     for organization, user in ((merchant_org, owner), (buyer_org, buyer_owner)):
         _key, raw = network_services.api_key_create(
@@ -134,6 +140,8 @@ def _side(name: str, sailing, seminar_published):
         "application": application.pk,
         "webhook_endpoint": webhook_endpoint.pk,
         "webhook_delivery": webhook_delivery.pk,
+        "shipment": shipment.reference,
+        "trade_document": trade_document.pk,
     }
 
 
