@@ -94,3 +94,30 @@ class TrackingEventsRejected(DomainError):
     """A carrier's push of Track & Trace events that the network cannot read."""
 
     code = "invalid_events"
+
+
+# --- Shipments of merchant orders --------------------------------------------------------------
+
+
+class OrderLineAlreadyShipped(DomainError):
+    """An order line is already on another current shipment."""
+
+    code = "order_line_already_shipped"
+    status = 409
+
+
+class ShipmentInvalid(DomainError):
+    """The merchant orders or the booking or space chosen cannot make a shipment."""
+
+    code = "shipment_invalid"
+
+
+class SpaceTooSmall(DomainError):
+    """The cargo does not fit the unused volume or weight of the merchant's space."""
+
+    code = "space_too_small"
+    status = 409
+
+
+class IllegalShipmentTransition(IllegalTransition):
+    """A shipment's status does not allow the action."""

@@ -51,6 +51,30 @@ urlpatterns = [
     ),
 ]
 
+# Shipments of merchant orders.
+from shipping import views_shipments  # noqa: E402
+
+urlpatterns += [
+    path("shipments/", views_shipments.shipment_list, name="shipment_list"),
+    path("shipments/new/", views_shipments.shipment_create, name="shipment_create"),
+    path("shipments/<str:reference>/", views_shipments.shipment_detail, name="shipment_detail"),
+    path(
+        "shipments/<str:reference>/dispatch/",
+        views_shipments.shipment_dispatch,
+        name="shipment_dispatch",
+    ),
+    path(
+        "shipments/<str:reference>/cancel/",
+        views_shipments.shipment_cancel,
+        name="shipment_cancel",
+    ),
+    path(
+        "shipments/<str:reference>/receive/",
+        views_shipments.shipment_receive,
+        name="shipment_receive",
+    ),
+]
+
 # Trade documents of shipments.
 urlpatterns += [
     path(

@@ -194,16 +194,29 @@ def merchant_order_ship(
     carrier_name: str,
     tracking_number: str = "",
     booking_reference: str = "",
+    carrier_booking: ShipmentBooking | None = None,
     acting_user: User,
 ) -> MerchantOrder:
     """Ship a packed merchant order: the reserved units leave the stock on hand, the carrier
     and references are recorded, and the buyer is told. A booking reference must be one of the
     merchant's own bookings that carries goods (``UnknownBooking`` otherwise); its carrier is
-    the shipment's carrier."""
+    the shipment's carrier. ``carrier_booking`` is the booking a shipment of the merchant's
+    travels on (a shared container's included), as shipping vouches for it."""
     merchant_staff_required(organization=merchant_order.organization, user=acting_user)
     carrier_name = (carrier_name or "").strip()
     booking_reference = (booking_reference or "").strip()
-    if booking_reference:
+    if carrier_booking is not None:
+        if not carrier_booking.carries_goods:
+            raise UnknownBooking(
+                _("Booking %(reference)s is %(status)s: it carries no goods.")
+                % {
+                    "reference": carrier_booking.reference,
+                    "status": carrier_booking.status_label.lower(),
+                }
+            )
+        booking_reference = carrier_booking.reference
+        carrier_name = carrier_name or carrier_booking.carrier_name
+    elif booking_reference:
         booking = _shipment_booking(merchant_order, booking_reference, carrier_name)
         booking_reference, carrier_name = booking.reference, carrier_name or booking.carrier_name
     if not carrier_name:

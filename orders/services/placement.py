@@ -53,6 +53,8 @@ class Checkout:
     payment_terms: str = PaymentTerms.PREPAID
     buyer_reference: str = ""
     notes: str = ""
+    # Every merchant's goods in the same shared container while it has room.
+    travel_together: bool = False
 
 
 def _new_number() -> str:
@@ -256,6 +258,7 @@ def _place(
         payment_terms=checkout.payment_terms,
         buyer_reference=checkout.buyer_reference.strip(),
         notes=checkout.notes.strip(),
+        travel_together=bool(checkout.travel_together),
         total_usd=sum((line.line_total_usd for line in lines), Decimal("0.00")),
         savings_usd=sum((line.saving_usd for line in lines), Decimal("0.00")),
         merchant_count=len({line.merchant_id for line in lines}),

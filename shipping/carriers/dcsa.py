@@ -21,6 +21,7 @@ from shipping.carriers.http import CarrierApi, CarrierClient, CarrierResponse
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from decimal import Decimal
 
     from shipping.models import Booking, Port, Sailing
 
@@ -114,6 +115,75 @@ def _vessel(sailing: Sailing) -> dict:
     return {"vessel": vessel}
 
 
+# The UN/ECE Recommendation 21 code of the cartons goods are packed in.
+CARTON_PACKAGE_CODE = "CT"
+CARTON = "Carton"
+
+
+def _measure(value: Decimal | None, unit: str) -> dict | None:
+    """A DCSA weight or volume (strictly positive), or None for nothing measured."""
+    if value is None or value <= 0:
+        return None
+    return {"value": float(value), "unit": unit}
+
+
+def shipment_commodities(booking: Booking) -> list[dict]:
+    """The cargo of the current shipments ``booking`` carries (its merchant's own, or through
+    the shared container it is the booking of, every merchant's space there), one commodity per
+    HS code: what it is, the code, gross and net weight, volume and cartons. Empty for a booking
+    carrying no shipment (or not saved)."""
+    if booking.pk is None:
+        return []
+    from django.contrib.postgres.aggregates import StringAgg
+    from django.db.models import Q, Sum
+
+    from shipping.models import ShipmentLine, ShipmentStatus, SpaceRequest
+
+    rows = (
+        ShipmentLine.objects.visible_to(booking.organization)
+        .filter(is_current=True)
+        .exclude(shipment__status=ShipmentStatus.CANCELLED)
+        .filter(
+            Q(shipment__booking_id=booking.pk)
+            | Q(
+                shipment__space_request__container__booking_id=booking.pk,
+                shipment__space_request__status=SpaceRequest.Status.HELD,
+            )
+        )
+        .values("hs_code")
+        .annotate(
+            descriptions=StringAgg(
+                "description_en", delimiter="; ", distinct=True, order_by="description_en"
+            ),
+            gross=Sum("gross_weight_kg"),
+            net=Sum("net_weight_kg"),
+            volume=Sum("volume_m3"),
+            cases=Sum("cases"),
+        )
+        .order_by("hs_code")
+    )
+    commodities = []
+    for row in rows:
+        commodity: dict = {"commodityType": _text(row["descriptions"], 550) or FREIGHT_ALL_KINDS}
+        if 6 <= len(code := _digits(row["hs_code"])) <= 12:
+            commodity["extendedHSCodes"] = [code]
+        for name, value, unit in (
+            ("cargoGrossWeight", row["gross"], "KGM"),
+            ("cargoGrossVolume", row["volume"], "MTQ"),
+            ("cargoNetWeight", row["net"], "KGM"),
+        ):
+            if measure := _measure(value, unit):
+                commodity[name] = measure
+        if row["cases"]:
+            commodity["outerPackaging"] = {
+                "packageCode": CARTON_PACKAGE_CODE,
+                "numberOfPackages": min(int(row["cases"]), 99_999_999),
+                "description": CARTON,
+            }
+        commodities.append(commodity)
+    return commodities
+
+
 def create_booking_body(
     booking: Booking, *, units: int | None = None, gross_weight_kg: int | None = None
 ) -> dict:
@@ -140,6 +210,9 @@ def create_booking_body(
     }
     if hs_codes := [code for code in map(_digits, booking.hs_codes) if 6 <= len(code) <= 12]:
         commodity["extendedHSCodes"] = hs_codes
+    # The shipments on the booking say what it carries, code by code; without any, the
+    # booking's own declaration stands.
+    commodities = shipment_commodities(booking) or [commodity]
     return {
         "receiptTypeAtOrigin": "CY",
         "deliveryTypeAtDestination": "CY",
@@ -179,7 +252,7 @@ def create_booking_body(
                 "units": units,
                 "isShipperOwned": False,
                 "cargoGrossWeight": dict(weight),
-                "commodities": [commodity],
+                "commodities": commodities,
             }
         ],
     }
