@@ -45,8 +45,6 @@ DOCUMENT_ID = OpenApiParameter(
 class PartyScopes:
     """A merchant's key needs ``bookings:read``; a buyer's key ``orders:read``."""
 
-    request: object
-
     @property
     def api_scopes(self) -> dict[str, str]:
         organization = getattr(self.request, "organization", None)

@@ -12,6 +12,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
@@ -213,3 +214,9 @@ def test_api_list_reads_a_fixed_number_of_queries(client, world):
     take_line_off(world["shipment"], _candy(world))
     trade_documents_issue(shipment=world["shipment"])
     assert count() == before
+
+
+def test_the_partial_speaks_chinese_and_says_when_documents_come():
+    with translation.override("zh-hans"):
+        html = render_to_string("shipping/_trade_documents.html", {"trade_documents": []})
+    assert "贸易单证" in html and "箱唛标签" in html
