@@ -97,6 +97,10 @@ class SKUSerializer(serializers.ModelSerializer):
             "variant_zh_hans",
             "case_pack",
             "moq",
+            "case_gross_weight_kg",
+            "case_length_cm",
+            "case_width_cm",
+            "case_height_cm",
             "tiers",
             "available",
         ]
@@ -319,7 +323,45 @@ class ProductWriteSerializer(serializers.Serializer):
     )
 
 
-class SKUWriteSerializer(serializers.Serializer):
+class CaseFieldsMixin(serializers.Serializer):
+    """The packed carton's weight and size (optional; the size all three or none)."""
+
+    case_gross_weight_kg = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="One packed carton, with its packaging.",
+    )
+    case_length_cm = serializers.DecimalField(
+        max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False, allow_null=True
+    )
+    case_width_cm = serializers.DecimalField(
+        max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False, allow_null=True
+    )
+    case_height_cm = serializers.DecimalField(
+        max_digits=6, decimal_places=1, min_value=Decimal("0.1"), required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        names = ("case_length_cm", "case_width_cm", "case_height_cm")
+        given = [name for name in names if name in attrs]
+        if given and (
+            len(given) != len(names) or len({attrs[name] is None for name in names}) != 1
+        ):
+            raise ValidationError(
+                {
+                    "case_length_cm": [
+                        _("Give the case's length, width and height together, or none of them.")
+                    ]
+                }
+            )
+        return attrs
+
+
+class SKUWriteSerializer(CaseFieldsMixin, serializers.Serializer):
     code = serializers.CharField(max_length=40)
     variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
     variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -345,7 +387,7 @@ def _tiers(data) -> list[tuple[int, Decimal]]:
     return [(t["min_quantity"], t["unit_price_usd"]) for t in data]
 
 
-class SKUUpsertSerializer(serializers.Serializer):
+class SKUUpsertSerializer(CaseFieldsMixin, serializers.Serializer):
     variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
     variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
     case_pack = IntegerSerializerField(min_value=1, max_value=100_000, default=1)

@@ -119,7 +119,17 @@ class SKUForm(forms.ModelForm):
 
     class Meta:
         model = SKU
-        fields = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
+        fields = [
+            "code",
+            "variant_en",
+            "variant_zh_hans",
+            "case_pack",
+            "moq",
+            "case_gross_weight_kg",
+            "case_length_cm",
+            "case_width_cm",
+            "case_height_cm",
+        ]
 
     def __init__(self, *args, with_stock: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,6 +145,18 @@ class SKUForm(forms.ModelForm):
                 _("You already have a SKU with the code %(code)s.") % {"code": code}
             )
         return code
+
+    def clean(self):
+        cleaned = super().clean()
+        sizes = [cleaned.get(name) for name in CASE_SIZE_FIELDS]
+        if any(size is not None for size in sizes) and any(size is None for size in sizes):
+            raise ValidationError(
+                _("Give the case's length, width and height together, or none of them.")
+            )
+        return cleaned
+
+
+CASE_SIZE_FIELDS = ("case_length_cm", "case_width_cm", "case_height_cm")
 
 
 class TierForm(forms.Form):

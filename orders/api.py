@@ -113,6 +113,7 @@ PO_FIELDS = [
     "incoterm",
     "payment_terms",
     "notes",
+    "travel_together",
     "total_usd",
     "savings_usd",
     "currency",
@@ -168,6 +169,12 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
         max_length=35, required=False, default="", allow_blank=True
     )
     notes = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    travel_together = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Put every merchant's goods of this order in the same shared container while "
+        "it has room, so they arrive together.",
+    )
 
 
 class PurchaseOrderQuery(serializers.Serializer):
@@ -243,6 +250,7 @@ class PurchaseOrderListCreateAPI(ListAPIView):
                 payment_terms=data["payment_terms"],
                 buyer_reference=data["buyer_reference"],
                 notes=data["notes"],
+                travel_together=data["travel_together"],
             ),
             idempotency_key=f"api:{key}" if key else "",
             acting_user=request.user,

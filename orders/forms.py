@@ -53,6 +53,14 @@ class CheckoutForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    travel_together = forms.BooleanField(
+        label=_("Ship together"),
+        required=False,
+        help_text=_(
+            "Put every merchant's goods of this order in the same shared container while it "
+            "has room, so they arrive together."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -144,6 +144,7 @@ def checkout(request):
                     payment_terms=data["payment_terms"],
                     buyer_reference=data["buyer_reference"],
                     notes=data["notes"],
+                    travel_together=bool(data.get("travel_together")),
                 ),
                 idempotency_key=f"form:{data['checkout_token']}",
                 acting_user=request.user,

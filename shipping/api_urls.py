@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import api, api_documents
+from shipping import api, api_containers, api_documents
 
 urlpatterns = [
     path("shipping/sailings/", api.SailingSearchAPI.as_view(), name="shipping_sailings"),
@@ -34,6 +34,48 @@ urlpatterns = [
         "shipping/carriers/<str:scac>/booking-notifications/",
         api.BookingNotificationAPI.as_view(),
         name="shipping_booking_notifications",
+    ),
+    path(
+        "shipping/containers/",
+        api_containers.ContainerListAPI.as_view(),
+        name="shipping_containers",
+    ),
+    path(
+        "shipping/space-requests/",
+        api_containers.SpaceRequestListAPI.as_view(),
+        name="shipping_space_requests",
+    ),
+    path(
+        "shipping/space-requests/<str:space_reference>/",
+        api_containers.SpaceRequestDetailAPI.as_view(),
+        name="shipping_space_request",
+    ),
+    path(
+        "shipping/space-requests/<str:space_reference>/cancel/",
+        api_containers.SpaceRequestCancelAPI.as_view(),
+        name="shipping_space_request_cancel",
+    ),
+]
+
+# Shipments of merchant orders.
+from shipping import api_shipments  # noqa: E402
+
+urlpatterns += [
+    path("shipping/shipments/", api_shipments.ShipmentListAPI.as_view(), name="shipping_shipments"),
+    path(
+        "shipping/shipments/<str:reference>/",
+        api_shipments.ShipmentDetailAPI.as_view(),
+        name="shipping_shipment",
+    ),
+    path(
+        "shipping/shipments/<str:reference>/dispatch/",
+        api_shipments.ShipmentDispatchAPI.as_view(),
+        name="shipping_shipment_dispatch",
+    ),
+    path(
+        "shipping/shipments/<str:reference>/cancel/",
+        api_shipments.ShipmentCancelAPI.as_view(),
+        name="shipping_shipment_cancel",
     ),
 ]
 

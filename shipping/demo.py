@@ -21,7 +21,16 @@ from network.demo import DEMO_MERCHANT_SLUG, demo_staff
 from network.models import Organization, User
 from shipping import services
 from shipping.carriers.http import carrier_setting
-from shipping.models import Booking, Carrier, Lane, Port, Sailing, SailingRate
+from shipping.models import (
+    Booking,
+    Carrier,
+    ConsolidationContainer,
+    Lane,
+    Port,
+    Sailing,
+    SailingRate,
+    SpaceRequest,
+)
 from shipping.validators import validate_imo_number
 
 # UN/LOCODE, name, time zone.
@@ -440,6 +449,95 @@ def _seed_network_bookings(sailings) -> int:
     return created
 
 
+# Shared containers: reference, service code, week, price and forwarder's price per W/M, and
+# the space sold in it (m³, kg, merchant: None for the demo merchant, else the nth other).
+DEMO_CONTAINERS = [
+    (
+        "CCDEMOLAX1",
+        "TP6",
+        3,
+        Decimal("48.00"),
+        Decimal("95.00"),
+        [("6.5", 1800, None), ("12.0", 2600, 0), ("8.4", 3100, 1), ("5.0", 900, 2)],
+    ),
+    (
+        "CCDEMOLGB1",
+        "PRX",
+        4,
+        Decimal("52.00"),
+        Decimal("104.00"),
+        [("3.2", 750, None), ("4.0", 1200, 3)],
+    ),
+]
+
+
+def _seed_containers(sailings, organization: Organization | None) -> int:
+    """Two open shared containers on the next sailings of two services, with space sold to the
+    demo merchant and others; the network's carrier booking of each is confirmed. Keyed by
+    reference (space by container and position)."""
+    staff = User.objects.filter(email="operator.staff@example.com").first()
+    if staff is None:
+        return 0
+    others = list(
+        Organization.objects.filter(
+            kind=Organization.Kind.MERCHANT,
+            merchant_application__status=ApplicationStatus.APPROVED,
+        )
+        .exclude(slug=DEMO_MERCHANT_SLUG)
+        .order_by("name")[:4]
+    )
+    created = 0
+    for reference, service_code, week, price, forwarder_price, space in DEMO_CONTAINERS:
+        sailing = sailings.get((service_code, week))
+        if sailing is None or ConsolidationContainer.objects.filter(reference=reference).exists():
+            continue
+        container = services.container_open(
+            sailing=sailing,
+            capacity_m3=Decimal("58.0"),
+            capacity_kg=26_000,
+            price_per_wm=price,
+            forwarder_price_per_wm=forwarder_price,
+            warehouse_name="Pacific Gateway CFS",
+            warehouse_address="1200 E Sepulveda Blvd\nCarson, CA 90745\nUnited States",
+            receiving_cutoff=sailing.cargo_cutoff - timedelta(days=1),
+            acting_user=staff,
+        )
+        ConsolidationContainer.objects.filter(pk=container.pk).update(reference=reference)
+        container.refresh_from_db()
+        booking = container.booking
+        assert booking is not None
+        Booking.objects.filter(pk=booking.pk).update(carrier_sync="")
+        booking.refresh_from_db()
+        services.booking_confirm(
+            booking=booking, carrier_booking_reference=f"{sailing.carrier.scac}{reference[-6:]}"
+        )
+        Booking.objects.filter(pk=booking.pk).update(carrier_sync="")
+        for index, (volume, kg, other) in enumerate(space, start=1):
+            merchant = (
+                organization if other is None else (others[other] if other < len(others) else None)
+            )
+            if merchant is None:
+                continue
+            user = (
+                User.objects.filter(email="merchant.owner@example.com").first()
+                if other is None
+                else demo_staff(merchant)
+            )
+            space_request = services.space_request_create(
+                organization=merchant,
+                container=container,
+                volume_m3=Decimal(volume),
+                weight_kg=kg,
+                no_dangerous_goods=True,
+                acting_user=user,
+            )
+            SpaceRequest.objects.filter(pk=space_request.pk).update(
+                reference=f"SP{reference[2:9]}{index}"
+            )
+        created += 1
+    return created
+
+
 @transaction.atomic
 def seed() -> dict[str, int]:
     """Create the shipping demo data where missing; return how much of it exists. Run by
@@ -451,10 +549,12 @@ def seed() -> dict[str, int]:
     if organization is not None:
         _seed_bookings(organization, sailings)
     _seed_network_bookings(sailings)
+    _seed_containers(sailings, organization)
     return {
         "ports": Port.objects.count(),
         "carriers": Carrier.objects.count(),
         "lanes": Lane.objects.count(),
         "sailings": Sailing.objects.count(),
         "bookings": Booking.objects.count(),
+        "shared containers": ConsolidationContainer.objects.count(),
     }

@@ -96,6 +96,41 @@ class TrackingEventsRejected(DomainError):
     code = "invalid_events"
 
 
+# --- Shared containers -------------------------------------------------------------------------
+
+
+class ContainerFull(DomainError):
+    """Not enough volume or weight left in the shared container for the space asked."""
+
+    code = "container_full"
+    status = 409
+
+
+class ContainerClosed(DomainError):
+    """The shared container no longer takes space: receiving closed, merged or released."""
+
+    code = "container_closed"
+    status = 409
+
+
+class DangerousGoodsRefused(DomainError):
+    """A shared container carries no dangerous goods; the shipper must declare there are none."""
+
+    code = "dangerous_goods_refused"
+
+
+class SpaceInvalid(DomainError):
+    """The space asked is not a volume of at least 1 m³ in tenths, with a weight."""
+
+    code = "space_invalid"
+
+
+class ContainerInvalid(DomainError):
+    """A shared container that cannot be opened or merged as asked."""
+
+    code = "container_invalid"
+
+
 # --- Shipments of merchant orders --------------------------------------------------------------
 
 

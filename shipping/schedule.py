@@ -17,4 +17,12 @@ BEAT_SCHEDULE: dict = {
         "task": "shipping.tasks.poll_quiet_tracking",
         "schedule": 900.0,
     },
+    "shipping-close-container-receiving": {
+        "task": "shipping.tasks.close_container_receiving",
+        "schedule": 300.0,
+    },
+    "shipping-review-underfilled-containers": {
+        "task": "shipping.tasks.review_underfilled_containers",
+        "schedule": 1800.0,
+    },
 }

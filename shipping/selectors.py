@@ -23,11 +23,14 @@ from shipping.models import (
     Booking,
     BookingEvent,
     Carrier,
+    ConsolidationContainer,
+    ContainerStatus,
     Lane,
     Port,
     Sailing,
     SailingRate,
     Shipment,
+    SpaceRequest,
     TrackingEvent,
     TradeDocument,
 )
@@ -312,6 +315,86 @@ def carrier_tracking_urls(shipments: list[tuple[str, str]]) -> dict[tuple[str, s
         if page_template:
             urls[(carrier, number)] = tracking_url(page_template, number)
     return urls
+
+
+# --- Shared containers -------------------------------------------------------------------------
+
+_CONTAINER_SAILING = (
+    "sailing__carrier",
+    "sailing__port_of_loading",
+    "sailing__port_of_discharge",
+)
+
+
+def containers_open_for_space(*, now: datetime | None = None) -> QuerySet[ConsolidationContainer]:
+    """Shared containers merchants may book space in now, earliest departure first (their fill
+    and price only: whose cargo is in them is not part of this read)."""
+    return (
+        ConsolidationContainer.objects.public()
+        .filter(status=ContainerStatus.OPEN, receiving_cutoff__gt=now or timezone.now())
+        .select_related(*_CONTAINER_SAILING)
+        .order_by("sailing__etd", "pk")
+    )
+
+
+def access_open_container(*, reference: str) -> ConsolidationContainer:
+    """A shared container merchants can see (open, closed or under way); 404 otherwise."""
+    return found(
+        ConsolidationContainer.objects.public().select_related(*_CONTAINER_SAILING),
+        reference=reference,
+    )
+
+
+def space_requests_for_organization(*, organization: Organization) -> QuerySet[SpaceRequest]:
+    """The organisation's own space in shared containers, newest first."""
+    return (
+        SpaceRequest.objects.visible_to(organization)
+        .filter(organization=organization)
+        .select_related(*(f"container__{path}" for path in _CONTAINER_SAILING))
+    )
+
+
+def access_space_request(*, organization: Organization, reference: str) -> SpaceRequest:
+    """The space ``reference`` if ``organization`` booked it or is an operator; 404 otherwise."""
+    return found(
+        SpaceRequest.objects.visible_to(organization).select_related(
+            "organization", *(f"container__{path}" for path in _CONTAINER_SAILING)
+        ),
+        reference=reference,
+    )
+
+
+def containers_for_operators(
+    *, organization: Organization, statuses: list[str]
+) -> QuerySet[ConsolidationContainer]:
+    """The network's shared containers in ``statuses``, with their count of held space."""
+    return (
+        ConsolidationContainer.objects.visible_to(organization)
+        .filter(status__in=statuses)
+        .select_related(*_CONTAINER_SAILING, "booking", "merged_into")
+        .annotate(space_count=Count("space_requests", filter=Q(space_requests__status="held")))
+        .order_by("sailing__etd", "pk")
+    )
+
+
+def access_container(*, organization: Organization, reference: str) -> ConsolidationContainer:
+    """A shared container with its carrier booking, for its operators only (404 otherwise)."""
+    return found(
+        ConsolidationContainer.objects.visible_to(organization).select_related(
+            *_CONTAINER_SAILING, "booking", "merged_into", "organization"
+        ),
+        reference=reference,
+    )
+
+
+def container_space_by_merchant(*, container: ConsolidationContainer) -> QuerySet[SpaceRequest]:
+    """Every merchant's space in ``container`` (for its operators), held first."""
+    return (
+        SpaceRequest.objects.visible_to(container.organization)
+        .filter(container=container)
+        .select_related("organization", "requested_by")
+        .order_by("status", "organization__name", "pk")
+    )
 
 
 # --- Trade documents -----------------------------------------------------------------------------

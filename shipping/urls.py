@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import views, views_documents
+from shipping import views, views_containers, views_documents
 
 app_name = "shipping"
 urlpatterns = [
@@ -48,6 +48,44 @@ urlpatterns = [
         "operations/carriers/<int:carrier_id>/edit/",
         views.operations_carrier_edit,
         name="operations_carrier_edit",
+    ),
+    # Shared containers: merchants' space, operators' planning.
+    path("containers/", views_containers.container_list, name="container_list"),
+    path(
+        "containers/<str:container_reference>/book/",
+        views_containers.space_book,
+        name="space_book",
+    ),
+    path("space/", views_containers.space_list, name="space_list"),
+    path(
+        "space/<str:space_reference>/cancel/",
+        views_containers.space_cancel,
+        name="space_cancel",
+    ),
+    path(
+        "operations/containers/",
+        views_containers.operations_containers,
+        name="operations_containers",
+    ),
+    path(
+        "operations/containers/new/",
+        views_containers.operations_container_new,
+        name="operations_container_new",
+    ),
+    path(
+        "operations/containers/<str:container_reference>/",
+        views_containers.operations_container,
+        name="operations_container",
+    ),
+    path(
+        "operations/containers/<str:container_reference>/merge/",
+        views_containers.operations_container_merge,
+        name="operations_container_merge",
+    ),
+    path(
+        "operations/containers/<str:container_reference>/release/",
+        views_containers.operations_container_release,
+        name="operations_container_release",
     ),
 ]
 

@@ -150,6 +150,8 @@ def _public(queryset: QuerySet) -> QuerySet:
         return queryset.filter(status="published")
     if label in ("shipping.Sailing", "shipping.Carrier"):
         return queryset
+    if label == "shipping.ConsolidationContainer":
+        return queryset.filter(status__in=["open", "closed", "departed", "arrived"])
     return queryset.none()
 
 
@@ -201,6 +203,10 @@ class _Filler:
             ]
         if name == "reference":
             return [row.reference for row in self.rows("shipping.Booking")]
+        if name == "container_reference":
+            return [row.reference for row in self.rows("shipping.ConsolidationContainer")]
+        if name == "space_reference":
+            return [row.reference for row in self.rows("shipping.SpaceRequest")]
         if name == "shipment_reference":
             return [row.reference for row in self.rows("shipping.Shipment")]
         if name == "token" and route_name == "check_in_scan":

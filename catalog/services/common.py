@@ -44,6 +44,8 @@ PRODUCT_FIELDS = [
     "msrp_usd",
 ]
 SKU_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
+# The packed carton's weight and size, for shipments' cargo figures (optional).
+SKU_FIELDS += ["case_gross_weight_kg", "case_length_cm", "case_width_cm", "case_height_cm"]
 Tier = tuple[int, Decimal]
 
 

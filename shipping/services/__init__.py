@@ -79,3 +79,27 @@ __all__ = [
     "schedules_pull",
     "transition_allowed",
 ]
+
+from shipping.services.consolidation import (  # noqa: E402
+    container_merge,
+    container_open,
+    container_release,
+    containers_close_receiving,
+    containers_review_underfilled,
+    space_request_cancel,
+    space_request_create,
+    wm_price,
+    wm_revenue_tons,
+)
+
+__all__ += [
+    "container_merge",
+    "container_open",
+    "container_release",
+    "containers_close_receiving",
+    "containers_review_underfilled",
+    "space_request_cancel",
+    "space_request_create",
+    "wm_price",
+    "wm_revenue_tons",
+]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade
+from network.errors import PermissionDenied
 from network.models import Organization, User
 from network.tenancy import row_scope
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
@@ -92,6 +93,52 @@ def booking_request(
     Raises MerchantNotApproved, SailingNotBookable, EquipmentNotOffered, BookingInvalid,
     CapacityExhausted (code ``capacity_exhausted``) or WeightExhausted."""
     _require_trading_merchant(organization)
+    return _booking_request(
+        organization=organization,
+        sailing=sailing,
+        equipment=equipment,
+        units=units,
+        commodity_description=commodity_description,
+        hs_codes=hs_codes,
+        gross_weight_kg=gross_weight_kg,
+        shipper_name=shipper_name,
+        shipper_address=shipper_address,
+        consignee_name=consignee_name,
+        consignee_address=consignee_address,
+        order_references=order_references,
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def network_booking_request(
+    *, organization: Organization, acting_user: User, **details: Any
+) -> Booking:
+    """The network's own carrier booking (a shared container's box), in the operator
+    organisation's name: held and sent to the carrier like a merchant's, without the merchant
+    approval a merchant needs. Raises PermissionDenied for any other organisation, and
+    otherwise what ``booking_request`` raises."""
+    if organization.kind != Organization.Kind.OPERATOR:
+        raise PermissionDenied(_("Only the network's operators book in the network's name."))
+    return _booking_request(organization=organization, acting_user=acting_user, **details)
+
+
+def _booking_request(
+    *,
+    organization: Organization,
+    sailing: Sailing,
+    equipment: str,
+    units: int,
+    commodity_description: str,
+    hs_codes: Iterable[str],
+    gross_weight_kg: int,
+    shipper_name: str,
+    shipper_address: str,
+    consignee_name: str,
+    consignee_address: str,
+    order_references: Iterable[str] = (),
+    acting_user: User,
+) -> Booking:
     try:
         equipment_code = normalize_equipment_code(equipment)
     except ValidationError as error:
@@ -218,7 +265,7 @@ def booking_amend(
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, acting_user: User, reason: str = "") -> Booking:
+def booking_cancel(*, booking: Booking, acting_user: User | None, reason: str = "") -> Booking:
     """Cancel a booking. Before confirmation it is cancelled at once and its space given back;
     a confirmed booking is cancelled when the carrier confirms (CANCELLATION_RECEIVED until
     then), and the fee of the terms shown at booking applies past the free period."""

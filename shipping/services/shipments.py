@@ -8,7 +8,6 @@ carrier booking; a dispatch locks the shipment, then each purchase and merchant 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -54,6 +53,7 @@ from shipping.models import (
     SpaceRequest,
 )
 from shipping.services import carrier_sync
+from shipping.services.consolidation import space_request_create
 from shipping.services.documents import trade_documents_issue_task
 from shipping.services.lifecycle import _queue_sync, own_rows
 
@@ -349,10 +349,8 @@ def shipment_create(
         sailing = booking.sailing
     else:
         if container is not None:
-            # The shared containers' space is booked by their own module, the one writer of a
-            # container's sold volume and weight.
-            consolidation = importlib.import_module("shipping.services.consolidation")
-            space_request = consolidation.space_request_create(
+            # The shared containers' module is the one writer of a container's sold volume.
+            space_request = space_request_create(
                 organization=organization,
                 container=container,
                 volume_m3=space_volume(total.volume_m3),

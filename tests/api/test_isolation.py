@@ -21,7 +21,6 @@ from tests.catalog.factories import product
 from tests.factories import OrganizationFactory, member
 from tests.orders.factories import buyer as make_buyer
 from tests.orders.factories import fan_out, place, sku
-from tests.shipping.document_factories import shipment_of
 from tests.shipping.factories import SailingFactory, request_booking
 from tests.training.factories import SeminarFactory
 from training import services as training_services
@@ -58,6 +57,9 @@ OBJECTS = {
     "api-webhook-endpoint-rotate-secret": {"pk": "webhook_endpoint"},
     "api-webhook-deliveries": {"pk": "webhook_endpoint"},
     "api-webhook-delivery-replay": {"pk": "webhook_endpoint", "delivery_id": "webhook_delivery"},
+    "shipping_shipment": {"reference": "shipment"},
+    "shipping_shipment_dispatch": {"reference": "shipment"},
+    "shipping_shipment_cancel": {"reference": "shipment"},
     "shipping_trade_documents": {"reference": "shipment"},
     "shipping_trade_document_file": {"reference": "shipment", "pk": "trade_document"},
 }
@@ -102,6 +104,7 @@ def _side(name: str, sailing, seminar_published):
     purchase_order = place(buyer_org, buyer_owner, [(orderable, 48)])
     fan_out(purchase_order)
     booking = request_booking(merchant_org, sailing, owner)
+    shipment = _shipment(merchant_org, owner, buyer_org, buyer_owner, orderable, booking)
     registration = training_services.registration_create(
         seminar=seminar_published, organization=merchant_org, acting_user=owner
     )
@@ -118,7 +121,6 @@ def _side(name: str, sailing, seminar_published):
     with scopes_disabled():
         merchant_order = purchase_order.merchant_orders.get()
         application = merchant_org.merchant_application
-    shipment = shipment_of(merchant_order, booking=booking)
     trade_document = trade_documents_issue(shipment=shipment)[0]
     keys, people = {}, {}
     for organization, user in ((merchant_org, owner), (buyer_org, buyer_owner)):
@@ -136,13 +138,29 @@ def _side(name: str, sailing, seminar_published):
         "purchase_order": purchase_order.number,
         "merchant_order": merchant_order.number,
         "booking": booking.reference,
+        "shipment": shipment.reference,
         "registration": registration.pk,
         "application": application.pk,
         "webhook_endpoint": webhook_endpoint.pk,
         "webhook_delivery": webhook_delivery.pk,
-        "shipment": shipment.reference,
         "trade_document": trade_document.pk,
     }
+
+
+def _shipment(merchant_org, owner, buyer_org, buyer_owner, orderable, booking):
+    """A second order of the buyer, packed and planned on the merchant's booking."""
+    from orders import services as order_services
+    from shipping.services.shipments import shipment_create
+
+    purchase_order = place(buyer_org, buyer_owner, [(orderable, 12)])
+    fan_out(purchase_order)
+    with scopes_disabled():
+        part = purchase_order.merchant_orders.get()
+    part = order_services.merchant_order_accept(merchant_order=part, acting_user=owner)
+    part = order_services.merchant_order_pack(merchant_order=part, acting_user=owner)
+    return shipment_create(
+        organization=merchant_org, merchant_orders=[part], booking=booking, acting_user=owner
+    )
 
 
 @pytest.fixture
@@ -232,6 +250,7 @@ def test_another_organisations_rows_are_not_in_list_endpoints(sides):
         other["purchase_order"],
         other["merchant_order"],
         other["booking"],
+        other["shipment"],
         "BETA-",
         "hooks.beta-merchant.example",
     ]

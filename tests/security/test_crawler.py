@@ -49,6 +49,7 @@ PUBLIC_ROUTES = {
     "api_seminar_detail",
     "api_seminar_register",
     "booking_create",  # the booking form of a published sailing
+    "space_book",  # the space form of a shared container open to every merchant
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "static/", "media/", "api/schema", "api/docs")
 PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
@@ -112,6 +113,8 @@ class Victims:
             return MerchantApplication.objects.filter(
                 organization=row, status=ApplicationStatus.APPROVED
             ).exists()
+        if label == "shipping.ConsolidationContainer":
+            return row.status in ("open", "closed", "departed", "arrived")
         # Sailings are published schedules; the booking form is for any merchant.
         return label == "shipping.Sailing"
 
@@ -134,6 +137,13 @@ class Victims:
             ]
         if name == "reference":
             return [(row.reference, False) for row in self.rows("shipping.Booking")]
+        if name == "container_reference":
+            return [
+                (row.reference, self.public(row))
+                for row in self.rows("shipping.ConsolidationContainer")
+            ]
+        if name == "space_reference":
+            return [(row.reference, False) for row in self.rows("shipping.SpaceRequest")]
         if name == "shipment_reference":
             return [(row.reference, False) for row in self.rows("shipping.Shipment")]
         if name == "scac":
@@ -162,6 +172,7 @@ class Victims:
             ("orders.PurchaseOrder", ["number"]),
             ("orders.MerchantOrder", ["number"]),
             ("shipping.Booking", ["reference", "carrier_booking_reference"]),
+            ("shipping.SpaceRequest", ["reference"]),
             ("shipping.Shipment", ["reference"]),
             ("network.ApiKey", ["prefix"]),
             ("network.WebhookEndpoint", ["url"]),

@@ -5,10 +5,7 @@ stock; receipt at the warehouse delivers them; cancelling frees the lines."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
-import types
 from decimal import Decimal
 
 import pytest
@@ -49,23 +46,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(db):
     return build_world()
-
-
-@pytest.fixture
-def consolidation(monkeypatch):
-    """The shared containers' space booking: the real one when present, else a stand-in that
-    books the space as ``space_in`` does."""
-    if importlib.util.find_spec("shipping.services.consolidation") is not None:
-        return
-    module = types.ModuleType("shipping.services.consolidation")
-
-    def space_request_create(
-        *, organization, container, volume_m3, weight_kg, no_dangerous_goods, acting_user
-    ):
-        return space_in(container, organization, volume=str(volume_m3), weight=weight_kg)
-
-    module.space_request_create = space_request_create
-    monkeypatch.setitem(sys.modules, "shipping.services.consolidation", module)
 
 
 def _lines(shipment):
@@ -227,7 +207,7 @@ def test_a_shipment_on_the_merchants_space_must_fit_what_is_unused(world):
     assert refused.value.code == "space_too_small"
 
 
-def test_a_shared_container_books_space_sized_from_the_cargo(world, consolidation):
+def test_a_shared_container_books_space_sized_from_the_cargo(world):
     operator_org, _operator = network_operator()
     container = shared_container(world.sailing, operator_org)
     shipment = shipment_create(
@@ -293,7 +273,7 @@ def test_dispatch_in_a_shared_container_names_the_networks_booking(world):
     assert _reload(MerchantOrder, merchant_order.pk).status == MerchantOrderStatus.DELIVERED
 
 
-def test_a_purchase_order_travelling_together_goes_to_its_container(world, consolidation):
+def test_a_purchase_order_travelling_together_goes_to_its_container(world):
     from tests.orders.factories import merchant, sku
 
     operator_org, _operator = network_operator()
