@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -514,12 +515,16 @@ def case_label_qr_payload(*, reference: str, case_number: int, total_cases: int,
     return payload
 
 
-def _qr_image(payload: str) -> ImageReader:
-    image = qrcode.make(
+def case_label_qr(payload: str) -> Any:
+    """The QR code of ``payload`` as a label prints it (a PIL image)."""
+    return qrcode.make(
         payload, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=1
-    )
+    ).get_image()
+
+
+def _qr_image(payload: str) -> ImageReader:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    case_label_qr(payload).save(buffer, format="PNG")
     buffer.seek(0)
     return ImageReader(buffer)
 

@@ -255,11 +255,13 @@ def trade_documents_issue(
 
 
 @shared_task(name="shipping.tasks.trade_documents_issue", acks_late=True)
-def trade_documents_issue_task(shipment_id: int) -> int:
+def trade_documents_issue_task(shipment_id: int, acting_user_id: int | None = None) -> int:
     """Issue the shipment's documents whose statement changed (safe to run twice: an unchanged
-    statement issues nothing). Returns how many versions were issued."""
+    statement issues nothing), in the name of whoever changed the shipment. Returns how many
+    versions were issued."""
     with row_scope(Shipment, shipment_id) as organization:
         shipment = Shipment.objects.visible_to(organization).filter(pk=shipment_id).first()
         if shipment is None:
             return 0
-        return len(trade_documents_issue(shipment=shipment))
+        acting_user = User.objects.filter(pk=acting_user_id).first() if acting_user_id else None
+        return len(trade_documents_issue(shipment=shipment, acting_user=acting_user))

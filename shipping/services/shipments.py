@@ -442,7 +442,7 @@ def shipment_create(
     )
     booking_cargo_changed(shipment.carrier_booking)
     # The invoice, packing list and labels state the lines just written.
-    trade_documents_issue_task.delay_on_commit(shipment.pk)
+    trade_documents_issue_task.delay_on_commit(shipment.pk, acting_user.pk)
     return shipment
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
@@ -122,6 +123,28 @@ def test_case_labels_one_per_case_with_marks_sku_and_reference(world):
     assert "GREAT-LAKE-SYRUP" in text and "GREAT-LAKE-CANDY" in text
     images = [image for page in reader.pages for image in page.images]
     assert len(images) == 11  # one QR code a case
+
+
+def test_each_labels_qr_code_is_the_code_of_its_case(world):
+    labels = _issued(world)[Kind.CASE_LABELS]
+    with labels.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    printed = sorted(
+        image.image.convert("L").tobytes() for page in reader.pages for image in page.images
+    )
+    reference = world["shipment"].reference
+    path = reverse("shipping:shipment_detail", args=[reference])
+    expected = sorted(
+        documents.case_label_qr(
+            documents.case_label_qr_payload(
+                reference=reference, case_number=number, total_cases=11, path=path
+            )
+        )
+        .convert("L")
+        .tobytes()
+        for number in range(1, 12)
+    )
+    assert printed == expected
 
 
 def test_the_qr_code_holds_the_shipment_the_case_and_its_page():

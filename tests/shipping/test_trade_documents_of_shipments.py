@@ -52,6 +52,7 @@ def test_planning_a_shipment_issues_its_documents_on_commit(
     assert invoice.total_value_usd == sum(line.line_total_usd for line in lines)
     assert invoice.total_value_usd == merchant_order.subtotal_usd
     assert invoice.total_cases == shipment.cases == 10
+    assert invoice.created_by == world.owner
     assert invoice.total_gross_weight_kg == shipment.gross_weight_kg
     assert invoice.total_net_weight_kg == shipment.net_weight_kg
     assert invoice.total_volume_m3 == shipment.volume_m3
