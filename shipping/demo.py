@@ -550,6 +550,8 @@ def seed() -> dict[str, int]:
         _seed_bookings(organization, sailings)
     _seed_network_bookings(sailings)
     _seed_containers(sailings, organization)
+    if organization is not None:
+        _seed_shipments(organization)
     return {
         "ports": Port.objects.count(),
         "carriers": Carrier.objects.count(),
@@ -557,4 +559,105 @@ def seed() -> dict[str, int]:
         "sailings": Sailing.objects.count(),
         "bookings": Booking.objects.count(),
         "shared containers": ConsolidationContainer.objects.count(),
+        "shipments": _shipment_count(),
     }
+
+
+# --- Shipments ---------------------------------------------------------------------------------
+
+
+def _shipment_count() -> int:
+    from shipping.models import Shipment
+
+    return Shipment.objects.count()
+
+
+def _seed_shipments(organization: Organization) -> int:
+    """The demo merchant's latest shipped merchant orders as shipments dispatched on its
+    confirmed booking, with their cargo lines (written directly, as the orders' history is)."""
+    from orders.models import MerchantOrder, MerchantOrderStatus, PurchaseOrderLine
+    from shipping.cargo import NO_CARGO, line_cargo
+    from shipping.models import BookingStatus, Shipment, ShipmentLine, ShipmentStatus
+    from shipping.services.shipments import SHIPPED_LABEL
+
+    if Shipment.objects.filter(organization=organization).exists():
+        return 0
+    booking = (
+        Booking.objects.filter(organization=organization, status=BookingStatus.CONFIRMED)
+        .select_related("sailing__port_of_discharge")
+        .order_by("pk")
+        .first()
+    )
+    if booking is None:
+        return 0
+    orders = (
+        MerchantOrder.objects.filter(organization=organization, status=MerchantOrderStatus.SHIPPED)
+        .select_related("buyer", "purchase_order")
+        .order_by("-shipped_at", "-pk")[:3]
+    )
+    made = 0
+    for merchant_order in orders:
+        lines = list(
+            PurchaseOrderLine.objects.filter(merchant_order=merchant_order, sku__isnull=False)
+            .exclude(sku__product__hs_code="")
+            .select_related("sku__product")
+        )
+        if not lines:
+            continue
+        cargo = {
+            line.pk: line_cargo(sku=line.sku, quantity=line.quantity, case_pack=line.case_pack)
+            for line in lines
+        }
+        total = sum(cargo.values(), NO_CARGO)
+        purchase_order = merchant_order.purchase_order
+        shipment = Shipment(
+            organization=organization,
+            buyer=merchant_order.buyer,
+            booking=booking,
+            status=ShipmentStatus.DISPATCHED,
+            cases=total.cases,
+            net_weight_kg=total.net_weight_kg,
+            gross_weight_kg=total.gross_weight_kg,
+            volume_m3=total.volume_m3,
+            value_usd=sum((line.line_total_usd for line in lines), Decimal("0.00")),
+            created_at=merchant_order.shipped_at or timezone.now(),
+            dispatched_at=merchant_order.shipped_at,
+        )
+        shipment.shipping_marks = "\n".join(
+            [
+                merchant_order.buyer.name.upper(),
+                "PO " + (purchase_order.buyer_reference or purchase_order.number),
+                shipment.reference,
+                booking.sailing.port_of_discharge.name.upper(),
+                SHIPPED_LABEL,
+                f"CASE n OF {total.cases}",
+            ]
+        )
+        shipment.save()
+        ShipmentLine.objects.bulk_create(
+            ShipmentLine(
+                organization=organization,
+                buyer=merchant_order.buyer,
+                shipment=shipment,
+                merchant_order=merchant_order,
+                order_line=line,
+                sku_code=line.sku_code,
+                description_en=" – ".join(filter(None, [line.product_title, line.variant]))[:300],
+                description_zh_hans=" – ".join(
+                    filter(None, [line.product_title_zh_hans, line.variant_zh_hans])
+                )[:300],
+                hs_code=line.sku.product.hs_code,
+                country_of_origin=line.sku.product.country_of_origin or "US",
+                quantity=line.quantity,
+                cases=cargo[line.pk].cases,
+                units_per_case=line.case_pack,
+                net_weight_kg=cargo[line.pk].net_weight_kg,
+                gross_weight_kg=cargo[line.pk].gross_weight_kg,
+                volume_m3=cargo[line.pk].volume_m3,
+                unit_price_usd=line.unit_price_usd,
+                value_usd=line.line_total_usd,
+            )
+            for line in lines
+        )
+        made += 1
+    return made

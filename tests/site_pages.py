@@ -201,6 +201,8 @@ class _Filler:
                 for label in ("orders.PurchaseOrder", "orders.MerchantOrder")
                 for row in self.rows(label)
             ]
+        if name == "reference" and route_name.startswith(("shipment_", "shipping_shipment")):
+            return [row.reference for row in self.rows("shipping.Shipment")]
         if name == "reference":
             return [row.reference for row in self.rows("shipping.Booking")]
         if name == "container_reference":
