@@ -442,9 +442,12 @@ def _tell_merchants(
     container: ConsolidationContainer,
     into: ConsolidationContainer | None,
     reason: str,
+    note: str,
+    automatic: bool,
 ) -> None:
     """Tell every merchant with space in ``container`` its new plan: the container it moved
-    into, or that its space was released."""
+    into, or that its space was released. ``note`` is what an operator wrote (shown as written);
+    the periodic review's own reason is worded by the mail, in each recipient's language."""
     for space_request in space:
         payload = {
             "space_request": space_request.reference,
@@ -488,7 +491,8 @@ def _tell_merchants(
                     "receiving_cutoff": into.receiving_cutoff if into else None,
                     "warehouse_name": into.warehouse_name if into else "",
                     "warehouse_address": into.warehouse_address if into else "",
-                    "reason": reason,
+                    "note": note,
+                    "automatic": automatic,
                 },
                 link=reverse("shipping:space_list"),
             )
@@ -564,9 +568,10 @@ def container_merge(
     ).update(container=into)
     for space_request in space:
         space_request.container = into
-    reason = reason or _("Merged with %(reference)s so that the goods travel in a fuller box.") % {
-        "reference": into.reference
-    }
+    note = reason.strip() if acting_user is not None else ""
+    reason = reason.strip() or _(
+        "Merged with %(reference)s so that the goods travel in a fuller box."
+    ) % {"reference": into.reference}
     container.status = ContainerStatus.MERGED
     container.merged_into = into
     container.status_reason = reason[:500]
@@ -595,7 +600,14 @@ def container_merge(
             "reason": reason,
         },
     )
-    _tell_merchants(space, container=container, into=into, reason=reason)
+    _tell_merchants(
+        space,
+        container=container,
+        into=into,
+        reason=reason,
+        note=note,
+        automatic=acting_user is None,
+    )
     return into
 
 
@@ -628,6 +640,7 @@ def container_release(
             action="release",
             status=container.status,
         )
+    note = reason.strip() if acting_user is not None else ""
     reason = reason.strip() or _("Too little space was booked in %(reference)s.") % {
         "reference": container.reference
     }
@@ -653,7 +666,14 @@ def container_release(
         target=container,
         changes={"space_requests": [s.reference for s in space], "reason": reason},
     )
-    _tell_merchants(space, container=container, into=None, reason=reason)
+    _tell_merchants(
+        space,
+        container=container,
+        into=None,
+        reason=reason,
+        note=note,
+        automatic=acting_user is None,
+    )
     return container
 
 
@@ -673,22 +693,22 @@ def merge_candidates(
     ``nearest_only=False``: every such container of the port pair, from the same sailing on."""
     now = now or timezone.now()
     sailing = container.sailing
-    # The network's own containers, for operators' planning and the periodic review.
-    with scopes_disabled():
-        rows = list(
-            ConsolidationContainer.objects.filter(
-                status=ContainerStatus.OPEN,
-                receiving_cutoff__gt=now,
-                sailing__port_of_loading_id=sailing.port_of_loading_id,
-                sailing__port_of_discharge_id=sailing.port_of_discharge_id,
-                sailing__etd__gte=sailing.etd,
-                capacity_m3__gte=F("booked_m3") + container.booked_m3,
-                capacity_kg__gte=F("booked_kg") + container.booked_kg,
-            )
-            .exclude(pk=container.pk)
-            .select_related("sailing__carrier", "sailing__port_of_loading")
-            .order_by("sailing__etd", "-booked_m3", "pk")
+    # Open containers are public rows: no scope needed.
+    rows = list(
+        ConsolidationContainer.objects.public()
+        .filter(
+            status=ContainerStatus.OPEN,
+            receiving_cutoff__gt=now,
+            sailing__port_of_loading_id=sailing.port_of_loading_id,
+            sailing__port_of_discharge_id=sailing.port_of_discharge_id,
+            sailing__etd__gte=sailing.etd,
+            capacity_m3__gte=F("booked_m3") + container.booked_m3,
+            capacity_kg__gte=F("booked_kg") + container.booked_kg,
         )
+        .exclude(pk=container.pk)
+        .select_related("sailing__carrier", "sailing__port_of_loading")
+        .order_by("sailing__etd", "-booked_m3", "pk")
+    )
     if not nearest_only:
         return rows
     same_sailing = [c for c in rows if c.sailing_id == sailing.pk]
@@ -737,16 +757,19 @@ def containers_review_underfilled(*, now: datetime | None = None) -> dict[str, i
     ``decide_days_before_deadline`` days before the carrier's free-cancellation deadline; one
     transaction per container, emptiest first. Returns how many were merged and released."""
     now = now or timezone.now()
-    # A sweep over the network's containers: ids only, each then handled under its lock.
-    with scopes_disabled():
-        open_ids = list(
-            ConsolidationContainer.objects.filter(status=ContainerStatus.OPEN, sailing__etd__gt=now)
-            .order_by("booked_m3", "pk")
-            .values_list("pk", flat=True)[:500]
-        )
+    # Open containers are public rows: ids only, each then handled under its lock.
+    open_ids = list(
+        ConsolidationContainer.objects.public()
+        .filter(status=ContainerStatus.OPEN, sailing__etd__gt=now)
+        .order_by("booked_m3", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
     outcome = {"merged": 0, "released": 0}
     for pk in open_ids:
-        result = _review_one(pk, now=now)
+        try:
+            result = _review_one(pk, now=now)
+        except IllegalTransition:
+            continue  # an operator acted on it meanwhile
         if result:
             outcome[result] += 1
     return outcome
@@ -755,13 +778,12 @@ def containers_review_underfilled(*, now: datetime | None = None) -> dict[str, i
 def containers_close_receiving(*, now: datetime | None = None) -> int:
     """Close every open container whose receiving cut-off has passed (OPEN -> CLOSED)."""
     now = now or timezone.now()
-    # A sweep over the network's containers: ids only, each then closed under its lock.
-    with scopes_disabled():
-        due = list(
-            ConsolidationContainer.objects.filter(
-                status=ContainerStatus.OPEN, receiving_cutoff__lte=now
-            ).values_list("pk", flat=True)[:500]
-        )
+    # Open containers are public rows: ids only, each then closed under its lock.
+    due = list(
+        ConsolidationContainer.objects.public()
+        .filter(status=ContainerStatus.OPEN, receiving_cutoff__lte=now)
+        .values_list("pk", flat=True)[:500]
+    )
     closed = 0
     for pk in due:
         with transaction.atomic():

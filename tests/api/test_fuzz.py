@@ -40,7 +40,8 @@ EVERY_CHECK = CHECKS.get_all()
 # cannot state, so a request the schema calls valid may still be refused with a 4xx.
 PRODUCT_RULES = (
     "`category` names an existing category by its slug, the first price tier starts at the "
-    "MOQ and prices fall as quantities rise, and the MOQ is a multiple of the case pack: rules "
+    "MOQ and prices fall as quantities rise, the MOQ is a multiple of the case pack, and a "
+    "case's size is its length, width and height or none of them: rules "
     "against the data and between fields, answered 400 (`validation_error`, "
     "`invalid_price_tiers`)."
 )

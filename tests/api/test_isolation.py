@@ -18,9 +18,10 @@ from network.models import ApiScope, Organization, Role
 from shipping.services.documents import trade_documents_issue
 from tests.catalog.factories import merchant as make_merchant
 from tests.catalog.factories import product
-from tests.factories import OrganizationFactory, member
+from tests.factories import OrganizationFactory, member, operator
 from tests.orders.factories import buyer as make_buyer
 from tests.orders.factories import fan_out, place, sku
+from tests.shipping.containers import book_space, open_container
 from tests.shipping.factories import SailingFactory, request_booking
 from tests.training.factories import SeminarFactory
 from training import services as training_services
@@ -46,6 +47,8 @@ OBJECTS = {
     "shipping_booking_amend": {"reference": "booking"},
     "shipping_booking_cancel": {"reference": "booking"},
     "shipping_booking_tracking": {"reference": "booking"},
+    "shipping_space_request": {"space_reference": "space_request"},
+    "shipping_space_request_cancel": {"space_reference": "space_request"},
     "api_seminar_detail": {"slug": "seminar"},
     "api_seminar_register": {"slug": "seminar"},
     "api_seminar_registration_detail": {"pk": "registration"},
@@ -95,7 +98,7 @@ def _routes(resolver=None, prefix="/"):
             yield route, entry.name, methods
 
 
-def _side(name: str, sailing, seminar_published):
+def _side(name: str, sailing, seminar_published, container=None):
     """A merchant and a buyer organisation with one private object of every kind."""
     merchant_org, owner = make_merchant(f"{name} Merchant", slug=f"{name.lower()}-merchant")
     buyer_org, buyer_owner = make_buyer(f"{name} Store", role=Role.OWNER)
@@ -105,6 +108,7 @@ def _side(name: str, sailing, seminar_published):
     fan_out(purchase_order)
     booking = request_booking(merchant_org, sailing, owner)
     shipment = _shipment(merchant_org, owner, buyer_org, buyer_owner, orderable, booking)
+    space = book_space(merchant_org, container, owner) if container else None
     registration = training_services.registration_create(
         seminar=seminar_published, organization=merchant_org, acting_user=owner
     )
@@ -139,6 +143,7 @@ def _side(name: str, sailing, seminar_published):
         "merchant_order": merchant_order.number,
         "booking": booking.reference,
         "shipment": shipment.reference,
+        "space_request": space.reference if space else "",
         "registration": registration.pk,
         "application": application.pk,
         "webhook_endpoint": webhook_endpoint.pk,
@@ -169,7 +174,9 @@ def sides(carrier_server):
     sailing = SailingFactory()
     published = SeminarFactory(slug="open-seminar")
     draft = SeminarFactory(slug="draft-seminar", status=Seminar.Status.DRAFT)
-    own, other = _side("Alpha", sailing, published), _side("Beta", sailing, published)
+    container = open_container(sailing, operator())
+    own = _side("Alpha", sailing, published, container)
+    other = _side("Beta", sailing, published, container)
     own["seminar"], other["seminar"] = published.slug, draft.slug
     return own, other
 

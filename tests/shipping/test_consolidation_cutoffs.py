@@ -164,6 +164,7 @@ def test_an_underfilled_container_is_merged_into_another_on_the_same_sailing(
             assert fuller.reference in notes.get().body
         chinese = Notification.objects.get(recipient=three_merchants[2][1])
         assert "拼箱" in chinese.subject or "舱位" in chinese.subject
+        assert "未达到最低装载率" in chinese.body  # the review's reason, in Chinese
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
         assert delivery.event == "space.replanned"
         assert delivery.payload["container"] == fuller.reference
@@ -254,3 +255,17 @@ def test_releasing_cancels_the_planned_shipments_of_the_space(maple, owner, sail
     with scopes_disabled():
         planned.refresh_from_db()
     assert planned.status == "cancelled" and planned.cancelled_at is not None
+
+
+def test_the_beat_runs_both_sweeps(sailing, operator):
+    from shipping import tasks
+    from shipping.schedule import BEAT_SCHEDULE
+
+    scheduled = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    assert {
+        "shipping.tasks.close_container_receiving",
+        "shipping.tasks.review_underfilled_containers",
+    } <= scheduled
+    open_container(sailing, operator)  # open, well before its cut-off and decide-by date
+    assert tasks.close_container_receiving() == 0
+    assert tasks.review_underfilled_containers() == {"merged": 0, "released": 0}
