@@ -219,4 +219,4 @@ def test_api_list_reads_a_fixed_number_of_queries(client, world):
 def test_the_partial_speaks_chinese_and_says_when_documents_come():
     with translation.override("zh-hans"):
         html = render_to_string("shipping/_trade_documents.html", {"trade_documents": []})
-    assert "贸易单证" in html and "箱唛标签" in html
+    assert "贸易单据" in html and "箱唛标签" in html
