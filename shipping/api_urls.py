@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import api, api_containers
+from shipping import api, api_containers, api_documents
 
 urlpatterns = [
     path("shipping/sailings/", api.SailingSearchAPI.as_view(), name="shipping_sailings"),
@@ -76,5 +76,19 @@ urlpatterns += [
         "shipping/shipments/<str:reference>/cancel/",
         api_shipments.ShipmentCancelAPI.as_view(),
         name="shipping_shipment_cancel",
+    ),
+]
+
+# Trade documents of shipments.
+urlpatterns += [
+    path(
+        "shipping/shipments/<str:reference>/documents/",
+        api_documents.TradeDocumentListAPI.as_view(),
+        name="shipping_trade_documents",
+    ),
+    path(
+        "shipping/shipments/<str:reference>/documents/<int:pk>/file/",
+        api_documents.TradeDocumentFileAPI.as_view(),
+        name="shipping_trade_document_file",
     ),
 ]

@@ -29,8 +29,10 @@ from shipping.models import (
     Port,
     Sailing,
     SailingRate,
+    Shipment,
     SpaceRequest,
     TrackingEvent,
+    TradeDocument,
 )
 from shipping.validators import tracking_url
 
@@ -392,4 +394,51 @@ def container_space_by_merchant(*, container: ConsolidationContainer) -> QuerySe
         .filter(container=container)
         .select_related("organization", "requested_by")
         .order_by("status", "organization__name", "pk")
+    )
+
+
+# --- Trade documents -----------------------------------------------------------------------------
+
+
+def trade_documents_latest(*, shipment: Shipment) -> list[TradeDocument]:
+    """The latest version of each of the shipment's documents, in the order of their kinds."""
+    return list(
+        TradeDocument.objects.visible_to(shipment.organization)
+        .filter(shipment=shipment)
+        .order_by("kind", "-version")
+        .distinct("kind")
+    )
+
+
+def trade_documents_of_shipment(
+    *, organization: Organization, shipment: Shipment
+) -> QuerySet[TradeDocument]:
+    """Every version of the shipment's documents ``organization`` may read: by kind, newest
+    version first (what ``shipping/_trade_documents.html`` lists)."""
+    return (
+        TradeDocument.objects.visible_to(organization)
+        .filter(shipment=shipment)
+        .select_related("shipment")
+        .order_by("kind", "-version")
+    )
+
+
+def shipment_with_trade_documents(*, organization: Organization, reference: str) -> Shipment:
+    """The shipment ``reference`` if ``organization`` is its merchant, its buyer or an operator;
+    otherwise ``RecordNotFound`` (404)."""
+    return found(
+        Shipment.objects.visible_to(organization).select_related("organization", "buyer"),
+        reference=reference,
+    )
+
+
+def access_trade_document(
+    *, organization: Organization, shipment_reference: str, document_pk: int
+) -> TradeDocument:
+    """One version of a document of the shipment, for its merchant, its buyer and operators;
+    ``RecordNotFound`` (404) for anyone else or a document of another shipment."""
+    return found(
+        TradeDocument.objects.visible_to(organization).select_related("shipment"),
+        pk=document_pk,
+        shipment__reference=shipment_reference,
     )

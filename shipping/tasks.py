@@ -12,6 +12,7 @@ from shipping.services.consolidation import (
     close_container_receiving,
     review_underfilled_containers,
 )
+from shipping.services.documents import trade_documents_issue_task
 from shipping.services.schedules import pull_published_schedules
 from shipping.services.tracking import (
     poll_quiet_tracking,
@@ -33,4 +34,5 @@ __all__ = [
     "tracking_end_task",
     "tracking_poll_task",
     "tracking_subscribe_task",
+    "trade_documents_issue_task",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import views, views_containers
+from shipping import views, views_containers, views_documents
 
 app_name = "shipping"
 urlpatterns = [
@@ -110,5 +110,14 @@ urlpatterns += [
         "shipments/<str:reference>/receive/",
         views_shipments.shipment_receive,
         name="shipment_receive",
+    ),
+]
+
+# Trade documents of shipments.
+urlpatterns += [
+    path(
+        "shipments/<str:shipment_reference>/documents/<int:document_pk>/",
+        views_documents.trade_document_download,
+        name="trade_document_download",
     ),
 ]

@@ -73,6 +73,7 @@ INT_MODELS = {
     "carrier_id": "shipping.Carrier",
     "lane_id": "shipping.Lane",
     "photo_id": "orders.ReceiptProblemPhoto",
+    "document_pk": "shipping.TradeDocument",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",
@@ -209,6 +210,8 @@ class _Filler:
             return [row.reference for row in self.rows("shipping.ConsolidationContainer")]
         if name == "space_reference":
             return [row.reference for row in self.rows("shipping.SpaceRequest")]
+        if name == "shipment_reference":
+            return [row.reference for row in self.rows("shipping.Shipment")]
         if name == "token" and route_name == "check_in_scan":
             return [row.checkin_token for row in self.rows("training.Registration")]
         if name == "slug" and route_name.startswith("seminar"):

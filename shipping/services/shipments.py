@@ -54,6 +54,7 @@ from shipping.models import (
 )
 from shipping.services import carrier_sync
 from shipping.services.consolidation import space_request_create
+from shipping.services.documents import trade_documents_issue_task
 from shipping.services.lifecycle import _queue_sync, own_rows
 
 SH = ShipmentStatus
@@ -440,6 +441,8 @@ def shipment_create(
         },
     )
     booking_cargo_changed(shipment.carrier_booking)
+    # The invoice, packing list and labels state the lines just written.
+    trade_documents_issue_task.delay_on_commit(shipment.pk, acting_user.pk)
     return shipment
 
 

@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from network import services as network_services
 from network.models import ApiScope, Organization, Role
+from shipping.services.documents import trade_documents_issue
 from tests.catalog.factories import merchant as make_merchant
 from tests.catalog.factories import product
 from tests.factories import OrganizationFactory, member, operator
@@ -64,6 +65,8 @@ OBJECTS = {
     "shipping_shipment": {"reference": "shipment"},
     "shipping_shipment_dispatch": {"reference": "shipment"},
     "shipping_shipment_cancel": {"reference": "shipment"},
+    "shipping_trade_documents": {"reference": "shipment"},
+    "shipping_trade_document_file": {"reference": "shipment", "pk": "trade_document"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
@@ -124,6 +127,7 @@ def _side(name: str, sailing, seminar_published, container=None):
     with scopes_disabled():
         merchant_order = purchase_order.merchant_orders.get()
         application = merchant_org.merchant_application
+    trade_document = trade_documents_issue(shipment=shipment)[0]
     keys, people = {}, {}
     for organization, user in ((merchant_org, owner), (buyer_org, buyer_owner)):
         _key, raw = network_services.api_key_create(
@@ -146,6 +150,7 @@ def _side(name: str, sailing, seminar_published, container=None):
         "application": application.pk,
         "webhook_endpoint": webhook_endpoint.pk,
         "webhook_delivery": webhook_delivery.pk,
+        "trade_document": trade_document.pk,
     }
 
 

@@ -59,6 +59,7 @@ PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
     "api-merchant-product": "catalog.Product",
     "api_seminar_registration": "training.Registration",
     "api-webhook": "network.WebhookEndpoint",
+    "shipping_trade_document": "shipping.TradeDocument",
 }
 WORDS = {
     "action": ["accept", "cancel", "approve", "publish"],
@@ -145,6 +146,8 @@ class Victims:
             ]
         if name == "space_reference":
             return [(row.reference, False) for row in self.rows("shipping.SpaceRequest")]
+        if name == "shipment_reference":
+            return [(row.reference, False) for row in self.rows("shipping.Shipment")]
         if name == "scac":
             return [(row.scac, True) for row in self.rows("shipping.Carrier")]
         if name == "sku":
@@ -303,6 +306,7 @@ def _more_private_rows() -> None:
     Appeal.objects.create(
         report=report, organization=merchant, statement="it is genuine", filed_by=owner
     )
+    _a_shipment_with_trade_documents()
     seminar = Seminar.objects.filter(status="published").first()
     SeminarMaterial.objects.create(
         seminar=seminar,
@@ -313,6 +317,28 @@ def _more_private_rows() -> None:
         size=10,
         uploaded_by=owner,
     )
+
+
+def _a_shipment_with_trade_documents() -> None:
+    """A merchant order on a shipment with its trade documents, unless the demo has them."""
+    from orders.models import MerchantOrder
+    from shipping.models import Booking, Shipment, TradeDocument
+    from shipping.services.documents import trade_documents_issue
+    from tests.shipping.document_factories import shipment_of
+
+    if not Shipment.objects.exists():
+        merchant_order = (
+            MerchantOrder.objects.filter(lines__isnull=False, shipment_lines__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        booking = (
+            Booking.objects.filter(organization=merchant_order.organization).order_by("pk").first()
+            or Booking.objects.order_by("pk").first()
+        )
+        shipment_of(merchant_order, booking=booking)
+    if not TradeDocument.objects.exists():
+        trade_documents_issue(shipment=Shipment.objects.order_by("pk").first())
 
 
 @pytest.fixture
