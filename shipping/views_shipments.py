@@ -16,6 +16,7 @@ from network.permissions import organization_required
 from shipping import selectors_shipments as selectors
 from shipping.forms_shipments import ShipmentForm
 from shipping.models import ShipmentStatus
+from shipping.selectors import trade_documents_of_shipment
 from shipping.services import shipments as services
 
 MERCHANT = [Organization.Kind.MERCHANT]
@@ -135,6 +136,9 @@ def shipment_detail(request, reference: str):
             and shipment.status == ShipmentStatus.DISPATCHED,
             "is_merchant": kind == Organization.Kind.MERCHANT,
             "is_buyer": kind == Organization.Kind.BUYER,
+            "trade_documents": list(
+                trade_documents_of_shipment(organization=request.organization, shipment=shipment)
+            ),
         },
     )
 

@@ -21,9 +21,24 @@ from shipping.errors import (
     CarrierUnavailable,
     IllegalBookingTransition,
 )
-from shipping.models import UNCONFIRMED_STATUSES, Booking
+from shipping.models import (
+    FINAL_STATUSES,
+    UNCONFIRMED_STATUSES,
+    Booking,
+    BookingStatus,
+    CancellationStatus,
+)
 from shipping.services.carrier_replies import booking_apply_carrier_reply, booking_reject
-from shipping.services.lifecycle import NETWORK, A, C, S, booking_ids, timeline_record
+from shipping.services.lifecycle import (
+    NETWORK,
+    A,
+    C,
+    S,
+    _queue_sync,
+    booking_ids,
+    own_rows,
+    timeline_record,
+)
 
 CARRIER_LEASE = timedelta(minutes=2)
 
@@ -327,3 +342,29 @@ def redrive_booking_syncs(older_than_seconds: int = 120) -> int:
     for booking_id in ids:
         booking_sync.delay(booking_id)
     return len(ids)
+
+
+def booking_cargo_changed(booking: Booking | None) -> None:
+    """The cargo a carrier booking carries changed: if the carrier already has the booking,
+    queue an update carrying the new commodities (a booking not yet sent carries them when it
+    is sent; one being cancelled is left alone)."""
+    if booking is None:
+        return
+    locked = own_rows(booking).select_for_update(of=("self",)).get(pk=booking.pk)
+    if (
+        locked.status in FINAL_STATUSES
+        or locked.cancellation_status == CancellationStatus.RECEIVED
+        or locked.carrier_sync not in ("", "update")
+        or not (locked.carrier_booking_request_reference or locked.carrier_booking_reference)
+    ):
+        return
+    if locked.status not in (
+        BookingStatus.RECEIVED,
+        BookingStatus.PENDING_UPDATE,
+        BookingStatus.UPDATE_RECEIVED,
+        BookingStatus.CONFIRMED,
+    ):
+        return
+    _queue_sync(locked, "update")
+    locked.save(update_fields=["carrier_sync", "updated_at"])
+    enqueue_sync(locked)

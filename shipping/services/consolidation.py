@@ -49,6 +49,8 @@ from shipping.models import (
     SpaceRequest,
 )
 from shipping.services.bookings import booking_cancel, network_booking_request
+from shipping.services.carrier_sync import booking_cargo_changed
+from shipping.services.documents import trade_documents_issue_task
 
 TENTH = Decimal("0.1")
 MIN_VOLUME_M3 = Decimal("1.0")
@@ -587,6 +589,14 @@ def container_merge(
         ]
     )
     _cancel_carrier_booking(container, acting_user=acting_user)
+    # The target's carrier booking now carries the moved cargo too, and the moved shipments'
+    # documents name another container's sailing.
+    booking_cargo_changed(into.booking)
+    moved = Shipment.objects.visible_to(container.organization).filter(
+        space_request__in=[s.pk for s in space]
+    )
+    for shipment_id in moved.exclude(status=ShipmentStatus.CANCELLED).values_list("pk", flat=True):
+        trade_documents_issue_task.delay_on_commit(shipment_id)
     audit(
         actor=acting_user,
         organization=container.organization,

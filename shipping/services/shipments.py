@@ -43,8 +43,6 @@ from shipping.models import (
     FINAL_STATUSES,
     RELEASED_STATUSES,
     Booking,
-    BookingStatus,
-    CancellationStatus,
     ConsolidationContainer,
     ContainerStatus,
     Shipment,
@@ -55,7 +53,7 @@ from shipping.models import (
 from shipping.services import carrier_sync
 from shipping.services.consolidation import space_request_create
 from shipping.services.documents import trade_documents_issue_task
-from shipping.services.lifecycle import _queue_sync, own_rows
+from shipping.services.lifecycle import own_rows
 
 SH = ShipmentStatus
 
@@ -174,32 +172,6 @@ def _carrier_booking_of(shipment: Shipment) -> ShipmentBooking:
         carries_goods=booking.status not in RELEASED_STATUSES,
         status_label=booking.get_status_display(),
     )
-
-
-def booking_cargo_changed(booking: Booking | None) -> None:
-    """The cargo a carrier booking carries changed: if the carrier already has the booking,
-    queue an update carrying the new commodities (a booking not yet sent carries them when it
-    is sent; one being cancelled is left alone)."""
-    if booking is None:
-        return
-    locked = own_rows(booking).select_for_update(of=("self",)).get(pk=booking.pk)
-    if (
-        locked.status in FINAL_STATUSES
-        or locked.cancellation_status == CancellationStatus.RECEIVED
-        or locked.carrier_sync not in ("", "update")
-        or not (locked.carrier_booking_request_reference or locked.carrier_booking_reference)
-    ):
-        return
-    if locked.status not in (
-        BookingStatus.RECEIVED,
-        BookingStatus.PENDING_UPDATE,
-        BookingStatus.UPDATE_RECEIVED,
-        BookingStatus.CONFIRMED,
-    ):
-        return
-    _queue_sync(locked, "update")
-    locked.save(update_fields=["carrier_sync", "updated_at"])
-    carrier_sync.enqueue_sync(locked)
 
 
 # --- Create ------------------------------------------------------------------------------------
@@ -440,7 +412,7 @@ def shipment_create(
             "volume_m3": str(total.volume_m3),
         },
     )
-    booking_cargo_changed(shipment.carrier_booking)
+    carrier_sync.booking_cargo_changed(shipment.carrier_booking)
     # The invoice, packing list and labels state the lines just written.
     trade_documents_issue_task.delay_on_commit(shipment.pk, acting_user.pk)
     return shipment
@@ -566,5 +538,5 @@ def shipment_cancel(*, shipment: Shipment, acting_user: User) -> Shipment:
     ShipmentLine.objects.visible_to(shipment.organization).filter(
         Q(shipment=shipment) & Q(is_current=True)
     ).update(is_current=False)
-    booking_cargo_changed(shipment.carrier_booking)
+    carrier_sync.booking_cargo_changed(shipment.carrier_booking)
     return shipment

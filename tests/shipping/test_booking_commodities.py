@@ -132,3 +132,39 @@ def test_a_booking_not_yet_sent_gets_its_cargo_with_the_first_request(world):
     booking = Booking.objects.visible_to(world.maple).get(pk=booking.pk)
     assert booking.carrier_sync == "submit"
     assert len(_commodities(create_booking_body(booking))) == 2
+
+
+def test_a_merge_sends_the_moved_cargo_with_the_receiving_containers_booking(
+    world, django_capture_on_commit_callbacks
+):
+    from shipping.models import ConsolidationContainer, TradeDocument
+    from shipping.services.consolidation import container_merge
+
+    operator_org, operator = network_operator()
+    underfilled = shared_container(world.sailing, operator_org)
+    fuller = shared_container(world.sailing, operator_org)
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment = shipment_create(
+            organization=world.maple,
+            merchant_orders=[packed_order(world, items=[(world.syrup, 48)])],
+            space_request=space_in(underfilled, world.maple),
+            acting_user=world.owner,
+        )
+    with scopes_disabled():
+        Booking.objects.filter(pk=fuller.booking_id).update(carrier_sync="")
+        issued = TradeDocument.objects.filter(shipment=shipment).count()
+    # The update is queued here and sent after commit (not run: the carrier would answer).
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        container_merge(container=underfilled, into=fuller, acting_user=operator)
+    assert callbacks
+    booking = Booking.objects.visible_to(operator_org).get(pk=fuller.booking_id)
+    assert booking.carrier_sync == "update"
+    body = update_booking_body(booking)
+    assert schema_errors("UpdateBooking", body) == []
+    (commodity,) = _commodities(body)
+    assert commodity["extendedHSCodes"] == ["1702200000"]
+    assert commodity["outerPackaging"]["numberOfPackages"] == 8
+    with scopes_disabled():
+        assert ConsolidationContainer.objects.get(pk=underfilled.pk).status == "merged"
+        # Same sailing, same statements: the documents stand as issued.
+        assert TradeDocument.objects.filter(shipment=shipment).count() == issued == 3

@@ -162,12 +162,29 @@ def test_an_operator_records_the_goods_received(client, world):
     assert response.status_code == 403
 
 
-def test_the_buyer_reads_its_shipment_and_others_are_told_it_does_not_exist(client, world):
-    shipment = _shipment(world)
+def test_the_buyer_reads_its_shipment_and_others_are_told_it_does_not_exist(
+    client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment = _shipment(world)
     url = reverse("shipping:shipment_detail", args=[shipment.reference])
     sign_in(client, world.wang)
     page = text(client.get(url))
     assert shipment.reference in page and "MAPLE-500" in page
+    # The buyer downloads the invoice, packing list and labels issued when it was planned.
+    with scopes_disabled():
+        documents = list(shipment.documents.order_by("kind"))
+    assert [document.kind for document in documents] == [
+        "case_labels",
+        "commercial_invoice",
+        "packing_list",
+    ]
+    for document in documents:
+        download = reverse(
+            "shipping:trade_document_download", args=[shipment.reference, document.pk]
+        )
+        assert download in page
+        assert client.get(download)["Content-Type"] == "application/pdf"
     assert "dispatch" not in page.lower().split("shipping marks")[0].split("next step")[-1]
     assert shipment.reference in text(client.get(reverse("shipping:shipment_list")))
     rival, rival_owner = merchant("Cascadia Botanicals")
