@@ -6,24 +6,29 @@ organisation; a failed request leaves its key free; follow-up work is enqueued o
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
+from PIL import Image
 
 from merchants.models import ApplicationStatus
 from network import services as network_services
 from network.models import ApiScope, IdempotencyRecord, Organization, Role, WebhookDelivery
+from orders import services as order_services
 from shipping import services as shipping_services
 from shipping.carriers import tracking as carrier_tracking
 from shipping.models import Booking, Sailing, TrackingSubscription
 from shipping.services import tracking
+from shipping.services.shipments import shipment_create
 from tests.catalog.factories import merchant as make_merchant
 from tests.catalog.factories import product
 from tests.factories import OrganizationFactory, member, operator, sign_in
@@ -37,6 +42,7 @@ from tests.shipping.factories import (
     request_booking,
 )
 from tests.shipping.helpers import put_in_state
+from tests.shipping.shipment_world import network_operator, shared_container, space_in
 from tests.shipping.tracking_events import signed, voyage
 from tests.training.factories import SeminarFactory
 from training import services as training_services
@@ -157,6 +163,43 @@ class World:
                 status=WebhookDelivery.Status.FAILED,
             )
 
+    @cached_property
+    def packed_merchant_order(self):
+        organization, owner = self.merchant
+        purchase_order = place(*self.buyer, [(self.sku, 48)])
+        fan_out(purchase_order)
+        with scopes_disabled():
+            part = purchase_order.merchant_orders.get()
+        part = order_services.merchant_order_accept(merchant_order=part, acting_user=owner)
+        return order_services.merchant_order_pack(merchant_order=part, acting_user=owner)
+
+    @cached_property
+    def shipment(self):
+        organization, owner = self.merchant
+        return shipment_create(
+            organization=organization,
+            merchant_orders=[self.packed_merchant_order],
+            booking=self.booking,
+            acting_user=owner,
+        )
+
+    @cached_property
+    def container(self):
+        operator_org, _operator = network_operator()
+        return shared_container(self.sailing, operator_org)
+
+    @cached_property
+    def space_request(self):
+        return space_in(self.container, self.merchant[0])
+
+    @cached_property
+    def delivered_merchant_order(self):
+        owner = self.merchant[1]
+        part = order_services.merchant_order_ship(
+            merchant_order=self.packed_merchant_order, carrier_name="Maersk", acting_user=owner
+        )
+        return order_services.merchant_order_mark_delivered(merchant_order=part, acting_user=owner)
+
     def application(self, status: str):
         organization = OrganizationFactory(name="Pending Merchant", kind=Organization.Kind.MERCHANT)
         member(organization, Role.OWNER)
@@ -182,6 +225,14 @@ class Example:
     path_values: dict
     body: dict | None
     status: int
+    # Sent as a multipart form, with these files (field, name, content) made afresh each time.
+    files: tuple[tuple[str, str, bytes], ...] = ()
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "brown").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 PRODUCT = {
@@ -288,6 +339,42 @@ EXAMPLES = {
     "v1_shipping_bookings_cancel": lambda w: Example(
         w.merchant_key, {"reference": w.booking.reference}, {"reason": "Plans changed"}, 200
     ),
+    "v1_shipping_shipments_create": lambda w: Example(
+        w.merchant_key,
+        {},
+        {"merchant_orders": [w.packed_merchant_order.number], "booking": w.booking.reference},
+        201,
+    ),
+    "v1_shipping_shipments_dispatch": lambda w: Example(
+        w.merchant_key, {"reference": w.shipment.reference}, None, 200
+    ),
+    "v1_shipping_shipments_cancel": lambda w: Example(
+        w.merchant_key, {"reference": w.shipment.reference}, None, 200
+    ),
+    "v1_shipping_space_requests_create": lambda w: Example(
+        w.merchant_key,
+        {},
+        {
+            "container": w.container.reference,
+            "volume_m3": "2.5",
+            "weight_kg": 600,
+            "no_dangerous_goods": True,
+        },
+        201,
+    ),
+    "v1_shipping_space_requests_cancel": lambda w: Example(
+        w.merchant_key, {"space_reference": w.space_request.reference}, None, 200
+    ),
+    "v1_orders_merchant_orders_confirm_receipt": lambda w: Example(
+        w.buyer_key, {"number": w.delivered_merchant_order.number}, None, 200
+    ),
+    "v1_orders_merchant_orders_problems_create": lambda w: Example(
+        w.buyer_key,
+        {"number": w.delivered_merchant_order.number},
+        {"kind": "damaged", "description": "Two cases crushed."},
+        201,
+        files=(("photos", "crushed.png", _png()),),
+    ),
     "v1_webhook_endpoints_create": lambda w: Example(
         w.merchant_key,
         {},
@@ -369,6 +456,11 @@ FOR_NO_ORGANIZATION_EXAMPLES = {
 
 def _send(example: Example, method: str, path: str, key: str):
     url = path.format(**example.path_values)
+    if example.files:
+        data = dict(example.body or {})
+        for field, name, content in example.files:
+            data.setdefault(field, []).append(SimpleUploadedFile(name, content))
+        return getattr(example.client, method)(url, data, headers={"Idempotency-Key": key})
     return getattr(example.client, method)(
         url,
         example.body,
