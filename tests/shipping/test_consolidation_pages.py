@@ -178,8 +178,12 @@ def test_the_detail_lists_space_by_merchant(
 
 def test_an_operator_opens_a_container(client, operator, sailing):
     sign_in(client, operator)
-    form_page = text(client.get(reverse("shipping:operations_container_new")))
+    new_url = reverse("shipping:operations_container_new")
+    sailing_page = client.get(reverse("shipping:operations_sailing", args=[sailing.pk]))
+    assert f'href="{new_url}?sailing={sailing.pk}"' in sailing_page.content.decode()
+    form_page = text(client.get(f"{new_url}?sailing={sailing.pk}"))
     assert 'value="58.0"' in form_page and 'value="26460"' in form_page
+    assert f'<option value="{sailing.pk}" selected>' in form_page
     cutoff = timezone.localtime(sailing.cargo_cutoff - timedelta(days=1))
     response = client.post(
         reverse("shipping:operations_container_new"),
