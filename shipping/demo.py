@@ -574,10 +574,12 @@ def _shipment_count() -> int:
 
 def _seed_shipments(organization: Organization) -> int:
     """The demo merchant's latest shipped merchant orders as shipments dispatched on its
-    confirmed booking, with their cargo lines (written directly, as the orders' history is)."""
+    confirmed booking, with their cargo lines (written directly, as the orders' history is)
+    and their trade documents."""
     from orders.models import MerchantOrder, MerchantOrderStatus, PurchaseOrderLine
     from shipping.cargo import NO_CARGO, line_cargo
     from shipping.models import BookingStatus, Shipment, ShipmentLine, ShipmentStatus
+    from shipping.services.documents import trade_documents_issue
     from shipping.services.shipments import SHIPPED_LABEL
 
     if Shipment.objects.filter(organization=organization).exists():
@@ -659,5 +661,7 @@ def _seed_shipments(organization: Organization) -> int:
             )
             for line in lines
         )
+        # What a merchant or buyer opening a demo shipment expects beside it.
+        trade_documents_issue(shipment=shipment)
         made += 1
     return made

@@ -320,7 +320,7 @@ def _more_private_rows() -> None:
 
 
 def _a_shipment_with_trade_documents() -> None:
-    """A merchant order on a shipment with its trade documents, unless the demo has them."""
+    """A merchant order on a shipment with its trade documents, unless the demo has one."""
     from orders.models import MerchantOrder
     from shipping.models import Booking, Shipment, TradeDocument
     from shipping.services.documents import trade_documents_issue
@@ -337,8 +337,10 @@ def _a_shipment_with_trade_documents() -> None:
             or Booking.objects.order_by("pk").first()
         )
         shipment_of(merchant_order, booking=booking)
-    if not TradeDocument.objects.exists():
         trade_documents_issue(shipment=Shipment.objects.order_by("pk").first())
+    # The demo's shipments come with their invoice, packing list and labels.
+    for shipment in Shipment.objects.all():
+        assert TradeDocument.objects.filter(shipment=shipment).count() == 3, shipment
 
 
 @pytest.fixture
