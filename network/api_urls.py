@@ -34,5 +34,6 @@ urlpatterns = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("shipping.api_urls")),
+    path("", include("payments.api_urls")),
     path("", include("training.api_urls")),
 ]

@@ -492,6 +492,11 @@ class WebhookEvent(models.TextChoices):
         "merchant_order.problem_reported",
     )
     SPACE_REPLANNED = "space.replanned", "space.replanned"
+    PAYMENT_RECEIVED = "payment.received", "payment.received"
+    FUNDS_RELEASED = "funds.released", "funds.released"
+    CLAIM_OPENED = "claim.opened", "claim.opened"
+    CLAIM_DECIDED = "claim.decided", "claim.decided"
+    PAYOUT_SENT = "payout.sent", "payout.sent"
     LISTING_TAKEN_DOWN = "listing.taken_down", "listing.taken_down"
     INVENTORY_LOW = "inventory.low", "inventory.low"
 

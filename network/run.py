@@ -444,7 +444,7 @@ def main() -> int:
                 "--loglevel",
                 "INFO",
                 "-Q",
-                "default,notifications,orders,shipping",
+                "default,notifications,orders,shipping,payments",
                 "--concurrency",
                 os.environ.get("WORKER_CONCURRENCY", "2"),
                 "--hostname",

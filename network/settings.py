@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
     "moderation",
     "orders",
     "shipping",
+    "payments",
     "training",
 ]
 
@@ -282,10 +284,11 @@ CELERY_TASK_ROUTES = {
     "network.tasks.*": {"queue": "notifications"},
     "orders.tasks.*": {"queue": "orders"},
     "shipping.tasks.*": {"queue": "shipping"},
+    "payments.tasks.*": {"queue": "payments"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
-for _app in ("network", "merchants", "catalog", "orders", "shipping", "training"):
+for _app in ("network", "merchants", "catalog", "orders", "shipping", "payments", "training"):
     # Each app lists its own periodic work in <app>/schedule.py (plain data, no Django imports).
     CELERY_BEAT_SCHEDULE.update(__import__(f"{_app}.schedule", fromlist=["x"]).BEAT_SCHEDULE)
 # Work whose task was lost (broker down when it was enqueued, worker killed) is enqueued again.
@@ -462,6 +465,28 @@ BRAND_IMAGE_MATCH_BITS = int(os.environ.get("BRAND_IMAGE_MATCH_BITS", "6"))
 
 # --- Shipping ------------------------------------------------------------------------------------
 # Hours an unconfirmed booking holds its space before it expires.
+# --- Payments (trade assurance) ---------------------------------------------------------------
+# Deposit plans: the share paid at order (%); the balance is due before shipment.
+PAYMENTS_DEPOSIT_PERCENT = Decimal(os.environ.get("PAYMENTS_DEPOSIT_PERCENT") or "30")
+# The network's commission on released funds (%).
+PAYMENTS_COMMISSION_PERCENT = Decimal(os.environ.get("PAYMENTS_COMMISSION_PERCENT") or "5")
+# Escrow is released this many days after the goods arrived when no claim is open.
+PAYMENTS_RELEASE_AFTER_DAYS = int(os.environ.get("PAYMENTS_RELEASE_AFTER_DAYS") or "14")
+# A buyer may open a claim until this many days after the goods arrived.
+PAYMENTS_CLAIM_WINDOW_DAYS = int(os.environ.get("PAYMENTS_CLAIM_WINDOW_DAYS") or "30")
+# The merchant answers a claim within this many days, else it goes to the operators.
+PAYMENTS_CLAIM_RESPONSE_DAYS = int(os.environ.get("PAYMENTS_CLAIM_RESPONSE_DAYS") or "5")
+# The network's collection account, shown to buyers with each purchase order's reference, and
+# the debtor of the payout files.
+PAYMENTS_COLLECTION_ACCOUNT = {
+    "name": os.environ.get("PAYMENTS_ACCOUNT_NAME") or "Global US Merchants Network LLC",
+    "bank": os.environ.get("PAYMENTS_BANK_NAME") or "First Republic Trust Bank, New York",
+    "bic": os.environ.get("PAYMENTS_BANK_BIC") or "FRTBUS33XXX",
+    "routing_number": os.environ.get("PAYMENTS_ROUTING_NUMBER") or "021000021",
+    "account_number": os.environ.get("PAYMENTS_ACCOUNT_NUMBER") or "000123456789",
+    "address": os.environ.get("PAYMENTS_ACCOUNT_ADDRESS") or "1 Liberty Plaza, New York, NY 10006",
+}
+
 SHIPPING_HOLD_HOURS = int(os.environ.get("SHIPPING_HOLD_HOURS") or "48")
 # Seconds after which a carrier is asked about a request it acknowledged but did not yet decide.
 SHIPPING_POLL_AFTER_SECONDS = float(os.environ.get("SHIPPING_POLL_AFTER_SECONDS") or "10")

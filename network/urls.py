@@ -55,6 +55,7 @@ urlpatterns = [
     path("catalog/", include("moderation.urls")),
     path("orders/", include("orders.urls")),
     path("shipping/", include("shipping.urls")),
+    path("payments/", include("payments.urls")),
     path("training/", include("training.urls")),
     path("api/v1/", include("network.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

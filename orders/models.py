@@ -139,6 +139,7 @@ class Incoterm(models.TextChoices):
 
 class PaymentTerms(models.TextChoices):
     PREPAID = "prepaid", _("Prepaid")
+    DEPOSIT = "deposit", _("Deposit, balance before shipment")
     NET_30 = "net30", _("Net 30")
     NET_60 = "net60", _("Net 60")
 

@@ -53,7 +53,7 @@ COMMANDS: dict[str, list[str]] = {
         "network",
         "worker",
         "-Q",
-        "default,notifications,orders,shipping",
+        "default,notifications,orders,shipping,payments",
         "--loglevel",
         "INFO",
         "--concurrency",

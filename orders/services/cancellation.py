@@ -17,6 +17,7 @@ from network.selectors import user_is_operator
 from network.services import audit
 from network.tenancy import row_scope
 from network.transitions import transition
+from orders import payment_hooks
 from orders.errors import (
     IllegalOrderTransition,
 )
@@ -69,6 +70,9 @@ def _cancel(
     merchant_order.ended_at = timezone.now()
     _save(merchant_order, "status_reason", "ended_at")
     _refresh_status(purchase_order)
+    payment_hooks.merchant_order_event(
+        merchant_order=merchant_order, event="ended", acting_user=acting_user
+    )
     audit(
         actor=acting_user,
         organization=merchant_order.organization,

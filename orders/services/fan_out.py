@@ -16,6 +16,7 @@ from network.models import Organization
 from network.selectors import organization_staff
 from network.services import audit, notification_send, webhook_emit
 from network.tenancy import row_scope
+from orders import payment_hooks
 from orders.models import (
     MerchantOrder,
     PurchaseOrder,
@@ -91,6 +92,8 @@ def purchase_order_fan_out(*, purchase_order_id: int) -> list[MerchantOrder]:
             fanned_out_at=now
         )
         _refresh_status(purchase_order)
+        for merchant_order in created:
+            payment_hooks.merchant_order_event(merchant_order=merchant_order, event="created")
     for merchant_order in created:
         audit(
             actor=None,

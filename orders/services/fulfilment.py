@@ -18,6 +18,7 @@ from network.models import User
 from network.selectors import user_is_operator
 from network.services import audit, webhook_emit
 from network.shipments import ShipmentBooking, shipment_booking
+from orders import payment_hooks
 from orders.errors import (
     IllegalOrderTransition,
     UnknownBooking,
@@ -81,6 +82,9 @@ def merchant_order_accept(
     merchant_order.subtotal_usd = sum((line.line_total_usd for line in accepted), Decimal("0.00"))
     _save(merchant_order, "accepted_at", "subtotal_usd")
     _refresh_status(purchase_order)
+    payment_hooks.merchant_order_event(
+        merchant_order=merchant_order, event="accepted", acting_user=acting_user
+    )
     audit(
         actor=acting_user,
         organization=merchant_order.organization,
@@ -122,6 +126,9 @@ def merchant_order_reject(
     merchant_order.ended_at = timezone.now()
     _save(merchant_order, "status_reason", "ended_at")
     _refresh_status(purchase_order)
+    payment_hooks.merchant_order_event(
+        merchant_order=merchant_order, event="ended", acting_user=acting_user
+    )
     audit(
         actor=acting_user,
         organization=merchant_order.organization,
@@ -223,6 +230,7 @@ def merchant_order_ship(
         raise IllegalOrderTransition(_("Name the carrier that takes the goods."))
     purchase_order, merchant_order = _locked(merchant_order)
     target = _refuse(merchant_order, "ship")
+    payment_hooks.check_shipment(merchant_order=merchant_order)
     lines = _lines(merchant_order, status=LineStatus.ACCEPTED)
     quantities: dict[int, int] = defaultdict(int)
     for line in lines:
@@ -243,6 +251,9 @@ def merchant_order_ship(
     merchant_order.shipped_at = timezone.now()
     _save(merchant_order, "carrier_name", "tracking_number", "booking_reference", "shipped_at")
     _refresh_status(purchase_order)
+    payment_hooks.merchant_order_event(
+        merchant_order=merchant_order, event="shipped", acting_user=acting_user
+    )
     audit(
         actor=acting_user,
         organization=merchant_order.organization,
@@ -320,6 +331,9 @@ def merchant_order_close(*, merchant_order: MerchantOrder, acting_user: User) ->
         verb="close",
         action="merchant_order.closed",
         acting_user=acting_user,
+    )
+    payment_hooks.merchant_order_event(
+        merchant_order=merchant_order, event="received", acting_user=acting_user
     )
     _notify_merchant(merchant_order, "closed")
     return merchant_order

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from catalog.stock import stock_lock, stock_reserve
 from network.models import Organization, User
 from network.services import audit, webhook_emit
+from orders import payment_hooks
 from orders.errors import (
     EmptyCart,
     InsufficientStock,
@@ -263,6 +264,11 @@ def _place(
         savings_usd=sum((line.saving_usd for line in lines), Decimal("0.00")),
         merchant_count=len({line.merchant_id for line in lines}),
         placed_by=acting_user,
+    )
+    payment_hooks.check_placement(
+        buyer=organization,
+        payment_terms=purchase_order.payment_terms,
+        total_usd=purchase_order.total_usd,
     )
     # Uniqueness is left to the database: its unique index is what makes two concurrent
     # submits with one key produce one order (the second waits, then fails, then replays).

@@ -22,6 +22,7 @@ from network.models import User
 from network.selectors import operator_memberships, organization_staff
 from network.services import audit, notification_send, webhook_emit
 from network.shipments import order_shipments
+from orders import payment_hooks
 from orders.errors import IllegalOrderTransition, ReceiptProblemInvalid
 from orders.models import (
     MerchantOrder,
@@ -86,6 +87,9 @@ def merchant_order_confirm_receipt(
         verb="receive",
         action="merchant_order.received",
         acting_user=acting_user,
+    )
+    payment_hooks.merchant_order_event(
+        merchant_order=merchant_order, event="received", acting_user=acting_user
     )
     payload = merchant_order_payload(merchant_order)
     for organization in (merchant_order.organization, merchant_order.buyer):
@@ -198,6 +202,7 @@ def receipt_problem_report(
         target=merchant_order,
         changes={"problem": problem.pk, "kind": kind, "photos": len(checked)},
     )
+    payment_hooks.problem_reported(problem=problem, acting_user=acting_user)
     payload = {
         **merchant_order_payload(merchant_order),
         "problem": receipt_problem_payload(problem, photo_count=len(checked)),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-QUEUES = "default,notifications,orders,shipping"
+QUEUES = "default,notifications,orders,shipping,payments"
 
 
 def spare_port() -> int:

@@ -12,12 +12,24 @@ from django_scopes import scope, scopes_disabled
 from catalog.models import SKU, Category, Inventory, ListingState, Product
 from network.models import Organization, Role
 from orders import services
+from payments.models import BuyerCredit
 from tests.catalog import factories as catalog_factories
 from tests.factories import OrganizationFactory, member
 
 
-def buyer(name: str = "Hangzhou Westlake Global Store", role: str = Role.BUYER, **user_fields):
+def buyer(
+    name: str = "Hangzhou Westlake Global Store",
+    role: str = Role.BUYER,
+    *,
+    credit_limit: Decimal | str = "1000000.00",
+    **user_fields,
+):
+    """A buyer organisation and a member; the operators granted it ``credit_limit`` of net
+    terms (the orders' default terms here), so placing is not refused for credit."""
     organization = OrganizationFactory(name=name, kind=Organization.Kind.BUYER)
+    if Decimal(credit_limit):
+        with scopes_disabled():
+            BuyerCredit.objects.create(organization=organization, limit_usd=Decimal(credit_limit))
     return organization, member(organization, role, **user_fields)
 
 

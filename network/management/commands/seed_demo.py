@@ -26,7 +26,11 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown apps: {', '.join(sorted(wanted - known))}.")
         # The demo writes every organisation's rows at once, so every app's demo.seed runs here
         # with the guard off (the demo modules themselves need none).
+        # An app's demo may also have a ``prepare()``, run once the network's people and
+        # organisations exist and before the other apps' demos: what the operators set up
+        # before anyone trades (a demo buyer's credit limit for the orders' demo).
         with scopes_disabled():
+            modules = []
             for config in registry.get_app_configs():
                 if wanted and config.label not in wanted:
                     continue
@@ -36,8 +40,14 @@ class Command(BaseCommand):
                     if error.name != f"{config.name}.demo":
                         raise
                     continue
+                modules.append((config.label, module))
+            for label, module in modules:
                 summary = module.seed()
-                self.stdout.write(f"{config.label}: {summary}")
+                self.stdout.write(f"{label}: {summary}")
+                if label == "network":
+                    for _label, later in modules:
+                        if hasattr(later, "prepare"):
+                            later.prepare()
         # Thousands of rows were just written in bulk: without fresh statistics the planner
         # still believes the tables empty and picks nested loops that take minutes.
         with connection.cursor() as cursor:

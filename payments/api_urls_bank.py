@@ -1,0 +1,3 @@
+"""api_urls_bank: filled by its use case."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""api_urls_claims: filled by its use case."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""api_urls_payouts: filled by its use case."""
+
+urlpatterns: list = []

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from network.navigation import NavEntry, register
+
+        register(NavEntry(_("Payments"), "payments:home", (), order=45))
+
+        # Orders ask payments (credit limit at placing, paid before shipping) and tell it what
+        # happened to a merchant order, through orders.payment_hooks: orders may not import
+        # payments.
+        from orders.payment_hooks import register_payment_hooks
+        from payments.services.hooks import (
+            check_placement,
+            check_shipment,
+            merchant_order_event,
+            problem_reported,
+        )
+
+        register_payment_hooks(
+            check_placement=check_placement,
+            check_shipment=check_shipment,
+            merchant_order_event=merchant_order_event,
+            problem_reported=problem_reported,
+        )

@@ -1,0 +1,3 @@
+"""urls_claims: filled by its use case."""
+
+urlpatterns: list = []
