@@ -20,8 +20,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from network.models import Organization, User
-    from orders.models import MerchantOrder, ReceiptProblem
+    from orders.models import MerchantOrder, PurchaseOrder, ReceiptProblem
 
 MERCHANT_ORDER_EVENTS = ("created", "accepted", "shipped", "received", "ended")
 
@@ -34,12 +36,14 @@ def register_payment_hooks(
     check_shipment: Callable[..., None],
     merchant_order_event: Callable[..., None],
     problem_reported: Callable[..., None],
+    order_payment_panel: Callable[..., str],
 ) -> None:
     _hooks.update(
         check_placement=check_placement,
         check_shipment=check_shipment,
         merchant_order_event=merchant_order_event,
         problem_reported=problem_reported,
+        order_payment_panel=order_payment_panel,
     )
 
 
@@ -66,3 +70,16 @@ def merchant_order_event(
 def problem_reported(*, problem: ReceiptProblem, acting_user: User) -> None:
     if "problem_reported" in _hooks:
         _hooks["problem_reported"](problem=problem, acting_user=acting_user)
+
+
+def order_payment_panel(
+    *,
+    request: HttpRequest,
+    purchase_order: PurchaseOrder | None = None,
+    merchant_order: MerchantOrder | None = None,
+) -> str:
+    if "order_payment_panel" not in _hooks:
+        return ""
+    return _hooks["order_payment_panel"](
+        request=request, purchase_order=purchase_order, merchant_order=merchant_order
+    )

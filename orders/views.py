@@ -17,7 +17,7 @@ from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import organization_required
 from network.shipments import order_shipments
-from orders import selectors, services
+from orders import payment_hooks, selectors, services
 from orders.errors import ReceiptProblemInvalid, UnknownBooking
 from orders.forms import (
     AddToCartForm,
@@ -202,6 +202,9 @@ def purchase_order_detail(request, number: str):
         request,
         "orders/purchase_order_detail.html",
         {
+            "payment_panel": payment_hooks.order_payment_panel(
+                request=request, purchase_order=purchase_order
+            ),
             "purchase_order": purchase_order,
             "parts": parts,
             "may_act": may_act,
@@ -314,6 +317,9 @@ def merchant_order_detail(request, number: str, *, ship_form=None, reason_form=N
         request,
         "orders/merchant_order_detail.html",
         {
+            "payment_panel": payment_hooks.order_payment_panel(
+                request=request, merchant_order=merchant_order
+            ),
             "shipments": order_shipments(
                 organization=organization, merchant_order_ids=[merchant_order.pk]
             ).get(merchant_order.pk, []),
@@ -457,6 +463,9 @@ def operator_order_detail(request, number: str):
         request,
         "orders/operator_order_detail.html",
         {
+            "payment_panel": payment_hooks.order_payment_panel(
+                request=request, purchase_order=purchase_order
+            ),
             "purchase_order": purchase_order,
             "parts": parts,
             "may_act": request.membership.has_role(Role.STAFF),

@@ -15,6 +15,7 @@ class PaymentsConfig(AppConfig):
         # happened to a merchant order, through orders.payment_hooks: orders may not import
         # payments.
         from orders.payment_hooks import register_payment_hooks
+        from payments.panels import order_payment_panel
         from payments.services.hooks import (
             check_placement,
             check_shipment,
@@ -27,4 +28,5 @@ class PaymentsConfig(AppConfig):
             check_shipment=check_shipment,
             merchant_order_event=merchant_order_event,
             problem_reported=problem_reported,
+            order_payment_panel=order_payment_panel,
         )
