@@ -11,6 +11,12 @@ class PaymentsConfig(AppConfig):
 
         register(NavEntry(_("Payments"), "payments:home", (), order=45))
 
+        from network.dashboards import register_panel
+        from payments.dashboard import panels
+
+        for panel in panels():
+            register_panel(panel)
+
         # Orders ask payments (credit limit at placing, paid before shipping) and tell it what
         # happened to a merchant order, through orders.payment_hooks: orders may not import
         # payments.
