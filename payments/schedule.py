@@ -1,3 +1,8 @@
 """Periodic work of this app, merged into CELERY_BEAT_SCHEDULE by the settings."""
 
-BEAT_SCHEDULE: dict = {}
+BEAT_SCHEDULE: dict = {
+    "payments-release-due": {
+        "task": "payments.tasks.release_due",
+        "schedule": 3600.0,
+    },
+}
