@@ -5,4 +5,8 @@ BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.release_due",
         "schedule": 3600.0,
     },
+    "payments-escalate-claims": {
+        "task": "payments.tasks.escalate_claims",
+        "schedule": 900.0,
+    },
 }

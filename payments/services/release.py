@@ -28,7 +28,7 @@ from network.models import User
 from network.selectors import organization_staff
 from network.services import audit, notification_send, webhook_emit
 from network.shipments import order_shipments
-from orders.models import MerchantOrder, MerchantOrderStatus
+from orders.models import MerchantOrder, MerchantOrderStatus, PurchaseOrder
 from orders.selectors import arrived
 from orders.services.common import _link
 from payments.ledger import (
@@ -95,11 +95,12 @@ def has_open_claim(merchant_order: MerchantOrder) -> bool:
 
 
 def plan_locked(merchant_order: MerchantOrder) -> PaymentPlan | None:
-    """The merchant order's payment plan, locked for the rest of the transaction: what a
-    release and a claim both take first."""
+    """The merchant order's payment plan, locked for the rest of the transaction (its row
+    only): what a release and a claim both hold while they read the escrow and open claims.
+    The caller holds the merchant order's lock already (``order_locked``)."""
     with scopes_disabled():
         return (
-            PaymentPlan.objects.select_for_update()
+            PaymentPlan.objects.select_for_update(of=("self",))
             .select_related(
                 "merchant_order__organization",
                 "merchant_order__buyer",
@@ -108,6 +109,18 @@ def plan_locked(merchant_order: MerchantOrder) -> PaymentPlan | None:
             .filter(merchant_order=merchant_order)
             .first()
         )
+
+
+def order_locked(merchant_order: MerchantOrder) -> PaymentPlan | None:
+    """Lock the purchase order, the merchant order (the app's lock order, as the order
+    services take it), then the payment plan; returns the plan (None for an order without
+    one)."""
+    with scopes_disabled():
+        PurchaseOrder.objects.select_for_update(of=("self",)).filter(
+            pk=merchant_order.purchase_order_id
+        ).first()
+        MerchantOrder.objects.select_for_update(of=("self",)).filter(pk=merchant_order.pk).first()
+    return plan_locked(merchant_order)
 
 
 def release_payload(entry: LedgerTransaction, *, gross: Decimal, fee: Decimal) -> dict[str, Any]:
@@ -246,8 +259,7 @@ def releases_due(*, now: datetime | None = None) -> int:
     released = 0
     for pk in release_candidates(now=now):
         with transaction.atomic(), scopes_disabled():
-            merchant_order = MerchantOrder.objects.get(pk=pk)
-            plan = plan_locked(merchant_order)
+            plan = order_locked(MerchantOrder.objects.get(pk=pk))
             if plan is not None and escrow_release(plan, acting_user=None) is not None:
                 released += 1
     if released:
