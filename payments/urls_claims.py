@@ -13,7 +13,7 @@ urlpatterns = [
     path("claims/<str:claim_number>/answer/", views_claims.claim_answer, name="claim_answer"),
     path("claims/<str:claim_number>/decide/", views_claims.claim_decide, name="claim_decide"),
     path(
-        "claims/<str:claim_number>/photos/<int:photo_id>/",
+        "claims/<str:claim_number>/photos/<int:claim_photo_id>/",
         views_claims.claim_photo,
         name="claim_photo",
     ),

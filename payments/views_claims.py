@@ -216,10 +216,10 @@ def claim_decide(request, claim_number: str):
 
 
 @organization_required()
-def claim_photo(request, claim_number: str, photo_id: int):
+def claim_photo(request, claim_number: str, claim_photo_id: int):
     """A claim's photo: for the buyer, the merchant and the operators only."""
     claim = selectors.access_claim(organization=request.organization, number=claim_number)
-    photo = next((p for p in claim.photos.all() if p.pk == photo_id), None)
+    photo = next((p for p in claim.photos.all() if p.pk == claim_photo_id), None)
     if photo is None:
         raise Http404
     try:
