@@ -373,3 +373,37 @@ def test_a_receipt_problem_with_affected_lines_claims_their_value():
         )
         claim = claims.claim_open_from_problem(problem=problem, acting_user=world.buyer_user)
     assert claim is not None and claim.amount_usd == Decimal("94.80")  # 12 × 7.90
+
+
+def test_both_parties_hear_of_the_decision_in_their_language(django_capture_on_commit_callbacks):
+    world = trade(status="delivered", language="zh-hans")
+    staff = operator()
+    for organization, user in (
+        (world.buyer, world.buyer_user),
+        (world.merchant, world.merchant_user),
+    ):
+        network_services.webhook_endpoint_create(
+            organization=organization,
+            url=f"https://hooks.example/{organization.pk}",
+            events=["claim.decided"],
+            acting_user=user,
+        )
+    claim = open_claim(world)
+    claims.claim_respond(
+        claim=claim, action="offer", offer_usd="40", acting_user=world.merchant_user
+    )
+    with scopes_disabled():
+        offered = Notification.objects.get(kind="payments.claim_offered")
+    assert offered.recipient == world.buyer_user
+    assert "商家报价 US$40.00" in offered.subject
+    claims.claim_buyer_answer(claim=claim, action="reject_offer", acting_user=world.buyer_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        claims.claim_decide(claim=claim, refund_usd="55", note="Half.", acting_user=staff)
+    with scopes_disabled():
+        hooks = list(WebhookDelivery.objects.filter(event="claim.decided"))
+        decided = Notification.objects.get(
+            kind="payments.claim_decided", recipient=world.buyer_user
+        )
+    assert {h.organization_id for h in hooks} == {world.buyer.pk, world.merchant.pk}
+    assert hooks[0].payload["refund_usd"] == "55.00" and hooks[0].payload["status"] == "refunded"
+    assert "已裁定" in decided.subject
