@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from network.errors import DomainError
 from network.models import Organization, Role
-from network.permissions import organization_required
+from network.permissions import membership_allows, organization_required
 from payments import selectors_claims as selectors
 from payments.forms_claims import ClaimForm, DecideForm, RespondForm
 from payments.models import ClaimStatus
@@ -122,10 +122,13 @@ def claim_detail(request, claim_number: str):
     side = services.claim_viewer_role(claim, request.organization, request.user)
     if not side:
         raise Http404
+    # Viewers read the claim; who may act for their side sees its forms.
+    role = {"buyer": Role.BUYER, "merchant": Role.STAFF, "operator": Role.STAFF}[side]
     context = {
         "claim": claim,
         "merchant_order": claim.merchant_order,
         "side": side,
+        "can_act": membership_allows(request.membership, role=role),
         "held": services.escrow_held(claim.merchant_order),
         "respond_form": RespondForm(),
         "decide_form": DecideForm(

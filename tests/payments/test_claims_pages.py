@@ -12,10 +12,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from network.models import Membership
+from network.models import Membership, Role
 from payments.models import Claim
 from payments.services import claims
-from tests.factories import operator, sign_in
+from tests.factories import member, operator, sign_in
+from tests.i18n_leaks import database_allow_list, pages_with_english
 from tests.payments.trade import TOTAL, photo, trade
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +185,48 @@ def test_a_chinese_buyer_reads_its_claim_in_chinese(client):
     assert "撤回" in page  # "Withdraw the claim"
     listing = client.get(reverse("payments:claims"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "索赔" in listing.content.decode()
+
+
+def test_a_chinese_buyer_sees_no_english_on_the_claim_pages(client):
+    world = trade(status="delivered", language="zh-hans")
+    claim = open_claim(world, description="六瓶破损，外箱一侧被压扁。")
+    claims.claim_respond(
+        claim=claim,
+        action="offer",
+        offer_usd="50",
+        text="我们退还破损的部分。",
+        acting_user=world.merchant_user,
+    )
+    other = trade(
+        status="shipped",
+        language="zh-hans",
+        merchant_name="Driftless Cheese Makers",
+        buyer_name="B2",
+    )
+    client.force_login(world.buyer_user)
+    urls = [
+        reverse("payments:claim_detail", args=[claim.number]),
+        reverse("payments:claims"),
+        reverse("payments:claim_open", args=[world.merchant_order.number]),
+    ]
+    assert all(client.get(url).status_code == 200 for url in urls)
+    # The names of photo formats and of bank codes stay as the world writes them.
+    allowed = database_allow_list() | {"JPEG", "PNG", "WebP", "IBAN", "SWIFT", "BIC"}
+    leaks = pages_with_english(client, urls, allowed=allowed)
+    assert leaks == {}, leaks
+    client.force_login(other.buyer_user)
+    form = reverse("payments:claim_open", args=[other.merchant_order.number])
+    assert pages_with_english(client, [form], allowed=allowed) == {}
+
+
+def test_a_merchant_viewer_reads_the_claim_without_the_answer_form(client):
+    world = trade(status="delivered")
+    claim = open_claim(world)
+    viewer = member(world.merchant, Role.VIEWER)
+    sign_in(client, viewer)
+    page = client.get(reverse("payments:claim_detail", args=[claim.number])).content.decode()
+    assert claim.number in page and "Answer the claim" not in page
+    response = client.post(
+        reverse("payments:claim_respond", args=[claim.number]), {"action": "accept"}
+    )
+    assert response.status_code == 403
