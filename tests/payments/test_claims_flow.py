@@ -407,3 +407,16 @@ def test_both_parties_hear_of_the_decision_in_their_language(django_capture_on_c
     assert {h.organization_id for h in hooks} == {world.buyer.pk, world.merchant.pk}
     assert hooks[0].payload["refund_usd"] == "55.00" and hooks[0].payload["status"] == "refunded"
     assert "已裁定" in decided.subject
+
+
+def test_a_counterfeit_claim_the_merchant_accepts_goes_to_takedown_review_without_a_strike():
+    world = trade(status="delivered")
+    claim = open_claim(world, reason="counterfeit", description="Fake labels.")
+    claims.claim_respond(claim=claim, action="accept", acting_user=world.merchant_user)
+    with scopes_disabled():
+        reports = list(ListingReport.objects.filter(merchant=world.merchant))
+        assert not Strike.objects.filter(organization=world.merchant).exists()
+    assert [(r.reason, r.status, r.reporter_id) for r in reports] == [
+        ("counterfeit", "open", world.buyer_user.pk)
+    ]
+    assert world.buyer_credit() == Decimal("100.00")
