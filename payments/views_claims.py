@@ -22,7 +22,6 @@ from payments.services import claims as services
 BUYER = [Organization.Kind.BUYER]
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
-PARTIES = [Organization.Kind.BUYER, Organization.Kind.MERCHANT]
 PAGE_SIZE = 25
 
 
@@ -37,9 +36,11 @@ def _form_error(form, error: DomainError) -> None:
     form.add_error(field if field in form.fields else None, error.message)
 
 
-@organization_required(kinds=PARTIES)
+@organization_required()
 def claim_list(request):
-    """The buyer's or the merchant's claims."""
+    """The buyer's or the merchant's claims; operators work theirs from the queue."""
+    if request.organization.kind == Organization.Kind.OPERATOR:
+        return redirect("payments:claims_queue")
     status = request.GET.get("status", "")
     claims = selectors.claims_visible(organization=request.organization, status=status)
     page = _page(request, claims)

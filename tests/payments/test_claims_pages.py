@@ -230,3 +230,9 @@ def test_a_merchant_viewer_reads_the_claim_without_the_answer_form(client):
         reverse("payments:claim_respond", args=[claim.number]), {"action": "accept"}
     )
     assert response.status_code == 403
+
+
+def test_operators_land_on_their_queue(client):
+    sign_in(client, operator())
+    response = client.get(reverse("payments:claims"))
+    assert response.status_code == 302 and response["Location"] == reverse("payments:claims_queue")
