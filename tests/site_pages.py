@@ -74,6 +74,7 @@ INT_MODELS = {
     "lane_id": "shipping.Lane",
     "photo_id": "orders.ReceiptProblemPhoto",
     "document_pk": "shipping.TradeDocument",
+    "claim_photo_id": "payments.ClaimPhoto",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",
@@ -206,6 +207,8 @@ class _Filler:
             return [row.reference for row in self.rows("shipping.Shipment")]
         if name == "reference":
             return [row.reference for row in self.rows("shipping.Booking")]
+        if name == "claim_number":
+            return [row.number for row in self.rows("payments.Claim")]
         if name == "container_reference":
             return [row.reference for row in self.rows("shipping.ConsolidationContainer")]
         if name == "space_reference":

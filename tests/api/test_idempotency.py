@@ -396,6 +396,30 @@ EXAMPLES = {
         None,
         201,
     ),
+    "v1_payments_claims_create": lambda w: Example(
+        w.buyer_key,
+        {},
+        {
+            "merchant_order": _paid_delivered_order(w).number,
+            "reason": "short",
+            "description": "Two cases missing.",
+            "amount_usd": "20.00",
+        },
+        201,
+        files=(("photos", "crate.png", _png()),),
+    ),
+    "v1_payments_claims_respond": lambda w: Example(
+        w.merchant_key,
+        {"number": _open_claim(w).number},
+        {"action": "offer", "offer_usd": "10.00", "text": "One case."},
+        200,
+    ),
+    "v1_payments_claims_decide": lambda w: Example(
+        w.operator,
+        {"number": _disputed_claim(w).number},
+        {"refund_usd": "15.00", "note": "The photos show it."},
+        200,
+    ),
 }
 # Writes made for no organisation, where a key has nowhere to belong: these must be safe to
 # repeat by their own means, which the test checks the same way.
@@ -589,3 +613,35 @@ def test_a_failed_request_keeps_nothing_and_leaves_its_key_free(django_capture_o
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
     with scopes_disabled():
         assert Booking.objects.count() == 1
+
+
+# --- Claims: a delivered order of the world's buyer, paid into escrow --------------------------
+
+
+def _paid_delivered_order(w: World):
+    from tests.payments.paying import pay
+
+    merchant_order = w.delivered_merchant_order
+    pay(merchant_order.purchase_order)
+    return merchant_order
+
+
+def _open_claim(w: World):
+    from payments.services import claims
+
+    return claims.claim_open(
+        merchant_order=_paid_delivered_order(w),
+        reason="short",
+        description="Two cases missing.",
+        amount_usd="20.00",
+        photos=[SimpleUploadedFile("crate.png", _png())],
+        acting_user=w.buyer[1],
+    )
+
+
+def _disputed_claim(w: World):
+    from payments.services import claims
+
+    return claims.claim_respond(
+        claim=_open_claim(w), action="dispute", text="Packed in full.", acting_user=w.merchant[1]
+    )

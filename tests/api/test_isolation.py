@@ -67,6 +67,9 @@ OBJECTS = {
     "shipping_shipment_cancel": {"reference": "shipment"},
     "shipping_trade_documents": {"reference": "shipment"},
     "shipping_trade_document_file": {"reference": "shipment", "pk": "trade_document"},
+    "payments_claim": {"number": "claim"},
+    "payments_claim_respond": {"number": "claim"},
+    "payments_claim_decide": {"number": "claim"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
@@ -82,6 +85,8 @@ BODIES = {
     "shipping_booking_cancel": {"reason": "Plans changed"},
     "orders_purchase_order_cancel": {"reason": "Plans changed"},
     "api-application-decision": {"action": "start_review"},
+    "payments_claim_respond": {"action": "withdraw"},
+    "payments_claim_decide": {"note": "Decided."},
 }
 MISSING = {"int": "987654321", "str": "NO-SUCH-404", "slug": "no-such-404", "path": "NO-SUCH-404"}
 
@@ -151,6 +156,7 @@ def _side(name: str, sailing, seminar_published, container=None):
         "webhook_endpoint": webhook_endpoint.pk,
         "webhook_delivery": webhook_delivery.pk,
         "trade_document": trade_document.pk,
+        "claim": _claim(merchant_org, owner, buyer_org, buyer_owner, orderable).number,
     }
 
 
@@ -271,3 +277,31 @@ def test_another_organisations_rows_are_not_in_list_endpoints(sides):
             text = _call(client, "get", route, key, {}).content.decode()
             leaks += [f"{route} as {kind}: {m}" for m in markers if m in text]
     assert leaks == []
+
+
+def _claim(merchant_org, owner, buyer_org, buyer_owner, orderable):
+    """A claim of the buyer on a third order, delivered and paid into escrow."""
+    from orders import services as order_services
+    from payments.services import claims
+    from tests.payments.paying import pay
+    from tests.payments.trade import photo
+
+    purchase_order = place(buyer_org, buyer_owner, [(orderable, 12)])
+    fan_out(purchase_order)
+    with scopes_disabled():
+        part = purchase_order.merchant_orders.get()
+    part = order_services.merchant_order_accept(merchant_order=part, acting_user=owner)
+    part = order_services.merchant_order_pack(merchant_order=part, acting_user=owner)
+    part = order_services.merchant_order_ship(
+        merchant_order=part, carrier_name="Maersk", acting_user=owner
+    )
+    part = order_services.merchant_order_mark_delivered(merchant_order=part, acting_user=owner)
+    pay(purchase_order)
+    return claims.claim_open(
+        merchant_order=part,
+        reason="short",
+        description="One case missing.",
+        amount_usd="10.00",
+        photos=[photo()],
+        acting_user=buyer_owner,
+    )
