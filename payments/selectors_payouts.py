@@ -94,7 +94,7 @@ def _movement_rows(organization: Organization, transactions: list[LedgerTransact
         row = Movement(
             created_at=entry.created_at,
             kind=entry.kind,
-            kind_label=entry.get_kind_display(),
+            kind_label=str(entry.get_kind_display()),
             memo=entry.memo,
             merchant_order=entry.merchant_order.number if entry.merchant_order_id else "",
             purchase_order=entry.purchase_order.number if entry.purchase_order_id else "",

@@ -147,6 +147,6 @@ def statement_pdf(statement: Statement) -> bytes:
         topMargin=12 * mm,
         bottomMargin=12 * mm,
         title=_("Statement"),
-        author=NETWORK_NAME,
+        author=str(NETWORK_NAME),
     ).build(story)
     return buffer.getvalue()
