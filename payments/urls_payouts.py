@@ -8,7 +8,7 @@ urlpatterns: list = [
     path("merchant/", views.merchant_overview, name="merchant_overview"),
     path("merchant/bank-account/", views.bank_account_form, name="bank_account"),
     path(
-        "merchant/bank-account/<int:pk>/confirm/",
+        "merchant/bank-account/confirm/",
         views.bank_account_confirm,
         name="bank_account_confirm",
     ),
@@ -18,9 +18,16 @@ urlpatterns: list = [
         name="bank_account_confirm_link",
     ),
     path(
-        "merchant/statement.<str:extension>",
+        "merchant/statement.csv",
         views.merchant_statement,
-        name="merchant_statement",
+        {"extension": "csv"},
+        name="merchant_statement_csv",
+    ),
+    path(
+        "merchant/statement.pdf",
+        views.merchant_statement,
+        {"extension": "pdf"},
+        name="merchant_statement_pdf",
     ),
     path("operations/payouts/", views.payout_runs, name="payout_runs"),
     path("operations/payouts/run/", views.payout_run_start, name="payout_run_start"),

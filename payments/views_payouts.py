@@ -57,7 +57,7 @@ def bank_account_form(request):
     form = BankAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = bank_accounts.bank_account_register(
+            bank_accounts.bank_account_register(
                 organization=request.organization,
                 holder_name=form.cleaned_data["holder_name"],
                 bank_name=form.cleaned_data["bank_name"],
@@ -73,7 +73,7 @@ def bank_account_form(request):
                 request,
                 _("Account saved. Confirm it before payouts go to it."),
             )
-            return redirect("payments:bank_account_confirm", account.pk)
+            return redirect("payments:bank_account_confirm")
     return render(
         request,
         "payments/payouts/bank_account_form.html",
@@ -85,9 +85,9 @@ def bank_account_form(request):
 
 
 @organization_required(kinds=MERCHANT, role=Role.ADMIN)
-def bank_account_confirm(request, pk: int):
+def bank_account_confirm(request):
     account = selectors.bank_account_pending(organization=request.organization)
-    if account is None or account.pk != pk:
+    if account is None:
         messages.info(request, _("This account is not waiting for confirmation any more."))
         return redirect("payments:merchant_overview")
     form = SecondFactorForm(request.POST or None)
@@ -95,7 +95,7 @@ def bank_account_confirm(request, pk: int):
         try:
             bank_accounts.bank_account_confirm_totp(
                 organization=request.organization,
-                pk=pk,
+                pk=account.pk,
                 code=form.cleaned_data["code"],
                 acting_user=request.user,
             )

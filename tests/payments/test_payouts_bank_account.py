@@ -97,7 +97,7 @@ def test_a_new_account_waits_until_confirmed_by_the_acting_persons_totp(client):
     )
     (account,) = _accounts(organization)
     assert response.status_code == 302
-    assert response["Location"] == reverse("payments:bank_account_confirm", args=[account.pk])
+    assert response["Location"] == reverse("payments:bank_account_confirm")
     assert account.status == Status.PENDING
     assert account.routing_number == ROUTING
     # The owners are mailed a confirmation link.
@@ -107,7 +107,7 @@ def test_a_new_account_waits_until_confirmed_by_the_acting_persons_totp(client):
     assert "/payments/bank-account/confirm/" in mailed.body
     assert ACCOUNT not in mailed.body
 
-    url = reverse("payments:bank_account_confirm", args=[account.pk])
+    url = reverse("payments:bank_account_confirm")
     wrong = client.post(url, {"code": "000000"})
     assert wrong.status_code == 200
     assert "not right" in wrong.content.decode()

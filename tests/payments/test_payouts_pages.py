@@ -101,7 +101,7 @@ def test_the_statement_csv_lists_every_movement_with_the_running_balance(client,
     sign_in(client, maple["owner"])
     today = timezone.localdate()
     response = client.get(
-        reverse("payments:merchant_statement", args=["csv"]),
+        reverse("payments:merchant_statement_csv"),
         {"start": (today - datetime.timedelta(days=1)).isoformat(), "end": today.isoformat()},
     )
     assert response.status_code == 200
@@ -126,7 +126,7 @@ def test_the_statement_csv_lists_every_movement_with_the_running_balance(client,
 
 def test_the_statement_pdf_states_the_period_and_the_movements(client, maple):
     sign_in(client, maple["owner"])
-    response = client.get(reverse("payments:merchant_statement", args=["pdf"]))
+    response = client.get(reverse("payments:merchant_statement_pdf"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
@@ -171,7 +171,7 @@ def test_other_organisations_see_none_of_it(client, maple):
     page = client.get(reverse("payments:merchant_overview")).content.decode()
     assert maple["payout"].end_to_end_id not in page
     assert "Released for a later order" not in page
-    csv_text = client.get(reverse("payments:merchant_statement", args=["csv"])).content.decode()
+    csv_text = client.get(reverse("payments:merchant_statement_csv")).content.decode()
     assert "Released" not in csv_text
     assert client.get(reverse("payments:payout_runs")).status_code == 403
     assert (
