@@ -227,3 +227,50 @@ def test_an_operator_admin_starts_this_weeks_run(client):
     sign_in(client, staff)
     page = client.get(reverse("payments:merchant_overview")).content.decode()
     assert reverse("payments:bank_account") not in page
+
+
+def _queries(client, url: str, **extra) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, **extra).status_code == 200
+    # Leaving out the note of an API key's use, written at most once a minute.
+    return len([q for q in captured if not q["sql"].startswith('UPDATE "network_apikey"')])
+
+
+def test_pages_and_endpoints_read_a_fixed_number_of_queries(client, maple):
+    """The money page, the statement, the runs and the payouts list read as many queries with
+    more movements, payouts and runs."""
+    organization, owner = maple["organization"], maple["owner"]
+    _key, raw = network_services.api_key_create(
+        organization=organization, name="ERP", scopes=["orders:read"], acting_user=owner
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    merchant_urls = [
+        (reverse("payments:merchant_overview"), {}),
+        (reverse("payments:merchant_statement_csv"), {}),
+        ("/api/v1/payments/payouts/", auth),
+        ("/api/v1/payments/statement/", auth),
+        ("/api/v1/payments/balance/", auth),
+    ]
+    staff = operator()
+    operator_urls = [
+        reverse("payments:payout_runs"),
+        reverse("payments:payout_run", args=[maple["run"].pk]),
+    ]
+
+    def counts() -> list[int]:
+        sign_in(client, owner)
+        merchant = [_queries(client, url, **extra) for url, extra in merchant_urls]
+        sign_in(client, staff)
+        return merchant + [_queries(client, url) for url in operator_urls]
+
+    before = counts()
+    other, _other_owner, _account = paid_merchant("Vermont Syrup Co.")
+    for week in (1, 2):
+        release(organization, "10.00")
+        release(other, "20.00")
+        payout_run_execute(week=timezone.localdate() + datetime.timedelta(days=7 * week))
+    # Two more runs with another merchant's payout in each (the first run gains nothing).
+    assert counts() == before
