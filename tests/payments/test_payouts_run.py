@@ -8,6 +8,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from network import services as network_services
@@ -17,6 +19,9 @@ from payments.models import (
     AccountKind,
     BankEntry,
     BankStatement,
+    Claim,
+    ClaimReason,
+    ClaimStatus,
     LedgerTransaction,
     Payout,
     PayoutRun,
@@ -24,7 +29,8 @@ from payments.models import (
 )
 from payments.pain001 import pain001_parse
 from payments.services.payouts import payout_match_debit, payout_run_execute, week_of
-from tests.orders.factories import merchant
+from tests.orders.factories import buyer, fan_out, merchant, merchant_order_of, place, sku
+from tests.payments.paying import pay
 from tests.payments.payouts_factories import ACCOUNT, ROUTING, owed, paid_merchant, release
 
 pytestmark = pytest.mark.django_db
@@ -159,8 +165,6 @@ def test_a_returned_transfer_is_sent_back_in_the_run():
             counterparty_bic="DEUTDEFFXXX",
             status=BankEntry.Status.RETURNED,
         )
-        from django.db import transaction
-
         with transaction.atomic():
             bank = ledger.network_account(AccountKind.BANK)
             suspense = ledger.network_account(AccountKind.SUSPENSE)
@@ -247,3 +251,56 @@ def test_a_debit_of_another_amount_or_unknown_id_is_not_ours_to_settle():
 def test_week_of_is_the_monday():
     assert week_of(datetime.date(2026, 12, 13)) == MONDAY
     assert week_of(MONDAY) == MONDAY
+
+
+def test_a_claim_refunded_by_transfer_is_paid_back_to_the_buyer():
+    maple, owner, _account = paid_merchant()
+    buyer_org, buyer_user = buyer()
+    purchase_order = place(buyer_org, buyer_user, [(sku(maple, owner), 24)])
+    fan_out(purchase_order)
+    pay(purchase_order)
+    merchant_order = merchant_order_of(purchase_order, maple)
+    with transaction.atomic(), scopes_disabled():
+        claim = Claim.objects.create(
+            organization=buyer_org,
+            merchant=maple,
+            merchant_order=merchant_order,
+            number="CL-TEST-1",
+            reason=ClaimReason.SHORT,
+            description="Two cases missing",
+            amount_usd=Decimal("34.00"),
+            refund_method=Claim.RefundMethod.TRANSFER,
+            refund_account_name="Hangzhou Westlake Global Store",
+            refund_account_number="6222020200112233445",
+            refund_bank_bic="ICBKCNBJHZH",
+            status=ClaimStatus.REFUNDED,
+            refund_usd=Decimal("34.00"),
+            respond_by=timezone.now(),
+        )
+        ledger.ledger_post(
+            kind=TransactionKind.REFUND_TRANSFER,
+            key=f"refund:{claim.number}",
+            legs=[
+                ledger.debit(ledger.escrow_account(merchant_order), Decimal("34.00")),
+                ledger.credit(ledger.network_account(AccountKind.REFUNDS), Decimal("34.00")),
+            ],
+            buyer=buyer_org,
+            merchant=maple,
+            merchant_order=merchant_order,
+        )
+
+    run = payout_run_execute(week=MONDAY)
+
+    (refund,) = [p for p in _payouts(run) if p.kind == Payout.Kind.REFUND]
+    assert (refund.claim_id, refund.organization_id, refund.amount_usd) == (
+        claim.pk,
+        buyer_org.pk,
+        Decimal("34.00"),
+    )
+    with run.file.open("rb") as handle:
+        transfers = pain001_parse(handle.read()).cstmr_cdt_trf_initn.pmt_inf[0].cdt_trf_tx_inf
+    (transfer,) = [t for t in transfers if t.pmt_id.end_to_end_id == refund.end_to_end_id]
+    assert transfer.cdtr_acct.id.othr.id == "6222020200112233445"
+    assert transfer.cdtr_agt.fin_instn_id.bicfi == "ICBKCNBJHZH"
+    assert ledger.balance(ledger.network_account(AccountKind.REFUNDS)) == Decimal("0.00")
+    assert _payouts(payout_run_execute(week=MONDAY + datetime.timedelta(days=7))) == []
