@@ -124,6 +124,17 @@ def _mail_owners(account: MerchantBankAccount, *, event: str, person: User, link
         )
 
 
+def _require_admin(organization: Organization, user: User) -> None:
+    require_member(
+        organization=organization,
+        user=user,
+        role=Role.ADMIN,
+        kinds=(Organization.Kind.MERCHANT,),
+        error=PaymentPermissionDenied,
+        message=_("Only owners and admins of a merchant can change where payouts go."),
+    )
+
+
 @transaction.atomic
 def bank_account_register(
     *,
@@ -138,14 +149,7 @@ def bank_account_register(
     """Save a new payout account, pending until confirmed (earlier pending ones are dropped).
     Mails the owners a confirmation link. Raises ``BankAccountInvalid`` for a routing number
     that is not ABA-valid or an account number that is not 4–17 digits."""
-    require_member(
-        organization=organization,
-        user=acting_user,
-        role=Role.ADMIN,
-        kinds=(Organization.Kind.MERCHANT,),
-        error=PaymentPermissionDenied,
-        message=_("Only owners and admins of a merchant can change where payouts go."),
-    )
+    _require_admin(organization, acting_user)
     routing_number = _digits(routing_number)
     account_number = _digits(account_number)
     if not rtn.is_valid(routing_number):
@@ -256,14 +260,7 @@ def bank_account_confirm_totp(
     """Confirm a pending account with the acting owner's or admin's current TOTP code; it
     becomes the account payouts go to. Raises ``BankAccountConfirmationInvalid`` for a wrong
     code or an account no longer pending."""
-    require_member(
-        organization=organization,
-        user=acting_user,
-        role=Role.ADMIN,
-        kinds=(Organization.Kind.MERCHANT,),
-        error=PaymentPermissionDenied,
-        message=_("Only owners and admins of a merchant can change where payouts go."),
-    )
+    _require_admin(organization, acting_user)
     account = _pending_locked(organization, pk)
     authenticator = Authenticator.objects.filter(
         user=acting_user, type=Authenticator.Type.TOTP

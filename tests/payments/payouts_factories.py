@@ -10,7 +10,14 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from payments import ledger
-from payments.models import AccountKind, MerchantBankAccount, TransactionKind
+from payments.models import (
+    AccountKind,
+    BankEntry,
+    BankStatement,
+    MerchantBankAccount,
+    Payout,
+    TransactionKind,
+)
 from payments.services import bank_accounts
 from tests.orders.factories import merchant
 
@@ -66,3 +73,29 @@ def release(merchant_org, amount: Decimal | str, *, memo: str = "Released") -> N
 
 def owed(merchant_org) -> Decimal:
     return ledger.balance(ledger.merchant_account(merchant_org))
+
+
+def statement_debit(
+    payout: Payout,
+    *,
+    amount: Decimal | None = None,
+    end_to_end_id: str | None = None,
+    remittance: str = "",
+) -> BankEntry:
+    """The debit of ``payout`` as the bank's statement reports it (waiting to be matched): its
+    amount and end-to-end id unless told otherwise."""
+    with scopes_disabled():
+        statement, _created = BankStatement.objects.get_or_create(
+            message_id="STMT-DEBITS",
+            defaults={"kind": BankStatement.Kind.CAMT053, "sha256": "0" * 64},
+        )
+        return BankEntry.objects.create(
+            statement=statement,
+            bank_reference=f"DEBIT-{uuid.uuid4().hex[:12]}",
+            direction=BankEntry.Direction.DEBIT,
+            amount=payout.amount_usd if amount is None else amount,
+            currency="USD",
+            end_to_end_id=payout.end_to_end_id if end_to_end_id is None else end_to_end_id,
+            remittance=remittance,
+            status=BankEntry.Status.UNMATCHED,
+        )

@@ -17,13 +17,13 @@ from pypdf import PdfReader
 
 from network import services as network_services
 from network.models import Role
-from payments.models import BankEntry, BankStatement, Payout
+from payments.models import Payout
 from payments.pain001 import pain001_parse
 from payments.services.payouts import payout_match_debit, payout_run_execute
 from tests.factories import member, operator, sign_in
 from tests.orders.factories import buyer, fan_out, place, sku
 from tests.payments.paying import pay
-from tests.payments.payouts_factories import paid_merchant, release
+from tests.payments.payouts_factories import paid_merchant, release, statement_debit
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +42,7 @@ def maple():
     run = payout_run_execute()
     with scopes_disabled():
         payout = Payout.objects.get(run=run)
-        statement = BankStatement.objects.create(
-            message_id="STMT-P", kind=BankStatement.Kind.CAMT053, sha256="2" * 64
-        )
-        entry = BankEntry.objects.create(
-            statement=statement,
-            bank_reference="DEBIT-1",
-            direction=BankEntry.Direction.DEBIT,
-            amount=payout.amount_usd,
-            currency="USD",
-            end_to_end_id=payout.end_to_end_id,
-            status=BankEntry.Status.UNMATCHED,
-        )
-    payout_match_debit(entry)
+    payout_match_debit(statement_debit(payout))
     release(organization, "150.00", memo="Released for a later order")
     return {
         "organization": organization,

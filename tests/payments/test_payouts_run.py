@@ -31,7 +31,14 @@ from payments.pain001 import pain001_parse
 from payments.services.payouts import payout_match_debit, payout_run_execute, week_of
 from tests.orders.factories import buyer, fan_out, merchant, merchant_order_of, place, sku
 from tests.payments.paying import pay
-from tests.payments.payouts_factories import ACCOUNT, ROUTING, owed, paid_merchant, release
+from tests.payments.payouts_factories import (
+    ACCOUNT,
+    ROUTING,
+    owed,
+    paid_merchant,
+    release,
+    statement_debit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,27 +52,6 @@ def _in_transit() -> Decimal:
 def _payouts(run: PayoutRun) -> list[Payout]:
     with scopes_disabled():
         return list(Payout.objects.filter(run=run).select_related("organization").order_by("pk"))
-
-
-def _statement_debit(
-    payout: Payout, *, amount=None, end_to_end_id=None, remittance=""
-) -> BankEntry:
-    with scopes_disabled():
-        statement, _created = BankStatement.objects.get_or_create(
-            message_id="STMT-DEBITS-1",
-            defaults={"kind": BankStatement.Kind.CAMT053, "sha256": "0" * 64},
-        )
-        return BankEntry.objects.create(
-            statement=statement,
-            bank_reference=f"BANKREF-{payout.end_to_end_id}-{amount or ''}",
-            direction=BankEntry.Direction.DEBIT,
-            amount=amount if amount is not None else payout.amount_usd,
-            currency="USD",
-            booking_date=MONDAY + datetime.timedelta(days=1),
-            end_to_end_id=payout.end_to_end_id if end_to_end_id is None else end_to_end_id,
-            remittance=remittance,
-            status=BankEntry.Status.UNMATCHED,
-        )
 
 
 def test_each_merchant_owed_is_paid_once_in_a_pain001_file_that_parses_back():
@@ -202,7 +188,7 @@ def test_the_statement_debit_settles_the_payout_once():
     run = payout_run_execute(week=MONDAY)
     (payout,) = _payouts(run)
     bank_before = ledger.balance(ledger.network_account(AccountKind.BANK))
-    entry = _statement_debit(payout)
+    entry = statement_debit(payout)
 
     assert payout_match_debit(entry) is True
 
@@ -230,7 +216,7 @@ def test_a_debit_is_matched_by_the_id_quoted_in_its_remittance():
     maple, _owner, _account = paid_merchant()
     release(maple, "75.00")
     (payout,) = _payouts(payout_run_execute(week=MONDAY))
-    entry = _statement_debit(
+    entry = statement_debit(
         payout, end_to_end_id="", remittance=f"NOTPROVIDED {payout.end_to_end_id} payout"
     )
     assert payout_match_debit(entry) is True
@@ -240,8 +226,8 @@ def test_a_debit_of_another_amount_or_unknown_id_is_not_ours_to_settle():
     maple, _owner, _account = paid_merchant()
     release(maple, "75.00")
     (payout,) = _payouts(payout_run_execute(week=MONDAY))
-    assert payout_match_debit(_statement_debit(payout, amount=Decimal("74.00"))) is False
-    assert payout_match_debit(_statement_debit(payout, end_to_end_id="SOMEONE-ELSE")) is False
+    assert payout_match_debit(statement_debit(payout, amount=Decimal("74.00"))) is False
+    assert payout_match_debit(statement_debit(payout, end_to_end_id="SOMEONE-ELSE")) is False
     with scopes_disabled():
         payout.refresh_from_db()
     assert payout.status == Payout.Status.SENT
