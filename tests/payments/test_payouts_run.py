@@ -180,6 +180,9 @@ def test_a_returned_transfer_is_sent_back_in_the_run():
     assert transfer.cdtr.nm == "Unknown Trading Ltd"
     # A second run (next week) does not send it again.
     assert _payouts(payout_run_execute(week=MONDAY + datetime.timedelta(days=7))) == []
+    # The bank's debit settles it like a merchant's payout.
+    assert payout_match_debit(statement_debit(payout)) is True
+    assert _in_transit() == Decimal("0.00")
 
 
 def test_the_statement_debit_settles_the_payout_once():
