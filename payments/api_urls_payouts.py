@@ -1,3 +1,12 @@
-"""api_urls_payouts: filled by its use case."""
+"""API of a merchant's money: balance, payouts, statement."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from payments import api_payouts as api
+
+urlpatterns: list = [
+    path("payments/balance/", api.BalanceAPI.as_view(), name="payments_balance"),
+    path("payments/payouts/", api.PayoutListAPI.as_view(), name="payments_payouts"),
+    path("payments/statement/", api.StatementAPI.as_view(), name="payments_statement"),
+    path("payments/statement.csv", api.StatementCsvAPI.as_view(), name="payments_statement_csv"),
+]

@@ -44,3 +44,10 @@ class ClaimInvalid(DomainError):
 class BankAccountInvalid(DomainError):
     code = "bank_account_invalid"
     status = 400
+
+
+class BankAccountConfirmationInvalid(DomainError):
+    """A wrong second-factor code, or a confirmation link that is bad, expired or used."""
+
+    code = "bank_account_confirmation_invalid"
+    status = 400

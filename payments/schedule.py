@@ -9,4 +9,10 @@ BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.escalate_claims",
         "schedule": 900.0,
     },
+    # The weekly payout run: the first firing of a week (Monday, just after midnight) pays out;
+    # later firings find that week's run made, or finish it if it was interrupted.
+    "payments-payout-run": {
+        "task": "payments.tasks.payout_run",
+        "schedule": 3600.0,
+    },
 }

@@ -50,6 +50,7 @@ CREDENTIAL_ROUTES = {
     "account_reset_password_from_key",  # accounts/password/reset/key/<uidb36>-<key>/
     "shipping_booking_notifications",
     "shipping_tracking_events",  # api/v1/shipping/tracking/<token>/events/ — a carrier's push
+    "bank_account_confirm_link",  # payments/bank-account/confirm/<token>/ — mailed to owners
 }
 INT_MODELS = {
     "membership_id": "network.Membership",
@@ -80,6 +81,7 @@ PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",
     "material": "training.SeminarMaterial",
     "manage": "training.Seminar",
+    "payout_run": "payments.PayoutRun",
 }
 # Words a path takes (a step, an action): most name a POST-only action, answered 405 to a GET.
 ACTIONS = ["accept", "cancel", "approve", "publish", "pause", "start"]
