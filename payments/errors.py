@@ -44,3 +44,17 @@ class ClaimInvalid(DomainError):
 class BankAccountInvalid(DomainError):
     code = "bank_account_invalid"
     status = 400
+
+
+class BankEntryNotMatchable(DomainError):
+    """A waiting bank entry the operator's match or return does not fit (another currency, no
+    reason given)."""
+
+    code = "bank_entry_not_matchable"
+    status = 400
+
+
+class CreditLimitInvalid(DomainError):
+    code = "credit_limit_invalid"
+    status = 400
+    field = "limit_usd"
