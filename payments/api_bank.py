@@ -1,0 +1,123 @@
+"""API of paying by bank transfer under /api/v1/payments/: a buyer reads what it owes and has
+paid per purchase order (with the reference to quote) and its credit."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from merchants.api import ErrorSerializer
+from network.models import Organization
+from payments import selectors_bank as selectors
+
+BUYER = [Organization.Kind.BUYER]
+# Payments ride on the orders scopes: a key that reads the orders reads what they cost.
+SCOPES = {"read": "orders:read", "write": "orders:write"}
+MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True}
+
+UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+FORBIDDEN = OpenApiResponse(
+    ErrorSerializer,
+    description="Not a member of a buyer organisation, or an API key without `orders:read`.",
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No purchase order with this number in the organisation."
+)
+
+
+class CollectionAccountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    bank = serializers.CharField()
+    bic = serializers.CharField()
+    routing_number = serializers.CharField()
+    account_number = serializers.CharField()
+    address = serializers.CharField()
+
+
+class PlanSerializer(serializers.Serializer):
+    merchant_order = serializers.CharField(source="merchant_order.number")
+    merchant = serializers.CharField(source="merchant_order.organization.name")
+    kind = serializers.CharField(source="plan.kind", help_text="prepaid, deposit, net30, net60")
+    total_usd = serializers.DecimalField(source="plan.total_usd", **MONEY)
+    deposit_usd = serializers.DecimalField(source="plan.deposit_usd", **MONEY)
+    pre_shipment_usd = serializers.DecimalField(source="plan.pre_shipment_usd", **MONEY)
+    paid_usd = serializers.DecimalField(source="paid", **MONEY)
+    due_before_shipment_usd = serializers.DecimalField(source="due_before_shipment", **MONEY)
+    owed_usd = serializers.DecimalField(source="owed", **MONEY)
+    due_on = serializers.DateField(allow_null=True)
+    held_in_escrow_usd = serializers.DecimalField(source="held", **MONEY)
+    released = serializers.BooleanField()
+    ended = serializers.BooleanField()
+
+
+class OrderPaymentSerializer(serializers.Serializer):
+    purchase_order = serializers.CharField(source="purchase_order.number")
+    payment_terms = serializers.CharField(source="purchase_order.payment_terms")
+    reference = serializers.CharField(help_text="ISO 11649 reference to quote with the transfer")
+    total_usd = serializers.DecimalField(source="total", **MONEY)
+    paid_usd = serializers.DecimalField(source="paid", **MONEY)
+    due_before_shipment_usd = serializers.DecimalField(source="due_before_shipment", **MONEY)
+    owed_usd = serializers.DecimalField(source="owed", **MONEY)
+    next_due_on = serializers.DateField(allow_null=True)
+    plans = PlanSerializer(source="lines", many=True)
+    collection_account = serializers.SerializerMethodField()
+
+    @extend_schema(responses=CollectionAccountSerializer)
+    def get_collection_account(self, payment) -> dict:
+        return CollectionAccountSerializer(selectors.collection_account()).data
+
+
+class CreditSerializer(serializers.Serializer):
+    balance_usd = serializers.DecimalField(
+        source="balance", **MONEY, help_text="Money received and not applied to an order."
+    )
+    limit_usd = serializers.DecimalField(source="limit", **MONEY)
+    owed_on_net_terms_usd = serializers.DecimalField(source="exposure", **MONEY)
+    available_usd = serializers.DecimalField(source="available", **MONEY)
+
+
+class PurchaseOrderPaymentAPI(APIView):
+    """GET what the buyer owes and has paid on one purchase order, per merchant order."""
+
+    organization_kinds = BUYER
+    api_scopes = SCOPES
+
+    @extend_schema(
+        operation_id="v1_payments_purchase_orders_retrieve",
+        summary="Payment of one purchase order",
+        parameters=[
+            OpenApiParameter(
+                "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="PO number."
+            )
+        ],
+        responses={
+            200: OrderPaymentSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, number: str):
+        order = selectors.buyer_purchase_order(organization=request.organization, number=number)
+        if order is None:
+            raise Http404
+        return Response(OrderPaymentSerializer(selectors.order_payment(order)).data)
+
+
+class CreditAPI(APIView):
+    """GET the buyer's credit balance, net-terms limit and what it owes on net terms."""
+
+    organization_kinds = BUYER
+    api_scopes = SCOPES
+
+    @extend_schema(
+        operation_id="v1_payments_credit_retrieve",
+        summary="The buyer's credit",
+        responses={200: CreditSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN},
+    )
+    def get(self, request):
+        return Response(CreditSerializer(selectors.buyer_credit(request.organization)).data)
