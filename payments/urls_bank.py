@@ -19,18 +19,18 @@ urlpatterns: list = [
         name="statement_upload",
     ),
     path(
-        "operations/reconciliation/entries/<int:pk>/match/",
+        "operations/reconciliation/match/",
         views_bank.entry_match,
         name="bank_entry_match",
     ),
     path(
-        "operations/reconciliation/entries/<int:pk>/return/",
+        "operations/reconciliation/return/",
         views_bank.entry_return,
         name="bank_entry_return",
     ),
     path("operations/credit/", views_bank.credit_limits, name="credit_limits"),
     path(
-        "operations/credit/<int:organization_id>/",
+        "operations/credit/set/",
         views_bank.credit_limit_update,
         name="credit_limit_update",
     ),

@@ -138,8 +138,10 @@ def statement_upload(request):
     return _reconciliation(request, upload_form=form, status=400)
 
 
-def _entry(pk: int):
-    entry = selectors.unmatched_entry(pk)
+def _entry(request):
+    """The entry a queue form names (its id in the POST: the URLs take no private ids)."""
+    pk = request.POST.get("entry", "")
+    entry = selectors.unmatched_entry(int(pk)) if pk.isdigit() else None
     if entry is None:
         raise Http404
     return entry
@@ -147,8 +149,9 @@ def _entry(pk: int):
 
 @require_POST
 @organization_required(kinds=OPERATOR, role=Role.STAFF)
-def entry_match(request, pk: int):
-    entry = _entry(pk)
+def entry_match(request):
+    entry = _entry(request)
+    pk = entry.pk
     form = EntryMatchForm(request.POST, prefix=f"m{pk}")
     if form.is_valid():
         order = selectors.purchase_order_by_number(form.cleaned_data["purchase_order"])
@@ -181,8 +184,9 @@ def entry_match(request, pk: int):
 
 @require_POST
 @organization_required(kinds=OPERATOR, role=Role.STAFF)
-def entry_return(request, pk: int):
-    entry = _entry(pk)
+def entry_return(request):
+    entry = _entry(request)
+    pk = entry.pk
     form = EntryReturnForm(request.POST, prefix=f"r{pk}")
     if form.is_valid():
         try:
@@ -228,8 +232,13 @@ def credit_limits(request):
 
 @require_POST
 @organization_required(kinds=OPERATOR, role=Role.STAFF)
-def credit_limit_update(request, organization_id: int):
-    buyer = Organization.objects.filter(pk=organization_id, kind=Organization.Kind.BUYER).first()
+def credit_limit_update(request):
+    organization_id = request.POST.get("buyer", "")
+    buyer = (
+        Organization.objects.filter(pk=int(organization_id), kind=Organization.Kind.BUYER).first()
+        if organization_id.isdigit()
+        else None
+    )
     if buyer is None:
         raise Http404
     form = CreditLimitForm(request.POST, prefix=f"c{organization_id}")

@@ -114,17 +114,21 @@ def test_operators_upload_a_statement_and_work_the_queue(client):
         waiting = BankEntry.objects.get(bank_reference="FTWAITING0001")
         euro = BankEntry.objects.get(bank_reference="FTWAITING0002")
     response = client.post(
-        reverse("payments:bank_entry_match", args=[waiting.pk]),
-        {f"m{waiting.pk}-purchase_order": "PO-NOPE"},
+        reverse("payments:bank_entry_match"),
+        {"entry": waiting.pk, f"m{waiting.pk}-purchase_order": "PO-NOPE"},
     )
     assert response.status_code == 400 and "No purchase order" in response.content.decode()
     client.post(
-        reverse("payments:bank_entry_match", args=[waiting.pk]),
-        {f"m{waiting.pk}-purchase_order": order.number.lower(), f"m{waiting.pk}-note": "Per mail"},
+        reverse("payments:bank_entry_match"),
+        {
+            "entry": waiting.pk,
+            f"m{waiting.pk}-purchase_order": order.number.lower(),
+            f"m{waiting.pk}-note": "Per mail",
+        },
     )
     client.post(
-        reverse("payments:bank_entry_return", args=[euro.pk]),
-        {f"r{euro.pk}-note": "Sent in EUR"},
+        reverse("payments:bank_entry_return"),
+        {"entry": euro.pk, f"r{euro.pk}-note": "Sent in EUR"},
     )
     with scopes_disabled():
         waiting.refresh_from_db()
@@ -156,8 +160,8 @@ def test_operators_set_a_buyers_credit_limit_and_net_terms_follow_it(client):
     page = client.get(reverse("payments:credit_limits"), {"q": "Panda"}).content.decode()
     assert "Chengdu Panda Foods" in page
     client.post(
-        reverse("payments:credit_limit_update", args=[store.pk]),
-        {f"c{store.pk}-limit_usd": "150.00"},
+        reverse("payments:credit_limit_update"),
+        {"buyer": store.pk, f"c{store.pk}-limit_usd": "150.00"},
     )
     with scopes_disabled():
         assert BuyerCredit.objects.get(organization=store).limit_usd == Decimal("150.00")
