@@ -26,8 +26,8 @@ def order_payment_panel(
     order = purchase_order or (merchant_order.purchase_order if merchant_order else None)
     if order is None:
         return ""
-    # The order page has already checked who may see the order; the plans and escrow read
-    # here are that order's.
+    # The order page has already checked who may see the order; the plans, escrow and buyer
+    # credit read here are that order's (a merchant is no party of the buyer's rows).
     with scopes_disabled():
         payment = selectors.order_payment(order)
         lines = payment.lines

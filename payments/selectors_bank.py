@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django_scopes import scopes_disabled
 
 from network.models import Organization
 from orders.models import MerchantOrder, PurchaseOrder, PurchaseOrderStatus
@@ -92,15 +91,9 @@ def order_payments(purchase_orders: list[PurchaseOrder]) -> list[OrderPayment]:
     paid = plans.paid_amounts(all_plans)
     escrows = {plan.pk: escrow_account(plan.merchant_order) for plan in all_plans}
     held = balances(list(escrows.values()))
-    with scopes_disabled():
-        refs = dict(
-            plans.PurchaseOrderPayment.objects.filter(
-                purchase_order__in=purchase_orders
-            ).values_list("purchase_order_id", "reference")
-        )
     result = []
     for order in purchase_orders:
-        reference = refs.get(order.pk) or plans.purchase_order_payment(order).reference
+        reference = plans.purchase_order_payment(order).reference
         payment = OrderPayment(purchase_order=order, reference=reference)
         for plan in all_plans:
             if plan.purchase_order_id != order.pk:
@@ -172,45 +165,44 @@ def buyer_purchase_order(*, organization: Organization, number: str) -> Purchase
 # --- Operators ---------------------------------------------------------------------------------
 
 
-def unmatched_entries() -> list[BankEntry]:
-    with scopes_disabled():
-        return list(
-            BankEntry.objects.filter(status=BankEntry.Status.UNMATCHED)
-            .select_related("statement")
-            .order_by("booking_date", "pk")
-        )
+def unmatched_entries(*, organization: Organization) -> list[BankEntry]:
+    """The queue (operators: ``organization`` is theirs, and they see every entry)."""
+    return list(
+        BankEntry.objects.visible_to(organization)
+        .filter(status=BankEntry.Status.UNMATCHED)
+        .select_related("statement")
+        .order_by("booking_date", "pk")
+    )
 
 
-def recent_entries(limit: int = 30) -> list[BankEntry]:
-    with scopes_disabled():
-        return list(
-            BankEntry.objects.exclude(status=BankEntry.Status.UNMATCHED)
-            .select_related("purchase_order", "organization", "decided_by")
-            .order_by("-created_at", "-pk")[:limit]
-        )
+def recent_entries(*, organization: Organization, limit: int = 30) -> list[BankEntry]:
+    return list(
+        BankEntry.objects.visible_to(organization)
+        .exclude(status=BankEntry.Status.UNMATCHED)
+        .select_related("purchase_order", "organization", "decided_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
-def recent_statements(limit: int = 20) -> list[BankStatement]:
-    with scopes_disabled():
-        return list(
-            BankStatement.objects.select_related("uploaded_by").order_by("-uploaded_at", "-pk")[
-                :limit
-            ]
-        )
+def recent_statements(*, organization: Organization, limit: int = 20) -> list[BankStatement]:
+    return list(
+        BankStatement.objects.visible_to(organization)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-pk")[:limit]
+    )
 
 
-def unmatched_entry(pk: int) -> BankEntry | None:
-    with scopes_disabled():
-        return BankEntry.objects.filter(pk=pk).first()
+def unmatched_entry(*, organization: Organization, pk: int) -> BankEntry | None:
+    return BankEntry.objects.visible_to(organization).filter(pk=pk).first()
 
 
-def purchase_order_by_number(number: str) -> PurchaseOrder | None:
-    with scopes_disabled():
-        return (
-            PurchaseOrder.objects.select_related("organization")
-            .filter(number=number.strip().upper())
-            .first()
-        )
+def purchase_order_by_number(*, organization: Organization, number: str) -> PurchaseOrder | None:
+    return (
+        PurchaseOrder.objects.visible_to(organization)
+        .select_related("organization")
+        .filter(number=number.strip().upper())
+        .first()
+    )
 
 
 @dataclass
@@ -225,17 +217,16 @@ class CreditRow:
         return max(self.limit - self.exposure, ZERO)
 
 
-def buyer_credit_rows(*, query: str = "") -> list[CreditRow]:
-    """Every active buyer with its net-terms limit and what it owes on net terms."""
-    with scopes_disabled():
-        buyers = Organization.objects.filter(kind=Organization.Kind.BUYER).order_by("name")
-        if query:
-            buyers = buyers.filter(name__icontains=query)
-        buyers_list = list(buyers[:200])
-        limits = {
-            row.organization_id: row
-            for row in BuyerCredit.objects.filter(organization__in=buyers_list)
-        }
+def buyer_credit_rows(*, organization: Organization, query: str = "") -> list[CreditRow]:
+    """Every buyer with its net-terms limit and what it owes on net terms (operators)."""
+    buyers = Organization.objects.filter(kind=Organization.Kind.BUYER).order_by("name")
+    if query:
+        buyers = buyers.filter(name__icontains=query)
+    buyers_list = list(buyers[:200])
+    limits = {
+        row.organization_id: row
+        for row in BuyerCredit.objects.visible_to(organization).filter(organization__in=buyers_list)
+    }
     rows = []
     for organization in buyers_list:
         row = limits.get(organization.pk)

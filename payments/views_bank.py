@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 
 from network.errors import DomainError
 from network.models import Organization, Role
@@ -60,8 +59,7 @@ def payment_notice(request, number: str):
     )
     if order is None:
         raise Http404
-    with scopes_disabled():
-        pdf = payment_notice_pdf(selectors.order_payment(order))
+    pdf = payment_notice_pdf(selectors.order_payment(order))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="payment-notice-{order.number}.pdf"'
     return response
@@ -78,7 +76,7 @@ def _reconciliation(request, *, upload_form=None, forms_for=None, status=200):
             forms_for.get(("match", entry.pk)) or EntryMatchForm(prefix=f"m{entry.pk}"),
             forms_for.get(("return", entry.pk)) or EntryReturnForm(prefix=f"r{entry.pk}"),
         )
-        for entry in selectors.unmatched_entries()
+        for entry in selectors.unmatched_entries(organization=request.organization)
     ]
     return render(
         request,
@@ -86,8 +84,8 @@ def _reconciliation(request, *, upload_form=None, forms_for=None, status=200):
         {
             "upload_form": upload_form or StatementUploadForm(),
             "entries": entries,
-            "statements": selectors.recent_statements(),
-            "recent": selectors.recent_entries(),
+            "statements": selectors.recent_statements(organization=request.organization),
+            "recent": selectors.recent_entries(organization=request.organization),
             "account": selectors.collection_account(),
         },
         status=status,
@@ -141,7 +139,11 @@ def statement_upload(request):
 def _entry(request):
     """The entry a queue form names (its id in the POST: the URLs take no private ids)."""
     pk = request.POST.get("entry", "")
-    entry = selectors.unmatched_entry(int(pk)) if pk.isdigit() else None
+    entry = (
+        selectors.unmatched_entry(organization=request.organization, pk=int(pk))
+        if pk.isdigit()
+        else None
+    )
     if entry is None:
         raise Http404
     return entry
@@ -154,18 +156,19 @@ def entry_match(request):
     pk = entry.pk
     form = EntryMatchForm(request.POST, prefix=f"m{pk}")
     if form.is_valid():
-        order = selectors.purchase_order_by_number(form.cleaned_data["purchase_order"])
+        order = selectors.purchase_order_by_number(
+            organization=request.organization, number=form.cleaned_data["purchase_order"]
+        )
         if order is None:
             form.add_error("purchase_order", _("No purchase order has this number."))
         else:
             try:
-                with scopes_disabled():
-                    applied = bank_entry_match(
-                        entry=entry,
-                        purchase_order=order,
-                        note=form.cleaned_data["note"],
-                        acting_user=request.user,
-                    )
+                applied = bank_entry_match(
+                    entry=entry,
+                    purchase_order=order,
+                    note=form.cleaned_data["note"],
+                    acting_user=request.user,
+                )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -190,10 +193,7 @@ def entry_return(request):
     form = EntryReturnForm(request.POST, prefix=f"r{pk}")
     if form.is_valid():
         try:
-            with scopes_disabled():
-                bank_entry_return(
-                    entry=entry, note=form.cleaned_data["note"], acting_user=request.user
-                )
+            bank_entry_return(entry=entry, note=form.cleaned_data["note"], acting_user=request.user)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -211,7 +211,7 @@ def entry_return(request):
 @organization_required(kinds=OPERATOR)
 def credit_limits(request):
     query = request.GET.get("q", "").strip()[:100]
-    rows = selectors.buyer_credit_rows(query=query)
+    rows = selectors.buyer_credit_rows(organization=request.organization, query=query)
     return render(
         request,
         "payments/bank/credit_limits.html",

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from network.models import Organization, User
 from network.permissions import require_operator
@@ -31,13 +30,13 @@ def credit_limit_set(*, buyer: Organization, limit_usd: Decimal, acting_user: Us
         raise CreditLimitInvalid(
             _("Enter a limit between US$0 and US$%(max)s.") % {"max": f"{MAX_LIMIT:,.0f}"}
         )
-    with scopes_disabled():
-        row, _created = BuyerCredit.objects.select_for_update().get_or_create(organization=buyer)
-        before = row.limit_usd
-        row.limit_usd = limit_usd
-        row.updated_at = timezone.now()
-        row.updated_by = acting_user
-        row.save(update_fields=["limit_usd", "updated_at", "updated_by"])
+    rows = BuyerCredit.objects.visible_to(buyer)
+    row, _created = rows.select_for_update().get_or_create(organization=buyer)
+    before = row.limit_usd
+    row.limit_usd = limit_usd
+    row.updated_at = timezone.now()
+    row.updated_by = acting_user
+    row.save(update_fields=["limit_usd", "updated_at", "updated_by"])
     audit(
         actor=acting_user,
         organization=buyer,

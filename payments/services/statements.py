@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -60,8 +62,17 @@ from payments.models import (
 )
 from payments.services import collection, payouts, plans
 
-# Every place a reference may begin (overlapping: a bad one does not hide a good one after it).
-RF_CANDIDATE = re.compile(r"(?=(RF\d{2}[A-Z0-9 ]{1,30}))")
+
+def _network_wide() -> AbstractContextManager[Any]:
+    # Statements and the queue are the operators' network-wide work: an entry may pay any
+    # buyer's order, and imports also run from the demo, outside any request's scope.
+    return scopes_disabled()
+
+
+# A reference as printed: one word (``RF18539007547034``) or groups of four
+# (``RF18 5390 0754 7034``).
+RF_START = re.compile(r"^RF\d{2}[A-Z0-9]*$")
+GROUP = re.compile(r"^[A-Z0-9]{1,4}$")
 BUYER_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF, Role.BUYER)
 
 
@@ -79,24 +90,37 @@ class ImportResult:
 # --- Finding the purchase order ----------------------------------------------------------------
 
 
+def _candidates(text: str) -> list[list[str]]:
+    """For each place a reference begins in ``text``: its readings, shortest first (the word
+    alone, then with each following group of up to four characters joined on)."""
+    words = re.findall(r"[A-Z0-9]+", text.upper())
+    found = []
+    for index, word in enumerate(words):
+        if not RF_START.match(word):
+            continue
+        readings = [word]
+        if len(word) <= 4:
+            for group in words[index + 1 : index + 7]:
+                if not GROUP.match(group) or len(readings[-1]) + len(group) > 25:
+                    break
+                readings.append(readings[-1] + group)
+        found.append(readings)
+    return found
+
+
 def references_in(entry: CamtEntry) -> tuple[list[str], list[str]]:
-    """(valid RF references, candidates with wrong check digits) in the entry's structured
-    reference and remittance text, spaces in the reference allowed (``RF18 5390 0754 7034``)."""
+    """(valid RF references, ones with wrong check digits) in the entry's structured
+    creditor reference (taken whole) and its remittance text."""
     valid: list[str] = []
     invalid: list[str] = []
-    texts = [*entry.creditor_references, entry.remittance]
-    for text in texts:
-        for found in RF_CANDIDATE.finditer(text.upper()):
-            compact = found.group(1).replace(" ", "")
-            # The reference ends where the text's next word begins: the longest prefix that is
-            # a valid reference is the one meant.
-            for end in range(min(len(compact), 25), 4, -1):
-                if iso11649.is_valid(compact[:end]):
-                    if compact[:end] not in valid:
-                        valid.append(compact[:end])
-                    break
-            else:
-                invalid.append(compact[:25])
+    readings = [[ref.upper().replace(" ", "")] for ref in entry.creditor_references]
+    for candidate in readings + _candidates(entry.remittance):
+        good = [reading for reading in candidate if iso11649.is_valid(reading)]
+        if good:
+            if good[-1] not in valid:
+                valid.append(good[-1])
+        elif candidate[0].startswith("RF"):
+            invalid.append(candidate[-1][:25] if len(candidate) > 1 else candidate[0][:25])
     return valid, invalid
 
 
@@ -111,7 +135,7 @@ def _order_for(entry: CamtEntry) -> tuple[PurchaseOrder | None, str]:
                 "reference": invalid[0]
             }
         return None, _("No payment reference in the remittance information.")
-    with scopes_disabled():
+    with _network_wide():
         payment = (
             PurchaseOrderPayment.objects.filter(reference__in=valid)
             .select_related("purchase_order__organization")
@@ -131,7 +155,7 @@ def _statement_row(
     *, message: CamtMessage, data: bytes, filename: str, acting_user: User
 ) -> tuple[BankStatement, bool]:
     """The message's statement row, made now (True) or by an earlier or concurrent import."""
-    with scopes_disabled():
+    with _network_wide():
         existing = BankStatement.objects.filter(message_id=message.message_id).first()
         if existing is not None:
             return existing, False
@@ -160,7 +184,7 @@ def _statement_row(
 
 def _entry_row(statement: BankStatement, row: CamtEntry) -> BankEntry | None:
     """A new BankEntry for ``row``; None when an earlier (or concurrent) message has it."""
-    with scopes_disabled():
+    with _network_wide():
         if BankEntry.objects.filter(bank_reference=row.bank_reference).exists():
             return None
         try:
@@ -373,7 +397,7 @@ def _tell_received(
             link=_link("orders:purchase_order_detail", order.number),
         )
     due_after = _pre_shipment_due(order)
-    with scopes_disabled():
+    with _network_wide():
         ready = list(
             PaymentPlan.objects.filter(pk__in=[pk for pk, due in due_before.items() if due > ZERO])
             .select_related("merchant_order", "merchant")
@@ -403,7 +427,7 @@ def _tell_received(
 
 
 def _entry_locked(entry: BankEntry) -> BankEntry:
-    with scopes_disabled():
+    with _network_wide():
         return BankEntry.objects.select_for_update().get(pk=entry.pk)
 
 
