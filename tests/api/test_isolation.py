@@ -67,6 +67,7 @@ OBJECTS = {
     "shipping_shipment_cancel": {"reference": "shipment"},
     "shipping_trade_documents": {"reference": "shipment"},
     "shipping_trade_document_file": {"reference": "shipment", "pk": "trade_document"},
+    "payments-purchase-order": {"number": "purchase_order"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
