@@ -392,7 +392,7 @@ def _tell_received(
                 "amount": f"{entry.amount:,.2f}",
                 "applied": f"{applied:,.2f}",
                 "owed": payload["owed_usd"],
-                "credit_left": f"{entry.amount - applied:,.2f}",
+                "credit_left": f"{max(entry.amount - applied, ZERO):,.2f}",
             },
             link=_link("orders:purchase_order_detail", order.number),
         )
