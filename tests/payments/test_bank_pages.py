@@ -202,3 +202,35 @@ def test_the_api_gives_the_buyer_its_payments_and_credit(client):
     assert body["limit_usd"] == "1000000.00" and body["balance_usd"] == "0.00"
     with scopes_disabled():
         assert ApiKey.objects.filter(organization=store).exists()
+
+
+def test_a_net_terms_checkout_over_the_limit_is_a_form_error_and_prepaid_still_goes(client):
+    import re
+
+    from orders.models import PurchaseOrder
+
+    store, user = buyer("Chengdu Panda Foods", credit_limit="100.00")
+    maple, owner = merchant()
+    syrup = sku(maple, owner)
+    sign_in(client, user)
+    client.post(reverse("orders:cart_add"), {"sku": syrup.pk, "quantity": 48})
+    form_page = client.get(reverse("orders:checkout")).content.decode()
+    token = re.search(r'name="checkout_token" value="([0-9a-f-]{36})"', form_page).group(1)
+    fields = {
+        "delivery_type": "bonded",
+        "delivery_location": "Ningbo Meishan bonded warehouse",
+        "incoterm": "FOB",
+        "payment_terms": "net30",
+        "buyer_reference": "CD-1",
+        "notes": "",
+        "checkout_token": token,
+    }
+    refused = client.post(reverse("orders:checkout"), fields)
+    assert refused.status_code in (200, 400, 409)
+    assert "Net terms are open to you up to US$100.00" in refused.content.decode()
+    with scopes_disabled():
+        assert not PurchaseOrder.objects.filter(organization=store).exists()
+    placed = client.post(reverse("orders:checkout"), {**fields, "payment_terms": "prepaid"})
+    assert placed.status_code == 302
+    with scopes_disabled():
+        assert PurchaseOrder.objects.get(organization=store).payment_terms == "prepaid"

@@ -249,3 +249,16 @@ def test_references_are_found_in_structured_and_free_text():
 def test_other_messages_are_not_statements():
     with pytest.raises(CamtError):
         camt_parse(b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"></Document>')
+
+
+def test_the_buyer_is_told_in_its_own_language(django_capture_on_commit_callbacks):
+    from tests.orders.factories import merchant
+
+    maple = merchant()
+    order, store, _user, _maple, _owner = ordered("prepaid", maple=maple)
+    member(store, Role.OWNER, language="zh-hans", email="wang.li@westlake.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        imported(camt053([credit(order.total_usd, reference=reference(order))]), operator())
+    chinese = [m for m in mail.outbox if m.to == ["wang.li@westlake.example"]]
+    assert chinese and "已收到" in chinese[0].subject and order.number in chinese[0].subject
+    assert "托管" in chinese[0].body
