@@ -105,7 +105,11 @@ class PurchaseOrderPaymentAPI(APIView):
         order = selectors.buyer_purchase_order(organization=request.organization, number=number)
         if order is None:
             raise Http404
-        return Response(OrderPaymentSerializer(selectors.order_payment(order)).data)
+        return Response(
+            OrderPaymentSerializer(
+                selectors.order_payment(order, organization=request.organization)
+            ).data
+        )
 
 
 class CreditAPI(APIView):

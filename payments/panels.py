@@ -29,7 +29,7 @@ def order_payment_panel(
     # The order page has already checked who may see the order; the plans, escrow and buyer
     # credit read here are that order's (a merchant is no party of the buyer's rows).
     with scopes_disabled():
-        payment = selectors.order_payment(order)
+        payment = selectors.order_payment(order, organization=organization)
         lines = payment.lines
         if merchant_order is not None:
             lines = [line for line in lines if line.merchant_order.pk == merchant_order.pk]

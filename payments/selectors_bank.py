@@ -13,12 +13,15 @@ from django.db.models import QuerySet
 
 from network.models import Organization
 from orders.models import MerchantOrder, PurchaseOrder, PurchaseOrderStatus
-from payments.ledger import ZERO, balance, balances, buyer_account, escrow_account
+from payments.ledger import ZERO, balance, balances, buyer_account
 from payments.models import (
+    AccountKind,
     BankEntry,
     BankStatement,
     BuyerCredit,
+    LedgerAccount,
     PaymentPlan,
+    PurchaseOrderPayment,
 )
 from payments.services import plans
 
@@ -81,29 +84,47 @@ def collection_account() -> dict[str, str]:
     return dict(settings.PAYMENTS_COLLECTION_ACCOUNT)
 
 
-def order_payments(purchase_orders: list[PurchaseOrder]) -> list[OrderPayment]:
-    """Each purchase order's reference and, per merchant order, what is paid, held and owed —
-    in a fixed number of queries. The caller has made sure the orders are visible to whoever
-    sees this."""
+def order_payments(
+    purchase_orders: list[PurchaseOrder], *, organization: Organization
+) -> list[OrderPayment]:
+    """Each purchase order's reference and, per merchant order, what is paid, held and owed,
+    as ``organization`` sees them (a merchant: its own merchant orders, and no reference) — in
+    a fixed number of queries whatever the number of orders and merchants."""
     if not purchase_orders:
         return []
-    all_plans = plans.plans_of(purchase_orders)
+    all_plans = list(
+        PaymentPlan.objects.visible_to(organization)
+        .filter(purchase_order__in=purchase_orders)
+        .select_related("merchant_order__organization")
+        .order_by("pk")
+    )
     paid = plans.paid_amounts(all_plans)
-    escrows = {plan.pk: escrow_account(plan.merchant_order) for plan in all_plans}
+    escrows = {
+        account.merchant_order_id: account
+        for account in LedgerAccount.objects.visible_to(organization).filter(
+            kind=AccountKind.ESCROW,
+            merchant_order__in=[plan.merchant_order_id for plan in all_plans],
+        )
+    }
     held = balances(list(escrows.values()))
+    refs = dict(
+        PurchaseOrderPayment.objects.visible_to(organization)
+        .filter(purchase_order__in=purchase_orders)
+        .values_list("purchase_order_id", "reference")
+    )
     result = []
     for order in purchase_orders:
-        reference = plans.purchase_order_payment(order).reference
-        payment = OrderPayment(purchase_order=order, reference=reference)
+        payment = OrderPayment(purchase_order=order, reference=refs.get(order.pk, ""))
         for plan in all_plans:
             if plan.purchase_order_id != order.pk:
                 continue
+            escrow = escrows.get(plan.merchant_order_id)
             payment.lines.append(
                 PlanLine(
                     plan=plan,
                     merchant_order=plan.merchant_order,
                     paid=paid[plan.pk],
-                    held=held[escrows[plan.pk].pk],
+                    held=held[escrow.pk] if escrow else ZERO,
                     ended=plan.merchant_order.status in plans.ENDED,
                     released=plan.released_at is not None,
                 )
@@ -112,8 +133,8 @@ def order_payments(purchase_orders: list[PurchaseOrder]) -> list[OrderPayment]:
     return result
 
 
-def order_payment(purchase_order: PurchaseOrder) -> OrderPayment:
-    return order_payments([purchase_order])[0]
+def order_payment(purchase_order: PurchaseOrder, *, organization: Organization) -> OrderPayment:
+    return order_payments([purchase_order], organization=organization)[0]
 
 
 @dataclass

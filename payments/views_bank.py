@@ -38,7 +38,7 @@ def buyer_overview(request):
     page = Paginator(
         selectors.buyer_purchase_orders(organization=organization), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    payments = selectors.order_payments(list(page.object_list))
+    payments = selectors.order_payments(list(page.object_list), organization=organization)
     return render(
         request,
         "payments/bank/buyer_overview.html",
@@ -59,7 +59,9 @@ def payment_notice(request, number: str):
     )
     if order is None:
         raise Http404
-    pdf = payment_notice_pdf(selectors.order_payment(order))
+    pdf = payment_notice_pdf(
+        selectors.order_payment(order, organization=request.membership.organization)
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="payment-notice-{order.number}.pdf"'
     return response

@@ -35,8 +35,8 @@ def test_the_demo_pays_one_order_in_full_one_in_part_and_queues_one_transfer():
         assert demo.seed() == {"statements": 0}
         prepaid = PurchaseOrder.objects.get(buyer_reference="WL-PAY-PREPAID")
         deposit = PurchaseOrder.objects.get(buyer_reference="WL-PAY-DEPOSIT")
-        assert order_payment(prepaid).owed == 0
-        part = order_payment(deposit)
+        assert order_payment(prepaid, organization=store).owed == 0
+        part = order_payment(deposit, organization=store)
         assert 0 < part.paid < part.total and part.due_before_shipment > 0
         assert BankStatement.objects.count() == 1
         assert BankEntry.objects.filter(status="unmatched").count() == 1
