@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django_scopes import scopes_disabled
 
 from network.models import Organization
 from orders.models import MerchantOrder, PurchaseOrder
@@ -26,30 +25,29 @@ def order_payment_panel(
     order = purchase_order or (merchant_order.purchase_order if merchant_order else None)
     if order is None:
         return ""
-    # The order page has already checked who may see the order; the plans, escrow and buyer
-    # credit read here are that order's (a merchant is no party of the buyer's rows).
-    with scopes_disabled():
-        payment = selectors.order_payment(order, organization=organization)
-        lines = payment.lines
-        if merchant_order is not None:
-            lines = [line for line in lines if line.merchant_order.pk == merchant_order.pk]
-        if not lines:
-            return ""
-        viewer = organization.kind
-        html = render_to_string(
-            "payments/bank/_panel.html",
-            {
-                "payment": payment,
-                "lines": lines,
-                "viewer": viewer,
-                "is_buyer": viewer == Organization.Kind.BUYER,
-                "is_merchant": viewer == Organization.Kind.MERCHANT,
-                "is_operator": viewer == Organization.Kind.OPERATOR,
-                "credit": selectors.buyer_credit(order.organization)
-                if viewer != Organization.Kind.MERCHANT
-                else None,
-                "account": selectors.collection_account(),
-            },
-            request=request,
-        )
+    # The order page has already checked who may see the order; what is read here is what
+    # the viewer's organisation may see of it (``visible_to``).
+    payment = selectors.order_payment(order, organization=organization)
+    lines = payment.lines
+    if merchant_order is not None:
+        lines = [line for line in lines if line.merchant_order.pk == merchant_order.pk]
+    if not lines:
+        return ""
+    viewer = organization.kind
+    html = render_to_string(
+        "payments/bank/_panel.html",
+        {
+            "payment": payment,
+            "lines": lines,
+            "viewer": viewer,
+            "is_buyer": viewer == Organization.Kind.BUYER,
+            "is_merchant": viewer == Organization.Kind.MERCHANT,
+            "is_operator": viewer == Organization.Kind.OPERATOR,
+            "credit": selectors.buyer_credit(order.organization)
+            if viewer != Organization.Kind.MERCHANT
+            else None,
+            "account": selectors.collection_account(),
+        },
+        request=request,
+    )
     return html
