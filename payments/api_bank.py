@@ -7,11 +7,13 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
 from network.models import Organization
+from orders.models import PurchaseOrder
 from payments import selectors_bank as selectors
 
 BUYER = [Organization.Kind.BUYER]
@@ -78,6 +80,35 @@ class CreditSerializer(serializers.Serializer):
     limit_usd = serializers.DecimalField(source="limit", **MONEY)
     owed_on_net_terms_usd = serializers.DecimalField(source="exposure", **MONEY)
     available_usd = serializers.DecimalField(source="available", **MONEY)
+
+
+class PurchaseOrderPaymentListAPI(ListAPIView):
+    """GET what the buyer owes and has paid on each of its purchase orders (newest first,
+    cursor pages)."""
+
+    organization_kinds = BUYER
+    api_scopes = SCOPES
+    serializer_class = OrderPaymentSerializer
+    cursor_ordering = ("-placed_at", "-pk")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return PurchaseOrder.objects.none()
+        return selectors.buyer_purchase_orders(organization=self.request.organization)
+
+    @extend_schema(
+        operation_id="v1_payments_purchase_orders_list",
+        summary="Payments of the buyer's purchase orders",
+        responses={
+            200: OrderPaymentSerializer(many=True),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        payments = selectors.order_payments(list(page), organization=request.organization)
+        return self.get_paginated_response(OrderPaymentSerializer(payments, many=True).data)
 
 
 class PurchaseOrderPaymentAPI(APIView):

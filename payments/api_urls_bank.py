@@ -6,6 +6,11 @@ from payments import api_bank
 
 urlpatterns: list = [
     path(
+        "payments/purchase-orders/",
+        api_bank.PurchaseOrderPaymentListAPI.as_view(),
+        name="payments-purchase-orders",
+    ),
+    path(
         "payments/purchase-orders/<str:number>/",
         api_bank.PurchaseOrderPaymentAPI.as_view(),
         name="payments-purchase-order",

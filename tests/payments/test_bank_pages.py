@@ -198,6 +198,9 @@ def test_the_api_gives_the_buyer_its_payments_and_credit(client):
     assert body["owed_usd"] == f"{order.total_usd - 30:.2f}"
     assert body["plans"][0]["kind"] == "deposit"
     assert body["collection_account"]["routing_number"] == "021000021"
+    listing = client.get("/api/v1/payments/purchase-orders/", **auth).json()
+    assert [row["purchase_order"] for row in listing["results"]] == [order.number]
+    assert listing["results"][0]["paid_usd"] == "30.00"
     body = client.get("/api/v1/payments/credit/", **auth).json()
     assert body["limit_usd"] == "1000000.00" and body["balance_usd"] == "0.00"
     with scopes_disabled():
