@@ -1,5 +1,6 @@
 """API of paying by bank transfer under /api/v1/payments/: a buyer reads what it owes and has
-paid per purchase order (with the reference to quote) and its credit."""
+paid per purchase order (with the reference to quote) and its credit; operators import the
+bank's statements (``POST`` accepts an ``Idempotency-Key``)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
-from network.models import Organization
+from network.models import Organization, Role
 from orders.models import PurchaseOrder
 from payments import selectors_bank as selectors
+from payments.camt import MAX_BYTES
+from payments.services.statements import statement_import
 
 BUYER = [Organization.Kind.BUYER]
 # Payments ride on the orders scopes: a key that reads the orders reads what they cost.
@@ -156,3 +160,52 @@ class CreditAPI(APIView):
     )
     def get(self, request):
         return Response(CreditSerializer(selectors.buyer_credit(request.organization)).data)
+
+
+class StatementUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A camt.053 statement or camt.054 notification (XML).")
+
+
+class StatementImportSerializer(serializers.Serializer):
+    message_id = serializers.CharField(source="statement.message_id")
+    kind = serializers.CharField(source="statement.kind")
+    already_imported = serializers.BooleanField(
+        help_text="The same message was imported before: nothing was credited again."
+    )
+    entries = serializers.IntegerField(source="statement.entry_count")
+    new_entries = serializers.IntegerField(source="statement.new_entry_count")
+    matched = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    known = serializers.IntegerField(help_text="Entries an earlier message reported.")
+
+
+class StatementImportAPI(APIView):
+    """POST a bank statement as a multipart body (``file``): operators only. Each message is
+    imported once and each entry credited once, however often it is sent."""
+
+    organization_kinds = [Organization.Kind.OPERATOR]
+    required_role = Role.STAFF
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="v1_payments_statements_create",
+        summary="Import a bank statement (camt.053 / camt.054)",
+        request={"multipart/form-data": StatementUploadSerializer},
+        responses={
+            201: StatementImportSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="No file, or not a camt.053 / camt.054 message (`statement_invalid`).",
+            ),
+            401: UNAUTHENTICATED,
+            403: OpenApiResponse(ErrorSerializer, description="Not a network operator."),
+        },
+    )
+    def post(self, request):
+        upload = StatementUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        if file.size > MAX_BYTES:
+            raise serializers.ValidationError({"file": ["The file is larger than 20 MB."]})
+        result = statement_import(data=file.read(), filename=file.name, acting_user=request.user)
+        return Response(StatementImportSerializer(result).data, status=201)

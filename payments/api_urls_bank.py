@@ -16,4 +16,9 @@ urlpatterns: list = [
         name="payments-purchase-order",
     ),
     path("payments/credit/", api_bank.CreditAPI.as_view(), name="payments-credit"),
+    path(
+        "payments/statements/",
+        api_bank.StatementImportAPI.as_view(),
+        name="payments-statements",
+    ),
 ]

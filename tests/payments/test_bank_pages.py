@@ -237,3 +237,24 @@ def test_a_net_terms_checkout_over_the_limit_is_a_form_error_and_prepaid_still_g
     assert placed.status_code == 302
     with scopes_disabled():
         assert PurchaseOrder.objects.get(organization=store).payment_terms == "prepaid"
+
+
+def test_operators_import_a_statement_through_the_api_and_others_cannot(client):
+    order, store, user, maple, _owner = ordered("prepaid")
+    data = camt053([credit(order.total_usd, reference=reference(order))])
+    sign_in(client, operator())
+    upload = SimpleUploadedFile("stmt.xml", data, content_type="application/xml")
+    response = client.post("/api/v1/payments/statements/", {"file": upload})
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["matched"], body["unmatched"], body["already_imported"]) == (1, 0, False)
+    assert escrow(order, maple) == order.total_usd
+    bad = SimpleUploadedFile("x.xml", b"<x/>", content_type="application/xml")
+    response = client.post("/api/v1/payments/statements/", {"file": bad})
+    assert response.status_code == 400 and response.json()["code"] == "statement_invalid"
+    key = _key(store, user)
+    again = SimpleUploadedFile("stmt.xml", data, content_type="application/xml")
+    response = client.post(
+        "/api/v1/payments/statements/", {"file": again}, HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert response.status_code == 403
