@@ -7,9 +7,17 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from network.models import Organization
         from network.navigation import NavEntry, register
 
-        register(NavEntry(_("Payments"), "payments:home", (), order=45))
+        # "Payments" leads each kind of organisation straight to its own money page (a link
+        # answers 200, not a redirect).
+        for kind, url_name in (
+            (Organization.Kind.BUYER, "payments:buyer_overview"),
+            (Organization.Kind.MERCHANT, "payments:merchant_overview"),
+            (Organization.Kind.OPERATOR, "payments:reconciliation"),
+        ):
+            register(NavEntry(_("Payments"), url_name, (kind,), order=45))
 
         from network.dashboards import register_panel
         from payments.dashboard import panels

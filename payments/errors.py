@@ -51,3 +51,17 @@ class BankAccountConfirmationInvalid(DomainError):
 
     code = "bank_account_confirmation_invalid"
     status = 400
+
+
+class BankEntryNotMatchable(DomainError):
+    """A waiting bank entry the operator's match or return does not fit (another currency, no
+    reason given)."""
+
+    code = "bank_entry_not_matchable"
+    status = 400
+
+
+class CreditLimitInvalid(DomainError):
+    code = "credit_limit_invalid"
+    status = 400
+    field = "limit_usd"

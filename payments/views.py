@@ -17,9 +17,3 @@ LANDING = {
 @organization_required()
 def home(request):
     return redirect(LANDING[request.membership.organization.kind])
-
-
-@organization_required()
-def coming(request):
-    """Stands in for a page its use case fills."""
-    return redirect("dashboard")

@@ -234,7 +234,8 @@ def plan_shipped(merchant_order: MerchantOrder) -> None:
 def _open_plans(purchase_order: PurchaseOrder) -> list[PaymentPlan]:
     with scopes_disabled():
         return list(
-            PaymentPlan.objects.select_for_update()
+            # Only the plan rows: the merchant orders joined in are locked by orders first.
+            PaymentPlan.objects.select_for_update(of=("self",))
             .filter(purchase_order=purchase_order, released_at__isnull=True)
             .exclude(merchant_order__status__in=ENDED)
             .select_related("merchant_order")

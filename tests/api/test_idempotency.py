@@ -24,6 +24,7 @@ from merchants.models import ApplicationStatus
 from network import services as network_services
 from network.models import ApiScope, IdempotencyRecord, Organization, Role, WebhookDelivery
 from orders import services as order_services
+from payments.camt_samples import camt053, credit
 from shipping import services as shipping_services
 from shipping.carriers import tracking as carrier_tracking
 from shipping.models import Booking, Sailing, TrackingSubscription
@@ -419,6 +420,13 @@ EXAMPLES = {
         {"number": _disputed_claim(w).number},
         {"refund_usd": "15.00", "note": "The photos show it."},
         200,
+    ),
+    "v1_payments_statements_create": lambda w: Example(
+        w.operator,
+        {},
+        {},
+        201,
+        files=(("file", "camt053.xml", camt053([credit("12.50", text="UNKNOWN PAYER")])),),
     ),
 }
 # Writes made for no organisation, where a key has nowhere to belong: these must be safe to

@@ -70,6 +70,7 @@ OBJECTS = {
     "payments_claim": {"number": "claim"},
     "payments_claim_respond": {"number": "claim"},
     "payments_claim_decide": {"number": "claim"},
+    "payments-purchase-order": {"number": "purchase_order"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {

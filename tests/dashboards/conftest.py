@@ -12,6 +12,7 @@ PO1's maple part ships 3 days after placing, its fish-oil part 7 days after."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.db.models import F
@@ -23,6 +24,7 @@ from network.dashboards import Period
 from network.models import Organization, Role
 from orders import services
 from orders.models import MerchantOrder, PurchaseOrder
+from payments.models import BuyerCredit
 from tests.catalog import factories as catalog_factories
 from tests.factories import OrganizationFactory, member, operator
 from tests.orders.factories import buyer, fan_out, merchant, merchant_order_of, place, sku
@@ -83,6 +85,8 @@ def network(db):
         name="Seattle Trading", kind=Organization.Kind.BUYER, country="US"
     )
     seattle_buyer = member(seattle, Role.BUYER)
+    with scopes_disabled():  # the operators granted Seattle net terms, as buyer() does
+        BuyerCredit.objects.create(organization=seattle, limit_usd=Decimal("1000000.00"))
 
     po1 = place(store, wang, [(syrup, 48), (fish_oil, 12)], buyer_reference="HZ-1")
     fan_out(po1)

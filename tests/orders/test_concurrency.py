@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -17,6 +18,7 @@ from network.errors import DomainError
 from network.models import Membership, Organization, Role, User
 from orders import services
 from orders.models import Cart, CartLine, MerchantOrder, PurchaseOrder, PurchaseOrderLine
+from payments.models import BuyerCredit
 from tests.orders.factories import checkout, merchant, sku, stock
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -45,6 +47,10 @@ def _buyers(count: int, sku_id: int) -> list[tuple[Organization, User]]:
         for o, u in zip(organizations, users, strict=True)
     )
     with scopes_disabled():
+        # The operators granted every store net terms (the checkout's terms) for this order.
+        BuyerCredit.objects.bulk_create(
+            BuyerCredit(organization=o, limit_usd=Decimal("10000.00")) for o in organizations
+        )
         carts = Cart.objects.bulk_create(Cart(organization=o) for o in organizations)
         CartLine.objects.bulk_create(
             CartLine(organization=o, cart=c, sku_id=sku_id, quantity=CASE)

@@ -10,6 +10,7 @@ from network.demo import DEMO_BUYER_SLUG
 from network.models import Organization, Role
 from orders import demo
 from orders.models import CartLine, PurchaseOrder
+from payments import demo as payments_demo
 from tests.factories import OrganizationFactory, member
 from tests.orders.factories import merchant, sku
 
@@ -25,6 +26,7 @@ def test_demo_orders_cover_every_state_and_are_idempotent():
             kind=Organization.Kind.BUYER,
         )
         member(store, Role.BUYER)
+        payments_demo.prepare()  # the operators grant the demo store net terms first
         assert demo.seed() == {"purchase_orders": 0}  # no listings yet
         for name in ("Great Lakes Maple Co.", "Driftless Cheese Makers", "Cascadia Botanicals"):
             organization, owner = merchant(name)

@@ -28,7 +28,9 @@ from tests.shipping.factories import SailingFactory
 
 pytestmark = pytest.mark.django_db
 
-QUERIES = 12  # the purchase order page, whatever its number of merchants
+# The purchase order page, whatever its number of merchants: 12 for the order, 13 for its payment
+# panel (plans, paid, escrow balances, the reference; the buyer's credit, limit and exposure).
+QUERIES = 25
 
 
 def photo(name="crate.jpg", image_format="JPEG", size=(320, 240)) -> SimpleUploadedFile:
@@ -343,7 +345,7 @@ def test_the_purchase_order_page_reads_a_fixed_number_of_queries(
     # Session, user, membership and organisation; the purchase order; its lines with their
     # merchants; its merchant orders; the shipment lines, shipments (with bookings, sailings,
     # ports, carrier and container), tracking events and trade documents; the receipt
-    # problems and their photos; the header's counts.
+    # problems and their photos; the header's counts; the payment panel.
     with django_assert_num_queries(QUERIES):
         assert client.get(url).status_code == 200
 
