@@ -172,6 +172,13 @@ def ledger_post(
     return entry
 
 
+def in_english(message: str) -> str:
+    """A transaction's description is kept in English, the books' language of record, whoever
+    made the movement and in whatever language: pages show each movement's translated kind and
+    figures beside it, never this text."""
+    return message
+
+
 def debit(account: LedgerAccount, amount: Decimal) -> tuple[LedgerAccount, Decimal]:
     return account, money(amount)
 

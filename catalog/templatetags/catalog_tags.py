@@ -26,6 +26,15 @@ def usd(amount) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
+@register.filter
+def signed_usd(amount) -> str:
+    """Dollars with the sign before the currency (−US$204.00); nothing for none or zero."""
+    if amount in (None, "") or Decimal(amount) == 0:
+        return ""
+    value = Decimal(amount)
+    return f"{'−' if value < 0 else ''}US${abs(value):,.2f}"
+
+
 @register.simple_tag
 def query_with(current: dict, **changes) -> str:
     """The current filters with ``changes`` applied (a value of None removes the key); the page

@@ -54,6 +54,7 @@ from payments.ledger import (
     credit,
     debit,
     escrow_account,
+    in_english,
     ledger_post,
     money,
     network_account,
@@ -505,7 +506,7 @@ def _refund(claim: Claim, amount: Decimal, *, method: str, acting_user: User | N
         merchant=claim.merchant,
         purchase_order=merchant_order.purchase_order,
         merchant_order=merchant_order,
-        memo=_("Refund on claim %(claim)s for order %(number)s")
+        memo=in_english("Refund on claim %(claim)s for order %(number)s")
         % {"claim": claim.number, "number": merchant_order.number},
         acting_user=acting_user,
     )

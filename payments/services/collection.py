@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from network.models import User
 from orders.models import PurchaseOrder
 from payments.ledger import (
@@ -15,6 +13,7 @@ from payments.ledger import (
     buyer_account,
     credit,
     debit,
+    in_english,
     ledger_post,
     money,
     network_account,
@@ -47,7 +46,8 @@ def funds_receive(
         buyer=buyer,
         purchase_order=purchase_order,
         memo=memo
-        or _("Transfer received for purchase order %(number)s") % {"number": purchase_order.number},
+        or in_english("Transfer received for purchase order %(number)s")
+        % {"number": purchase_order.number},
         acting_user=acting_user,
     )
     applied = funds_apply(buyer=buyer, purchase_order=purchase_order, acting_user=acting_user)

@@ -41,6 +41,7 @@ from payments.ledger import (
     balance,
     credit,
     debit,
+    in_english,
     ledger_post,
     merchant_account,
     network_account,
@@ -193,7 +194,7 @@ def _merchant_payout(run: PayoutRun, merchant_id: int) -> Payout | None:
             source=owed_account,
             kind=TransactionKind.PAYOUT_SENT,
             merchant=merchant,
-            memo=_("Payout %(id)s to the account ending %(last4)s")
+            memo=in_english("Payout %(id)s to the account ending %(last4)s")
             % {"id": payout.end_to_end_id, "last4": bank_account.account_last4},
         )
         return payout
@@ -479,7 +480,7 @@ def payout_match_debit(entry: BankEntry) -> bool:
         ],
         merchant=payout.organization if payout.kind == Payout.Kind.MERCHANT else None,
         buyer=payout.organization if payout.kind == Payout.Kind.REFUND else None,
-        memo=_("Payout %(id)s debited by the bank") % {"id": payout.end_to_end_id},
+        memo=in_english("Payout %(id)s debited by the bank") % {"id": payout.end_to_end_id},
     )
     if entry.pk is not None:
         entry.status = BankEntry.Status.MATCHED

@@ -41,6 +41,7 @@ from payments.ledger import (
     credit,
     debit,
     escrow_account,
+    in_english,
     ledger_post,
     money,
 )
@@ -196,7 +197,7 @@ def plan_resize(merchant_order: MerchantOrder, *, acting_user: User | None) -> N
         plan,
         excess,
         key=f"resize:{merchant_order.pk}:{plan.total_usd}",
-        memo=_("Order %(number)s accepted in part: the difference is your credit")
+        memo=in_english("Order %(number)s accepted in part: the difference is your credit")
         % {"number": merchant_order.number},
         acting_user=acting_user,
     )
@@ -212,7 +213,7 @@ def plan_end(merchant_order: MerchantOrder, *, acting_user: User | None) -> None
         plan,
         paid_amount(plan),
         key=f"ended:{merchant_order.pk}",
-        memo=_("Order %(number)s ended: its payment is your credit")
+        memo=in_english("Order %(number)s ended: its payment is your credit")
         % {"number": merchant_order.number},
         acting_user=acting_user,
     )
@@ -280,7 +281,8 @@ def funds_apply(
             merchant=merchant_order.organization,
             purchase_order=purchase_order,
             merchant_order=merchant_order,
-            memo=_("Paid into escrow for order %(number)s") % {"number": merchant_order.number},
+            memo=in_english("Paid into escrow for order %(number)s")
+            % {"number": merchant_order.number},
             acting_user=acting_user,
         )
         if paid[plan.pk] + amount >= plan.total_usd:

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from network.models import User
@@ -39,6 +38,7 @@ from payments.ledger import (
     credit,
     debit,
     escrow_account,
+    in_english,
     ledger_post,
     merchant_account,
     money,
@@ -165,7 +165,7 @@ def escrow_release(plan: PaymentPlan, *, acting_user: User | None) -> LedgerTran
             merchant=merchant,
             purchase_order=merchant_order.purchase_order,
             merchant_order=merchant_order,
-            memo=_("Order %(number)s released: US$%(gross)s less US$%(fee)s commission")
+            memo=in_english("Order %(number)s released: US$%(gross)s less US$%(fee)s commission")
             % {"number": merchant_order.number, "gross": gross, "fee": fee},
             acting_user=acting_user,
         )

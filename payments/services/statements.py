@@ -47,6 +47,7 @@ from payments.ledger import (
     balance,
     credit,
     debit,
+    in_english,
     ledger_post,
     money,
     network_account,
@@ -281,7 +282,7 @@ def _suspend(entry: BankEntry, note: str) -> None:
             debit(network_account(AccountKind.BANK), entry.amount),
             credit(network_account(AccountKind.SUSPENSE), entry.amount),
         ],
-        memo=_("Transfer received, not matched: %(reference)s")
+        memo=in_english("Transfer received, not matched: %(reference)s")
         % {"reference": entry.bank_reference},
     )
     entry.status = BankEntry.Status.UNMATCHED
@@ -312,7 +313,7 @@ def _receive(
         key=key or f"bank:{entry.bank_reference}",
         acting_user=acting_user,
         from_suspense=from_suspense,
-        memo=_("Transfer %(reference)s received for purchase order %(number)s")
+        memo=in_english("Transfer %(reference)s received for purchase order %(number)s")
         % {"reference": entry.bank_reference, "number": order.number},
     )
     entry.status = BankEntry.Status.MATCHED
@@ -486,7 +487,7 @@ def bank_entry_return(*, entry: BankEntry, note: str, acting_user: User) -> Bank
         kind=TransactionKind.PAYMENT_RETURNED,
         key=f"return:{entry.bank_reference}",
         legs=[debit(suspense, entry.amount), credit(refunds, entry.amount)],
-        memo=_("Transfer %(reference)s returned to %(sender)s")
+        memo=in_english("Transfer %(reference)s returned to %(sender)s")
         % {"reference": entry.bank_reference, "sender": entry.counterparty or "?"},
         acting_user=acting_user,
     )
