@@ -11,11 +11,11 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from network.dashboards import Column, DashboardPanel, Figure, PanelContent, Period, Table
 from network.models import Organization
 from orders.models import MerchantOrder
+from payments.ledger import network_books
 from payments.models import AccountKind, Claim, Posting, TransactionKind
 
 ZERO = Decimal("0.00")
@@ -57,7 +57,7 @@ def escrow_figures(organization: Organization, period: Period) -> dict[str, obje
     within = Q(
         transaction__created_at__gte=period.start_at, transaction__created_at__lt=period.end_at
     )
-    with scopes_disabled():
+    with network_books():
         escrow = Posting.objects.filter(_escrow_postings(organization))
         moved = escrow.aggregate(
             held=Sum("amount"),

@@ -8,10 +8,10 @@ from __future__ import annotations
 import io
 
 from django.db import transaction
-from django_scopes import scopes_disabled
 
 from network.demo import DEMO_BUYER_SLUG, demo_staff
 from orders.models import MerchantOrder, MerchantOrderStatus, PurchaseOrder, ReceiptProblem
+from payments.ledger import network_books
 from payments.models import Claim
 from payments.services import claims
 from payments.services.collection import funds_receive
@@ -33,7 +33,7 @@ def _photo() -> io.BytesIO:
 
 @transaction.atomic
 def seed() -> dict[str, int]:
-    with scopes_disabled():
+    with network_books():
         purchase_order = PurchaseOrder.objects.filter(
             organization__slug=DEMO_BUYER_SLUG, buyer_reference=REFERENCE
         ).first()

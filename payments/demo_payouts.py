@@ -5,9 +5,9 @@ out by the weekly run. Called from ``payments.demo.seed``."""
 from __future__ import annotations
 
 from django.db import transaction
-from django_scopes import scopes_disabled
 
 from network.models import Membership, Organization, Role
+from payments.ledger import network_books
 from payments.models import MerchantBankAccount
 from payments.services import bank_accounts
 
@@ -18,7 +18,7 @@ ROUTING_NUMBERS = ["072000096", "021000021", "026009593", "121000248", "01100013
 def seed_payout_accounts() -> dict[str, int]:
     """Give each merchant without a payout account a confirmed one; returns how many."""
     made = 0
-    with scopes_disabled():
+    with network_books():
         merchants = Organization.objects.filter(kind=Organization.Kind.MERCHANT).order_by("pk")
         for n, merchant in enumerate(merchants):
             if MerchantBankAccount.objects.filter(organization=merchant).exists():

@@ -12,6 +12,7 @@ movements of one account never both see the same funds."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -33,6 +34,16 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
+def network_books() -> AbstractContextManager[None]:
+    """The payments app's one door past the tenant guard. Money is the network's own books:
+    a movement touches the network's accounts and two parties' at once (a buyer's escrow paid
+    to a merchant less the network's commission), and its periodic work (statements, release,
+    claims' deadlines, payout runs) is operator-wide. Pages and the API read payments rows
+    through ``visible_to`` like any private row; services and tasks open this scope."""
+    # The network's own books: operator-wide by nature (see above).
+    return scopes_disabled()
+
+
 class Unbalanced(ValueError):
     """Postings that do not sum to zero (a programming error, never user input)."""
 
@@ -45,7 +56,7 @@ def money(value: Decimal | int | str) -> Decimal:
 
 
 def _account(**fields: Any) -> LedgerAccount:
-    with scopes_disabled():
+    with network_books():
         try:
             with transaction.atomic():
                 account, _created = LedgerAccount.objects.get_or_create(**fields)
@@ -91,7 +102,7 @@ def accounts_locked(accounts: Iterable[LedgerAccount]) -> list[LedgerAccount]:
     """Lock the accounts (primary-key order, so two movements never deadlock) for the rest of
     the transaction; returns them in that order."""
     ids = sorted({account.pk for account in accounts})
-    with scopes_disabled():
+    with network_books():
         return list(LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 
@@ -105,14 +116,14 @@ def _signed(account: LedgerAccount, total: Decimal) -> Decimal:
 def balance(account: LedgerAccount) -> Decimal:
     """What the account holds, as a positive figure for its kind (money in the bank; what the
     network owes a buyer or a merchant or holds in escrow; commission earned)."""
-    with scopes_disabled():
+    with network_books():
         total = Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
     return _signed(account, total or ZERO)
 
 
 def balances(accounts: Sequence[LedgerAccount]) -> dict[int, Decimal]:
     """{account id: balance} in one query."""
-    with scopes_disabled():
+    with network_books():
         rows = (
             Posting.objects.filter(account__in=[a.pk for a in accounts])
             .values("account")
@@ -144,7 +155,7 @@ def ledger_post(
     legs = [(account, money(amount)) for account, amount in legs if money(amount) != ZERO]
     if len(legs) < 2 or sum((amount for _a, amount in legs), ZERO) != ZERO:
         raise Unbalanced(f"{kind} {key}: {[(a.kind, str(m)) for a, m in legs]}")
-    with scopes_disabled():
+    with network_books():
         existing = LedgerTransaction.objects.filter(idempotency_key=key[:120]).first()
     if existing is not None:
         return existing

@@ -230,10 +230,20 @@ GENERATED_MODELS = frozenset(
         "network.AuditEvent",
         "network.IdempotencyRecord",
         "network.WebhookDelivery",
+        "payments.LedgerTransaction",
         "catalog.ImportJob",
     }
 )
-APPS = ("network", "merchants", "catalog", "moderation", "orders", "shipping", "training")
+APPS = (
+    "network",
+    "merchants",
+    "catalog",
+    "moderation",
+    "orders",
+    "shipping",
+    "payments",
+    "training",
+)
 
 
 def database_allow_list() -> set[str]:

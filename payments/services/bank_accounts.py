@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scopes_disabled
 from stdnum.us import rtn
 
 from network.models import Membership, Organization, Role, User
@@ -37,6 +36,7 @@ from payments.errors import (
     IllegalPaymentTransition,
     PaymentPermissionDenied,
 )
+from payments.ledger import network_books
 from payments.models import MerchantBankAccount
 
 Status = MerchantBankAccount.Status
@@ -294,7 +294,7 @@ def bank_account_confirm_link(*, token: str, acting_user: User) -> MerchantBankA
     account = None
     if acting_user.is_authenticated:
         # The link names the account, not the organisation: look among the person's own.
-        with scopes_disabled():
+        with network_books():
             account = (
                 MerchantBankAccount.objects.filter(
                     pk=data["account"], organization__in=membership_orgs

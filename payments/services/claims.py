@@ -28,7 +28,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scopes_disabled
 from stdnum import bic as stdnum_bic
 
 from catalog.errors import ReportRejected
@@ -58,6 +57,7 @@ from payments.ledger import (
     ledger_post,
     money,
     network_account,
+    network_books,
 )
 from payments.models import (
     OPEN_CLAIM_STATUSES,
@@ -180,7 +180,7 @@ def may_open_claim(merchant_order: MerchantOrder) -> bool:
         return False
     if claim_refusal(merchant_order, ClaimReason.LATE):
         return False
-    with scopes_disabled():
+    with network_books():
         if Claim.objects.filter(merchant_order=merchant_order, status__in=OPEN).exists():
             return False
         if not PaymentPlan.objects.filter(merchant_order=merchant_order).exists():
@@ -251,7 +251,7 @@ def _checked_photos(photos: Sequence[IO[bytes]]) -> list[tuple[bytes, str]]:
 
 
 def _new_number(merchant_order: MerchantOrder) -> str:
-    with scopes_disabled():
+    with network_books():
         count = Claim.objects.filter(merchant_order=merchant_order).count()
     return f"CL{merchant_order.number.removeprefix('PO')}-{count + 1}"
 
@@ -348,7 +348,7 @@ def claim_open(
     refusal = claim_refusal(merchant_order, reason)
     if refusal:
         raise ClaimInvalid(refusal)
-    with scopes_disabled():
+    with network_books():
         if Claim.objects.filter(merchant_order=merchant_order, status__in=OPEN).exists():
             raise ClaimInvalid(
                 _("This order already has an open claim: add to it instead."),
@@ -385,7 +385,7 @@ def _affected_value(problem: ReceiptProblem) -> Decimal:
     quantities = problem.affected_quantities or {}
     if not quantities:
         return ZERO
-    with scopes_disabled():
+    with network_books():
         lines = {str(line.pk): line for line in problem.merchant_order.lines.all()}
     total = ZERO
     for line_id, units in quantities.items():
@@ -404,7 +404,7 @@ def claim_open_from_problem(*, problem: ReceiptProblem, acting_user: User) -> Cl
     if plan is None:
         return None
     merchant_order = plan.merchant_order
-    with scopes_disabled():
+    with network_books():
         if Claim.objects.filter(merchant_order=merchant_order, status__in=OPEN).exists():
             return None
         if Claim.objects.filter(receipt_problem=problem).exists():
@@ -438,7 +438,7 @@ def claim_open_from_problem(*, problem: ReceiptProblem, acting_user: User) -> Cl
 
 def _locked(claim: Claim) -> tuple[PaymentPlan | None, Claim]:
     """The claim's payment plan (locked first, as a release does), then the claim, locked."""
-    with scopes_disabled():
+    with network_books():
         merchant_order = MerchantOrder.objects.get(claims__pk=claim.pk)
         plan = order_locked(merchant_order)
         claim = (
@@ -522,7 +522,7 @@ def _closed(
     """After a claim closes: its receipt problem is resolved, ``claim.decided`` goes to both
     parties, and what is left in escrow is released if the buyer confirmed receipt."""
     if claim.receipt_problem_id:
-        with scopes_disabled():
+        with network_books():
             ReceiptProblem.objects.filter(pk=claim.receipt_problem_id).update(
                 status=ReceiptProblem.Status.RESOLVED
             )
@@ -733,7 +733,7 @@ def _takedown_review(claim: Claim, *, reporter: User, organization: Organization
     """Report each listing the merchant order bought as counterfeit: the operators' takedown
     review decides each. Listings no longer on sale, or already reported by ``reporter``, are
     skipped. Returns how many reports were filed."""
-    with scopes_disabled():
+    with network_books():
         product_ids = set(
             claim.merchant_order.lines.filter(sku__isnull=False).values_list(
                 "sku__product_id", flat=True
@@ -768,7 +768,7 @@ def claims_escalate(*, now: datetime | None = None) -> int:
     """Claims unanswered by their ``respond_by`` (the merchant's answer, or the buyer's to an
     offer) go to the operators. Returns how many."""
     now = now or timezone.now()
-    with scopes_disabled():
+    with network_books():
         due = list(
             Claim.objects.filter(
                 status__in=[S.AWAITING_MERCHANT, S.OFFERED], respond_by__lt=now
@@ -776,7 +776,7 @@ def claims_escalate(*, now: datetime | None = None) -> int:
         )
     moved = 0
     for pk in due:
-        with transaction.atomic(), scopes_disabled():
+        with transaction.atomic(), network_books():
             _plan, claim = _locked(Claim(pk=pk))
             if claim.status not in (S.AWAITING_MERCHANT, S.OFFERED) or claim.respond_by >= now:
                 continue

@@ -28,7 +28,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scopes_disabled
 
 from network.models import Organization
 from network.selectors import organization_staff
@@ -45,6 +44,7 @@ from payments.ledger import (
     ledger_post,
     merchant_account,
     network_account,
+    network_books,
 )
 from payments.models import (
     AccountKind,
@@ -93,7 +93,7 @@ def _end_to_end_id(week: date, tag: str) -> str:
 
 
 def _run_of_week(week: date) -> PayoutRun:
-    with scopes_disabled():
+    with network_books():
         run = PayoutRun.objects.filter(week=week).first()
         if run is not None:
             return run
@@ -105,13 +105,13 @@ def _run_of_week(week: date) -> PayoutRun:
 
 
 def _run_locked(run: PayoutRun) -> PayoutRun:
-    with scopes_disabled():
+    with network_books():
         return PayoutRun.objects.select_for_update().get(pk=run.pk)
 
 
 def _merchants_owed() -> list[int]:
     """Ids of merchants whose account holds released funds (one query)."""
-    with scopes_disabled():
+    with network_books():
         rows = (
             Posting.objects.filter(account__kind=AccountKind.MERCHANT)
             .values("account__organization")
@@ -155,7 +155,7 @@ def _payout_post(
 
 def _merchant_payout(run: PayoutRun, merchant_id: int) -> Payout | None:
     """Pay the merchant's whole balance to its active account, once per run."""
-    with transaction.atomic(), scopes_disabled():
+    with transaction.atomic(), network_books():
         run = _run_locked(run)
         if run.status != PayoutRun.Status.BUILDING:
             return None
@@ -205,7 +205,7 @@ def _refund_payout(
 ) -> Payout | None:
     """Send a refund by transfer (a claim's) or a returned receipt back, once."""
     buyer: Organization | None
-    with transaction.atomic(), scopes_disabled():
+    with transaction.atomic(), network_books():
         run = _run_locked(run)
         if run.status != PayoutRun.Status.BUILDING:
             return None
@@ -256,7 +256,7 @@ def _refund_payout(
 
 
 def _refunds_waiting() -> tuple[list[Claim], list[BankEntry]]:
-    with scopes_disabled():
+    with network_books():
         claims = list(
             Claim.objects.filter(
                 status=ClaimStatus.REFUNDED,
@@ -348,7 +348,7 @@ def _announce_sent(payout: Payout) -> None:
 def _settle_if_all_paid(run: PayoutRun) -> None:
     """A ready run (locked by the caller) whose every payout the bank debited is settled (one
     with no payouts at once)."""
-    with scopes_disabled():
+    with network_books():
         waiting = Payout.objects.filter(run=run, status=Payout.Status.SENT).exists()
     if run.status == PayoutRun.Status.READY and not waiting:
         transition_apply(
@@ -363,7 +363,7 @@ def _settle_if_all_paid(run: PayoutRun) -> None:
 
 
 def _file_build(run: PayoutRun) -> PayoutRun:
-    with transaction.atomic(), scopes_disabled():
+    with transaction.atomic(), network_books():
         run = _run_locked(run)
         if run.status != PayoutRun.Status.BUILDING:
             return run
@@ -440,7 +440,7 @@ def payout_run_task() -> str:
 
 
 def _payout_for_entry(entry: BankEntry) -> Payout | None:
-    with scopes_disabled():
+    with network_books():
         query = Q()
         if entry.end_to_end_id:
             query |= Q(end_to_end_id=entry.end_to_end_id)
@@ -495,7 +495,7 @@ def payout_match_debit(entry: BankEntry) -> bool:
         changes={"paid_at": timezone.now(), "bank_entry": entry if entry.pk else None},
         error=IllegalPaymentTransition,
     )
-    with scopes_disabled():
+    with network_books():
         _settle_if_all_paid(PayoutRun.objects.select_for_update().get(pk=payout.run_id))
     if payout.kind == Payout.Kind.MERCHANT:
         _mail_merchant(payout, event="paid")

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 from stdnum.iso7064 import mod_97_10
 
 from network.models import Organization, User
@@ -44,6 +43,7 @@ from payments.ledger import (
     in_english,
     ledger_post,
     money,
+    network_books,
 )
 from payments.models import (
     BuyerCredit,
@@ -74,7 +74,7 @@ def reference_for(purchase_order_number: str) -> str:
 
 def purchase_order_payment(purchase_order: PurchaseOrder) -> PurchaseOrderPayment:
     """The purchase order's payment reference row, made on first use."""
-    with scopes_disabled():
+    with network_books():
         payment, _created = PurchaseOrderPayment.objects.get_or_create(
             purchase_order=purchase_order,
             defaults={
@@ -102,7 +102,7 @@ def plan_amounts(kind: str, total: Decimal) -> tuple[Decimal, Decimal]:
 def paid_amounts(plans: Sequence[PaymentPlan]) -> dict[int, Decimal]:
     """{plan id: what the buyer has paid into it} in one query."""
     ids = {plan.merchant_order_id: plan.pk for plan in plans}
-    with scopes_disabled():
+    with network_books():
         rows = (
             Posting.objects.filter(
                 account__merchant_order__in=list(ids),
@@ -134,7 +134,7 @@ def plan_create(merchant_order: MerchantOrder) -> PaymentPlan:
     kind = PlanKind(purchase_order.payment_terms)
     total = merchant_order.subtotal_usd
     deposit, pre_shipment = plan_amounts(kind, total)
-    with scopes_disabled():
+    with network_books():
         plan, _created = PaymentPlan.objects.get_or_create(
             merchant_order=merchant_order,
             defaults={
@@ -154,7 +154,7 @@ def plan_create(merchant_order: MerchantOrder) -> PaymentPlan:
 
 
 def _plan_locked(merchant_order: MerchantOrder) -> PaymentPlan | None:
-    with scopes_disabled():
+    with network_books():
         return PaymentPlan.objects.select_for_update().filter(merchant_order=merchant_order).first()
 
 
@@ -233,7 +233,7 @@ def plan_shipped(merchant_order: MerchantOrder) -> None:
 
 
 def _open_plans(purchase_order: PurchaseOrder) -> list[PaymentPlan]:
-    with scopes_disabled():
+    with network_books():
         return list(
             # Only the plan rows: the merchant orders joined in are locked by orders first.
             PaymentPlan.objects.select_for_update(of=("self",))
@@ -298,7 +298,7 @@ def credit_exposure(buyer: Organization) -> Decimal:
     """What the buyer owes on open net-terms orders: each plan's unpaid part, and the whole of a
     net-terms purchase order not yet split into merchant orders."""
     net = [PaymentTerms.NET_30, PaymentTerms.NET_60]
-    with scopes_disabled():
+    with network_books():
         plans = list(
             PaymentPlan.objects.filter(organization=buyer, kind__in=net).exclude(
                 merchant_order__status__in=ENDED
@@ -314,7 +314,7 @@ def credit_exposure(buyer: Organization) -> Decimal:
 
 
 def credit_limit(buyer: Organization, *, lock: bool = False) -> Decimal:
-    with scopes_disabled():
+    with network_books():
         rows = BuyerCredit.objects.filter(organization=buyer)
         row = (rows.select_for_update() if lock else rows).first()
     return row.limit_usd if row else ZERO
@@ -326,7 +326,7 @@ def check_placement(*, buyer: Organization, payment_terms: str, total_usd: Decim
     in the same room."""
     if payment_terms not in (PaymentTerms.NET_30, PaymentTerms.NET_60):
         return
-    with scopes_disabled():
+    with network_books():
         BuyerCredit.objects.get_or_create(organization=buyer)
     limit = credit_limit(buyer, lock=True)
     exposure = credit_exposure(buyer)
@@ -365,7 +365,7 @@ def check_shipment(*, merchant_order: MerchantOrder) -> None:
 
 
 def plans_of(purchase_orders: Iterable[PurchaseOrder]) -> list[PaymentPlan]:
-    with scopes_disabled():
+    with network_books():
         return list(
             PaymentPlan.objects.filter(purchase_order__in=list(purchase_orders))
             .select_related("merchant_order")

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from network.models import User
 from network.selectors import organization_staff
@@ -43,6 +42,7 @@ from payments.ledger import (
     merchant_account,
     money,
     network_account,
+    network_books,
 )
 from payments.models import (
     OPEN_CLAIM_STATUSES,
@@ -78,6 +78,14 @@ def arrived_at(merchant_order: MerchantOrder) -> datetime | None:
     shipments = order_shipments(
         organization=merchant_order.buyer, merchant_order_ids=[merchant_order.pk]
     ).get(merchant_order.pk, [])
+    return arrived_at_of(merchant_order, shipments)
+
+
+def arrived_at_of(merchant_order: MerchantOrder, shipments: list) -> datetime | None:
+    """``arrived_at`` from the merchant order's shipments, read beforehand (for many orders at
+    once)."""
+    if merchant_order.status not in SENT_STATUSES:
+        return None
     if not arrived(merchant_order, shipments):
         return None
     fallback = merchant_order.delivered_at or merchant_order.closed_at or merchant_order.shipped_at
@@ -88,7 +96,7 @@ def arrived_at(merchant_order: MerchantOrder) -> datetime | None:
 
 
 def has_open_claim(merchant_order: MerchantOrder) -> bool:
-    with scopes_disabled():
+    with network_books():
         return Claim.objects.filter(
             merchant_order=merchant_order, status__in=OPEN_CLAIM_STATUSES
         ).exists()
@@ -98,7 +106,7 @@ def plan_locked(merchant_order: MerchantOrder) -> PaymentPlan | None:
     """The merchant order's payment plan, locked for the rest of the transaction (its row
     only): what a release and a claim both hold while they read the escrow and open claims.
     The caller holds the merchant order's lock already (``order_locked``)."""
-    with scopes_disabled():
+    with network_books():
         return (
             PaymentPlan.objects.select_for_update(of=("self",))
             .select_related(
@@ -115,7 +123,7 @@ def order_locked(merchant_order: MerchantOrder) -> PaymentPlan | None:
     """Lock the purchase order, the merchant order (the app's lock order, as the order
     services take it), then the payment plan; returns the plan (None for an order without
     one)."""
-    with scopes_disabled():
+    with network_books():
         PurchaseOrder.objects.select_for_update(of=("self",)).filter(
             pk=merchant_order.purchase_order_id
         ).first()
@@ -153,7 +161,7 @@ def escrow_release(plan: PaymentPlan, *, acting_user: User | None) -> LedgerTran
     entry = None
     if gross > ZERO:
         fee = commission_of(gross)
-        with scopes_disabled():
+        with network_books():
             earlier = LedgerTransaction.objects.filter(
                 merchant_order=merchant_order, kind=TransactionKind.FUNDS_RELEASED
             ).count()
@@ -226,7 +234,7 @@ def release_candidates(*, now: datetime | None = None) -> list[int]:
     since), no claim open, something held."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PAYMENTS_RELEASE_AFTER_DAYS)
-    with scopes_disabled():
+    with network_books():
         open_claims = Claim.objects.filter(
             merchant_order=OuterRef("merchant_order"), status__in=OPEN_CLAIM_STATUSES
         )
@@ -258,7 +266,7 @@ def releases_due(*, now: datetime | None = None) -> int:
     """Release every merchant order due (each in its own transaction); returns how many."""
     released = 0
     for pk in release_candidates(now=now):
-        with transaction.atomic(), scopes_disabled():
+        with transaction.atomic(), network_books():
             plan = order_locked(MerchantOrder.objects.get(pk=pk))
             if plan is not None and escrow_release(plan, acting_user=None) is not None:
                 released += 1

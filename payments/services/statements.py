@@ -26,7 +26,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 from stdnum import iso11649
 
 from network.models import Membership, Organization, Role, User
@@ -51,6 +50,7 @@ from payments.ledger import (
     ledger_post,
     money,
     network_account,
+    network_books,
 )
 from payments.models import (
     USD,
@@ -67,7 +67,7 @@ from payments.services import collection, payouts, plans
 def _network_wide() -> AbstractContextManager[Any]:
     # Statements and the queue are the operators' network-wide work: an entry may pay any
     # buyer's order, and imports also run from the demo, outside any request's scope.
-    return scopes_disabled()
+    return network_books()
 
 
 # A reference as printed: one word (``RF18539007547034``) or groups of four

@@ -29,8 +29,9 @@ from tests.shipping.factories import SailingFactory
 pytestmark = pytest.mark.django_db
 
 # The purchase order page, whatever its number of merchants: 12 for the order, 13 for its payment
-# panel (plans, paid, escrow balances, the reference; the buyer's credit, limit and exposure).
-QUERIES = 25
+# panel (plans, paid, escrow balances, the reference; the buyer's credit, limit and exposure),
+# 9 for the claims of its merchant orders (claims, plans, escrow accounts and balances, shipments).
+QUERIES = 34
 
 
 def photo(name="crate.jpg", image_format="JPEG", size=(320, 240)) -> SimpleUploadedFile:

@@ -35,6 +35,7 @@ CREDENTIAL_ROUTES = {
     "offer",  # training/offers/<token>/ — the emailed waitlist offer
     "shipping_booking_notifications",  # carriers sign their notifications (HMAC)
     "shipping_tracking_events",  # tracking/<token>/events/ — signed with the subscription's secret
+    "bank_account_confirm_link",  # the link mailed to a merchant's owners; confirms on POST only
 }
 # Pages that may answer 200 to anyone for a public object (``public`` below says which).
 PUBLIC_ROUTES = {
@@ -148,6 +149,8 @@ class Victims:
             return [(row.reference, False) for row in self.rows("shipping.SpaceRequest")]
         if name == "shipment_reference":
             return [(row.reference, False) for row in self.rows("shipping.Shipment")]
+        if name == "claim_number":
+            return [(row.number, False) for row in self.rows("payments.Claim")]
         if name == "scac":
             return [(row.scac, True) for row in self.rows("shipping.Carrier")]
         if name == "sku":
