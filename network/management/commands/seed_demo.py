@@ -32,8 +32,6 @@ class Command(BaseCommand):
         with scopes_disabled():
             modules = []
             for config in registry.get_app_configs():
-                if wanted and config.label not in wanted:
-                    continue
                 try:
                     module = importlib.import_module(f"{config.name}.demo")
                 except ModuleNotFoundError as error:
@@ -41,13 +39,16 @@ class Command(BaseCommand):
                         raise
                     continue
                 modules.append((config.label, module))
+            # Every installed app prepares, whichever apps are seeded: its rules apply anyway.
+            preparing = [later for _label, later in modules if hasattr(later, "prepare")]
             for label, module in modules:
+                if wanted and label not in wanted:
+                    continue
                 summary = module.seed()
                 self.stdout.write(f"{label}: {summary}")
                 if label == "network":
-                    for _label, later in modules:
-                        if hasattr(later, "prepare"):
-                            later.prepare()
+                    for later in preparing:
+                        later.prepare()
         # Thousands of rows were just written in bulk: without fresh statistics the planner
         # still believes the tables empty and picks nested loops that take minutes.
         with connection.cursor() as cursor:
