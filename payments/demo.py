@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from network.demo import DEMO_BUYER_SLUG, demo_staff
+from network.demo import DEMO_BUYER_SLUG, DEMO_MERCHANT_SLUG, demo_staff
 from network.models import Membership, Organization, Role
 from orders import services as order_services
 from orders.demo import CHECKOUT, _orderable_skus, _staff_buyer
@@ -127,7 +127,10 @@ def _seed_statement() -> dict[str, int]:
     by_merchant = _orderable_skus()
     if buyer_user is None or len(by_merchant) < 2:
         return {"statements": 0}
-    first, second = list(by_merchant)[:2]
+    # The demo merchant's own login sees the money move: its order comes first.
+    demo_merchant = Organization.objects.filter(slug=DEMO_MERCHANT_SLUG).first()
+    merchants = sorted(by_merchant, key=lambda pk: pk != getattr(demo_merchant, "pk", None))
+    first, second = merchants[:2]
     prepaid = _place(
         store,
         buyer_user,

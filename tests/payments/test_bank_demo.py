@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django_scopes import scopes_disabled
 
-from network.demo import DEMO_BUYER_SLUG
+from network.demo import DEMO_BUYER_SLUG, DEMO_MERCHANT_SLUG
 from network.models import Organization, Role
-from orders.models import PurchaseOrder
+from orders.models import MerchantOrder, PurchaseOrder
 from payments import demo
-from payments.models import BankEntry, BankStatement
+from payments.models import BankEntry, BankStatement, Payout
 from payments.selectors_bank import order_payment
 from tests.factories import OrganizationFactory, member, operator
 from tests.orders.factories import merchant, sku
@@ -30,6 +30,9 @@ def test_the_demo_pays_one_order_in_full_one_in_part_and_queues_one_transfer():
         for name in ("Great Lakes Maple Co.", "Driftless Cheese Makers"):
             organization, owner = merchant(name)
             sku(organization, owner, code=f"{name[:4].upper()}-1", on_hand=5000)
+        # The demo merchant's login (not the first merchant by name) is the one whose order is
+        # paid, shipped, released and paid out.
+        Organization.objects.filter(pk=organization.pk).update(slug=DEMO_MERCHANT_SLUG)
         demo.prepare()
         first = demo.seed()
         assert (first["statements"], first["matched_entries"], first["unmatched_entries"]) == (
@@ -46,3 +49,7 @@ def test_the_demo_pays_one_order_in_full_one_in_part_and_queues_one_transfer():
         assert BankStatement.objects.count() == 1
         assert BankEntry.objects.filter(status="unmatched").count() == 1
         assert Organization.objects.get(pk=store.pk).kind == "buyer"
+        paid_out = MerchantOrder.objects.get(purchase_order=prepaid)
+        assert paid_out.organization.slug == DEMO_MERCHANT_SLUG
+        assert paid_out.status == "closed"
+        assert Payout.objects.get(organization=paid_out.organization).amount_usd > 0
