@@ -201,7 +201,13 @@ def entry_return(request):
         else:
             messages.success(
                 request,
-                _("The transfer goes back to its sender in the next payout run."),
+                _("The transfer goes back to its sender in the next payout run.")
+                if entry.currency == "USD"
+                else _(
+                    "Marked as returned. A transfer in %(currency)s is not in the dollar payout "
+                    "file: ask the bank to send it back in %(currency)s."
+                )
+                % {"currency": entry.currency},
             )
             return redirect("payments:reconciliation")
     return _reconciliation(request, forms_for={("return", pk): form}, status=400)

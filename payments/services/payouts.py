@@ -268,8 +268,9 @@ def _refunds_waiting() -> tuple[list[Claim], list[BankEntry]]:
             .order_by("pk")
         )
         entries = list(
+            # Only US-dollar transfers were booked for return; others go back through the bank.
             BankEntry.objects.filter(
-                status=BankEntry.Status.RETURNED, return_payout__isnull=True
+                status=BankEntry.Status.RETURNED, return_payout__isnull=True, currency="USD"
             ).order_by("pk")
         )
     return claims, entries

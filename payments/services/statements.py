@@ -274,7 +274,17 @@ def _book_debit(entry: BankEntry) -> None:
 
 
 def _suspend(entry: BankEntry, note: str) -> None:
-    """Received money we cannot place: bank → suspense, waiting for an operator."""
+    """Received money we cannot place: bank → suspense, waiting for an operator. The ledger is
+    in US dollars: a transfer in another currency never enters it, and waits only in the queue
+    (to be returned through the bank in its own currency)."""
+    if entry.currency == USD:
+        _suspend_usd(entry)
+    entry.status = BankEntry.Status.UNMATCHED
+    entry.note = note[:500]
+    entry.save(update_fields=["status", "note"])
+
+
+def _suspend_usd(entry: BankEntry) -> None:
     ledger_post(
         kind=TransactionKind.PAYMENT_UNMATCHED,
         key=f"bank:{entry.bank_reference}",
@@ -285,9 +295,6 @@ def _suspend(entry: BankEntry, note: str) -> None:
         memo=in_english("Transfer received, not matched: %(reference)s")
         % {"reference": entry.bank_reference},
     )
-    entry.status = BankEntry.Status.UNMATCHED
-    entry.note = note[:500]
-    entry.save(update_fields=["status", "note"])
 
 
 def _pre_shipment_due(order: PurchaseOrder) -> dict[int, Decimal]:
@@ -481,16 +488,20 @@ def bank_entry_return(*, entry: BankEntry, note: str, acting_user: User) -> Bank
         raise IllegalPaymentTransition(_("This entry is not waiting to be matched."))
     if not note.strip():
         raise BankEntryNotMatchable(_("Say why the transfer goes back."), field="note")
-    suspense, refunds = network_account(AccountKind.SUSPENSE), network_account(AccountKind.REFUNDS)
-    accounts_locked([suspense, refunds])
-    ledger_post(
-        kind=TransactionKind.PAYMENT_RETURNED,
-        key=f"return:{entry.bank_reference}",
-        legs=[debit(suspense, entry.amount), credit(refunds, entry.amount)],
-        memo=in_english("Transfer %(reference)s returned to %(sender)s")
-        % {"reference": entry.bank_reference, "sender": entry.counterparty or "?"},
-        acting_user=acting_user,
-    )
+    if entry.currency == USD:
+        # The next payout run sends it back; a transfer in another currency never entered the
+        # US-dollar books and goes back through the bank in its own currency.
+        suspense = network_account(AccountKind.SUSPENSE)
+        refunds = network_account(AccountKind.REFUNDS)
+        accounts_locked([suspense, refunds])
+        ledger_post(
+            kind=TransactionKind.PAYMENT_RETURNED,
+            key=f"return:{entry.bank_reference}",
+            legs=[debit(suspense, entry.amount), credit(refunds, entry.amount)],
+            memo=in_english("Transfer %(reference)s returned to %(sender)s")
+            % {"reference": entry.bank_reference, "sender": entry.counterparty or "?"},
+            acting_user=acting_user,
+        )
     entry.status = BankEntry.Status.RETURNED
     entry.note = note.strip()[:500]
     entry.decided_by = acting_user

@@ -126,10 +126,12 @@ def test_operators_upload_a_statement_and_work_the_queue(client):
             f"m{waiting.pk}-note": "Per mail",
         },
     )
-    client.post(
+    page = client.post(
         reverse("payments:bank_entry_return"),
         {"entry": euro.pk, f"r{euro.pk}-note": "Sent in EUR"},
-    )
+        follow=True,
+    ).content.decode()
+    assert "ask the bank to send it back in EUR" in page
     with scopes_disabled():
         waiting.refresh_from_db()
         euro.refresh_from_db()
