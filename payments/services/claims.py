@@ -173,21 +173,6 @@ def claim_refusal(
     return ""
 
 
-def may_open_claim(merchant_order: MerchantOrder) -> bool:
-    """Whether the order pages offer "Open a claim": sent, in the window (or late), no claim
-    open, money held in escrow."""
-    if merchant_order.status not in SENT_STATUSES:
-        return False
-    if claim_refusal(merchant_order, ClaimReason.LATE):
-        return False
-    with network_books():
-        if Claim.objects.filter(merchant_order=merchant_order, status__in=OPEN).exists():
-            return False
-        if not PaymentPlan.objects.filter(merchant_order=merchant_order).exists():
-            return False
-    return escrow_held(merchant_order) > ZERO
-
-
 def claim_payload(claim: Claim) -> dict[str, Any]:
     return {
         "number": claim.number,
