@@ -427,6 +427,29 @@ class SKU(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.1"))],
     )
+    # A sample: one unit (or a few) at its own price, outside the MOQ and the case pack.
+    sample_price_usd = models.DecimalField(
+        _("sample price (USD)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CENT)],
+        help_text=_("Leave empty to offer no sample."),
+    )
+    sample_limit_per_buyer = models.PositiveSmallIntegerField(
+        _("samples per buyer"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("How many sample units one buyer organisation may order in all."),
+    )
+    # The Chinese import tariff line (8 digits) for the landed-cost estimate; suggested from the
+    # product's HS code, set by the merchant or an operator.
+    cn_tariff_code = models.CharField(
+        _("China tariff code"),
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^\d{8}$", _("Enter the 8-digit Chinese tariff code."))],
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PartyManager.of("organization", operators=True, public=public_listing("product__"))
@@ -455,6 +478,13 @@ class SKU(models.Model):
             models.CheckConstraint(
                 condition=Q(case_gross_weight_kg__isnull=True) | Q(case_gross_weight_kg__gt=0),
                 name="sku_case_weight_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_price_usd__isnull=True) | Q(sample_price_usd__gt=0),
+                name="sku_sample_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_limit_per_buyer__gte=1), name="sku_sample_limit_min"
             ),
         ]
 
@@ -741,3 +771,209 @@ def _brand_evidence_path(instance: models.Model, filename: str) -> str:
 
 def _report_evidence_path(instance: models.Model, filename: str) -> str:
     return f"report-evidence/{instance.product_id}/{uuid.uuid4().hex}"  # type: ignore[attr-defined]
+
+
+# --- Buyer price lists -------------------------------------------------------------------------
+
+
+class PriceList(models.Model):
+    """A merchant's own prices for one buyer organisation, valid from one day to another (or
+    open-ended): a discount off the public tiers on chosen products, or the products' own
+    tiers. Only the merchant and that buyer see it; checkout, the API and the merchant's order
+    pages use it. Where a buyer holds several lists in force for one product, the lowest price
+    wins."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+        help_text=_("Off the public tiers, for the products without their own tiers here."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartyManager.of("organization", "buyer", operators=True)
+
+    class Meta:
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+        ordering = ["-valid_from", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="pricelist_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True)
+                | (Q(discount_percent__gt=0) & Q(discount_percent__lt=100)),
+                name="pricelist_discount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceListEntry(models.Model):
+    """A product on a price list: its own discount, or (with ``tiers``) its SKUs' own tiers."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="entries")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+    )
+
+    objects = PartyManager.of("organization", "buyer", operators=True)
+
+    class Meta:
+        verbose_name = _("price list product")
+        verbose_name_plural = _("price list products")
+        ordering = ["price_list_id", "product_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list", "product"], name="pricelistentry_one_per_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True)
+                | (Q(discount_percent__gt=0) & Q(discount_percent__lt=100)),
+                name="pricelistentry_discount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price_list_id}: {self.product_id}"
+
+
+class PriceListTier(models.Model):
+    """The buyer's own quantity break for one SKU of a price-list product."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(PriceListEntry, on_delete=models.CASCADE, related_name="tiers")
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU"))
+    min_quantity = models.PositiveIntegerField(
+        _("from quantity"), validators=[MinValueValidator(1)]
+    )
+    unit_price_usd = models.DecimalField(
+        _("unit price (USD)"), **MONEY, validators=[MinValueValidator(CENT)]
+    )
+
+    objects = PartyManager.of("organization", "buyer", operators=True)
+
+    class Meta:
+        verbose_name = _("price list tier")
+        verbose_name_plural = _("price list tiers")
+        ordering = ["entry_id", "sku_id", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "sku", "min_quantity"], name="pricelisttier_unique_quantity"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price_usd__gt=0), name="pricelisttier_price_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.min_quantity}+ @ {self.unit_price_usd} USD"
+
+
+# --- China tariff lines and landed cost --------------------------------------------------------
+
+
+class TariffLine(models.Model):
+    """One line of the operators' China import tariff table, in force from ``effective_from``
+    until a newer row for the same code. Public reference data: the landed-cost estimate shown
+    to every buyer reads it."""
+
+    code = models.CharField(
+        _("China tariff code"),
+        max_length=8,
+        validators=[RegexValidator(r"^\d{8}$", _("Enter the 8-digit Chinese tariff code."))],
+    )
+    hs6 = models.CharField(
+        _("HS-6 heading"),
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6-digit HS code."))],
+    )
+    description_en = models.CharField(_("description (English)"), max_length=200)
+    description_zh_hans = models.CharField(
+        _("description (Simplified Chinese)"), max_length=200, blank=True
+    )
+    mfn_duty_percent = models.DecimalField(
+        _("MFN duty (%)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    additional_duty_percent = models.DecimalField(
+        _("additional duty on US-origin goods (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    consumption_tax_percent = models.DecimalField(
+        _("consumption tax (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("99.99"))],
+    )
+    vat_percent = models.DecimalField(
+        _("VAT (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    cross_border_positive_list = models.BooleanField(
+        _("on the cross-border e-commerce positive list"), default=False
+    )
+    effective_from = models.DateField(_("effective from"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("China tariff line")
+        verbose_name_plural = _("China tariff lines")
+        ordering = ["code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "effective_from"], name="tariffline_one_per_code_and_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(mfn_duty_percent__gte=0)
+                & Q(additional_duty_percent__gte=0)
+                & Q(consumption_tax_percent__gte=0)
+                & Q(consumption_tax_percent__lt=100)
+                & Q(vat_percent__gte=0),
+                name="tariffline_rates_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["hs6"], name="tariffline_hs6")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.effective_from})"
+
+    @property
+    def description(self) -> str:
+        return localized(self.description_en, self.description_zh_hans)

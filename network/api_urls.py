@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("orders.api_urls")),
     path("", include("shipping.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("deals.api_urls")),
     path("", include("training.api_urls")),
 ]

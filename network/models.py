@@ -499,6 +499,11 @@ class WebhookEvent(models.TextChoices):
     PAYOUT_SENT = "payout.sent", "payout.sent"
     LISTING_TAKEN_DOWN = "listing.taken_down", "listing.taken_down"
     INVENTORY_LOW = "inventory.low", "inventory.low"
+    MESSAGE_RECEIVED = "message.received", "message.received"
+    QUOTATION_REQUESTED = "quotation_request.opened", "quotation_request.opened"
+    QUOTATION_RECEIVED = "quotation.received", "quotation.received"
+    QUOTATION_ACCEPTED = "quotation.accepted", "quotation.accepted"
+    PRICE_LIST_CHANGED = "price_list.changed", "price_list.changed"
 
 
 class WebhookEndpoint(models.Model):

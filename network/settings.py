@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "orders",
     "shipping",
     "payments",
+    "deals",
     "training",
 ]
 
@@ -285,10 +286,20 @@ CELERY_TASK_ROUTES = {
     "orders.tasks.*": {"queue": "orders"},
     "shipping.tasks.*": {"queue": "shipping"},
     "payments.tasks.*": {"queue": "payments"},
+    "deals.tasks.*": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
-for _app in ("network", "merchants", "catalog", "orders", "shipping", "payments", "training"):
+for _app in (
+    "network",
+    "merchants",
+    "catalog",
+    "orders",
+    "shipping",
+    "payments",
+    "deals",
+    "training",
+):
     # Each app lists its own periodic work in <app>/schedule.py (plain data, no Django imports).
     CELERY_BEAT_SCHEDULE.update(__import__(f"{_app}.schedule", fromlist=["x"]).BEAT_SCHEDULE)
 # Work whose task was lost (broker down when it was enqueued, worker killed) is enqueued again.

@@ -60,8 +60,10 @@ class PartyQuerySet(models.QuerySet[ModelT], Generic[ModelT]):
         parties: tuple[str, ...] = getattr(manager, "parties", ())
         if organization is None:
             return self.none()
-        if getattr(manager, "operators", False) and _is_operator(organization):
-            return self
+        operators = getattr(manager, "operators", False)
+        if operators and _is_operator(organization):
+            # ``operators`` is True (every row) or a Q naming the rows operators may read.
+            return self if operators is True else self.filter(operators)
         if not parties:
             return self.none()
         condition = Q()
@@ -75,17 +77,19 @@ class PartyManager(models.Manager[ModelT], Generic[ModelT]):
 
     ``parties`` are the paths from the row to the organisations that share it
     (``"organization"``, ``"buyer"``, ``"application__organization"``); ``operators`` says the
-    network's operators see every row; ``public`` names the rows anyone may read, reached with
-    ``Model.objects.public()``.
+    network's operators see every row, or (a ``Q``) which rows they see; ``public`` names the
+    rows anyone may read, reached with ``Model.objects.public()``.
     """
 
     _queryset_class = PartyQuerySet
     parties: tuple[str, ...] = ()
-    operators: bool = False
+    operators: bool | Q = False
     public_rows: Q | None = None
 
     @classmethod
-    def of(cls, *parties: str, operators: bool = False, public: Q | None = None) -> PartyManager:
+    def of(
+        cls, *parties: str, operators: bool | Q = False, public: Q | None = None
+    ) -> PartyManager:
         """A manager for a model shared by ``parties`` (related managers subclass its class, so
         the parties live on the class, not the instance)."""
         if not (parties or operators):

@@ -56,6 +56,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("shipping/", include("shipping.urls")),
     path("payments/", include("payments.urls")),
+    path("deals/", include("deals.urls")),
     path("training/", include("training.urls")),
     path("api/v1/", include("network.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

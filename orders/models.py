@@ -47,6 +47,17 @@ class Cart(models.Model):
         return f"cart of {self.organization_id}"
 
 
+class PriceSource(models.TextChoices):
+    """Where a line's unit price comes from, in order of precedence at checkout: an accepted
+    quotation (until it expires), the buyer's price list, the public tiers. A sample has its
+    own price."""
+
+    QUOTATION = "quotation", _("Quotation")
+    PRICE_LIST = "price_list", _("Your price list")
+    TIERS = "tiers", _("Price tiers")
+    SAMPLE = "sample", _("Sample")
+
+
 class CartLine(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("buyer")
@@ -54,6 +65,15 @@ class CartLine(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU"))
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # A sample line: the SKU's sample price, outside its MOQ and case pack.
+    is_sample = models.BooleanField(_("sample"), default=False)
+    # An accepted quotation's terms, put here by ``orders.services.cart.cart_add_quoted``:
+    # its tiers as [[min quantity, "unit price"], ...], its MOQ, its number and when it expires.
+    # Empty for a line at list price.
+    quoted_tiers = models.JSONField(default=list, blank=True)
+    quoted_moq = models.PositiveIntegerField(null=True, blank=True)
+    quotation_number = models.CharField(_("quotation"), max_length=24, blank=True)
+    quoted_until = models.DateTimeField(_("quoted price valid until"), null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -66,7 +86,9 @@ class CartLine(models.Model):
         verbose_name_plural = _("cart lines")
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "sku"], name="cartline_one_per_sku"),
+            models.UniqueConstraint(
+                fields=["cart", "sku", "is_sample"], name="cartline_one_per_sku"
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cartline_quantity_min"),
         ]
 
@@ -212,6 +234,12 @@ class PurchaseOrder(models.Model):
     total_usd = models.DecimalField(_("total (USD)"), **MONEY, default=Decimal("0.00"))
     savings_usd = models.DecimalField(_("tier savings (USD)"), **MONEY, default=Decimal("0.00"))
     merchant_count = models.PositiveSmallIntegerField(default=0)
+    # The CNY figures shown beside USD: the operators' rate in force when the order was placed
+    # and the estimated landed cost in China then (None without a rate or tariff data).
+    usd_cny_rate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    landed_cost_cny = models.DecimalField(
+        _("estimated landed cost (CNY)"), **MONEY, null=True, blank=True
+    )
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -281,6 +309,12 @@ class PurchaseOrderLine(models.Model):
     # The price at the MOQ (first tier): the difference is the tier saving shown to the buyer.
     list_unit_price_usd = models.DecimalField(max_digits=12, decimal_places=2)
     line_total_usd = models.DecimalField(_("line total (USD)"), **MONEY)
+    is_sample = models.BooleanField(_("sample"), default=False)
+    price_source = models.CharField(
+        _("price"), max_length=12, choices=PriceSource.choices, default=PriceSource.TIERS
+    )
+    # The quotation number or the price list's name the price came from.
+    price_reference = models.CharField(_("price reference"), max_length=100, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.PENDING
     )

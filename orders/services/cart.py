@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -122,3 +126,55 @@ def cart_line_remove(*, line: CartLine, acting_user: User) -> None:
         changes={"sku": line.sku_id, "quantity": line.quantity},
     )
     line.delete()
+
+
+@transaction.atomic
+def cart_add_quoted(
+    *,
+    organization: Organization,
+    sku_id: int,
+    quantity: int,
+    tiers: list[tuple[int, Decimal]],
+    moq: int,
+    quotation_number: str,
+    valid_until: datetime,
+    acting_user: User,
+) -> CartLine:
+    """Put ``quantity`` units of a SKU in the buyer's cart at a quotation's prices (``tiers``:
+    (from quantity, unit price USD), its ``moq``), honoured at checkout until ``valid_until``.
+    The quotation replaces any list-price line of the SKU. Called by ``deals`` when a buyer
+    accepts a quotation; refuses a SKU no longer orderable."""
+    raise NotImplementedError
+
+
+@transaction.atomic
+def cart_add_sample(
+    *, organization: Organization, sku_id: int, quantity: int, acting_user: User
+) -> CartLine:
+    """Put sample units of a SKU in the cart at its sample price, outside its MOQ and case
+    pack, within its limit per buyer (counting samples already ordered)."""
+    raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """What became of one wanted line: ``added`` (with the quantity put in the cart, which may
+    be rounded up to the MOQ or a whole case only if ``adjust`` was asked) or the reason it
+    was not: ``unavailable``, ``below_moq``, ``case_pack``, ``insufficient_stock``; ``message``
+    says it to the buyer in their language."""
+
+    sku_id: int | None
+    code: str
+    requested: int
+    outcome: str
+    quantity: int = 0
+    message: str = ""
+
+
+def cart_add_many(
+    *, organization: Organization, items: list[tuple[int, int]], acting_user: User
+) -> list[LineOutcome]:
+    """Put many (SKU id, quantity) lines in the cart (a reorder, a quick order, a saved list),
+    each line on its own: a line that cannot be ordered is reported, not raised, and the
+    others still go in. One transaction."""
+    raise NotImplementedError

@@ -1,0 +1,5 @@
+"""Demo data of this part of deals."""
+
+
+def seed() -> str:
+    return ""
