@@ -86,7 +86,9 @@ def tariff_in_force(code: str, on: date | None = None) -> TariffLine | None:
 
 
 def tariff_lines_in_force(codes: set[str], on: date | None = None) -> dict[str, TariffLine]:
-    """The row in force on ``on`` (today) for each of ``codes`` that has one, in one query."""
+    """The row in force on ``on`` (today) for each of ``codes`` that has one, in one query
+    (none when no code is given)."""
+    codes = {code for code in codes if code}
     if not codes:
         return {}
     rows = (
