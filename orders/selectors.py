@@ -256,15 +256,17 @@ def cart_view(*, organization: Organization) -> CartView:
         problems += bool(issue)
     problems += sum(1 for g in groups.values() if g.shortfall)
     ordered = list(groups.values())
-    priced = [item for g in ordered for item in g.items if item.unit_price is not None]
+    priced = [
+        (item, item.unit_price) for g in ordered for item in g.items if item.unit_price is not None
+    ]
     cny = (
-        landed_total(lines=[(i.sku, i.unit_price, i.line.quantity) for i in priced])
+        landed_total(lines=[(item.sku, price, item.line.quantity) for item, price in priced])
         if priced
         else None
     )
     if cny is not None and cny.estimated_lines:
-        estimates = landed_costs(lines=[(i.sku, i.unit_price) for i in priced], rate=cny.rate)
-        for item, estimate in zip(priced, estimates, strict=True):
+        estimates = landed_costs(lines=[(item.sku, price) for item, price in priced], rate=cny.rate)
+        for (item, _price), estimate in zip(priced, estimates, strict=True):
             item.landed = estimate.best if estimate is not None else None
     return CartView(
         groups=ordered,
