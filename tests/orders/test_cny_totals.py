@@ -168,3 +168,13 @@ def test_the_cart_reads_a_fixed_number_of_queries_whatever_its_lines(client, wor
                 organization=world["store"], sku_id=extra.pk, quantity=1, acting_user=world["wang"]
             )
     assert queries() == one_line + 1  # the samples already ordered, once there are samples
+
+
+def test_without_any_tariff_code_the_cart_gives_no_landed_estimate(client, world):
+    _rate()
+    add_to_cart(world["store"], world["wang"], world["plain"], 12)
+    client.force_login(world["wang"])
+    page = client.get(reverse("orders:cart")).content.decode()
+    assert "≈ ¥724.20" in page
+    assert "Estimated landed cost in China" not in page
+    assert "No line has a China tariff code yet" in page
