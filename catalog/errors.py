@@ -78,3 +78,11 @@ class TariffLineRejected(DomainError):
 
     code = "tariff_line_rejected"
     status = 400
+
+
+class PriceListRejected(DomainError):
+    """A price list or one of its products was refused (an unknown buyer, a product or SKU of
+    another merchant, an entry that sets no price); nothing was written."""
+
+    code = "price_list_rejected"
+    status = 400
