@@ -14,9 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -59,7 +57,6 @@ TARIFF_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such tariff 
 TARIFF_FORBIDDEN = OpenApiResponse(
     ErrorSerializer, description="Only network operators change the table; or no scope."
 )
-ID = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The id.")
 
 
 # --- Price lists -------------------------------------------------------------------------------
@@ -238,7 +235,6 @@ class MerchantPriceListAPI(APIView):
     @extend_schema(
         operation_id="v1_merchant_price_lists_retrieve",
         summary="One of the merchant's price lists",
-        parameters=[ID],
         responses={200: PriceListSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request, pk: int):
@@ -247,7 +243,6 @@ class MerchantPriceListAPI(APIView):
     @extend_schema(
         operation_id="v1_merchant_price_lists_partial_update",
         summary="Change a price list's terms or products",
-        parameters=[ID],
         request=PriceListWriteSerializer(partial=True),
         responses={
             200: PriceListSerializer,
@@ -280,7 +275,6 @@ class MerchantPriceListAPI(APIView):
     @extend_schema(
         operation_id="v1_merchant_price_lists_destroy",
         summary="Delete a price list",
-        parameters=[ID],
         responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request, pk: int):
@@ -315,7 +309,6 @@ class BuyerPriceListAPI(APIView):
     @extend_schema(
         operation_id="v1_price_lists_retrieve",
         summary="A price list granted to the buyer",
-        parameters=[ID],
         responses={200: PriceListSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request, pk: int):
@@ -391,7 +384,6 @@ class TariffLineAPI(APIView):
     @extend_schema(
         operation_id="v1_tariff_lines_retrieve",
         summary="One tariff row",
-        parameters=[ID],
         responses={
             200: TariffLineSerializer,
             401: UNAUTHENTICATED,
@@ -405,7 +397,6 @@ class TariffLineAPI(APIView):
     @extend_schema(
         operation_id="v1_tariff_lines_partial_update",
         summary="Correct a tariff row (operators)",
-        parameters=[ID],
         request=TariffLineSerializer(partial=True),
         responses={
             200: TariffLineSerializer,

@@ -52,7 +52,7 @@ urlpatterns = [
     path("tariffs/", views_tariffs.tariff_lines, name="tariff_lines"),
     path("tariffs/new/", views_tariffs.tariff_line_edit, name="tariff_line_create"),
     path("tariffs/upload/", views_tariffs.tariff_lines_upload, name="tariff_lines_upload"),
-    path("tariffs/<int:line_id>/", views_tariffs.tariff_line_edit, name="tariff_line_edit"),
+    path("tariffs/<int:tariff_id>/", views_tariffs.tariff_line_edit, name="tariff_line_edit"),
     path("price-lists/", views_price_lists.price_lists, name="price_lists"),
     path(
         "price-lists/<int:price_list_id>/",
