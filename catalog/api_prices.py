@@ -53,6 +53,10 @@ INVALID = OpenApiResponse(
     "unknown buyer, another merchant's product, an unknown SKU code, terms that set no price).",
 )
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such price list of yours.")
+BUYER_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer,
+    description="No buyer organisation has that name or short name (`buyer_not_found`).",
+)
 TARIFF_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such tariff row.")
 TARIFF_FORBIDDEN = OpenApiResponse(
     ErrorSerializer, description="Only network operators change the table; or no scope."
@@ -73,7 +77,12 @@ class OwnTierSerializer(serializers.Serializer):
 class PriceListProductSerializer(serializers.Serializer):
     product = IntegerSerializerField(min_value=1, max_value=2_147_483_647)
     discount_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, required=False, allow_null=True
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99.99"),
+        required=False,
+        allow_null=True,
     )
     tiers = OwnTierSerializer(many=True, required=False, max_length=50)
 
@@ -84,7 +93,12 @@ class PriceListWriteSerializer(serializers.Serializer):
     )
     name = serializers.CharField(max_length=100)
     discount_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, required=False, allow_null=True
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99.99"),
+        required=False,
+        allow_null=True,
     )
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(required=False, allow_null=True)
@@ -197,6 +211,7 @@ class MerchantPriceListsAPI(APIView):
             400: INVALID,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
+            404: BUYER_NOT_FOUND,
         },
     )
     def post(self, request):

@@ -86,3 +86,10 @@ class PriceListRejected(DomainError):
 
     code = "price_list_rejected"
     status = 400
+
+
+class BuyerNotFound(DomainError):
+    """No buyer organisation has the name or short name a merchant gave."""
+
+    code = "buyer_not_found"
+    status = 404

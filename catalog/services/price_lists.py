@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from catalog.errors import PriceListRejected
+from catalog.errors import BuyerNotFound, PriceListRejected
 from catalog.models import SKU, PriceList, PriceListEntry, PriceListTier, Product
 from catalog.pricing import price_day
 from catalog.services.common import require_catalogue_staff
@@ -37,7 +37,7 @@ class OwnTier:
 
 def buyer_by_name(name: str) -> Organization:
     """The buyer organisation whose slug or exact name is ``name`` (case aside), or
-    ``PriceListRejected``: a merchant names the buyer it deals with, it does not browse them."""
+    ``BuyerNotFound``: a merchant names the buyer it deals with, it does not browse them."""
     name = name.strip()
     buyer = (
         Organization.objects.filter(kind=Organization.Kind.BUYER)
@@ -47,7 +47,7 @@ def buyer_by_name(name: str) -> Organization:
         else None
     )
     if buyer is None:
-        raise PriceListRejected(
+        raise BuyerNotFound(
             _("No buyer organisation is called “%(name)s”: give its exact name or its short name.")
             % {"name": name}
         )

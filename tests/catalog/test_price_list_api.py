@@ -74,7 +74,7 @@ def test_a_merchant_manages_a_price_list_and_only_its_buyer_reads_it(client, map
         _body(listing, buyer="Nobody Ltd"),
         content_type="application/json",
     )
-    assert (refused.status_code, refused.json()["code"]) == (400, "price_list_rejected")
+    assert (refused.status_code, refused.json()["code"]) == (404, "buyer_not_found")
 
     client.force_login(member(buyer))
     [granted] = client.get("/api/v1/price-lists/").json()

@@ -136,3 +136,22 @@ def test_other_buyers_and_merchants_see_nothing(client, maple, buyer):
         assert "Shanghai 2027" not in client.get(reverse("catalog:price_lists")).content.decode()
     assert client.post(reverse("catalog:price_list_end", args=[price_list.pk])).status_code == 404
     assert PriceList.objects.visible_to(organization).get().valid_until is None
+
+
+def test_search_results_show_the_buyers_own_price(client, maple, buyer):
+    organization, owner, listing, _sku = maple
+    buyer_org, buyer_user = buyer
+    client.force_login(owner)
+    _create(client, discount_percent="10")
+    price_list = PriceList.objects.visible_to(organization).get()
+    client.post(
+        reverse("catalog:price_list", args=[price_list.pk]),
+        {"form": "product", "product": listing.pk},
+    )
+    client.force_login(buyer_user)
+    page = client.get(reverse("catalog:browse"), {"q": "maple"}).content.decode()
+    # 8.50 at the MOQ of 12, less 10 %: 7.65.
+    assert "Your price</span> US$7.65" in page
+    client.force_login(member(OrganizationFactory(kind=Organization.Kind.BUYER)))
+    other = client.get(reverse("catalog:browse"), {"q": "maple"}).content.decode()
+    assert listing.title_en in other and "Your price" not in other
