@@ -76,6 +76,9 @@ INT_MODELS = {
     "photo_id": "orders.ReceiptProblemPhoto",
     "document_pk": "shipping.TradeDocument",
     "claim_photo_id": "payments.ClaimPhoto",
+    "tariff_id": "catalog.TariffLine",
+    "price_list_id": "catalog.PriceList",
+    "entry_id": "catalog.PriceListEntry",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",
