@@ -98,6 +98,14 @@ def place(organization, user, items, *, key: str | None = None, **checkout_field
         )
 
 
+def add_to_cart(organization, user, sku_obj: SKU, quantity: int):
+    """Put ``quantity`` units of ``sku_obj`` in ``organization``'s cart as ``user``."""
+    with scope(organization=organization):
+        return services.cart_add(
+            organization=organization, sku_id=sku_obj.pk, quantity=quantity, acting_user=user
+        )
+
+
 def fan_out(purchase_order):
     return services.purchase_order_fan_out(purchase_order_id=purchase_order.pk)
 
