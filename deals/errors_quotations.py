@@ -31,10 +31,3 @@ class QuotationRequestNotOpen(DomainError):
 
 class IllegalQuotationTransition(IllegalTransition):
     """The request's or the quotation's status does not allow this (``illegal_transition``)."""
-
-
-class QuotationExpired(DomainError):
-    """The quotation's last day has passed: it can no longer be accepted."""
-
-    code = "quotation_expired"
-    status = 409

@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy
 from catalog.models import SKU, Category, Product
 from deals.errors_quotations import (
     IllegalQuotationTransition,
-    QuotationExpired,
     QuotationInvalid,
     QuotationPermissionDenied,
     QuotationRequestInvalid,
@@ -51,6 +50,7 @@ from network.selectors import organization_members, organization_staff
 from network.services import audit, notification_send, webhook_emit
 from network.tenancy import found
 from network.transitions import transition, transition_apply
+from orders.errors import QuotationExpired
 from orders.models import Incoterm
 from orders.services.cart import cart_add_quoted
 from orders.services.common import _link

@@ -14,7 +14,6 @@ from django_scopes import scopes_disabled
 from deals import selectors_quotations as selectors
 from deals.errors_quotations import (
     IllegalQuotationTransition,
-    QuotationExpired,
     QuotationInvalid,
     QuotationPermissionDenied,
     QuotationRequestInvalid,
@@ -24,6 +23,7 @@ from deals.models import Quotation, QuotationRequest
 from deals.services import quotations as services
 from network.models import Notification
 from network.tenancy import RecordNotFound
+from orders.errors import QuotationExpired
 from tests.deals.quotation_world import world
 from tests.orders.factories import buyer
 
