@@ -7,11 +7,11 @@ from deals import views_quotations as views
 urlpatterns = [
     path("", views.quotation_requests, name="quotation_requests"),
     path("new/", views.quotation_request_create, name="quotation_request_create"),
-    path("<str:number>/", views.quotation_request_detail, name="quotation_request"),
-    path("<str:number>/close/", views.quotation_request_close, name="quotation_request_close"),
-    path("<str:number>/quote/", views.quotation_create, name="quotation_create"),
+    path("<str:rfq_number>/", views.quotation_request_detail, name="quotation_request"),
+    path("<str:rfq_number>/close/", views.quotation_request_close, name="quotation_request_close"),
+    path("<str:rfq_number>/quote/", views.quotation_create, name="quotation_create"),
     path(
-        "<str:number>/files/<int:file_id>/",
+        "<str:rfq_number>/files/<int:rfq_file_id>/",
         views.quotation_request_file,
         name="quotation_request_file",
     ),

@@ -99,10 +99,10 @@ def quotation_request_create(request):
 
 
 @organization_required()
-def quotation_request_detail(request, number: str):
+def quotation_request_detail(request, rfq_number: str):
     """The request; for the buyer its quotations side by side, for a merchant its own."""
     organization = request.organization
-    rfq = selectors.access_quotation_request(organization=organization, number=number)
+    rfq = selectors.access_quotation_request(organization=organization, number=rfq_number)
     compared = selectors.quotations_compared(organization=organization, rfq=rfq)
     is_buyer = organization.pk == rfq.buyer_id
     is_merchant = organization.kind == Organization.Kind.MERCHANT
@@ -146,10 +146,10 @@ def _quoted_lines(formset) -> list[services.QuotedLine]:
 
 
 @organization_required(role=Role.STAFF, kinds=MERCHANT)
-def quotation_create(request, number: str):
+def quotation_create(request, rfq_number: str):
     """The merchant's quotation on a request open to it."""
     organization = request.organization
-    rfq = selectors.access_quotation_request(organization=organization, number=number)
+    rfq = selectors.access_quotation_request(organization=organization, number=rfq_number)
     skus = list(selectors.quotable_skus(merchant=organization))
     initial_lines = []
     if rfq.product is not None and rfq.product.organization_id == organization.pk:
@@ -196,8 +196,8 @@ def quotation_create(request, number: str):
 
 @require_POST
 @organization_required(role=Role.BUYER, kinds=BUYER)
-def quotation_request_close(request, number: str):
-    rfq = selectors.access_quotation_request(organization=request.organization, number=number)
+def quotation_request_close(request, rfq_number: str):
+    rfq = selectors.access_quotation_request(organization=request.organization, number=rfq_number)
     try:
         services.quotation_request_close(rfq=rfq, acting_user=request.user)
     except DomainError as error:
@@ -248,10 +248,10 @@ def quotation_withdraw(request, quotation_number: str):
 
 
 @organization_required()
-def quotation_request_file(request, number: str, file_id: int):
+def quotation_request_file(request, rfq_number: str, rfq_file_id: int):
     """A request's file: for the buyer, the merchants the request is open to and operators."""
     upload = selectors.access_quotation_request_file(
-        organization=request.organization, number=number, file_id=file_id
+        organization=request.organization, number=rfq_number, file_id=rfq_file_id
     )
     try:
         handle = upload.file.open("rb")

@@ -343,4 +343,3 @@ def _quotation(merchant_org, owner, buyer_org, buyer_owner, orderable):
     )
     quotation_services.quotation_request_close(rfq=rfq, acting_user=buyer_owner)
     return {"quotation_request": rfq.number, "quotation": quotation.number}
-
