@@ -16,8 +16,8 @@ from deals.services import quotations as services
 from network.demo import DEMO_BUYER_SLUG, DEMO_MERCHANT_SLUG, demo_staff
 from network.models import Membership, Organization, Role
 
-OPEN_TITLE = "Maple syrup for the spring season, glass bottles"
-CLOSED_TITLE = "Trial lot of maple syrup for our Ningbo store"
+OPEN_TITLE = "春季备货：500 毫升玻璃瓶装枫糖浆"
+CLOSED_TITLE = "宁波门店试销枫糖浆"
 CENT = Decimal("0.01")
 
 
@@ -68,7 +68,7 @@ def seed() -> str:
     rfq = services.quotation_request_create(
         organization=buyer,
         title=OPEN_TITLE,
-        description="Grade A amber, 500 ml glass; a Chinese back label; delivery to Ningbo.",
+        description="A 级琥珀色，500 毫升玻璃瓶，需中文背标，送至宁波。",
         category=category,
         quantity=480,
         target_unit_price_usd=Decimal("7.00"),
