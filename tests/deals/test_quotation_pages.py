@@ -124,3 +124,22 @@ def test_outsiders_find_nothing():
         .status_code
         == 403
     )
+
+
+def test_a_buyer_asks_about_a_product_from_its_page():
+    w = world()
+    buyer_client = client_of(w.buyer_user)
+    product_id = w.maple_sku.product_id
+    page = buyer_client.get(f"/catalog/products/{product_id}/").content.decode()
+    link = f"/deals/quotations/new/?product={product_id}"
+    assert link in page
+    assert (
+        link not in client_of(w.maple_user).get(f"/catalog/products/{product_id}/").content.decode()
+    )
+    form = buyer_client.get(link).content.decode()
+    assert "Great Lakes Maple Co." in form
+    sent = buyer_client.post(link, {"title": "Syrup", "quantity": "120", "incoterm": "FOB"})
+    assert sent.status_code == 302
+    with scopes_disabled():
+        rfq = QuotationRequest.objects.get()
+    assert rfq.product_id == product_id and rfq.category.slug == "maple-syrup"
