@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +20,22 @@ from network.models import Membership, Organization, Role
 OPEN_TITLE = "春季备货：500 毫升玻璃瓶装枫糖浆"
 CLOSED_TITLE = "宁波门店试销枫糖浆"
 CENT = Decimal("0.01")
+
+
+def _label_drawing() -> ContentFile:
+    """The buyer's drawing of the Chinese back label it wants (a PNG, as an upload would be)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (360, 480), (250, 246, 236))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((30, 30, 330, 450), outline=(120, 80, 30), width=6)
+    for top in range(90, 420, 60):
+        draw.line((60, top, 300, top), fill=(160, 120, 60), width=4)
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return ContentFile(buffer.getvalue(), name="back-label.png")
 
 
 def _quote(rfq: QuotationRequest, sku: SKU, discount: str, days: int) -> None:
@@ -73,6 +90,7 @@ def seed() -> str:
         quantity=480,
         target_unit_price_usd=Decimal("7.00"),
         needed_by=timezone.localdate() + timedelta(days=60),
+        files=[_label_drawing()],
         acting_user=person.user,
     )
     _quote(rfq, merchant_sku, "0.92", 21)

@@ -7,7 +7,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from deals import demo_quotations
-from deals.models import Quotation, QuotationRequest
+from deals.models import Quotation, QuotationRequest, QuotationRequestFile
 from network.demo import DEMO_BUYER_SLUG, DEMO_MERCHANT_SLUG
 from network.models import Organization, Role
 from tests.catalog.factories import merchant
@@ -36,5 +36,7 @@ def test_demo_quotations_are_made_once():
         assert demo_quotations.seed() == "quotation requests: 0"
         requests = sorted(QuotationRequest.objects.values_list("status", flat=True))
         quotations = sorted(Quotation.objects.values_list("status", flat=True))
+        files = list(QuotationRequestFile.objects.values_list("original_name", "content_type"))
     assert requests == ["closed", "open"]
     assert quotations == ["declined", "submitted", "submitted"]
+    assert files == [("back-label.png", "image/png")]
