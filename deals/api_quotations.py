@@ -453,56 +453,55 @@ class QuotationDetailAPI(APIView):
         return Response(_quotation_data(request, number))
 
 
-class QuotationAcceptAPI(APIView):
+def _step_schema(operation_id: str, summary: str):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=[QUOTATION_NUMBER],
+        request=None,
+        responses={
+            200: QuotationSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+
+
+class _QuotationStepAPI(APIView):
+    """One step of a quotation's life taken by one side: ``step`` is its service."""
+
+    api_scopes = SCOPES
+    parser_classes = [JSONParser, FormParser]
+    step = staticmethod(services.quotation_accept)
+
+    def take(self, request, number: str) -> Response:
+        quotation = selectors.access_quotation(organization=request.organization, number=number)
+        self.step(quotation=quotation, acting_user=request.user)
+        return Response(_quotation_data(request, number))
+
+
+class QuotationAcceptAPI(_QuotationStepAPI):
     """POST (the buyer): accept a standing quotation; its lines go to the cart at its prices
     until the end of its last day, the other quotations are set aside."""
 
     organization_kinds = BUYER
     required_role = Role.BUYER
-    api_scopes = SCOPES
-    parser_classes = [JSONParser, FormParser]
+    step = staticmethod(services.quotation_accept)
 
-    @extend_schema(
-        operation_id="v1_deals_quotations_accept",
-        summary="Accept a quotation",
-        parameters=[QUOTATION_NUMBER],
-        request=None,
-        responses={
-            200: QuotationSerializer,
-            401: UNAUTHENTICATED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
-    )
+    @_step_schema("v1_deals_quotations_accept", "Accept a quotation")
     def post(self, request, number: str):
-        quotation = selectors.access_quotation(organization=request.organization, number=number)
-        services.quotation_accept(quotation=quotation, acting_user=request.user)
-        return Response(_quotation_data(request, number))
+        return self.take(request, number)
 
 
-class QuotationWithdrawAPI(APIView):
+class QuotationWithdrawAPI(_QuotationStepAPI):
     """POST (the merchant): withdraw a quotation that still stands."""
 
     organization_kinds = MERCHANT
     required_role = Role.STAFF
-    api_scopes = SCOPES
-    parser_classes = [JSONParser, FormParser]
+    step = staticmethod(services.quotation_withdraw)
 
-    @extend_schema(
-        operation_id="v1_deals_quotations_withdraw",
-        summary="Withdraw a quotation",
-        parameters=[QUOTATION_NUMBER],
-        request=None,
-        responses={
-            200: QuotationSerializer,
-            401: UNAUTHENTICATED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
-    )
+    @_step_schema("v1_deals_quotations_withdraw", "Withdraw a quotation")
     def post(self, request, number: str):
-        quotation = selectors.access_quotation(organization=request.organization, number=number)
-        services.quotation_withdraw(quotation=quotation, acting_user=request.user)
-        return Response(_quotation_data(request, number))
+        return self.take(request, number)
