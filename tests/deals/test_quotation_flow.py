@@ -230,3 +230,18 @@ def test_a_request_needs_a_product_or_category_and_files_that_are_what_they_say(
         w.request(acting_user=w.maple_user)
     with scopes_disabled():
         assert QuotationRequest.objects.count() == 0
+
+
+def test_a_suspended_merchant_is_not_reached_and_cannot_quote():
+    from merchants.models import ApplicationStatus, MerchantApplication
+
+    w = world()
+    with scopes_disabled():
+        MerchantApplication.objects.filter(organization=w.sugar).update(
+            status=ApplicationStatus.SUSPENDED
+        )
+    rfq = w.request()
+    assert numbers(QuotationRequest.objects.open_to(w.sugar)) == set()
+    assert numbers(QuotationRequest.objects.open_to(w.maple)) == {rfq.number}
+    with pytest.raises(RecordNotFound):
+        w.quote(rfq, "sugar")
