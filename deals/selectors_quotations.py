@@ -148,6 +148,16 @@ def access_quotation(*, organization: Organization, number: str) -> Quotation:
     )
 
 
+def requests_quoted_by(*, merchant: Organization, rfqs: list[QuotationRequest]) -> set[int]:
+    """The ids of those requests the merchant has a standing or past quotation on."""
+    quotations = Quotation.objects.visible_to(merchant).filter(
+        merchant=merchant, request__in=[r.pk for r in rfqs]
+    )
+    return set(
+        quotations.exclude(status=QuotationStatus.WITHDRAWN).values_list("request_id", flat=True)
+    )
+
+
 def quotable_skus(*, merchant: Organization) -> QuerySet[SKU]:
     """The merchant's SKUs a quotation may name: those of its public listings."""
     return (

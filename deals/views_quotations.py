@@ -42,6 +42,9 @@ def quotation_requests(request):
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    quoted = set()
+    if request.organization.kind == Organization.Kind.MERCHANT:
+        quoted = selectors.requests_quoted_by(merchant=request.organization, rfqs=page.object_list)
     return render(
         request,
         "deals/quotations/request_list.html",
@@ -49,6 +52,7 @@ def quotation_requests(request):
             "page": page,
             "status": status,
             "statuses": QuotationRequestStatus.choices,
+            "quoted": quoted,
             "is_buyer": request.organization.kind == Organization.Kind.BUYER,
             "is_merchant": request.organization.kind == Organization.Kind.MERCHANT,
         },

@@ -79,6 +79,8 @@ def test_request_quote_compare_and_accept_through_the_pages():
     assert file.status_code == 200 and file["Content-Type"] == "image/png"
 
     assert quote_by_page(maple, rfq.number, w.maple_sku.pk, "7.20").status_code == 302
+    assert "data-quoted" in maple.get("/deals/quotations/").content.decode()
+    assert "data-quoted" not in sugar.get("/deals/quotations/").content.decode()
     bad = quote_by_page(sugar, rfq.number, w.maple_sku.pk, "6.90")  # not its own SKU
     # Another merchant's SKU is not among its choices: the form says so, nothing is sent.
     assert bad.status_code == 200 and 'class="errorlist' in bad.content.decode()
