@@ -70,3 +70,26 @@ class ReportRejected(DomainError):
 class ModerationRefused(DomainError):
     code = "moderation_refused"
     status = 409
+
+
+class TariffLineRejected(DomainError):
+    """A tariff row or a tariff file was refused; ``details["errors"]`` lists each problem (for
+    a file: with its line number). Nothing was written."""
+
+    code = "tariff_line_rejected"
+    status = 400
+
+
+class PriceListRejected(DomainError):
+    """A price list or one of its products was refused (an unknown buyer, a product or SKU of
+    another merchant, an entry that sets no price); nothing was written."""
+
+    code = "price_list_rejected"
+    status = 400
+
+
+class BuyerNotFound(DomainError):
+    """No buyer organisation has the name or short name a merchant gave."""
+
+    code = "buyer_not_found"
+    status = 404

@@ -77,6 +77,9 @@ INT_MODELS = {
     "document_pk": "shipping.TradeDocument",
     "claim_photo_id": "payments.ClaimPhoto",
     "rfq_file_id": "deals.QuotationRequestFile",
+    "tariff_id": "catalog.TariffLine",
+    "price_list_id": "catalog.PriceList",
+    "entry_id": "catalog.PriceListEntry",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",

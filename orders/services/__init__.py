@@ -41,6 +41,7 @@ from orders.services.fulfilment import (
 )
 from orders.services.placement import (
     Checkout,
+    OrderItem,
     purchase_order_payload,
     purchase_order_place,
     purchase_order_place_from_cart,
@@ -57,6 +58,7 @@ __all__ = [
     "TRANSITIONS",
     "Checkout",
     "LineOutcome",
+    "OrderItem",
     "accept_within_days",
     "cart_add",
     "cart_add_many",

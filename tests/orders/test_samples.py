@@ -11,9 +11,19 @@ from django_scopes import scope, scopes_disabled
 
 from catalog.models import SKU
 from orders import services
-from orders.errors import SampleLimitReached, SampleNotOffered
-from orders.models import CartLine
-from tests.orders.factories import add_to_cart, buyer, merchant, sku
+from orders.errors import MinimumOrderNotMet, SampleLimitReached, SampleNotOffered
+from orders.models import CartLine, MerchantOrderSettings, PriceSource, PurchaseOrderLine
+from tests.orders.factories import (
+    add_to_cart,
+    buyer,
+    check_out,
+    checkout,
+    fan_out,
+    merchant,
+    merchant_order_of,
+    sku,
+    stock,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +92,110 @@ def test_the_product_page_form_posts_sample_1_to_the_cart(client, world):
     )
     page = client.get(reverse("orders:cart")).content.decode()
     assert "at most 2 sample units per buyer" in page
+
+
+# --- At checkout -------------------------------------------------------------------------------
+
+
+def _lines(purchase_order):
+    with scopes_disabled():
+        return list(
+            PurchaseOrderLine.objects.filter(purchase_order=purchase_order).order_by("is_sample")
+        )
+
+
+def test_a_sample_is_ordered_at_its_price_beside_cases_of_the_same_sku(world):
+    _add_sample(world, 1)
+    add_to_cart(world["store"], world["wang"], world["syrup"], 48)
+    purchase_order = check_out(world["store"], world["wang"])
+    cases, sample = _lines(purchase_order)
+    assert (cases.quantity, cases.unit_price_usd, cases.is_sample) == (48, Decimal("7.90"), False)
+    assert (sample.quantity, sample.unit_price_usd, sample.line_total_usd) == (
+        1,
+        Decimal("12.00"),
+        Decimal("12.00"),
+    )
+    assert sample.is_sample and sample.price_source == PriceSource.SAMPLE
+    assert purchase_order.total_usd == Decimal("379.20") + Decimal("12.00")
+    # One stock row for both lines: 49 units held.
+    assert stock(world["syrup"]).reserved == 49
+
+
+def test_samples_only_are_exempt_from_the_minimum_order_value(world):
+    with scopes_disabled():
+        MerchantOrderSettings.objects.create(
+            organization=world["maple"], minimum_order_value_usd=Decimal("500")
+        )
+    _add_sample(world, 2)
+    purchase_order = check_out(world["store"], world["wang"])
+    assert purchase_order.total_usd == Decimal("24.00")
+    # With cases in the order, the minimum counts again.
+    add_to_cart(world["store"], world["wang"], world["syrup"], 12)
+    with pytest.raises(MinimumOrderNotMet):
+        check_out(world["store"], world["wang"])
+
+
+def test_the_limit_counts_samples_already_ordered_until_cancelled(world):
+    _add_sample(world, 2)
+    first = check_out(world["store"], world["wang"])
+    with pytest.raises(SampleLimitReached, match="you have ordered 2"):
+        _add_sample(world, 1)
+    with scope(organization=world["store"]), pytest.raises(SampleLimitReached):
+        services.purchase_order_place(
+            organization=world["store"],
+            items=[services.OrderItem(sku_id=world["syrup"].pk, quantity=1, is_sample=True)],
+            checkout=checkout(),
+            idempotency_key="again",
+            acting_user=world["wang"],
+        )
+    with scope(organization=world["store"]):
+        services.purchase_order_cancel(
+            purchase_order=first, reason="Wrong flavour", acting_user=world["wang"]
+        )
+    assert _add_sample(world, 2).quantity == 2
+
+
+def test_the_sample_is_marked_on_every_order_page_and_in_the_api(client, world):
+    _add_sample(world, 1)
+    client.force_login(world["wang"])
+    assert "Sample" in client.get(reverse("orders:cart")).content.decode()
+    assert "Sample" in client.get(reverse("orders:checkout")).content.decode()
+    purchase_order = check_out(world["store"], world["wang"])
+    fan_out(purchase_order)
+    for name in ("orders:purchase_order_detail", "orders:purchase_order_print"):
+        page = client.get(reverse(name, args=[purchase_order.number])).content.decode()
+        assert 'class="badge warn sample-badge">Sample</span>' in page
+    body = client.get(f"/api/v1/orders/purchase-orders/{purchase_order.number}/").json()
+    assert (body["lines"][0]["is_sample"], body["lines"][0]["price_source"]) == (True, "sample")
+    client.force_login(world["owner"])
+    merchant_order = merchant_order_of(purchase_order, world["maple"])
+    page = client.get(
+        reverse("orders:merchant_order_detail", args=[merchant_order.number])
+    ).content.decode()
+    assert 'class="badge warn sample-badge">Sample</span>' in page
+    body = client.get(f"/api/v1/orders/merchant-orders/{merchant_order.number}/").json()
+    assert body["lines"][0]["is_sample"] is True
+
+
+def test_the_api_places_a_sample(client, world):
+    client.force_login(world["wang"])
+    response = client.post(
+        "/api/v1/orders/purchase-orders/",
+        {
+            "lines": [{"sku_id": world["syrup"].pk, "quantity": 1, "sample": True}],
+            "delivery_location": "Ningbo Meishan bonded warehouse",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["lines"][0]["unit_price_usd"] == "12.00"
+    response = client.post(
+        "/api/v1/orders/purchase-orders/",
+        {
+            "lines": [{"sku_id": world["syrup"].pk, "quantity": 2, "sample": True}],
+            "delivery_location": "Ningbo Meishan bonded warehouse",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "sample_limit_reached"
