@@ -1,5 +1,12 @@
-"""Registrations of this part of deals (filled in as it is built)."""
+"""Registrations of requests for quotation: the header entry for buyers and merchants."""
+
+from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
-    return None
+    from network.models import Organization
+    from network.navigation import NavEntry
+    from network.navigation import register as nav_register
+
+    kinds = (Organization.Kind.BUYER, Organization.Kind.MERCHANT)
+    nav_register(NavEntry(_("Quotations"), "deals:quotation_requests", kinds, order=33))

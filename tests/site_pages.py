@@ -76,6 +76,7 @@ INT_MODELS = {
     "photo_id": "orders.ReceiptProblemPhoto",
     "document_pk": "shipping.TradeDocument",
     "claim_photo_id": "payments.ClaimPhoto",
+    "rfq_file_id": "deals.QuotationRequestFile",
     "tariff_id": "catalog.TariffLine",
     "price_list_id": "catalog.PriceList",
     "entry_id": "catalog.PriceListEntry",
@@ -235,6 +236,15 @@ class _Filler:
             if self.organization is not None and self.organization.kind == "merchant":
                 slugs.append(self.organization.slug)
             return list(dict.fromkeys(slugs))
+        if name == "rfq_number":
+            from deals.models import QuotationRequest
+
+            requests = self.rows("deals.QuotationRequest")
+            if self.organization is not None and self.organization.kind == "merchant":
+                requests += _sample(QuotationRequest.objects.open_to(self.organization))
+            return list(dict.fromkeys(row.number for row in requests))
+        if name == "quotation_number":
+            return [row.number for row in self.rows("deals.Quotation")]
         raise AssertionError(
             f"tests/site_pages.py cannot fill <{converter}:{name}> in {route_name}: "
             "add the objects it takes to _Filler.values"

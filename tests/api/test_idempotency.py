@@ -428,6 +428,39 @@ EXAMPLES = {
         201,
         files=(("file", "camt053.xml", camt053([credit("12.50", text="UNKNOWN PAYER")])),),
     ),
+    "v1_deals_quotation_requests_create": lambda w: Example(
+        w.buyer_key,
+        {},
+        {"title": "Maple syrup", "quantity": "48", "category": "maple-syrup"},
+        201,
+        files=(("files", "label.png", _png()),),
+    ),
+    "v1_deals_quotation_requests_close": lambda w: Example(
+        w.buyer_key, {"number": _quotation_request(w).number}, None, 200
+    ),
+    "v1_deals_quotation_requests_quotations_create": lambda w: Example(
+        w.merchant_key,
+        {"number": _quotation_request(w).number},
+        {
+            "lines": [
+                {
+                    "sku": w.sku.pk,
+                    "quantity": 48,
+                    "tiers": [{"min_quantity": 12, "unit_price_usd": "7.00"}],
+                }
+            ],
+            "moq": 12,
+            "lead_time_days": 7,
+            "valid_until": "2099-12-31",
+        },
+        201,
+    ),
+    "v1_deals_quotations_accept": lambda w: Example(
+        w.buyer_key, {"number": _quotation(w).number}, None, 200
+    ),
+    "v1_deals_quotations_withdraw": lambda w: Example(
+        w.merchant_key, {"number": _quotation(w).number}, None, 200
+    ),
     "v1_merchant_price_lists_create": lambda w: Example(
         w.merchant_key,
         {},
@@ -674,6 +707,37 @@ def _disputed_claim(w: World):
 
     return claims.claim_respond(
         claim=_open_claim(w), action="dispute", text="Packed in full.", acting_user=w.merchant[1]
+    )
+
+
+def _quotation_request(w: World):
+    from deals.services import quotations as quotation_services
+
+    return quotation_services.quotation_request_create(
+        organization=w.buyer[0],
+        title="Maple syrup",
+        quantity=48,
+        product=w.sku.product,
+        acting_user=w.buyer[1],
+    )
+
+
+def _quotation(w: World):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from deals.services import quotations as quotation_services
+
+    return quotation_services.quotation_submit(
+        rfq=_quotation_request(w),
+        merchant=w.merchant[0],
+        lines=[quotation_services.QuotedLine(w.sku.pk, 48, [(12, Decimal("7.00"))])],
+        moq=12,
+        lead_time_days=7,
+        valid_until=timezone.localdate() + timedelta(days=7),
+        acting_user=w.merchant[1],
     )
 
 

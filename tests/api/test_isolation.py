@@ -71,6 +71,12 @@ OBJECTS = {
     "payments_claim_respond": {"number": "claim"},
     "payments_claim_decide": {"number": "claim"},
     "payments-purchase-order": {"number": "purchase_order"},
+    "deals_quotation_request": {"number": "quotation_request"},
+    "deals_quotation_request_close": {"number": "quotation_request"},
+    "deals_quotation_request_quotations": {"number": "quotation_request"},
+    "deals_quotation": {"number": "quotation"},
+    "deals_quotation_accept": {"number": "quotation"},
+    "deals_quotation_withdraw": {"number": "quotation"},
     "api-merchant-price-list": {"pk": "price_list"},
     "api-price-list": {"pk": "price_list"},
 }
@@ -162,6 +168,7 @@ def _side(name: str, sailing, seminar_published, container=None):
         "webhook_delivery": webhook_delivery.pk,
         "trade_document": trade_document.pk,
         "claim": _claim(merchant_org, owner, buyer_org, buyer_owner, orderable).number,
+        **_quotation(merchant_org, owner, buyer_org, buyer_owner, orderable),
         "price_list": _price_list(merchant_org, owner, buyer_org, orderable).pk,
     }
 
@@ -311,6 +318,36 @@ def _claim(merchant_org, owner, buyer_org, buyer_owner, orderable):
         photos=[photo()],
         acting_user=buyer_owner,
     )
+
+
+def _quotation(merchant_org, owner, buyer_org, buyer_owner, orderable):
+    """The buyer's request for quotation with the merchant's quotation on it, then closed: the
+    other side's merchant (which sells in the same category) no longer finds it."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from deals.services import quotations as quotation_services
+
+    rfq = quotation_services.quotation_request_create(
+        organization=buyer_org,
+        title="Maple syrup",
+        quantity=48,
+        product=orderable.product,
+        acting_user=buyer_owner,
+    )
+    quotation = quotation_services.quotation_submit(
+        rfq=rfq,
+        merchant=merchant_org,
+        lines=[quotation_services.QuotedLine(orderable.pk, 48, [(12, Decimal("7.00"))])],
+        moq=12,
+        lead_time_days=7,
+        valid_until=timezone.localdate() + timedelta(days=7),
+        acting_user=owner,
+    )
+    quotation_services.quotation_request_close(rfq=rfq, acting_user=buyer_owner)
+    return {"quotation_request": rfq.number, "quotation": quotation.number}
 
 
 def _price_list(merchant_org, owner, buyer_org, orderable):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from catalog.models import ListingState, Product
+from deals.models import QuotationRequest
 from moderation import services as brands
 from moderation.models import ListingReport
 from network.demo import DEMO_BUYER_SLUG
@@ -36,6 +37,7 @@ def buyer_main_pages(buyer: User, store: Organization) -> list[str]:
         product = Product.objects.filter(state=ListingState.ACTIVE).order_by("pk").first()
         report = ListingReport.objects.filter(reporter=buyer).first()
         registration = Registration.objects.filter(user=buyer).first()
+        rfq = QuotationRequest.objects.filter(buyer=store, status="open").first()
     merchant_slug = product.organization.slug
     return [
         reverse("home"),
@@ -62,6 +64,9 @@ def buyer_main_pages(buyer: User, store: Organization) -> list[str]:
         reverse("account_reauthenticate"),
         reverse("account_request_reauthentication_code"),
         reverse("mfa_index"),
+        reverse("deals:quotation_requests"),
+        reverse("deals:quotation_request_create"),
+        reverse("deals:quotation_request", args=[rfq.number]),
     ]
 
 

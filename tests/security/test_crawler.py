@@ -175,6 +175,10 @@ class Victims:
                 limit=3,
             )
             return [(row.slug, self.public(row)) for row in rows]
+        if name == "rfq_number":
+            return [(row.number, False) for row in self.rows("deals.QuotationRequest")]
+        if name == "quotation_number":
+            return [(row.number, False) for row in self.rows("deals.Quotation")]
         raise AssertionError(f"no data for <{converter}:{name}> in {route_name}")
 
     def secrets(self) -> set[str]:
@@ -195,6 +199,8 @@ class Victims:
             # A merchant's KYC details never appear on its public profile.
             ("merchants.MerchantApplication", ["ein", "address_line1", "contact_phone"]),
             ("merchants.ReviewNote", ["body"]),
+            ("deals.QuotationRequest", ["number"]),
+            ("deals.Quotation", ["number"]),
         ):
             model = apps.get_model(label)
             queryset = model.objects.all()
