@@ -2,11 +2,85 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import BooleanField, Case, Count, F, Max, Q, QuerySet, When
 
-from network.models import Organization
+from deals.models import Message, MessageAttachment, Thread
+from network.models import Membership, Organization, User
+from network.tenancy import found
 
 
 def quotation_requests_open_to(queryset: QuerySet, merchant: Organization) -> QuerySet:
     """See ``QuotationRequestManager.open_to``."""
     return queryset.none()
+
+
+# --- Messages ----------------------------------------------------------------------------------
+
+
+def threads_for(*, organization: Organization, user: User) -> QuerySet[Thread]:
+    """The threads ``organization`` is a side of (operators: those about a claim or a report),
+    newest first, each with ``read_at`` (this person's) and ``unread``."""
+    return (
+        Thread.objects.visible_to(organization)
+        .select_related("buyer", "merchant", "product")
+        .annotate(read_at=Max("reads__read_at", filter=Q(reads__user=user)))
+        .annotate(
+            unread=Case(
+                When(Q(read_at__isnull=True) | Q(last_message_at__gt=F("read_at")), then=True),
+                default=False,
+                output_field=BooleanField(),
+            )
+        )
+        # An aggregate query does not take the model's ordering.
+        .order_by("-last_message_at", "-pk")
+    )
+
+
+def unread_thread_count(*, organization: Organization, user: User) -> int:
+    """How many of the organisation's threads have messages this person has not read."""
+    return threads_for(organization=organization, user=user).filter(unread=True).count()
+
+
+def access_thread(*, organization: Organization, pk: int) -> Thread:
+    """One thread ``organization`` is a side of; ``not_found`` otherwise."""
+    return found(
+        Thread.objects.visible_to(organization).select_related(
+            "buyer",
+            "merchant",
+            "product",
+            "purchase_order",
+            "merchant_order",
+            "quotation_request",
+            "claim",
+            "report",
+        ),
+        pk=pk,
+    )
+
+
+def thread_messages(thread: Thread, organization: Organization) -> QuerySet[Message]:
+    return (
+        Message.objects.visible_to(organization)
+        .filter(thread=thread)
+        .select_related("author", "author_organization")
+        .prefetch_related("attachments")
+    )
+
+
+def languages_read_by(organization: Organization) -> list[str]:
+    """The names of the languages the organisation's people read, most used first."""
+    names = dict(settings.LANGUAGES)
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .values("user__language")
+        .annotate(people=Count("pk"))
+        .order_by("-people", "user__language")
+    )
+    return [str(names.get(row["user__language"], row["user__language"])) for row in rows]
+
+
+def thread_attachment(*, thread: Thread, organization: Organization, pk: int) -> MessageAttachment:
+    return found(
+        MessageAttachment.objects.visible_to(organization).filter(message__thread=thread), pk=pk
+    )
