@@ -39,7 +39,9 @@ def threads_for(*, organization: Organization, user: User) -> QuerySet[Thread]:
 
 def unread_thread_count(*, organization: Organization, user: User) -> int:
     """How many of the organisation's threads have messages this person has not read."""
-    return threads_for(organization=organization, user=user).filter(unread=True).count()
+    threads = threads_for(organization=organization, user=user)
+    # ``unread`` is an annotation of ``threads_for``, which the type stubs do not follow.
+    return threads.filter(unread=True).count()  # type: ignore[misc]
 
 
 def access_thread(*, organization: Organization, pk: int) -> Thread:

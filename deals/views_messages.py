@@ -53,7 +53,9 @@ def _about(request) -> services.About:
             slug=get["merchant"],
         )
     elif get.get("buyer"):
-        counterpart = found(Organization.objects.filter(kind=Organization.Kind.BUYER), slug=get["buyer"])
+        counterpart = found(
+            Organization.objects.filter(kind=Organization.Kind.BUYER), slug=get["buyer"]
+        )
     records = {}
     if get.get("product", "").isdigit():
         records["product"] = found(
@@ -86,7 +88,9 @@ def thread_new(request):
             raise
         messages.error(request, error.message)
         return redirect("deals:threads")
-    form = ThreadForm(request.POST or None, request.FILES or None, initial={"subject": about.subject})
+    form = ThreadForm(
+        request.POST or None, request.FILES or None, initial={"subject": about.subject}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             thread, _message = services.thread_start(
@@ -138,7 +142,9 @@ def thread_detail(request, thread_id: int):
                 messages.success(request, _("Message sent."))
                 return redirect("deals:thread", thread.pk)
     else:
-        services.thread_mark_read(thread=thread, organization=request.organization, user=request.user)
+        services.thread_mark_read(
+            thread=thread, organization=request.organization, user=request.user
+        )
     others = {
         "buyer": [thread.merchant],
         "merchant": [thread.buyer],

@@ -212,9 +212,10 @@ def thread_about(
         raise MessageInvalid(
             _("Conversations are between a buyer and a merchant."), field="counterpart"
         )
-    if purchase_order is not None and not purchase_order.merchant_orders.filter(
-        organization=merchant
-    ).exists():
+    if (
+        purchase_order is not None
+        and not purchase_order.merchant_orders.filter(organization=merchant).exists()
+    ):
         raise MessageInvalid(
             _("%(merchant)s has no part in this purchase order.") % {"merchant": merchant.name},
             field="counterpart",

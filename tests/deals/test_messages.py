@@ -148,7 +148,7 @@ def test_a_disguised_attachment_is_refused_and_nothing_is_written(client):
     world = pair(buyer_language="en")
     thread, _ = ask(world)
     client.force_login(world.buyer_user)
-    fake = SimpleUploadedFile("invoice.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fake = SimpleUploadedFile("invoice.pdf", b"MZ\x90 not a pdf", content_type="application/pdf")
     response = client.post(
         reverse("deals:thread", args=[thread.pk]), {"body": "See attached.", "attachments": [fake]}
     )
