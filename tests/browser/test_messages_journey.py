@@ -27,6 +27,12 @@ def open_unread_conversation(page, link_name: str, *, expected: str, other_side:
     expect(page.locator(".reads-language")).to_contain_text(other_side)
 
 
+def write(page, text: str, button: str) -> None:
+    page.locator("#id_body").fill(text)
+    page.get_by_role("button", name=button).click()
+    expect(page.locator(".message-list")).to_contain_text(text)
+
+
 def test_ask_the_merchant_from_a_product_page_and_read_the_answer(page, login, snapshot):
     world = pair(buyer_language="zh-hans")
     page.set_viewport_size(PHONE)
@@ -36,29 +42,21 @@ def test_ask_the_merchant_from_a_product_page_and_read_the_answer(page, login, s
     page.goto(f"/catalog/products/{world.product.pk}/")
     page.get_by_role("link", name="联系商家").click()
     expect(page.locator("h1")).to_contain_text("Great Lakes Maple Co.")
-    page.locator("#id_body").fill("请问可以发货到宁波吗？48瓶。")
-    page.get_by_role("button", name="发送").click()
-    expect(page.locator(".message-list")).to_contain_text("请问可以发货到宁波吗？")
+    write(page, "请问可以发货到宁波吗？48瓶。", "发送")
     snapshot("1-asked-zh")
 
     # The merchant sees one unread conversation in its header and answers.
     login(world.merchant_user.email, PASSWORD)
     open_unread_conversation(
-        page, "Messages", expected="请问可以发货到宁波吗？", other_side="Simplified Chinese"
+        page, "Messages", expected="请问可以发货到宁波吗？48瓶。", other_side="Simplified Chinese"
     )
-    page.locator("#id_body").fill("Yes: FOB Chicago, about 30 days to Ningbo.")
-    page.get_by_role("button", name="Send").click()
-    expect(page.locator(".message-list")).to_contain_text("FOB Chicago")
+    write(page, "Yes: FOB Chicago, about 30 days to Ningbo.", "Send")
     snapshot("2-answered")
 
     # The buyer reads the answer.
     login(world.buyer_user.email, PASSWORD)
-    open_unread_conversation(
-        page,
-        "消息",
-        expected="FOB Chicago, about 30 days to Ningbo.",
-        other_side="Great Lakes Maple Co.",
-    )
+    answer = "FOB Chicago, about 30 days to Ningbo."
+    open_unread_conversation(page, "消息", expected=answer, other_side="Great Lakes Maple Co.")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the conversation is {width} px wide on a phone"
     snapshot("3-read-zh")
