@@ -6,12 +6,21 @@ quotation's price is carried on the cart line by ``orders``."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from catalog.models import SKU
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import SKU, PriceListEntry, PriceListTier, PriceTier
+from catalog.selectors import QuantityNotAllowed, check_order_quantity
 from network.models import Organization
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,55 @@ class BuyerPrice:
     reference: str  # the price list's name, or ""
 
 
+def price_day() -> date:
+    """Today in the network's time zone: a price list is valid from the start of its first day
+    to the end of its last, the same days for every viewer."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def discounted(price: Decimal, percent: Decimal) -> Decimal:
+    """``price`` less ``percent`` %, rounded half-up to the cent."""
+    return (price * (HUNDRED - percent) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def price_list_entries_in_force(
+    *, buyer: Organization, product_ids: set[int], on: date | None = None
+) -> QuerySet[PriceListEntry]:
+    """The buyer's price-list entries for these products on day ``on`` (today), with their list
+    and their tiers (three queries when evaluated)."""
+    day = on or price_day()
+    return (
+        PriceListEntry.objects.visible_to(buyer)
+        .filter(
+            buyer=buyer,
+            product_id__in=product_ids,
+            price_list__valid_from__lte=day,
+        )
+        .filter(Q(price_list__valid_until__isnull=True) | Q(price_list__valid_until__gte=day))
+        .select_related("price_list")
+        .prefetch_related(
+            Prefetch("tiers", queryset=PriceListTier.objects.visible_to(buyer).order_by("pk"))
+        )
+    )
+
+
+def _entry_price(entry: PriceListEntry, *, sku: SKU, quantity: int, public: Decimal | None):
+    """What ``entry`` charges for ``quantity`` of ``sku``, or None where it sets no price."""
+    own = [t for t in entry.tiers.all() if t.sku_id == sku.pk and t.min_quantity <= quantity]
+    if own:
+        return max(own, key=lambda t: t.min_quantity).unit_price_usd
+    percent = entry.discount_percent or entry.price_list.discount_percent
+    if percent is None or public is None:
+        return None
+    return discounted(public, percent)
+
+
+def _public_price(tiers: list[PriceTier], quantity: int) -> Decimal | None:
+    eligible = [t for t in tiers if t.min_quantity <= quantity]
+    tier = max(eligible, key=lambda t: t.min_quantity, default=None)
+    return tier.unit_price_usd if tier else None
+
+
 def buyer_unit_price(
     *, sku: SKU, quantity: int, buyer: Organization | None, on: date | None = None
 ) -> BuyerPrice:
@@ -28,14 +86,62 @@ def buyer_unit_price(
     the lowest of its price lists in force for the SKU's product (own tiers: the tier with the
     largest ``min_quantity`` not above the quantity; else the entry's discount, else the list's
     discount, off the public tier price, rounded half-up to the cent) and the public tier
-    price. Raises ``catalog.errors.QuantityNotAllowed`` below the MOQ or outside case packs,
+    price. Raises ``catalog.selectors.QuantityNotAllowed`` below the MOQ or outside case packs,
     exactly as ``catalog.selectors.unit_price_for``."""
-    raise NotImplementedError
+    return buyer_unit_prices(items=[(sku, quantity)], buyer=buyer, on=on)[0]
 
 
 def buyer_unit_prices(
     *, items: list[tuple[SKU, int]], buyer: Organization | None, on: date | None = None
 ) -> list[BuyerPrice]:
     """``buyer_unit_price`` for many (sku, quantity) pairs in a fixed number of queries (for
-    the cart and checkout)."""
-    raise NotImplementedError
+    the cart and checkout): one for the public tiers not prefetched on the SKUs, three for the
+    buyer's price lists. Refuses (``QuantityNotAllowed``) at the first pair that cannot be
+    ordered."""
+    for sku, quantity in items:
+        check_order_quantity(sku=sku, quantity=quantity)
+    if not items:
+        return []
+    tiers: dict[int, list[PriceTier]] = {}
+    missing = []
+    for sku, _quantity in items:
+        prefetched = getattr(sku, "_prefetched_objects_cache", {}).get("tiers")
+        if prefetched is not None:
+            tiers[sku.pk] = list(prefetched)
+        else:
+            missing.append(sku.pk)
+    if missing:
+        loaded: dict[int, list[PriceTier]] = defaultdict(list)
+        for tier in PriceTier.objects.filter(sku_id__in=missing):
+            loaded[tier.sku_id].append(tier)
+        for sku_id in missing:
+            tiers[sku_id] = loaded[sku_id]
+
+    entries: dict[int, list[PriceListEntry]] = defaultdict(list)
+    if buyer is not None:
+        product_ids = {sku.product_id for sku, _quantity in items}
+        for entry in price_list_entries_in_force(buyer=buyer, product_ids=product_ids, on=on):
+            # A list prices only its own merchant's products.
+            if entry.price_list.organization_id == entry.organization_id:
+                entries[entry.product_id].append(entry)
+
+    prices = []
+    for sku, quantity in items:
+        public = _public_price(tiers[sku.pk], quantity)
+        best: BuyerPrice | None = None
+        for entry in entries.get(sku.product_id, []):
+            if entry.organization_id != sku.organization_id:
+                continue
+            price = _entry_price(entry, sku=sku, quantity=quantity, public=public)
+            if price is None:
+                continue
+            if (public is None or price < public) and (best is None or price < best.unit_price_usd):
+                best = BuyerPrice(price, "price_list", entry.price_list.name)
+        if best is None:
+            if public is None:
+                raise QuantityNotAllowed(
+                    _("%(code)s has no price for this quantity.") % {"code": sku.code}
+                )
+            best = BuyerPrice(public, "tiers", "")
+        prices.append(best)
+    return prices

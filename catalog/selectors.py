@@ -825,11 +825,8 @@ class QuantityNotAllowed(DomainError):
     code = "quantity_not_allowed"
 
 
-def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
-    """The unit price (USD) of ``quantity`` units of ``sku``: the tier with the largest
-    ``min_quantity`` not above the quantity. Uses prefetched ``sku.tiers`` when present (no
-    query), else one query. Raises QuantityNotAllowed below the MOQ or outside whole case
-    packs."""
+def check_order_quantity(*, sku: SKU, quantity: int) -> None:
+    """Raises QuantityNotAllowed below the SKU's MOQ or outside whole case packs."""
     if quantity < sku.moq:
         raise QuantityNotAllowed(
             _("The minimum order for %(code)s is %(moq)s units.")
@@ -840,6 +837,14 @@ def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
             _("%(code)s is sold in case packs of %(pack)s.")
             % {"code": sku.code, "pack": sku.case_pack}
         )
+
+
+def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
+    """The unit price (USD) of ``quantity`` units of ``sku``: the tier with the largest
+    ``min_quantity`` not above the quantity. Uses prefetched ``sku.tiers`` when present (no
+    query), else one query. Raises QuantityNotAllowed below the MOQ or outside whole case
+    packs."""
+    check_order_quantity(sku=sku, quantity=quantity)
     prefetched = getattr(sku, "_prefetched_objects_cache", {}).get("tiers")
     if prefetched is not None:
         eligible = [t for t in prefetched if t.min_quantity <= quantity]

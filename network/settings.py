@@ -476,6 +476,11 @@ BRAND_IMAGE_MATCH_BITS = int(os.environ.get("BRAND_IMAGE_MATCH_BITS", "6"))
 
 # --- Shipping ------------------------------------------------------------------------------------
 # Hours an unconfirmed booking holds its space before it expires.
+# --- Landed cost in CNY ------------------------------------------------------------------------
+# Insurance in the CIF value of the landed-cost estimate, % of price and freight (the share China
+# customs adds when the actual premium is not declared).
+LANDED_COST_INSURANCE_PERCENT = Decimal(os.environ.get("LANDED_COST_INSURANCE_PERCENT") or "0.3")
+
 # --- Payments (trade assurance) ---------------------------------------------------------------
 # Deposit plans: the share paid at order (%); the balance is due before shipment.
 PAYMENTS_DEPOSIT_PERCENT = Decimal(os.environ.get("PAYMENTS_DEPOSIT_PERCENT") or "30")

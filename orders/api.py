@@ -84,6 +84,9 @@ class LineSerializer(serializers.ModelSerializer):
             "quantity",
             "unit_price_usd",
             "line_total_usd",
+            "is_sample",
+            "price_source",
+            "price_reference",
             "status",
         ]
 
@@ -123,6 +126,9 @@ PO_FIELDS = [
     "total_usd",
     "savings_usd",
     "currency",
+    "usd_cny_rate",
+    "total_cny",
+    "landed_cost_cny",
     "placed_at",
 ]
 
@@ -130,6 +136,13 @@ PO_FIELDS = [
 class PurchaseOrderSerializer(serializers.ModelSerializer):
     status = inline_choice_field(PurchaseOrderStatus.choices, read_only=True)
     currency = serializers.SerializerMethodField()
+    total_cny = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="The total in CNY at `usd_cny_rate`, the operators' rate when it was placed.",
+    )
     merchant_orders = MerchantOrderSummarySerializer(many=True)
 
     class Meta:
@@ -159,6 +172,12 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
 class ItemSerializer(serializers.Serializer):
     sku_id = IntegerSerializerField(min_value=1, column=SKU._meta.pk)
     quantity = IntegerSerializerField(min_value=1, max_value=10_000_000)
+    sample = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Sample units at the SKU's sample price, outside its MOQ and case pack, "
+        "within its limit per buyer.",
+    )
 
 
 class PurchaseOrderCreateSerializer(serializers.Serializer):
@@ -229,15 +248,17 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             201: OpenApiResponse(PurchaseOrderDetailSerializer, description="Placed."),
             400: OpenApiResponse(
                 ErrorSerializer,
-                description="The request is not valid (`validation_error`), or a quantity "
-                "breaks the MOQ or case pack (`quantity_not_allowed`, `minimum_order_not_met`).",
+                description="The request is not valid (`validation_error`), a quantity "
+                "breaks the MOQ or case pack (`quantity_not_allowed`, `minimum_order_not_met`), "
+                "or samples beyond the SKU's limit per buyer (`sample_limit_reached`).",
             ),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             409: OpenApiResponse(
                 ErrorSerializer,
-                description="Not enough stock (`insufficient_stock`), or a SKU id that is not on "
-                "offer, whether unpublished or unknown, answered alike (`product_unavailable`).",
+                description="Not enough stock (`insufficient_stock`), a SKU id that is not on "
+                "offer, whether unpublished or unknown, answered alike (`product_unavailable`), "
+                "or a sample of a SKU that offers none (`sample_not_offered`).",
             ),
         },
     )
@@ -248,7 +269,12 @@ class PurchaseOrderListCreateAPI(ListAPIView):
         key = request.headers.get("Idempotency-Key", "").strip()
         purchase_order = services.purchase_order_place(
             organization=request.organization,
-            items=[(item["sku_id"], item["quantity"]) for item in data["lines"]],
+            items=[
+                services.OrderItem(
+                    sku_id=item["sku_id"], quantity=item["quantity"], is_sample=item["sample"]
+                )
+                for item in data["lines"]
+            ],
             checkout=services.Checkout(
                 delivery_type=data["delivery_type"],
                 delivery_location=data["delivery_location"],

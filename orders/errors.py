@@ -68,3 +68,25 @@ class ReceiptProblemInvalid(DomainError):
     def __init__(self, message: str, *, field: str = "description", **details) -> None:
         super().__init__(message, **details)
         self.field = field
+
+
+class QuotationExpired(DomainError):
+    """A cart line's quotation is past its ``valid until``: checkout is refused and nothing is
+    written; ``details["lines"]`` names each such line (``sku``, ``quotation``, ``message``)."""
+
+    code = "quotation_expired"
+    status = 409
+
+
+class SampleNotOffered(DomainError):
+    """The SKU offers no sample (no sample price)."""
+
+    code = "sample_not_offered"
+    status = 409
+
+
+class SampleLimitReached(DomainError):
+    """More sample units than the SKU allows one buyer, counting samples already ordered."""
+
+    code = "sample_limit_reached"
+    status = 400

@@ -22,6 +22,8 @@ from orders.models import (
 class AddToCartForm(forms.Form):
     sku = IntegerFormField(widget=forms.HiddenInput, column=SKU._meta.pk)
     quantity = IntegerFormField(label=_("Quantity (units)"), min_value=1, max_value=10_000_000)
+    # The product page's "order a sample" form: sample units, outside the MOQ and case pack.
+    sample = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class CartLineForm(forms.Form):

@@ -9,7 +9,7 @@ explicitly (the lines' tenant is the buyer)."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -24,6 +24,7 @@ from network.storage import private_storage
 from network.tenancy import PartyManager
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+CENT = Decimal("0.01")
 
 
 # --- Cart --------------------------------------------------------------------------------------
@@ -266,6 +267,13 @@ class PurchaseOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def total_cny(self) -> Decimal | None:
+        """The total in CNY at the rate in force when the order was placed (None without)."""
+        if self.usd_cny_rate is None:
+            return None
+        return (self.total_usd * self.usd_cny_rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class LineStatus(models.TextChoices):

@@ -37,15 +37,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from catalog.models import SKU, Category, ListingState, PriceTier, Product
-from catalog.selectors import QuantityNotAllowed as CatalogQuantityNotAllowed
-from catalog.selectors import public_products, unit_price_for
+from catalog.landed_cost import LandedTotal, landed_total
+from catalog.models import SKU, Category, ListingState, Product
+from catalog.selectors import public_products
 from merchants.models import MerchantApplication
 from network.dashboards import Period
 from network.models import Organization
 from network.shipments import OrderShipment, order_shipments, tracking_urls
 from network.tenancy import found
-from orders.errors import QuantityNotAllowed
+from orders.errors import QuotationExpired
 from orders.models import (
     CartLine,
     DailySales,
@@ -53,11 +53,19 @@ from orders.models import (
     MerchantOrder,
     MerchantOrderSettings,
     MerchantOrderStatus,
+    PriceSource,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderStatus,
     ReceiptProblem,
     ReceiptProblemPhoto,
+)
+from orders.pricing import (  # noqa: F401  (list_unit_price and quote are re-exported)
+    LinePrice,
+    list_unit_price,
+    price_lines,
+    quote,
+    wanted_of,
 )
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -78,33 +86,6 @@ def orderable_skus(sku_ids: Iterable[int]) -> QuerySet[SKU]:
     """The SKUs among ``sku_ids`` a buyer may order: of active listings of merchants in good
     standing (the catalogue's public SKUs)."""
     return SKU.objects.public().filter(pk__in={int(sku_id) for sku_id in sku_ids})
-
-
-def list_unit_price(sku: SKU) -> Decimal | None:
-    """The price at the MOQ (the first tier): what a buyer saves against. Uses prefetched
-    tiers when present."""
-    prefetched = getattr(sku, "_prefetched_objects_cache", {}).get("tiers")
-    if prefetched is not None:
-        first = min(prefetched, key=lambda t: t.min_quantity, default=None)
-        return first.unit_price_usd if first else None
-    return (
-        PriceTier.objects.filter(sku_id=sku.pk)
-        .order_by("min_quantity")
-        .values_list("unit_price_usd", flat=True)
-        .first()
-    )
-
-
-def quote(*, sku: SKU, quantity: int) -> tuple[Decimal, Decimal]:
-    """(unit price, price at the MOQ) for ``quantity`` units; raises QuantityNotAllowed below
-    the MOQ, outside whole case packs, or without a price."""
-    if quantity < 1:
-        raise QuantityNotAllowed(_("Order at least one case."))
-    try:
-        unit_price = unit_price_for(sku=sku, quantity=quantity)
-    except CatalogQuantityNotAllowed as error:
-        raise QuantityNotAllowed(error.message) from error
-    return unit_price, list_unit_price(sku) or unit_price
 
 
 def minimum_order_values(merchant_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -128,14 +109,29 @@ class CartItem:
     saving: Decimal
     available: int
     issue: str = ""
+    price_source: str = PriceSource.TIERS
+    price_reference: str = ""
+    # The line's quotation has expired: the buyer may go on at the list price.
+    quotation_expired: bool = False
 
     @property
     def sku(self) -> SKU:
         return self.line.sku
 
     @property
+    def is_sample(self) -> bool:
+        return self.line.is_sample
+
+    @property
+    def price_source_label(self) -> str:
+        return str(PriceSource(self.price_source).label)
+
+    @property
     def next_tier(self) -> tuple[int, Decimal] | None:
-        """(quantity, unit price) of the next cheaper tier, to nudge the buyer; or None."""
+        """(quantity, unit price) of the next cheaper tier, to nudge the buyer; or None. A
+        sample or a quotation has no public tiers to climb."""
+        if self.price_source in (PriceSource.SAMPLE, PriceSource.QUOTATION):
+            return None
         tiers = sorted(self.sku.tiers.all(), key=lambda t: t.min_quantity)
         return next(
             (
@@ -156,8 +152,13 @@ class CartGroup:
     minimum: Decimal | None = None
 
     @property
+    def samples_only(self) -> bool:
+        """Only samples from this merchant: its minimum order value does not apply."""
+        return bool(self.items) and all(item.is_sample for item in self.items)
+
+    @property
     def shortfall(self) -> Decimal | None:
-        if self.minimum and self.subtotal < self.minimum:
+        if self.minimum and not self.samples_only and self.subtotal < self.minimum:
             return self.minimum - self.subtotal
         return None
 
@@ -168,6 +169,8 @@ class CartView:
     total: Decimal
     savings: Decimal
     problems: int
+    # The totals in CNY at the operators' rate, with the landed estimate (None without a rate).
+    cny: LandedTotal | None = None
 
     @property
     def line_count(self) -> int:
@@ -183,16 +186,18 @@ class CartView:
 
 
 def cart_view(*, organization: Organization) -> CartView:
-    """The cart grouped by merchant with tier prices, savings, and every problem that would
-    stop checkout (quantity rules, stock, availability, minimum order value). Four queries: the
-    lines with SKU, product, merchant and stock; the tiers; which listings are orderable; the
-    merchants' minimums."""
+    """The cart grouped by merchant with each line's price (sample, quotation, price list or
+    tiers), savings, every problem that would stop checkout (quantity rules, an expired
+    quotation, a sample limit, stock, availability, minimum order value) and the CNY totals.
+    A fixed number of queries: the lines with SKU, product, merchant and stock; the tiers; which
+    listings are orderable; the merchants' minimums; the prices (``orders.pricing``); the CNY
+    estimate (``catalog.landed_cost``)."""
     lines = list(
         CartLine.objects.visible_to(organization)
         .filter(organization=organization)
         .select_related("sku__product", "sku__organization", "sku__inventory")
         .prefetch_related("sku__tiers")
-        .order_by("sku__organization__name", "created_at", "pk")
+        .order_by("sku__organization__name", "is_sample", "created_at", "pk")
     )
     if not lines:
         return CartView(groups=[], total=Decimal("0.00"), savings=Decimal("0.00"), problems=0)
@@ -202,6 +207,14 @@ def cart_view(*, organization: Organization) -> CartView:
         .values_list("pk", flat=True)
     )
     minimums = minimum_order_values({line.sku.organization_id for line in lines})
+    on_offer = [line for line in lines if line.sku.product_id in orderable]
+    prices = dict(
+        zip(
+            [line.pk for line in on_offer],
+            price_lines(buyer=organization, wanted=[wanted_of(line) for line in on_offer]),
+            strict=True,
+        )
+    )
     groups: dict[int, CartGroup] = {}
     problems = 0
     for line in lines:
@@ -212,35 +225,28 @@ def cart_view(*, organization: Organization) -> CartView:
         )
         inventory = getattr(sku, "inventory", None)
         available = inventory.available if inventory is not None else 0
-        unit_price = list_price = None
+        price = prices.get(line.pk) or LinePrice()
         issue = ""
-        if sku.product_id not in orderable:
+        if line.pk not in prices:
             issue = _("This product is no longer available to order.")
-        else:
-            try:
-                unit_price, list_price = quote(sku=sku, quantity=line.quantity)
-            except QuantityNotAllowed as error:
-                issue = error.message
-            else:
-                if line.quantity > available:
-                    issue = _("Only %(available)s units are in stock now.") % {
-                        "available": available
-                    }
-        line_total = (unit_price or Decimal("0")) * line.quantity
-        saving = (
-            ((list_price - unit_price) * line.quantity)
-            if unit_price and list_price
-            else Decimal("0")
-        )
+        elif price.refusal is not None:
+            issue = price.refusal.message
+        elif line.quantity > available:
+            issue = _("Only %(available)s units are in stock now.") % {"available": available}
+        line_total = (price.unit_price or Decimal("0")) * line.quantity
+        saving = price.saving * line.quantity
         group.items.append(
             CartItem(
                 line=line,
-                unit_price=unit_price,
-                list_price=list_price,
+                unit_price=price.unit_price,
+                list_price=price.list_price,
                 line_total=line_total,
                 saving=saving,
                 available=available,
                 issue=issue,
+                price_source=price.source,
+                price_reference=price.reference,
+                quotation_expired=isinstance(price.refusal, QuotationExpired),
             )
         )
         group.subtotal += line_total
@@ -248,11 +254,18 @@ def cart_view(*, organization: Organization) -> CartView:
         problems += bool(issue)
     problems += sum(1 for g in groups.values() if g.shortfall)
     ordered = list(groups.values())
+    priced = [
+        (item.sku, item.unit_price, item.line.quantity)
+        for g in ordered
+        for item in g.items
+        if item.unit_price is not None
+    ]
     return CartView(
         groups=ordered,
         total=sum((g.subtotal for g in ordered), Decimal("0.00")),
         savings=sum((g.savings for g in ordered), Decimal("0.00")),
         problems=problems,
+        cny=landed_total(lines=priced) if priced else None,
     )
 
 

@@ -8,6 +8,11 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/", views.cart_line_update, name="cart_line_update"),
     path("cart/lines/<int:line_id>/remove/", views.cart_line_remove, name="cart_line_remove"),
+    path(
+        "cart/lines/<int:line_id>/list-price/",
+        views.cart_line_list_price,
+        name="cart_line_list_price",
+    ),
     path("checkout/", views.checkout, name="checkout"),
     path("purchase-orders/", views.purchase_order_list, name="purchase_order_list"),
     path(

@@ -88,15 +88,16 @@ def cart_add(request):
             sku_id=form.cleaned_data["sku"],
             quantity=form.cleaned_data["quantity"],
             acting_user=request.user,
+            sample=form.cleaned_data["sample"],
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("%(code)s: %(quantity)s units in your cart.")
-            % {"code": line.sku.code, "quantity": line.quantity},
-        )
+        if line.is_sample:
+            text = _("%(code)s: %(quantity)s sample units in your cart.")
+        else:
+            text = _("%(code)s: %(quantity)s units in your cart.")
+        messages.success(request, text % {"code": line.sku.code, "quantity": line.quantity})
     return redirect(_next_url(request, fallback))
 
 
@@ -128,6 +129,16 @@ def cart_line_remove(request, line_id: int):
     line = selectors.access_cart_line(organization=request.organization, line_id=line_id)
     services.cart_line_remove(line=line, acting_user=request.user)
     messages.success(request, _("Removed from your cart."))
+    return redirect("orders:cart")
+
+
+@require_POST
+@organization_required(role=Role.BUYER, kinds=BUYER)
+def cart_line_list_price(request, line_id: int):
+    """Go on with a line whose quotation expired at the buyer's list price."""
+    line = selectors.access_cart_line(organization=request.organization, line_id=line_id)
+    services.cart_line_drop_quotation(line=line, acting_user=request.user)
+    messages.success(request, _("%(code)s is now at your list price.") % {"code": line.sku.code})
     return redirect("orders:cart")
 
 

@@ -37,3 +37,10 @@ class ShippingConfig(AppConfig):
         from shipping.order_shipments import shipments_of_merchant_orders
 
         register_order_shipments(shipments_of_merchant_orders)
+
+        # The landed-cost estimate in the catalogue prices ocean freight at the network's
+        # shared-container rate; catalog may not import shipping.
+        from catalog.freight import register_shared_container_rate
+        from shipping.selectors import shared_container_rate_now
+
+        register_shared_container_rate(shared_container_rate_now)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -334,6 +335,18 @@ def containers_open_for_space(*, now: datetime | None = None) -> QuerySet[Consol
         .filter(status=ContainerStatus.OPEN, receiving_cutoff__gt=now or timezone.now())
         .select_related(*_CONTAINER_SAILING)
         .order_by("sailing__etd", "pk")
+    )
+
+
+def shared_container_rate_now(*, now: datetime | None = None) -> Decimal | None:
+    """The network's shared-container rate: the lowest price per W/M among the containers open
+    for space with a departure ahead, or None when there is none (the landed-cost estimate then
+    leaves freight out)."""
+    moment = now or timezone.now()
+    return (
+        ConsolidationContainer.objects.public()
+        .filter(status=ContainerStatus.OPEN, receiving_cutoff__gt=moment, sailing__etd__gt=moment)
+        .aggregate(rate=Min("price_per_wm"))["rate"]
     )
 
 

@@ -13,7 +13,17 @@ from orders.services.cancellation import (
     merchant_orders_expire,
     purchase_order_cancel,
 )
-from orders.services.cart import cart_add, cart_for, cart_line_remove, cart_line_update
+from orders.services.cart import (
+    LineOutcome,
+    cart_add,
+    cart_add_many,
+    cart_add_quoted,
+    cart_add_sample,
+    cart_for,
+    cart_line_drop_quotation,
+    cart_line_remove,
+    cart_line_update,
+)
 from orders.services.common import accept_within_days
 from orders.services.fan_out import (
     purchase_order_fan_out,
@@ -31,6 +41,7 @@ from orders.services.fulfilment import (
 )
 from orders.services.placement import (
     Checkout,
+    OrderItem,
     purchase_order_payload,
     purchase_order_place,
     purchase_order_place_from_cart,
@@ -46,9 +57,15 @@ from orders.services.terms import merchant_order_settings_update
 __all__ = [
     "TRANSITIONS",
     "Checkout",
+    "LineOutcome",
+    "OrderItem",
     "accept_within_days",
     "cart_add",
+    "cart_add_many",
+    "cart_add_quoted",
+    "cart_add_sample",
     "cart_for",
+    "cart_line_drop_quotation",
     "cart_line_remove",
     "cart_line_update",
     "derive_status",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalog.landed_cost import landed_total
 from catalog.stock import stock_lock, stock_reserve
 from network.models import Organization, User
 from network.services import audit, webhook_emit
@@ -28,6 +29,9 @@ from orders.errors import (
     MinimumOrderNotMet,
     ProductUnavailable,
     QuantityNotAllowed,
+    QuotationExpired,
+    SampleLimitReached,
+    SampleNotOffered,
 )
 from orders.models import (
     CartLine,
@@ -37,7 +41,8 @@ from orders.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from orders.selectors import minimum_order_values, orderable_skus, quote
+from orders.pricing import Quoted, Wanted, price_lines, sample_refusal, samples_ordered
+from orders.selectors import minimum_order_values, orderable_skus
 from orders.services.common import buyer_required
 from orders.services.fan_out import purchase_order_fan_out_task
 
@@ -62,35 +67,76 @@ def _new_number() -> str:
     return "PO" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
 
 
+@dataclass(frozen=True)
+class OrderItem:
+    """One line to place: units of a SKU, a sample, or at a quotation's terms (a cart line's;
+    the API's lines are SKU id and quantity, with ``sample``)."""
+
+    sku_id: int
+    quantity: int
+    is_sample: bool = False
+    quoted: Quoted | None = None
+
+
+def _items(items: Sequence[tuple[int, int] | OrderItem]) -> list[OrderItem]:
+    """The items with one line per SKU and kind (sample or not): repeated pairs add up."""
+    merged: dict[tuple[int, bool], OrderItem] = {}
+    for item in items:
+        if not isinstance(item, OrderItem):
+            sku_id, quantity = item
+            item = OrderItem(sku_id=int(sku_id), quantity=int(quantity))
+        key = (item.sku_id, item.is_sample)
+        if key in merged:
+            item = replace(item, quantity=merged[key].quantity + item.quantity)
+        merged[key] = item
+    return list(merged.values())
+
+
 def _priced_lines(
-    organization: Organization, items: Sequence[tuple[int, int]]
+    organization: Organization, items: Sequence[tuple[int, int] | OrderItem]
 ) -> list[PurchaseOrderLine]:
-    """Unsaved lines for (sku id, quantity) pairs, priced at their tier. Every refusal names
-    its SKU; all lines are checked before anything is raised. A SKU that is not orderable is
-    named by the id the caller sent, exactly as an id that does not exist: its code is the
-    merchant's to publish, and a draft or a taken-down listing has not been published."""
-    quantities: dict[int, int] = defaultdict(int)
-    for sku_id, quantity in items:
-        quantities[int(sku_id)] += int(quantity)
-    if not quantities:
+    """Unsaved lines for the items, priced by ``orders.pricing`` (sample, quotation, price
+    list, tiers). Every refusal names its SKU; all lines are checked before anything is
+    raised, an expired quotation first. A SKU that is not orderable is named by the id the
+    caller sent, exactly as an id that does not exist: its code is the merchant's to publish,
+    and a draft or a taken-down listing has not been published."""
+    wanted_items = _items(items)
+    if not wanted_items:
         raise EmptyCart(_("Add something to order first."))
     skus = {
         sku.pk: sku
-        for sku in orderable_skus(quantities).select_related("product").prefetch_related("tiers")
+        for sku in orderable_skus({item.sku_id for item in wanted_items})
+        .select_related("product")
+        .prefetch_related("tiers")
     }
-    unavailable: list[int] = []
-    wrong_quantity: list[dict[str, Any]] = []
+    unavailable = sorted({item.sku_id for item in wanted_items if item.sku_id not in skus})
+    on_offer = [item for item in wanted_items if item.sku_id in skus]
+    prices = price_lines(
+        buyer=organization,
+        wanted=[
+            Wanted(
+                sku=skus[item.sku_id],
+                quantity=item.quantity,
+                is_sample=item.is_sample,
+                quoted=item.quoted,
+            )
+            for item in on_offer
+        ],
+    )
+    expired: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
     lines: list[PurchaseOrderLine] = []
-    for sku_id, quantity in quantities.items():
-        sku = skus.get(sku_id)
-        if sku is None:
-            unavailable.append(sku_id)
+    for item, price in zip(on_offer, prices, strict=True):
+        sku = skus[item.sku_id]
+        if price.refusal is not None:
+            entry = {"sku": sku.pk, "message": price.refusal.message, "code": price.refusal.code}
+            if isinstance(price.refusal, QuotationExpired):
+                entry["quotation"] = price.reference
+                expired.append(entry)
+            else:
+                refused.append(entry)
             continue
-        try:
-            unit_price, list_price = quote(sku=sku, quantity=quantity)
-        except QuantityNotAllowed as error:
-            wrong_quantity.append({"sku": sku.pk, "message": error.message})
-            continue
+        assert price.unit_price is not None and price.list_price is not None
         lines.append(
             PurchaseOrderLine(
                 organization=organization,
@@ -102,13 +148,18 @@ def _priced_lines(
                 variant=sku.variant_en,
                 variant_zh_hans=sku.variant_zh_hans,
                 case_pack=sku.case_pack,
-                quantity=quantity,
-                unit_price_usd=unit_price,
-                list_unit_price_usd=max(list_price, unit_price),
-                line_total_usd=unit_price * quantity,
-                reserved_quantity=quantity,
+                quantity=item.quantity,
+                unit_price_usd=price.unit_price,
+                list_unit_price_usd=max(price.list_price, price.unit_price),
+                line_total_usd=price.unit_price * item.quantity,
+                is_sample=item.is_sample,
+                price_source=price.source,
+                price_reference=price.reference[:100],
+                reserved_quantity=item.quantity,
             )
         )
+    if expired:
+        raise QuotationExpired(" ".join(item["message"] for item in expired), lines=expired)
     if unavailable:
         raise ProductUnavailable(
             ngettext(
@@ -116,21 +167,29 @@ def _priced_lines(
                 "The SKUs with ids %(ids)s are not available to order.",
                 len(unavailable),
             )
-            % {"ids": ", ".join(str(sku_id) for sku_id in sorted(unavailable))},
-            skus=sorted(unavailable),
+            % {"ids": ", ".join(str(sku_id) for sku_id in unavailable)},
+            skus=unavailable,
         )
-    if wrong_quantity:
-        raise QuantityNotAllowed(
-            " ".join(item["message"] for item in wrong_quantity), lines=wrong_quantity
-        )
+    if refused:
+        # One code for the lot: the first refusal's (a quantity, or a sample's limit or offer).
+        error_class = {
+            SampleLimitReached.code: SampleLimitReached,
+            SampleNotOffered.code: SampleNotOffered,
+        }.get(refused[0]["code"], QuantityNotAllowed)
+        raise error_class(" ".join(item["message"] for item in refused), lines=refused)
     return lines
 
 
 def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
+    """Each merchant's minimum order value, over all its lines; a merchant of whom only samples
+    are ordered is exempt."""
     subtotals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         subtotals[line.merchant_id] += line.line_total_usd
-    minimums = minimum_order_values(subtotals)
+    samples_only = {line.merchant_id for line in lines} - {
+        line.merchant_id for line in lines if not line.is_sample
+    }
+    minimums = minimum_order_values(set(subtotals) - samples_only)
     short = [(merchant_id, minimums[merchant_id]) for merchant_id in minimums]
     short = [(m, minimum) for m, minimum in short if subtotals[m] < minimum]
     if short:
@@ -151,29 +210,55 @@ def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
         )
 
 
+def _check_sample_limits(organization: Organization, lines: Sequence[PurchaseOrderLine]) -> None:
+    """Samples against each SKU's limit per buyer, counted again once the SKUs' stock rows are
+    locked: two orders placed at once cannot both take the last sample."""
+    samples = [(line.sku, line.quantity) for line in lines if line.is_sample and line.sku]
+    if not samples:
+        return
+    ordered = samples_ordered(buyer=organization, sku_ids=[sku.pk for sku, _qty in samples])
+    refusals = [
+        refusal
+        for sku, quantity in samples
+        if (refusal := sample_refusal(sku=sku, quantity=quantity, already=ordered.get(sku.pk, 0)))
+        is not None
+    ]
+    if refusals:
+        raise SampleLimitReached(
+            " ".join(refusal.message for refusal in refusals),
+            lines=[
+                {"sku": refusal.details.get("sku"), "message": refusal.message}
+                for refusal in refusals
+            ],
+        )
+
+
 def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: str) -> None:
     """Reserve every line's units under row locks, or raise InsufficientStock naming each short
     line (the caller's transaction then writes nothing)."""
-    wanted: list[tuple[int, PurchaseOrderLine]] = []
+    # A sample and a line of the same SKU draw on the same stock row.
+    wanted: dict[int, int] = defaultdict(int)
+    codes: dict[int, str] = {}
     for line in lines:
         # A line loses its SKU only when the SKU is deleted, long after the order is placed.
         assert line.sku_id is not None, "a line being placed names its SKU"
-        wanted.append((line.sku_id, line))
-    rows = stock_lock(sku_id for sku_id, _line in wanted)
+        wanted[line.sku_id] += line.quantity
+        codes[line.sku_id] = line.sku_code
+    rows = stock_lock(wanted)
     short: list[dict[str, Any]] = []
-    for sku_id, line in wanted:
+    for sku_id, quantity in wanted.items():
         row = rows.get(sku_id)
         available = row.available if row is not None else 0
-        if line.quantity > available:
+        if quantity > available:
             short.append(
                 {
                     "sku": sku_id,
-                    "requested": line.quantity,
+                    "requested": quantity,
                     "available": available,
                     "message": _(
                         "%(code)s: you asked for %(requested)s units, %(available)s are available."
                     )
-                    % {"code": line.sku_code, "requested": line.quantity, "available": available},
+                    % {"code": codes[sku_id], "requested": quantity, "available": available},
                 }
             )
     if short:
@@ -187,7 +272,7 @@ def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: st
             lines=short,
         )
     stock_reserve(
-        {sku_id: line.quantity for sku_id, line in wanted},
+        dict(wanted),
         note=note,
         acting_user=acting_user,
     )
@@ -196,17 +281,19 @@ def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: st
 def purchase_order_place(
     *,
     organization: Organization,
-    items: Sequence[tuple[int, int]],
+    items: Sequence[tuple[int, int] | OrderItem],
     checkout: Checkout,
     idempotency_key: str,
     acting_user: User,
     cart_line_ids: Sequence[int] = (),
 ) -> PurchaseOrder:
-    """Place a purchase order for (SKU id, quantity) pairs in one transaction: the order, its
-    lines at tier prices and the stock reservations, then fan-out after commit. A second call
-    with the same ``idempotency_key`` returns the first order (``.replayed`` is True). Raises
-    QuantityNotAllowed, ProductUnavailable, MinimumOrderNotMet or InsufficientStock and then
-    writes nothing."""
+    """Place a purchase order for (SKU id, quantity) pairs or ``OrderItem``s in one
+    transaction: the order, its lines at their prices (``orders.pricing``) with where each
+    price comes from, the CNY rate and landed-cost estimate, and the stock reservations, then
+    fan-out after commit. A second call with the same ``idempotency_key`` returns the first
+    order (``.replayed`` is True). Raises QuotationExpired, QuantityNotAllowed,
+    SampleNotOffered, SampleLimitReached, ProductUnavailable, MinimumOrderNotMet or
+    InsufficientStock and then writes nothing."""
     key = (idempotency_key or "").strip()[:255] or secrets.token_hex(16)
     try:
         purchase_order = _place(
@@ -232,7 +319,7 @@ def purchase_order_place(
 def _place(
     *,
     organization: Organization,
-    items: Sequence[tuple[int, int]],
+    items: Sequence[tuple[int, int] | OrderItem],
     checkout: Checkout,
     key: str,
     acting_user: User,
@@ -249,6 +336,9 @@ def _place(
         return existing
     lines = _priced_lines(organization, items)
     _check_minimums(lines)
+    cny = landed_total(
+        lines=[(line.sku, line.unit_price_usd, line.quantity) for line in lines if line.sku]
+    )
     purchase_order = PurchaseOrder(
         organization=organization,
         number=_new_number(),
@@ -263,6 +353,8 @@ def _place(
         total_usd=sum((line.line_total_usd for line in lines), Decimal("0.00")),
         savings_usd=sum((line.saving_usd for line in lines), Decimal("0.00")),
         merchant_count=len({line.merchant_id for line in lines}),
+        usd_cny_rate=cny.rate if cny else None,
+        landed_cost_cny=cny.landed_cny if cny and cny.estimated_lines else None,
         placed_by=acting_user,
     )
     payment_hooks.check_placement(
@@ -278,6 +370,7 @@ def _place(
         line.purchase_order = purchase_order
     # Locks in the documented order: the new order row, then stock rows by primary key.
     _reserve_for(lines, acting_user, note=purchase_order.number)
+    _check_sample_limits(organization, lines)
     PurchaseOrderLine.objects.bulk_create(lines)
     if cart_line_ids:
         CartLine.objects.visible_to(organization).filter(
@@ -317,20 +410,24 @@ def purchase_order_place_from_cart(
     if existing is not None:
         existing.replayed = True
         return existing
-    lines = list(
-        CartLine.objects.visible_to(organization)
-        .filter(organization=organization)
-        .values_list("pk", "sku_id", "quantity")
-    )
+    lines = list(CartLine.objects.visible_to(organization).filter(organization=organization))
     if not lines:
         raise EmptyCart(_("Your cart is empty."))
     return purchase_order_place(
         organization=organization,
-        items=[(sku_id, quantity) for _pk, sku_id, quantity in lines],
+        items=[
+            OrderItem(
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                is_sample=line.is_sample,
+                quoted=Quoted.of(line),
+            )
+            for line in lines
+        ],
         checkout=checkout,
         idempotency_key=idempotency_key,
         acting_user=acting_user,
-        cart_line_ids=[pk for pk, _sku, _qty in lines],
+        cart_line_ids=[line.pk for line in lines],
     )
 
 
@@ -353,6 +450,14 @@ def purchase_order_payload(
         "delivery_location": purchase_order.delivery_location,
         "total_usd": str(purchase_order.total_usd),
         "currency": "USD",
+        "usd_cny_rate": (
+            str(purchase_order.usd_cny_rate) if purchase_order.usd_cny_rate is not None else None
+        ),
+        "landed_cost_cny": (
+            str(purchase_order.landed_cost_cny)
+            if purchase_order.landed_cost_cny is not None
+            else None
+        ),
         "placed_at": purchase_order.placed_at,
         "lines": [
             {
@@ -360,6 +465,9 @@ def purchase_order_payload(
                 "quantity": line.quantity,
                 "unit_price_usd": str(line.unit_price_usd),
                 "line_total_usd": str(line.line_total_usd),
+                "is_sample": line.is_sample,
+                "price_source": line.price_source,
+                "price_reference": line.price_reference,
             }
             for line in lines
         ],

@@ -58,6 +58,9 @@ def merchant_order_payload(merchant_order: MerchantOrder) -> dict[str, Any]:
                 "status": line.status,
                 "unit_price_usd": str(line.unit_price_usd),
                 "line_total_usd": str(line.line_total_usd),
+                "is_sample": line.is_sample,
+                "price_source": line.price_source,
+                "price_reference": line.price_reference,
             }
             for line in lines
         ],

@@ -98,6 +98,25 @@ def place(organization, user, items, *, key: str | None = None, **checkout_field
         )
 
 
+def add_to_cart(organization, user, sku_obj: SKU, quantity: int):
+    """Put ``quantity`` units of ``sku_obj`` in ``organization``'s cart as ``user``."""
+    with scope(organization=organization):
+        return services.cart_add(
+            organization=organization, sku_id=sku_obj.pk, quantity=quantity, acting_user=user
+        )
+
+
+def check_out(organization, user, *, key: str | None = None, **checkout_fields):
+    """Check out ``organization``'s whole cart as ``user``."""
+    with scope(organization=organization):
+        return services.purchase_order_place_from_cart(
+            organization=organization,
+            checkout=checkout(**checkout_fields),
+            idempotency_key=key or uuid.uuid4().hex,
+            acting_user=user,
+        )
+
+
 def fan_out(purchase_order):
     return services.purchase_order_fan_out(purchase_order_id=purchase_order.pk)
 
