@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import BooleanField, Case, Count, F, Max, Q, QuerySet, When
 
-from deals.models import Message, MessageAttachment, Thread
+from deals.models import Message, MessageAttachment, SavedList, SavedListItem, Thread
 from network.models import Membership, Organization, User
 from network.tenancy import found
 
@@ -86,3 +86,34 @@ def thread_attachment(*, thread: Thread, organization: Organization, pk: int) ->
     return found(
         MessageAttachment.objects.visible_to(organization).filter(message__thread=thread), pk=pk
     )
+
+
+# --- Buying again ------------------------------------------------------------------------------
+
+
+def saved_lists_for(*, organization: Organization) -> QuerySet[SavedList]:
+    """The buyer's saved lists by name, each with ``item_count``."""
+    return (
+        SavedList.objects.visible_to(organization)
+        .filter(organization=organization)
+        .annotate(item_count=Count("items"))
+        .order_by("name", "pk")
+    )
+
+
+def access_saved_list(*, organization: Organization, pk: int) -> SavedList:
+    return found(SavedList.objects.visible_to(organization).select_related("organization"), pk=pk)
+
+
+def saved_list_items(saved_list: SavedList) -> QuerySet[SavedListItem]:
+    """The list's items with their SKU, product and merchant, oldest first."""
+    return (
+        SavedListItem.objects.visible_to(saved_list.organization)
+        .filter(saved_list=saved_list)
+        .select_related("sku__product__organization")
+        .order_by("created_at", "pk")
+    )
+
+
+def access_saved_list_item(*, saved_list: SavedList, pk: int) -> SavedListItem:
+    return found(saved_list_items(saved_list), pk=pk)
