@@ -6,7 +6,7 @@ and saved lists of SKUs and quantities. Each puts its lines in the cart through
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -38,6 +38,11 @@ class QuickOrderInvalid(DomainError):
 
     code = "quick_order_invalid"
     status = 400
+
+
+def _with_code(outcome: LineOutcome, code: str) -> LineOutcome:
+    """The outcome naming its SKU code (a SKU no longer on sale comes back without one)."""
+    return outcome if outcome.code else replace(outcome, code=code)
 
 
 # --- Reorder -----------------------------------------------------------------------------------
@@ -79,7 +84,11 @@ def purchase_order_reorder(
         changes={"added": sum(o.added for o in outcomes), "lines": len(lines)},
     )
     return [
-        ReorderLine(code=line.sku_code, title=line.product_title, outcome=outcome)
+        ReorderLine(
+            code=line.sku_code,
+            title=line.product_title,
+            outcome=_with_code(outcome, line.sku_code),
+        )
         for line, outcome in zip(lines, outcomes, strict=True)
     ]
 
@@ -365,4 +374,7 @@ def saved_list_to_cart(
         target=saved_list,
         changes={"added": sum(o.added for o in outcomes), "items": len(items)},
     )
-    return list(zip(items, outcomes, strict=True))
+    return [
+        (item, _with_code(outcome, item.sku.code))
+        for item, outcome in zip(items, outcomes, strict=True)
+    ]
