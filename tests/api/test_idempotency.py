@@ -428,6 +428,39 @@ EXAMPLES = {
         201,
         files=(("file", "camt053.xml", camt053([credit("12.50", text="UNKNOWN PAYER")])),),
     ),
+    "v1_deals_threads_create": lambda w: Example(
+        w.buyer_key, {}, {"product": w.sku.product_id, "body": "Do you ship to Ningbo?"}, 201
+    ),
+    "v1_deals_threads_messages_create": lambda w: Example(
+        w.merchant_key,
+        {"id": _thread(w).pk},
+        {"body": "Yes, here is our spec sheet."},
+        201,
+        files=(("attachments", "spec.png", _png()),),
+    ),
+    "v1_deals_saved_lists_create": lambda w: Example(w.buyer_key, {}, {"name": "Spring"}, 201),
+    "v1_deals_saved_lists_rename": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, {"name": "Spring 2027"}, 200
+    ),
+    "v1_deals_saved_lists_destroy": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, None, 204
+    ),
+    "v1_deals_saved_lists_items_create": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, {"sku": w.sku.pk, "quantity": 48}, 201
+    ),
+    "v1_deals_saved_lists_items_destroy": lambda w: Example(
+        w.buyer_key,
+        {"id": _saved_list(w).pk, "item_id": _saved_list(w).first_item.pk},
+        None,
+        204,
+    ),
+    "v1_deals_saved_lists_cart": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, None, 200
+    ),
+    "v1_deals_quick_order": lambda w: Example(w.buyer_key, {}, {"lines": f"{w.sku.code},48"}, 200),
+    "v1_deals_reorder": lambda w: Example(
+        w.buyer_key, {"number": w.purchase_order.number}, None, 200
+    ),
 }
 # Writes made for no organisation, where a key has nowhere to belong: these must be safe to
 # repeat by their own means, which the test checks the same way.
@@ -653,3 +686,38 @@ def _disputed_claim(w: World):
     return claims.claim_respond(
         claim=_open_claim(w), action="dispute", text="Packed in full.", acting_user=w.merchant[1]
     )
+
+
+# --- Deals: a conversation and a saved list of the world's buyer -------------------------------
+
+
+def _thread(w: World):
+    from django_scopes import scope
+
+    from deals.services import messages
+
+    organization, owner = w.buyer
+    with scope(organization=organization):
+        about = messages.thread_about(organization=organization, product=w.sku.product)
+        thread, _message = messages.thread_start(
+            organization=organization, about=about, body="Do you ship?", acting_user=owner
+        )
+    return thread
+
+
+def _saved_list(w: World):
+    if "saved_list" not in w.__dict__:
+        from deals.services import lists
+
+        organization, owner = w.buyer
+        w.saved_list = lists.saved_list_create(
+            organization=organization, name="Spring", acting_user=owner
+        )
+        w.saved_list.first_item = lists.saved_list_add_item(
+            organization=organization,
+            saved_list=w.saved_list,
+            sku=w.sku,
+            quantity=48,
+            acting_user=owner,
+        )
+    return w.saved_list
