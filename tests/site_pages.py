@@ -76,6 +76,10 @@ INT_MODELS = {
     "photo_id": "orders.ReceiptProblemPhoto",
     "document_pk": "shipping.TradeDocument",
     "claim_photo_id": "payments.ClaimPhoto",
+    "thread_id": "deals.Thread",
+    "attachment_id": "deals.MessageAttachment",
+    "list_id": "deals.SavedList",
+    "item_id": "deals.SavedListItem",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",

@@ -61,6 +61,8 @@ PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
     "api_seminar_registration": "training.Registration",
     "api-webhook": "network.WebhookEndpoint",
     "shipping_trade_document": "shipping.TradeDocument",
+    "deals_thread": "deals.Thread",
+    "deals_saved_list": "deals.SavedList",
 }
 WORDS = {
     "action": ["accept", "cancel", "approve", "publish"],
@@ -188,6 +190,9 @@ class Victims:
             # A merchant's KYC details never appear on its public profile.
             ("merchants.MerchantApplication", ["ein", "address_line1", "contact_phone"]),
             ("merchants.ReviewNote", ["body"]),
+            ("deals.Message", ["body"]),
+            ("deals.MessageAttachment", ["original_name"]),
+            ("deals.SavedList", ["name"]),
         ):
             model = apps.get_model(label)
             queryset = model.objects.all()
