@@ -71,11 +71,25 @@ def purchase_order_reorder(
         .filter(purchase_order=purchase_order, is_sample=False)
         .order_by("pk")
     )
-    outcomes = cart_add_many(
+    # A SKU its merchant deleted since is gone from the line; the others go to the cart.
+    orderable = [line for line in lines if line.sku_id is not None]
+    added = cart_add_many(
         organization=organization,
-        items=[(line.sku_id, line.quantity) for line in lines],
+        items=[(line.sku_id, line.quantity) for line in orderable if line.sku_id is not None],
         acting_user=acting_user,
     )
+    by_line = dict(zip([line.pk for line in orderable], added, strict=True))
+    outcomes = [
+        by_line.get(line.pk)
+        or LineOutcome(
+            sku_id=None,
+            code=line.sku_code,
+            requested=line.quantity,
+            outcome="unavailable",
+            message=_("This product is no longer available to order."),
+        )
+        for line in lines
+    ]
     audit(
         actor=acting_user,
         organization=organization,

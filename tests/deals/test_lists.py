@@ -146,3 +146,15 @@ def test_another_buyer_and_a_viewer(client, shop):
     client.force_login(member(shop["store"], Role.VIEWER))
     assert client.get(reverse("deals:saved_list", args=[spring.pk])).status_code == 200
     assert client.post(reverse("deals:saved_list_delete", args=[spring.pk])).status_code == 403
+
+
+def test_reorder_with_a_vanished_sku(client, shop):
+    order = place(shop["store"], shop["wang"], [(shop["syrup"], 48), (shop["candy"], 12)])
+    with scopes_disabled():
+        SKU.objects.filter(pk=shop["candy"].pk).delete()
+    client.force_login(shop["wang"])
+    result = client.post(reverse("deals:reorder", args=[order.number])).content.decode()
+    assert 'class="outcome-added" data-sku="MAPLE-500"' in result
+    assert 'class="outcome-unavailable" data-sku="CANDY-100"' in result
+    assert "no longer available" in result
+    assert cart_of(shop["store"]) == {"MAPLE-500": 48}
