@@ -243,6 +243,7 @@ APPS = (
     "shipping",
     "payments",
     "training",
+    "deals",
 )
 
 

@@ -100,7 +100,7 @@ def purchase_order_reorder(
     return [
         ReorderLine(
             code=line.sku_code,
-            title=line.product_title,
+            title=line.label,
             outcome=_with_code(outcome, line.sku_code),
         )
         for line, outcome in zip(lines, outcomes, strict=True)
