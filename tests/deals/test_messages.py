@@ -259,3 +259,40 @@ def test_the_inbox_reads_a_fixed_number_of_queries(client, django_assert_num_que
     client.get(url)
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
+
+
+def test_the_order_pages_lead_each_side_to_the_other(client):
+    from tests.payments.trade import trade
+
+    deal = trade(status="accepted")
+    client.force_login(deal.merchant_user)
+    order_page = client.get(
+        reverse("orders:merchant_order_detail", args=[deal.merchant_order.number])
+    ).content.decode()
+    new_url = reverse("deals:thread_new") + f"?merchant_order={deal.merchant_order.number}"
+    assert new_url in order_page
+    assert "Message " + deal.buyer.name in client.get(new_url).content.decode()
+    client.post(new_url, {"body": "Packed: shall we ship on Friday?"})
+
+    client.force_login(deal.buyer_user)
+    page = client.get(
+        reverse("orders:purchase_order_detail", args=[deal.purchase_order.number])
+    ).content.decode()
+    assert new_url in page
+    # The buyer asking about the same order continues the merchant's conversation.
+    client.post(new_url, {"body": "Friday is fine."})
+    with scopes_disabled():
+        thread = Thread.objects.get()
+        assert thread.merchant_order == deal.merchant_order
+        assert list(thread.messages.values_list("body", flat=True)) == [
+            "Packed: shall we ship on Friday?",
+            "Friday is fine.",
+        ]
+    # A merchant with no part in a purchase order cannot be asked about it.
+    other = pair()
+    client.force_login(deal.buyer_user)
+    response = client.get(
+        reverse("deals:thread_new")
+        + f"?purchase_order={deal.purchase_order.number}&merchant={other.merchant.slug}"
+    )
+    assert response.status_code == 302
