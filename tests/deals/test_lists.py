@@ -158,3 +158,47 @@ def test_reorder_with_a_vanished_sku(client, shop):
     assert 'class="outcome-unavailable" data-sku="CANDY-100"' in result
     assert "no longer available" in result
     assert cart_of(shop["store"]) == {"MAPLE-500": 48}
+
+
+def test_the_buy_again_pages_read_a_fixed_number_of_queries(
+    client, shop, django_assert_max_num_queries
+):
+    from deals.services import lists
+
+    def grow(n: int) -> SavedList:
+        saved = lists.saved_list_create(
+            organization=shop["store"], name=f"List {n}", acting_user=shop["wang"]
+        )
+        for item in (shop["syrup"], shop["candy"]):
+            lists.saved_list_add_item(
+                organization=shop["store"],
+                saved_list=saved,
+                sku=item,
+                quantity=12,
+                acting_user=shop["wang"],
+            )
+        place(shop["store"], shop["wang"], [(shop["syrup"], 48)])
+        return saved
+
+    first = grow(1)
+    client.force_login(shop["wang"])
+    pages = [reverse("deals:buy_again"), reverse("deals:saved_list", args=[first.pk])]
+    counts = {}
+    for url in pages:
+        client.get(url)
+        with django_assert_max_num_queries(20) as captured:
+            assert client.get(url).status_code == 200
+        counts[url] = len(captured.captured_queries)
+    for n in range(2, 5):
+        grow(n)
+        lists.saved_list_add_item(
+            organization=shop["store"],
+            saved_list=first,
+            sku=sku(shop["maple"], shop["owner"], code=f"EXTRA-{n}"),
+            quantity=12,
+            acting_user=shop["wang"],
+        )
+    for url in pages:
+        client.get(url)
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
