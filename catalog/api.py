@@ -101,6 +101,9 @@ class SKUSerializer(serializers.ModelSerializer):
             "case_length_cm",
             "case_width_cm",
             "case_height_cm",
+            "sample_price_usd",
+            "sample_limit_per_buyer",
+            "cn_tariff_code",
             "tiers",
             "available",
         ]
@@ -361,7 +364,24 @@ class CaseFieldsMixin(serializers.Serializer):
         return attrs
 
 
-class SKUWriteSerializer(CaseFieldsMixin, serializers.Serializer):
+class SampleAndTariffMixin(serializers.Serializer):
+    """A sample offer (no price: none) and the 8-digit China tariff code (optional)."""
+
+    sample_price_usd = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="Price of one sample unit; null offers no sample.",
+    )
+    sample_limit_per_buyer = IntegerSerializerField(min_value=1, max_value=100, required=False)
+    cn_tariff_code = serializers.RegexField(
+        r"^\d{8}$", required=False, allow_blank=True, help_text="8-digit China tariff code."
+    )
+
+
+class SKUWriteSerializer(SampleAndTariffMixin, CaseFieldsMixin, serializers.Serializer):
     code = serializers.CharField(max_length=40)
     variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
     variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -387,7 +407,7 @@ def _tiers(data) -> list[tuple[int, Decimal]]:
     return [(t["min_quantity"], t["unit_price_usd"]) for t in data]
 
 
-class SKUUpsertSerializer(CaseFieldsMixin, serializers.Serializer):
+class SKUUpsertSerializer(SampleAndTariffMixin, CaseFieldsMixin, serializers.Serializer):
     variant_en = serializers.CharField(max_length=100, required=False, allow_blank=True)
     variant_zh_hans = serializers.CharField(max_length=100, required=False, allow_blank=True)
     case_pack = IntegerSerializerField(min_value=1, max_value=100_000, default=1)

@@ -22,6 +22,11 @@ class CatalogConfig(AppConfig):
             )
         )
         register(NavEntry(_("My products"), "catalog:manage", (merchant,), order=20))
+        register(
+            NavEntry(
+                _("China tariffs"), "catalog:tariff_lines", (Organization.Kind.OPERATOR,), order=85
+            )
+        )
         register_home_panel(HomePanel((merchant,), home_panel, order=20))
 
         from catalog.views import merchant_profile_listings

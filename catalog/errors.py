@@ -70,3 +70,11 @@ class ReportRejected(DomainError):
 class ModerationRefused(DomainError):
     code = "moderation_refused"
     status = 409
+
+
+class TariffLineRejected(DomainError):
+    """A tariff row or a tariff file was refused; ``details["errors"]`` lists each problem (for
+    a file: with its line number). Nothing was written."""
+
+    code = "tariff_line_rejected"
+    status = 400

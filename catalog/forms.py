@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.errors import ImageRejected
 from catalog.images import process_upload
+from catalog.landed_cost import suggested_tariff_codes, tariff_in_force
 from catalog.models import SKU, ImportJob, LedgerReason, Product
 from catalog.selectors import SORTS, BrowseFilters, CategoryTree
 from merchants.us_states import STATE_CHOICES
@@ -129,13 +130,46 @@ class SKUForm(forms.ModelForm):
             "case_length_cm",
             "case_width_cm",
             "case_height_cm",
+            "sample_price_usd",
+            "sample_limit_per_buyer",
+            "cn_tariff_code",
         ]
 
-    def __init__(self, *args, with_stock: bool = True, **kwargs):
+    def __init__(self, *args, with_stock: bool = True, hs_code: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if not with_stock:
             del self.fields["on_hand"]
             del self.fields["low_stock_threshold"]
+        # Optional here: left empty, the SKU keeps its limit (one sample for a new SKU).
+        self.fields["sample_limit_per_buyer"].required = False
+        # The tariff lines in force under the product's HS-6, offered as the code's choices.
+        self.tariff_suggestions = suggested_tariff_codes(hs_code)
+        field = self.fields["cn_tariff_code"]
+        field.widget.attrs.update({"list": "tariff-suggestions", "inputmode": "numeric"})
+        if self.tariff_suggestions:
+            field.help_text = _("Suggested from the HS code %(hs)s: %(codes)s.") % {
+                "hs": hs_code,
+                "codes": ", ".join(
+                    f"{line.code} ({line.description})" for line in self.tariff_suggestions
+                ),
+            }
+            if not self.instance.pk and len(self.tariff_suggestions) == 1:
+                field.initial = self.tariff_suggestions[0].code
+        else:
+            field.help_text = _("8 digits, from the network's China tariff table.")
+
+    def clean_sample_limit_per_buyer(self) -> int:
+        return (
+            self.cleaned_data.get("sample_limit_per_buyer") or self.instance.sample_limit_per_buyer
+        )
+
+    def clean_cn_tariff_code(self) -> str:
+        code = self.cleaned_data.get("cn_tariff_code") or ""
+        if code and tariff_in_force(code) is None:
+            raise ValidationError(
+                _("%(code)s is not in the network's China tariff table.") % {"code": code}
+            )
+        return code
 
     def clean_code(self) -> str:
         # Unique per merchant: reported with the form's other errors (the service re-checks).

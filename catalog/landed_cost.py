@@ -86,7 +86,9 @@ def tariff_in_force(code: str, on: date | None = None) -> TariffLine | None:
 
 
 def tariff_lines_in_force(codes: set[str], on: date | None = None) -> dict[str, TariffLine]:
-    """The row in force on ``on`` (today) for each of ``codes`` that has one, in one query."""
+    """The row in force on ``on`` (today) for each of ``codes`` that has one, in one query
+    (none when no code is given)."""
+    codes = {code for code in codes if code}
     if not codes:
         return {}
     rows = (
@@ -217,6 +219,39 @@ def landed_cost(
     )
 
 
+def landed_costs(
+    *, lines: list[tuple[SKU, Decimal]], on: date | None = None, rate: Decimal | None = None
+) -> list[LandedCost | None]:
+    """``landed_cost`` for many (sku, unit price USD) pairs in a fixed number of queries: the
+    rate (unless given), the tariff rows, the freight rate and the products not already loaded
+    on the SKUs."""
+    cny_per_usd = _rate_in_force(rate, on)
+    if cny_per_usd is None:
+        return [None] * len(lines)
+    tariffs = tariff_lines_in_force({sku.cn_tariff_code for sku, _price in lines}, on)
+    estimated = [sku for sku, _price in lines if sku.cn_tariff_code in tariffs]
+    if not estimated:
+        return [None] * len(lines)
+    # The SKU's product row (size, weight, origin) follows its foreign key, as sku.product
+    # would one by one.
+    prefetch_related_objects(
+        [sku for sku in estimated if not SKU.product.is_cached(sku)], "product"
+    )
+    rate_per_wm = shared_container_rate()
+    return [
+        _estimate(
+            sku=sku,
+            unit_price_usd=price,
+            tariff=tariffs[sku.cn_tariff_code],
+            rate=cny_per_usd,
+            rate_per_wm=rate_per_wm,
+        )
+        if sku.cn_tariff_code in tariffs
+        else None
+        for sku, price in lines
+    ]
+
+
 @dataclass(frozen=True)
 class LandedTotal:
     """A cart's or an order's totals in CNY: what the goods cost at the rate, and the landed
@@ -239,29 +274,21 @@ def landed_total(
     if cny_per_usd is None:
         return None
     goods_usd = sum((price * quantity for _sku, price, quantity in lines), Decimal("0"))
-    tariffs = tariff_lines_in_force({sku.cn_tariff_code for sku, _p, _q in lines}, on)
-    estimated = [line for line in lines if line[0].cn_tariff_code in tariffs]
-    landed = Decimal("0.00")
-    if estimated:
-        # The SKU's product row (size, weight, origin) follows its foreign key, as sku.product
-        # would one by one.
-        prefetch_related_objects(
-            [sku for sku, _p, _q in estimated if not SKU.product.is_cached(sku)], "product"
-        )
-        rate_per_wm = shared_container_rate()
-        for sku, price, quantity in estimated:
-            estimate = _estimate(
-                sku=sku,
-                unit_price_usd=price,
-                tariff=tariffs[sku.cn_tariff_code],
-                rate=cny_per_usd,
-                rate_per_wm=rate_per_wm,
-            )
-            landed += estimate.best.landed_cny * quantity
+    estimates = landed_costs(
+        lines=[(sku, price) for sku, price, _quantity in lines], on=on, rate=cny_per_usd
+    )
+    landed = sum(
+        (
+            estimate.best.landed_cny * quantity
+            for estimate, (_sku, _price, quantity) in zip(estimates, lines, strict=True)
+            if estimate is not None
+        ),
+        Decimal("0.00"),
+    )
     return LandedTotal(
         rate=cny_per_usd,
         goods_cny=_fen(goods_usd * cny_per_usd),
         landed_cny=landed,
-        estimated_lines=len(estimated),
+        estimated_lines=sum(1 for estimate in estimates if estimate is not None),
         line_count=len(lines),
     )

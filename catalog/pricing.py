@@ -102,6 +102,18 @@ def buyer_unit_prices(
         check_order_quantity(sku=sku, quantity=quantity)
     if not items:
         return []
+    entries: list[PriceListEntry] = []
+    if buyer is not None:
+        product_ids = {sku.product_id for sku, _quantity in items}
+        entries = list(price_list_entries_in_force(buyer=buyer, product_ids=product_ids, on=on))
+    return prices_with_entries(items=items, entries=entries)
+
+
+def prices_with_entries(
+    *, items: list[tuple[SKU, int]], entries: list[PriceListEntry]
+) -> list[BuyerPrice]:
+    """``buyer_unit_prices`` with the buyer's entries in force already loaded
+    (``price_list_entries_in_force``); one query for public tiers not prefetched."""
     tiers: dict[int, list[PriceTier]] = {}
     missing = []
     for sku, _quantity in items:
@@ -117,19 +129,17 @@ def buyer_unit_prices(
         for sku_id in missing:
             tiers[sku_id] = loaded[sku_id]
 
-    entries: dict[int, list[PriceListEntry]] = defaultdict(list)
-    if buyer is not None:
-        product_ids = {sku.product_id for sku, _quantity in items}
-        for entry in price_list_entries_in_force(buyer=buyer, product_ids=product_ids, on=on):
-            # A list prices only its own merchant's products.
-            if entry.price_list.organization_id == entry.organization_id:
-                entries[entry.product_id].append(entry)
+    by_product: dict[int, list[PriceListEntry]] = defaultdict(list)
+    for entry in entries:
+        # A list prices only its own merchant's products.
+        if entry.price_list.organization_id == entry.organization_id:
+            by_product[entry.product_id].append(entry)
 
     prices = []
     for sku, quantity in items:
         public = _public_price(tiers[sku.pk], quantity)
         best: BuyerPrice | None = None
-        for entry in entries.get(sku.product_id, []):
+        for entry in by_product.get(sku.product_id, []):
             if entry.organization_id != sku.organization_id:
                 continue
             price = _entry_price(entry, sku=sku, quantity=quantity, public=public)

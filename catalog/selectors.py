@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
@@ -44,6 +45,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductImage,
+    TariffLine,
     localized,
 )
 from catalog.search import build_search_query
@@ -860,3 +862,37 @@ def unit_price_for(*, sku: SKU, quantity: int) -> Decimal:
     if price is None:
         raise QuantityNotAllowed(_("%(code)s has no price for this quantity.") % {"code": sku.code})
     return price
+
+
+# --- The China tariff table --------------------------------------------------------------------
+
+
+def tariff_lines_search(
+    *, query: str = "", positive_list: bool = False, in_force_on: date | None = None
+) -> QuerySet[TariffLine]:
+    """Tariff rows by code, HS-6 or words of the description, newest row of each code first;
+    with ``in_force_on``, only each code's row in force that day."""
+    rows = TariffLine.objects.select_related("created_by")
+    query = query.strip()
+    if query.isdigit():
+        rows = rows.filter(Q(code__startswith=query) | Q(hs6__startswith=query[:6]))
+    elif query:
+        rows = rows.filter(
+            Q(description_en__icontains=query) | Q(description_zh_hans__icontains=query)
+        )
+    if positive_list:
+        rows = rows.filter(cross_border_positive_list=True)
+    if in_force_on is not None:
+        in_force = (
+            TariffLine.objects.filter(effective_from__lte=in_force_on)
+            .order_by("code", "-effective_from")
+            .distinct("code")
+            .values("pk")
+        )
+        rows = rows.filter(pk__in=in_force)
+    return rows.order_by("code", "-effective_from")
+
+
+def access_tariff_line(*, pk: int) -> TariffLine:
+    """A tariff row (public reference data), or ``RecordNotFound``."""
+    return found(TariffLine.objects.all(), pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from catalog import views
+from catalog import views, views_tariffs
 
 
 class ListingActionConverter:
@@ -49,4 +49,8 @@ urlpatterns = [
     path("manage/skus/<int:sku_id>/delete/", views.sku_delete, name="sku_delete"),
     path("manage/skus/<int:sku_id>/stock/", views.stock_update, name="stock_update"),
     path("manage/images/<int:image_id>/remove/", views.image_remove, name="image_remove"),
+    path("tariffs/", views_tariffs.tariff_lines, name="tariff_lines"),
+    path("tariffs/new/", views_tariffs.tariff_line_edit, name="tariff_line_create"),
+    path("tariffs/upload/", views_tariffs.tariff_lines_upload, name="tariff_lines_upload"),
+    path("tariffs/<int:line_id>/", views_tariffs.tariff_line_edit, name="tariff_line_edit"),
 ]

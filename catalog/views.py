@@ -44,6 +44,7 @@ from catalog.pending_images import (
     pending_image_keep,
     pending_image_open,
 )
+from catalog.product_terms import product_terms
 from catalog.spreadsheets import errors_csv, export_bytes
 from merchants.selectors import merchant_can_trade
 from network.cache import public_listings_cache, public_listings_cached
@@ -222,6 +223,12 @@ def product_detail(request, product_id: int):
         "catalog/product_detail.html",
         {
             "view": view,
+            "terms": product_terms(
+                product=product,
+                skus=view.skus,
+                viewer=request.organization,
+                rate=view.exchange_rate.rate if view.exchange_rate else None,
+            ),
             "product": product,
             "merchant": getattr(product.organization, "merchant_application", None),
             "rate": view.exchange_rate,
@@ -535,7 +542,10 @@ def bulk_action(request):
 def sku_create(request, product_id: int):
     product = selectors.access_product(organization=request.organization, pk=product_id)
     form = SKUForm(
-        request.POST or None, prefix="sku", instance=SKU(organization=product.organization)
+        request.POST or None,
+        prefix="sku",
+        instance=SKU(organization=product.organization),
+        hs_code=product.hs_code,
     )
     tiers = tier_formset(request.POST or None)
     if request.method == "POST" and all([form.is_valid(), _tiers_valid(form, tiers)]):
@@ -570,7 +580,9 @@ def sku_edit(request, sku_id: int):
     sku = selectors.access_sku(organization=request.organization, pk=sku_id)
     product = sku.product
     editable = request.membership.has_role(Role.STAFF) and product.state != ListingState.TAKEN_DOWN
-    form = SKUForm(request.POST or None, instance=sku, prefix="sku", with_stock=False)
+    form = SKUForm(
+        request.POST or None, instance=sku, prefix="sku", with_stock=False, hs_code=product.hs_code
+    )
     initial = [
         {"min_quantity": t.min_quantity, "unit_price_usd": t.unit_price_usd}
         for t in sku.tiers.order_by("min_quantity")

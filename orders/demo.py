@@ -91,6 +91,8 @@ def _seed_scenarios() -> dict[str, int]:
     if buyer_user is None or len(by_merchant) < 3:
         return {"purchase_orders": 0}
     merchants = list(by_merchant)[:6]
+    # A sample beside the cases of the first order, where the catalogue offers one.
+    sample_sku = _sample_sku()
     created = 0
     for index, (reference, plan) in enumerate(SCENARIOS):
         chosen = [merchants[(index + n) % len(merchants)] for n in range(3)]
@@ -98,6 +100,8 @@ def _seed_scenarios() -> dict[str, int]:
         for n, merchant_id in enumerate(chosen):
             sku = by_merchant[merchant_id][(index + n) % len(by_merchant[merchant_id])]
             items.append((sku.pk, sku.moq * (1 + (index + n) % 4)))
+        if index == 0 and sample_sku is not None:
+            items.append(services.OrderItem(sku_id=sample_sku.pk, quantity=1, is_sample=True))
         purchase_order = services.purchase_order_place(
             organization=store,
             items=items,
@@ -192,12 +196,36 @@ def _report_damage(merchant_order: MerchantOrder, buyer_user) -> None:
     )
 
 
+def _sample_sku() -> SKU | None:
+    """A demo SKU that offers a sample (the catalogue's demo sets a few), with stock."""
+    return (
+        SKU.objects.filter(
+            product__in=public_products(),
+            sample_price_usd__isnull=False,
+            sample_limit_per_buyer__gte=2,
+            inventory__on_hand__gte=10,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def _fill_cart(store, buyer_user, by_merchant, merchants) -> None:
     cart, _ = Cart.objects.get_or_create(organization=store)
+    sample_sku = _sample_sku()
+    if sample_sku is not None:
+        CartLine.objects.get_or_create(
+            organization=store,
+            cart=cart,
+            sku=sample_sku,
+            is_sample=True,
+            defaults={"quantity": 1, "added_by": buyer_user},
+        )
     for merchant_id in merchants[:3]:
         sku = by_merchant[merchant_id][-1]
         available = Inventory.objects.get(sku=sku).available
-        if available >= sku.moq * 2 and not CartLine.objects.filter(cart=cart, sku=sku).exists():
+        in_cart = CartLine.objects.filter(cart=cart, sku=sku, is_sample=False).exists()
+        if available >= sku.moq * 2 and not in_cart:
             CartLine.objects.create(
                 organization=store, cart=cart, sku=sku, quantity=sku.moq * 2, added_by=buyer_user
             )

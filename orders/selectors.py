@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from catalog.landed_cost import LandedTotal, landed_total
+from catalog.landed_cost import LandedTotal, RouteCost, landed_costs, landed_total
 from catalog.models import SKU, Category, ListingState, Product
 from catalog.selectors import public_products
 from merchants.models import MerchantApplication
@@ -113,6 +113,8 @@ class CartItem:
     price_reference: str = ""
     # The line's quotation has expired: the buyer may go on at the list price.
     quotation_expired: bool = False
+    # The estimated landed cost in China of one unit, by the cheaper route (None without).
+    landed: RouteCost | None = None
 
     @property
     def sku(self) -> SKU:
@@ -191,7 +193,7 @@ def cart_view(*, organization: Organization) -> CartView:
     quotation, a sample limit, stock, availability, minimum order value) and the CNY totals.
     A fixed number of queries: the lines with SKU, product, merchant and stock; the tiers; which
     listings are orderable; the merchants' minimums; the prices (``orders.pricing``); the CNY
-    estimate (``catalog.landed_cost``)."""
+    estimate in total and per line (``catalog.landed_cost``)."""
     lines = list(
         CartLine.objects.visible_to(organization)
         .filter(organization=organization)
@@ -255,17 +257,23 @@ def cart_view(*, organization: Organization) -> CartView:
     problems += sum(1 for g in groups.values() if g.shortfall)
     ordered = list(groups.values())
     priced = [
-        (item.sku, item.unit_price, item.line.quantity)
-        for g in ordered
-        for item in g.items
-        if item.unit_price is not None
+        (item, item.unit_price) for g in ordered for item in g.items if item.unit_price is not None
     ]
+    cny = (
+        landed_total(lines=[(item.sku, price, item.line.quantity) for item, price in priced])
+        if priced
+        else None
+    )
+    if cny is not None and cny.estimated_lines:
+        estimates = landed_costs(lines=[(item.sku, price) for item, price in priced], rate=cny.rate)
+        for (item, _price), estimate in zip(priced, estimates, strict=True):
+            item.landed = estimate.best if estimate is not None else None
     return CartView(
         groups=ordered,
         total=sum((g.subtotal for g in ordered), Decimal("0.00")),
         savings=sum((g.savings for g in ordered), Decimal("0.00")),
         problems=problems,
-        cny=landed_total(lines=priced) if priced else None,
+        cny=cny,
     )
 
 

@@ -46,6 +46,8 @@ PRODUCT_FIELDS = [
 SKU_FIELDS = ["code", "variant_en", "variant_zh_hans", "case_pack", "moq"]
 # The packed carton's weight and size, for shipments' cargo figures (optional).
 SKU_FIELDS += ["case_gross_weight_kg", "case_length_cm", "case_width_cm", "case_height_cm"]
+# A sample offer (price empty: none) and the China tariff line of the landed-cost estimate.
+SKU_FIELDS += ["sample_price_usd", "sample_limit_per_buyer", "cn_tariff_code"]
 Tier = tuple[int, Decimal]
 
 

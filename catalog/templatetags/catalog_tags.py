@@ -20,6 +20,12 @@ def cny(amount, rate) -> str:
 
 
 @register.filter
+def item(mapping, key):
+    """``mapping[key]``, or None: per-row figures a view keeps beside a shared list."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
 def usd(amount) -> str:
     if amount in (None, ""):
         return ""

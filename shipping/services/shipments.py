@@ -69,6 +69,15 @@ TRANSITIONS: dict[str, Transition] = {
 SHIPPED_LABEL = "MADE IN USA"
 
 
+# How a sample line is named on the trade documents (bilingual by design, like their labels).
+SAMPLE_EN = "Sample"
+SAMPLE_ZH = "样品"
+
+
+def _described(parts: list[str], sample: str, *, is_sample: bool) -> str:
+    return " – ".join(filter(None, [*parts, sample if is_sample else ""]))[:300]
+
+
 def _staff_required(organization: Organization, user: User) -> None:
     require_member(
         organization=organization,
@@ -373,10 +382,15 @@ def shipment_create(
                 merchant_order=by_pk[line.merchant_order_id or 0],
                 order_line=line,
                 sku_code=line.sku_code,
-                description_en=" – ".join(filter(None, [line.product_title, line.variant]))[:300],
-                description_zh_hans=" – ".join(
-                    filter(None, [line.product_title_zh_hans, line.variant_zh_hans])
-                )[:300],
+                # A sample says so on every document of the shipment, in both languages.
+                description_en=_described(
+                    [line.product_title, line.variant], SAMPLE_EN, is_sample=line.is_sample
+                ),
+                description_zh_hans=_described(
+                    [line.product_title_zh_hans, line.variant_zh_hans],
+                    SAMPLE_ZH,
+                    is_sample=line.is_sample,
+                ),
                 hs_code=product.hs_code or "",
                 country_of_origin=product.country_of_origin or "US",
                 quantity=line.quantity,

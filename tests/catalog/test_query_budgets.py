@@ -59,7 +59,8 @@ def test_browse_page_query_count_does_not_grow(client, maple, django_assert_num_
 
 
 # Anonymous product page: the product (with merchant, application, category), its SKUs with
-# stock, their tiers, its images, the categories (breadcrumbs) and the exchange rate.
+# stock, their tiers, its images, the categories (breadcrumbs) and the exchange rate. (SKUs
+# with a China tariff code add two for the landed cost: the tariff rows and the freight rate.)
 PRODUCT_QUERIES = 6
 # The same page again, while the product did not change: its data comes from the cache.
 PRODUCT_QUERIES_CACHED = 0

@@ -13,12 +13,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from catalog import freight
 from catalog.models import SKU, TariffLine
-from network.models import ExchangeRate
+from network.models import ExchangeRate, Membership, Role
+from orders import services
 from orders.models import PurchaseOrder
 from tests.orders.factories import add_to_cart, buyer, check_out, merchant, sku
 
@@ -63,6 +66,11 @@ def world(freight_at_80):
     return {"store": store, "wang": wang, "syrup": syrup, "plain": plain}
 
 
+def maple_owner(organization):
+    with scopes_disabled():
+        return Membership.objects.get(organization=organization, role=Role.OWNER).user
+
+
 def _rate():
     ExchangeRate.objects.create(rate=RATE, effective_date=date(2026, 1, 1))
 
@@ -79,6 +87,8 @@ def test_the_cart_and_checkout_show_cny_beside_usd(client, world):
         page = response.content.decode()
         assert "≈ ¥2,692.32" in page and "≈ ¥3,095.52" in page
         assert "At 1 USD = 7.1000 CNY" in page
+    page = client.get(reverse("orders:cart")).content.decode()
+    assert "≈ ¥64.49 a unit landed in China (cross-border)" in page
 
 
 def test_a_line_without_a_tariff_code_is_counted_in_cny_but_not_in_the_estimate(client, world):
@@ -130,3 +140,41 @@ def test_without_a_rate_no_cny_is_shown_or_stored(client, world):
         reverse("orders:purchase_order_detail", args=[purchase_order.number])
     ).content.decode()
     assert "¥" not in page
+
+
+def test_the_cart_reads_a_fixed_number_of_queries_whatever_its_lines(client, world):
+    _rate()
+    client.force_login(world["wang"])
+    add_to_cart(world["store"], world["wang"], world["syrup"], 48)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("orders:cart")).status_code == 200
+        return len(captured)
+
+    queries()  # the first page of a session reads what later pages find cached
+    one_line = queries()
+    maple = world["syrup"].organization
+    owner = maple_owner(maple)
+    for n in range(3):
+        extra = sku(maple, owner, code=f"MAPLE-{n}", title=f"Maple {n}")
+        with scopes_disabled():
+            SKU.objects.filter(pk=extra.pk).update(
+                cn_tariff_code="17022000", sample_price_usd=Decimal("9.00")
+            )
+        add_to_cart(world["store"], world["wang"], extra, 12)
+        with scope(organization=world["store"]):
+            services.cart_add_sample(
+                organization=world["store"], sku_id=extra.pk, quantity=1, acting_user=world["wang"]
+            )
+    assert queries() == one_line + 1  # the samples already ordered, once there are samples
+
+
+def test_without_any_tariff_code_the_cart_gives_no_landed_estimate(client, world):
+    _rate()
+    add_to_cart(world["store"], world["wang"], world["plain"], 12)
+    client.force_login(world["wang"])
+    page = client.get(reverse("orders:cart")).content.decode()
+    assert "≈ ¥724.20" in page
+    assert "Estimated landed cost in China" not in page
+    assert "No line has a China tariff code yet" in page

@@ -359,3 +359,21 @@ def test_two_shipments_of_the_same_order_at_once_make_one():
     with scopes_disabled():
         assert ShipmentLine.objects.filter(is_current=True).count() == 2
         assert Shipment.objects.count() == 1
+
+
+def test_a_sample_line_says_so_in_both_languages(world):
+    merchant_order = packed_order(world)
+    with scopes_disabled():
+        PurchaseOrderLine.objects.filter(
+            merchant_order=merchant_order, sku_code="MAPLE-CANDY"
+        ).update(is_sample=True)
+    shipment = shipment_create(
+        organization=world.maple,
+        merchant_orders=[merchant_order],
+        booking=own_booking(world),
+        acting_user=world.owner,
+    )
+    syrup, candy = _lines(shipment)
+    assert candy.description_en.endswith(" – Sample")
+    assert candy.description_zh_hans.endswith(" – 样品")
+    assert "Sample" not in syrup.description_en
