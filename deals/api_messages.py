@@ -152,6 +152,10 @@ class ThreadCreateSerializer(MessageCreateSerializer):
     )
     merchant_order = serializers.CharField(required=False, help_text="A merchant order's number.")
     claim = serializers.CharField(required=False, help_text="A claim's number.")
+    quotation_request = serializers.CharField(
+        required=False,
+        help_text="A request for quotation's number (a buyer names the quoting `merchant`).",
+    )
     report = serializers.IntegerField(required=False, help_text="A listing report's id.")
     merchant = serializers.SlugField(
         required=False, help_text="The merchant organisation's slug (buyers)."
@@ -201,6 +205,10 @@ def _about(request, data: dict) -> services.About:
         )
     elif data.get("claim"):
         records["claim"] = access_claim(organization=organization, number=data["claim"])
+    elif data.get("quotation_request"):
+        records["quotation_request"] = selectors.access_quotation_request_for_messages(
+            organization=organization, number=data["quotation_request"]
+        )
     elif data.get("report") is not None:
         records["report"] = access_listing_report(
             organization=organization, pk=data["report"], user=request.user

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import BooleanField, Case, Count, F, Max, Q, QuerySet, When
 
-from deals.models import Message, MessageAttachment, SavedList, SavedListItem, Thread
+from deals.models import (
+    Message,
+    MessageAttachment,
+    QuotationRequest,
+    SavedList,
+    SavedListItem,
+    Thread,
+)
 from network.models import Membership, Organization, User
 from network.tenancy import found
 
@@ -117,3 +124,15 @@ def saved_list_items(saved_list: SavedList) -> QuerySet[SavedListItem]:
 
 def access_saved_list_item(*, saved_list: SavedList, pk: int) -> SavedListItem:
     return found(saved_list_items(saved_list), pk=pk)
+
+
+def access_quotation_request_for_messages(
+    *, organization: Organization, number: str
+) -> QuotationRequest:
+    """A request for quotation a conversation may be about: the buyer's own, or one open to
+    the merchant (``QuotationRequest.objects.open_to``)."""
+    if organization.kind == Organization.Kind.MERCHANT:
+        requests = QuotationRequest.objects.open_to(organization)
+    else:
+        requests = QuotationRequest.objects.visible_to(organization)
+    return found(requests.select_related("buyer"), number=number)

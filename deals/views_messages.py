@@ -71,6 +71,10 @@ def _about(request) -> services.About:
         )
     elif get.get("claim"):
         records["claim"] = access_claim(organization=organization, number=get["claim"])
+    elif get.get("quotation_request"):
+        records["quotation_request"] = selectors.access_quotation_request_for_messages(
+            organization=organization, number=get["quotation_request"]
+        )
     elif get.get("report", "").isdigit():
         records["report"] = access_listing_report(
             organization=organization, pk=int(get["report"]), user=request.user

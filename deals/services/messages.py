@@ -26,7 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from deals.models import Message, MessageAttachment, Thread, ThreadRead
+from deals.models import (
+    Message,
+    MessageAttachment,
+    Quotation,
+    QuotationRequest,
+    Thread,
+    ThreadRead,
+)
 from merchants.errors import DocumentRejected
 from merchants.services.documents import document_check
 from moderation.models import ListingReport
@@ -165,6 +172,7 @@ def thread_about(
     merchant_order: MerchantOrder | None = None,
     claim: Claim | None = None,
     report: ListingReport | None = None,
+    quotation_request: QuotationRequest | None = None,
     counterpart: Organization | None = None,
 ) -> About:
     """The two sides and a default subject of a thread ``organization`` starts about one of the
@@ -185,6 +193,11 @@ def thread_about(
         buyer, merchant = merchant_order.buyer, merchant_order.organization
         lookup = {"merchant_order": merchant_order}
         subject = _("Order %(number)s") % {"number": merchant_order.number}
+    elif quotation_request is not None:
+        buyer = quotation_request.buyer
+        merchant = organization if organization.pk != buyer.pk else counterpart
+        lookup = {"quotation_request": quotation_request}
+        subject = _("Request for quotation %(number)s") % {"number": quotation_request.number}
     elif purchase_order is not None:
         buyer = purchase_order.organization
         merchant = counterpart
@@ -218,6 +231,17 @@ def thread_about(
     ):
         raise MessageInvalid(
             _("%(merchant)s has no part in this purchase order.") % {"merchant": merchant.name},
+            field="counterpart",
+        )
+    if (
+        quotation_request is not None
+        and organization.pk == buyer.pk
+        and not Quotation.objects.visible_to(buyer)
+        .filter(request=quotation_request, merchant=merchant)
+        .exists()
+    ):
+        raise MessageInvalid(
+            _("%(merchant)s has not quoted on this request.") % {"merchant": merchant.name},
             field="counterpart",
         )
     return About(buyer=buyer, merchant=merchant, subject=str(subject)[:200], lookup=lookup)

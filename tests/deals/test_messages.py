@@ -296,3 +296,45 @@ def test_the_order_pages_lead_each_side_to_the_other(client):
         + f"?purchase_order={deal.purchase_order.number}&merchant={other.merchant.slug}"
     )
     assert response.status_code == 302
+
+
+def test_a_buyer_writes_to_a_merchant_that_quoted_on_its_request(client):
+    from datetime import date, timedelta
+
+    from catalog.models import Category
+    from deals.models import Quotation, QuotationRequest
+
+    world = pair(buyer_language="en")
+    with scopes_disabled():
+        request = QuotationRequest.objects.create(
+            buyer=world.buyer,
+            number="RFQ-TEST-1",
+            title="Maple syrup, 2 000 bottles",
+            category=Category.objects.get(slug="maple-syrup"),
+            quantity=2000,
+        )
+        Quotation.objects.create(
+            request=request,
+            buyer=world.buyer,
+            merchant=world.merchant,
+            number="QT-TEST-1",
+            moq=500,
+            lead_time_days=30,
+            valid_until=date.today() + timedelta(days=30),
+        )
+    client.force_login(world.buyer_user)
+    base = reverse("deals:thread_new") + "?quotation_request=RFQ-TEST-1"
+    form = client.get(f"{base}&merchant={world.merchant.slug}").content.decode()
+    assert "Request for quotation RFQ-TEST-1" in form
+    client.post(f"{base}&merchant={world.merchant.slug}", {"body": "Can you do 1 500?"})
+    with scopes_disabled():
+        thread = Thread.objects.get()
+    assert (thread.quotation_request, thread.merchant) == (request, world.merchant)
+
+    # A merchant that has not quoted is not written to about the request, nor is another
+    # buyer's request found.
+    other = pair()
+    response = client.get(f"{base}&merchant={other.merchant.slug}")
+    assert response.status_code == 302
+    client.force_login(world.outsider_user)
+    assert client.get(f"{base}&merchant={world.merchant.slug}").status_code == 404
