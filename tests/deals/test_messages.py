@@ -299,8 +299,6 @@ def test_the_order_pages_lead_each_side_to_the_other(client):
 
 
 def test_a_buyer_writes_to_a_merchant_that_quoted_on_its_request(client):
-    from datetime import date, timedelta
-
     from catalog.models import Category
     from deals.models import Quotation, QuotationRequest
 
@@ -320,7 +318,7 @@ def test_a_buyer_writes_to_a_merchant_that_quoted_on_its_request(client):
             number="QT-TEST-1",
             moq=500,
             lead_time_days=30,
-            valid_until=date.today() + timedelta(days=30),
+            valid_until=timezone.localdate() + timedelta(days=30),
         )
     client.force_login(world.buyer_user)
     base = reverse("deals:thread_new") + "?quotation_request=RFQ-TEST-1"
