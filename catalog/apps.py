@@ -24,6 +24,14 @@ class CatalogConfig(AppConfig):
         register(NavEntry(_("My products"), "catalog:manage", (merchant,), order=20))
         register(
             NavEntry(
+                _("Price lists"),
+                "catalog:price_lists",
+                (merchant, Organization.Kind.BUYER),
+                order=25,
+            )
+        )
+        register(
+            NavEntry(
                 _("China tariffs"), "catalog:tariff_lines", (Organization.Kind.OPERATOR,), order=85
             )
         )

@@ -486,6 +486,8 @@ def _plan(merchants) -> list[tuple[Organization, int, Line, Variant, str, tuple[
 @transaction.atomic
 def seed() -> dict[str, int]:
     summary = _seed_products()
+    # Counted only where something was added: a second run still reports nothing done.
+    summary.update({part: count for part, count in seed_deals().items() if count})
     return summary
 
 
@@ -596,3 +598,128 @@ def _seed_products() -> dict[str, int]:
     refresh_product_summaries(ids)
     refresh_search_vectors(ids)
     return {"products": len(products), "skus": len(skus), "images": len(images)}
+
+
+# (8-digit code, description EN, ZH, MFN %, additional % on US goods, consumption tax %, VAT %,
+# on the cross-border positive list). Illustrative figures for the demo, not a legal source.
+DEMO_TARIFF: list[tuple[str, str, str, str, str, str, str, bool]] = [
+    ("17022000", "Maple sugar and maple syrup", "槭糖及槭糖浆", "30", "10", "0", "13", True),
+    ("17049000", "Other sugar confectionery", "其他糖食", "10", "10", "0", "13", True),
+    (
+        "33049900",
+        "Other beauty or skin-care preparations",
+        "其他美容品或护肤品",
+        "1",
+        "10",
+        "15",
+        "13",
+        True,
+    ),
+    ("33041000", "Lip make-up preparations", "唇用化妆品", "1", "10", "15", "13", True),
+    ("33051000", "Shampoos", "洗发剂", "3", "10", "0", "13", True),
+    ("04069000", "Other cheese", "其他奶酪", "8", "10", "0", "9", True),
+    ("04061000", "Fresh cheese", "鲜奶酪", "8", "10", "0", "9", False),
+    ("04090000", "Natural honey", "天然蜂蜜", "15", "10", "0", "9", True),
+    (
+        "09012100",
+        "Roasted coffee, not decaffeinated",
+        "未浸除咖啡碱的已焙炒咖啡",
+        "15",
+        "10",
+        "0",
+        "13",
+        True,
+    ),
+    ("21069090", "Other food preparations", "其他食品", "20", "10", "0", "13", False),
+    (
+        "61091000",
+        "T-shirts and vests of cotton, knitted",
+        "棉制针织T恤衫及背心",
+        "6",
+        "10",
+        "0",
+        "13",
+        True,
+    ),
+]
+
+
+def seed_deals() -> dict[str, int]:
+    """The China tariff table for the demo products' HS codes, their SKUs mapped to it, samples
+    on a few maple SKUs, and a price list from the maple merchant to the demo buyer. Idempotent:
+    each part is left as it is once there."""
+    from catalog.models import PriceList, PriceListEntry, PriceListTier, TariffLine
+    from network.demo import DEMO_BUYER_SLUG
+
+    summary = {"tariff_lines": 0, "mapped_skus": 0, "samples": 0, "price_lists": 0}
+    if not TariffLine.objects.exists():
+        TariffLine.objects.bulk_create(
+            TariffLine(
+                code=code,
+                hs6=code[:6],
+                description_en=en,
+                description_zh_hans=zh,
+                mfn_duty_percent=Decimal(mfn),
+                additional_duty_percent=Decimal(extra),
+                consumption_tax_percent=Decimal(ct),
+                vat_percent=Decimal(vat),
+                cross_border_positive_list=positive,
+                effective_from=timezone.localdate() - timedelta(days=365),
+            )
+            for code, en, zh, mfn, extra, ct, vat, positive in DEMO_TARIFF
+        )
+        summary["tariff_lines"] = len(DEMO_TARIFF)
+        for code, *_rest in DEMO_TARIFF:
+            summary["mapped_skus"] += SKU.objects.filter(
+                product__hs_code__startswith=code[:6], cn_tariff_code=""
+            ).update(cn_tariff_code=code)
+    maple = Organization.objects.filter(name="Great Lakes Maple Co.").first()
+    buyer = Organization.objects.filter(slug=DEMO_BUYER_SLUG).first()
+    if maple is None:
+        return summary
+    maple_skus = list(
+        SKU.objects.filter(organization=maple, product__state=ListingState.ACTIVE)
+        .select_related("product")
+        .prefetch_related("tiers")
+        .order_by("product__reference")[:4]
+    )
+    if not SKU.objects.filter(organization=maple, sample_price_usd__isnull=False).exists():
+        for sku in maple_skus[:3]:
+            first = min(sku.tiers.all(), key=lambda t: t.min_quantity)
+            sku.sample_price_usd = (first.unit_price_usd * Decimal("1.5")).quantize(Decimal("0.01"))
+            sku.sample_limit_per_buyer = 2
+            sku.save(update_fields=["sample_price_usd", "sample_limit_per_buyer"])
+            summary["samples"] += 1
+    if (
+        buyer is not None
+        and maple_skus
+        and not PriceList.objects.filter(organization=maple).exists()
+    ):
+        price_list = PriceList.objects.create(
+            organization=maple,
+            buyer=buyer,
+            name="Westlake 2026–27 season",
+            discount_percent=Decimal("8"),
+            valid_from=timezone.localdate() - timedelta(days=30),
+        )
+        for index, sku in enumerate(maple_skus[:2]):
+            entry = PriceListEntry.objects.create(
+                organization=maple, buyer=buyer, price_list=price_list, product=sku.product
+            )
+            if index == 0:
+                tiers = sorted(sku.tiers.all(), key=lambda t: t.min_quantity)
+                PriceListTier.objects.bulk_create(
+                    PriceListTier(
+                        organization=maple,
+                        buyer=buyer,
+                        entry=entry,
+                        sku=sku,
+                        min_quantity=tier.min_quantity,
+                        unit_price_usd=(tier.unit_price_usd * Decimal("0.88")).quantize(
+                            Decimal("0.01")
+                        ),
+                    )
+                    for tier in tiers
+                )
+        summary["price_lists"] = 1
+    return summary

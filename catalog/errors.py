@@ -78,3 +78,18 @@ class TariffLineRejected(DomainError):
 
     code = "tariff_line_rejected"
     status = 400
+
+
+class PriceListRejected(DomainError):
+    """A price list or one of its products was refused (an unknown buyer, a product or SKU of
+    another merchant, an entry that sets no price); nothing was written."""
+
+    code = "price_list_rejected"
+    status = 400
+
+
+class BuyerNotFound(DomainError):
+    """No buyer organisation has the name or short name a merchant gave."""
+
+    code = "buyer_not_found"
+    status = 404

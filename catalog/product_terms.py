@@ -4,9 +4,13 @@ request (the product page's public data is cached and shared by every viewer).""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from catalog.landed_cost import LandedCost, landed_costs
 from catalog.models import SKU, Product
@@ -80,3 +84,46 @@ def _public_at_moq(sku: SKU) -> Decimal | None:
     eligible = [t for t in sku.tiers.all() if t.min_quantity <= sku.moq]
     tier = max(eligible, key=lambda t: t.min_quantity, default=None)
     return tier.unit_price_usd if tier else None
+
+
+YOUR_PRICE_MARK = re.compile(r"<!--your-price:(\d+)-->")
+
+
+def your_prices_for_products(
+    *, buyer: Organization, product_ids: set[int], on: date | None = None
+) -> dict[int, Decimal]:
+    """Per product on a buyer's price list in force: the lowest price the list gives at any
+    of its SKUs' MOQ (where it beats the public tiers). Four queries, none without entries."""
+    entries = list(price_list_entries_in_force(buyer=buyer, product_ids=product_ids, on=on))
+    if not entries:
+        return {}
+    skus = SKU.objects.public().filter(product_id__in={e.product_id for e in entries})
+    lowest: dict[int, Decimal] = {}
+    for sku in skus.prefetch_related("tiers"):
+        try:
+            [price] = prices_with_entries(items=[(sku, sku.moq)], entries=entries)
+        except QuantityNotAllowed:
+            continue
+        if price.source == "price_list":
+            current = lowest.get(sku.product_id)
+            lowest[sku.product_id] = min(price.unit_price_usd, current or price.unit_price_usd)
+    return lowest
+
+
+def with_your_prices(html: str, *, buyer: Organization) -> str:
+    """Product cards rendered for everyone (``<!--your-price:ID-->`` marks) with this buyer's
+    own price where a price list gives one."""
+    product_ids = {int(found) for found in YOUR_PRICE_MARK.findall(html)}
+    prices = your_prices_for_products(buyer=buyer, product_ids=product_ids) if product_ids else {}
+
+    def replace(match: re.Match) -> str:
+        price = prices.get(int(match.group(1)))
+        if price is None:
+            return ""
+        return format_html(
+            '<p class="your-price small"><span class="badge ok">{}</span> US${}</p>',
+            _("Your price"),
+            f"{price:,.2f}",
+        )
+
+    return YOUR_PRICE_MARK.sub(replace, html)

@@ -42,6 +42,9 @@ from catalog.models import (
     Inventory,
     InventoryLedger,
     ListingState,
+    PriceList,
+    PriceListEntry,
+    PriceListTier,
     PriceTier,
     Product,
     ProductImage,
@@ -896,3 +899,58 @@ def tariff_lines_search(
 def access_tariff_line(*, pk: int) -> TariffLine:
     """A tariff row (public reference data), or ``RecordNotFound``."""
     return found(TariffLine.objects.all(), pk=pk)
+
+
+# --- Buyer price lists -------------------------------------------------------------------------
+
+
+def price_lists_of(*, organization: Organization) -> QuerySet[PriceList]:
+    """The price lists a merchant granted, or those granted to a buyer, newest first, with the
+    other party and the number of products."""
+    return (
+        PriceList.objects.visible_to(organization)
+        .filter(Q(organization=organization) | Q(buyer=organization))
+        .select_related("organization", "buyer", "organization__merchant_application")
+        .annotate(product_count=Count("entries"))
+        .order_by("-valid_from", "name", "pk")
+    )
+
+
+def access_price_list(*, organization: Organization, pk: int) -> PriceList:
+    """A price list of which ``organization`` is the merchant or the buyer (operators: any);
+    otherwise ``RecordNotFound``."""
+    return found(
+        PriceList.objects.visible_to(organization).select_related(
+            "organization", "buyer", "organization__merchant_application"
+        ),
+        pk=pk,
+    )
+
+
+def price_list_entries(*, price_list: PriceList) -> list[PriceListEntry]:
+    """The list's products with their own tiers (SKU loaded), by product title: three
+    queries."""
+    organization = price_list.organization
+    return list(
+        PriceListEntry.objects.visible_to(organization)
+        .filter(price_list=price_list)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch(
+                "tiers",
+                queryset=PriceListTier.objects.visible_to(organization)
+                .select_related("sku")
+                .order_by("sku__code", "min_quantity"),
+            )
+        )
+        .order_by("product__title_en", "pk")
+    )
+
+
+def access_price_list_entry(*, price_list: PriceList, pk: int) -> PriceListEntry:
+    return found(
+        PriceListEntry.objects.visible_to(price_list.organization)
+        .filter(price_list=price_list)
+        .select_related("product", "price_list"),
+        pk=pk,
+    )

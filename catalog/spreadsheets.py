@@ -613,7 +613,17 @@ def write_plan(
                 setattr(sku, name, value)
             parsed_sku.instance = sku
             (skus_old if sku.pk else skus_new).append(sku)
-    sku_insert = ["organization_id", "product_id", *SKU_VALUE_FIELDS, "created_at"]
+    # The file does not carry the sample offer or the China tariff code: new SKUs get the
+    # model's defaults (no sample, no code), existing ones keep theirs.
+    sku_insert = [
+        "organization_id",
+        "product_id",
+        *SKU_VALUE_FIELDS,
+        "sample_price_usd",
+        "sample_limit_per_buyer",
+        "cn_tariff_code",
+        "created_at",
+    ]
     for sku in skus_new:
         sku.created_at = now
         sku.product_id = sku.product.pk

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from catalog import views, views_tariffs
+from catalog import views, views_price_lists, views_tariffs
 
 
 class ListingActionConverter:
@@ -52,5 +52,26 @@ urlpatterns = [
     path("tariffs/", views_tariffs.tariff_lines, name="tariff_lines"),
     path("tariffs/new/", views_tariffs.tariff_line_edit, name="tariff_line_create"),
     path("tariffs/upload/", views_tariffs.tariff_lines_upload, name="tariff_lines_upload"),
-    path("tariffs/<int:line_id>/", views_tariffs.tariff_line_edit, name="tariff_line_edit"),
+    path("tariffs/<int:tariff_id>/", views_tariffs.tariff_line_edit, name="tariff_line_edit"),
+    path("price-lists/", views_price_lists.price_lists, name="price_lists"),
+    path(
+        "price-lists/<int:price_list_id>/",
+        views_price_lists.price_list_detail,
+        name="price_list",
+    ),
+    path(
+        "price-lists/<int:price_list_id>/end/",
+        views_price_lists.price_list_end,
+        name="price_list_end",
+    ),
+    path(
+        "price-lists/<int:price_list_id>/products/<int:entry_id>/",
+        views_price_lists.price_list_entry_edit,
+        name="price_list_entry",
+    ),
+    path(
+        "price-lists/<int:price_list_id>/products/<int:entry_id>/remove/",
+        views_price_lists.price_list_entry_remove,
+        name="price_list_entry_remove",
+    ),
 ]

@@ -44,7 +44,7 @@ from catalog.pending_images import (
     pending_image_keep,
     pending_image_open,
 )
-from catalog.product_terms import product_terms
+from catalog.product_terms import product_terms, with_your_prices
 from catalog.spreadsheets import errors_csv, export_bytes
 from merchants.selectors import merchant_can_trade
 from network.cache import public_listings_cache, public_listings_cached
@@ -173,6 +173,9 @@ def browse(request):
             public_listings_cache(page_key, html, version=version, timeout=BROWSE_CACHE_SECONDS)
         return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
     results = _cached_results(params)
+    if request.organization is not None and request.organization.kind == Organization.Kind.BUYER:
+        # The buyer's own prices, put into the cards rendered for everyone.
+        results = with_your_prices(results, buyer=request.organization)
     return render(request, "catalog/browse.html", {"results": mark_safe(results)})  # noqa: S308
 
 

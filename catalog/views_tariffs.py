@@ -47,10 +47,10 @@ def tariff_lines(request):
 
 
 @organization_required(role=Role.STAFF, kinds=OPERATOR)
-def tariff_line_edit(request, line_id: int | None = None):
+def tariff_line_edit(request, tariff_id: int | None = None):
     """Add a row (``?code=`` starts a new row for a code from its row in force) or correct
     one."""
-    line = selectors.access_tariff_line(pk=line_id) if line_id else None
+    line = selectors.access_tariff_line(pk=tariff_id) if tariff_id else None
     initial = {"effective_from": exchange_rate_day()}
     if line is None and request.GET.get("code"):
         base = selectors.tariff_lines_search(query=request.GET["code"]).first()

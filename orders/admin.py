@@ -32,7 +32,17 @@ class LineInline(admin.TabularInline):
     fk_name = "purchase_order"
     extra = 0
     can_delete = False
-    fields = ["merchant", "sku_code", "quantity", "unit_price_usd", "line_total_usd", "status"]
+    fields = [
+        "merchant",
+        "sku_code",
+        "quantity",
+        "unit_price_usd",
+        "line_total_usd",
+        "is_sample",
+        "price_source",
+        "price_reference",
+        "status",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):

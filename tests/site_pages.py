@@ -80,6 +80,9 @@ INT_MODELS = {
     "attachment_id": "deals.MessageAttachment",
     "list_id": "deals.SavedList",
     "item_id": "deals.SavedListItem",
+    "tariff_id": "catalog.TariffLine",
+    "price_list_id": "catalog.PriceList",
+    "entry_id": "catalog.PriceListEntry",
 }
 PK_MODELS = {  # ``<int:pk>`` by route name prefix
     "registration": "training.Registration",

@@ -64,6 +64,12 @@ EXCLUDED: dict[str, dict[str, str]] = {
     "PUT /api/v1/products/{sku}": {"positive_data_acceptance": PRODUCT_RULES},
     "POST /api/v1/inventory/set": STOCK_ROWS,
     "POST /api/v1/inventory/adjust": STOCK_ROWS,
+    "POST /api/v1/merchant/price-lists/": {
+        "positive_data_acceptance": "`buyer` names an existing buyer organisation (404 "
+        "`buyer_not_found` otherwise), `valid_until` is not before `valid_from`, and products "
+        "are the merchant's own with its SKU codes (400 `price_list_rejected`): rules against "
+        "the data and between fields."
+    },
 }
 
 

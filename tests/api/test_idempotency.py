@@ -461,6 +461,28 @@ EXAMPLES = {
     "v1_deals_reorder": lambda w: Example(
         w.buyer_key, {"number": w.purchase_order.number}, None, 200
     ),
+    "v1_merchant_price_lists_create": lambda w: Example(
+        w.merchant_key,
+        {},
+        {
+            "buyer": _buyer_name(w),
+            "name": "Season terms",
+            "discount_percent": "5.00",
+            "valid_from": "2026-01-01",
+            "products": [{"product": w.sku.product_id}],
+        },
+        201,
+    ),
+    "v1_merchant_price_lists_partial_update": lambda w: Example(
+        w.merchant_key, {"id": _price_list(w).pk}, {"name": "Autumn terms"}, 200
+    ),
+    "v1_merchant_price_lists_destroy": lambda w: Example(
+        w.merchant_key, {"id": _price_list(w).pk}, None, 204
+    ),
+    "v1_tariff_lines_create": lambda w: Example(w.operator, {}, TARIFF_LINE, 201),
+    "v1_tariff_lines_partial_update": lambda w: Example(
+        w.operator, {"id": _tariff_line().pk}, {"vat_percent": "9.00"}, 200
+    ),
 }
 # Writes made for no organisation, where a key has nowhere to belong: these must be safe to
 # repeat by their own means, which the test checks the same way.
@@ -721,3 +743,35 @@ def _saved_list(w: World):
             acting_user=owner,
         )
     return w.saved_list
+
+
+TARIFF_LINE = {
+    "code": "17022000",
+    "hs6": "170220",
+    "description_en": "Maple sugar and maple syrup",
+    "mfn_duty_percent": "30.00",
+    "vat_percent": "13.00",
+    "effective_from": "2026-01-01",
+}
+
+
+def _buyer_name(w: World) -> str:
+    return w.buyer[0].name
+
+
+def _price_list(w: World):
+    from catalog.services import price_lists
+
+    organization, owner = w.merchant
+    return price_lists.price_list_create(
+        organization=organization,
+        buyer=w.buyer[0],
+        values={"name": "Season terms", "discount_percent": "5", "valid_from": "2026-01-01"},
+        acting_user=owner,
+    )
+
+
+def _tariff_line():
+    from catalog.models import TariffLine
+
+    return TariffLine.objects.create(**{**TARIFF_LINE, "hs6": "170220"})

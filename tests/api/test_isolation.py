@@ -78,6 +78,8 @@ OBJECTS = {
     "deals_saved_list_item": {"pk": "saved_list", "item_id": "saved_list_item"},
     "deals_saved_list_cart": {"pk": "saved_list"},
     "deals_reorder": {"number": "purchase_order"},
+    "api-merchant-price-list": {"pk": "price_list"},
+    "api-price-list": {"pk": "price_list"},
 }
 # Routes whose parameter names no organisation's private object.
 NOT_TENANT_OWNED = {
@@ -86,6 +88,8 @@ NOT_TENANT_OWNED = {
     # The carrier's push of tracking events: the token names our subscription, and the
     # subscription's secret signs the body.
     "shipping_tracking_events",
+    # A row of the China tariff table: reference data every member reads.
+    "api-tariff-line",
 }
 # Bodies that get a write past its body checks, so the object lookup is what answers.
 BODIES = {
@@ -169,6 +173,7 @@ def _side(name: str, sailing, seminar_published, container=None):
         "trade_document": trade_document.pk,
         "claim": _claim(merchant_org, owner, buyer_org, buyer_owner, orderable).number,
         **_deals(merchant_org, buyer_org, buyer_owner, orderable),
+        "price_list": _price_list(merchant_org, owner, buyer_org, orderable).pk,
     }
 
 
@@ -341,3 +346,23 @@ def _deals(merchant_org, buyer_org, buyer_owner, orderable):
         acting_user=buyer_owner,
     )
     return {"thread": thread.pk, "saved_list": saved_list.pk, "saved_list_item": item.pk}
+
+
+def _price_list(merchant_org, owner, buyer_org, orderable):
+    """The merchant's price list for its buyer, with the orderable SKU's product on it."""
+    from catalog.services import price_lists
+
+    price_list = price_lists.price_list_create(
+        organization=merchant_org,
+        buyer=buyer_org,
+        values={"name": "Season terms", "discount_percent": "5", "valid_from": "2026-01-01"},
+        acting_user=owner,
+    )
+    price_lists.price_list_entry_set(
+        price_list=price_list,
+        product=orderable.product,
+        discount_percent=None,
+        tiers=[],
+        acting_user=owner,
+    )
+    return price_list

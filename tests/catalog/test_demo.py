@@ -33,3 +33,14 @@ def test_demo_catalogue_is_realistic_and_idempotent():
         # A second run changes nothing.
         assert catalog_demo.seed() == {"products": 0}
         assert Product.objects.count() == count
+        # The tariff table covers the demo's HS codes, and the maple merchant offers samples
+        # and a price list to the demo buyer.
+        from catalog.models import PriceList, TariffLine
+
+        assert summary["tariff_lines"] == TariffLine.objects.count() >= 10
+        assert SKU.objects.exclude(cn_tariff_code="").count() > count // 4
+        assert TariffLine.objects.filter(cross_border_positive_list=True).exists()
+        assert SKU.objects.filter(sample_price_usd__isnull=False).count() == 3
+        [price_list] = PriceList.objects.all()
+        assert price_list.buyer.slug == network_demo.DEMO_BUYER_SLUG
+        assert price_list.entries.count() == 2

@@ -51,6 +51,7 @@ PUBLIC_ROUTES = {
     "api_seminar_register",
     "booking_create",  # the booking form of a published sailing
     "space_book",  # the space form of a shared container open to every merchant
+    "api-tariff-line",  # the China tariff table is reference data every member reads
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "static/", "media/", "api/schema", "api/docs")
 PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
@@ -63,6 +64,9 @@ PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
     "shipping_trade_document": "shipping.TradeDocument",
     "deals_thread": "deals.Thread",
     "deals_saved_list": "deals.SavedList",
+    "api-merchant-price-list": "catalog.PriceList",
+    "api-price-list": "catalog.PriceList",
+    "api-tariff-line": "catalog.TariffLine",
 }
 WORDS = {
     "action": ["accept", "cancel", "approve", "publish"],
@@ -118,6 +122,9 @@ class Victims:
             ).exists()
         if label == "shipping.ConsolidationContainer":
             return row.status in ("open", "closed", "departed", "arrived")
+        # The China tariff table is reference data every member reads.
+        if label == "catalog.TariffLine":
+            return True
         # Sailings are published schedules; the booking form is for any merchant.
         return label == "shipping.Sailing"
 
