@@ -1,5 +1,12 @@
-"""Registrations of this part of deals (filled in as it is built)."""
+"""Buying again in the header, for buyer organisations."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
-    return None
+    from network.models import Organization
+    from network.navigation import NavEntry, register
+
+    register(NavEntry(_("Buy again"), "deals:buy_again", (Organization.Kind.BUYER,), order=32))

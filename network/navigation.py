@@ -21,6 +21,9 @@ class NavEntry:
     kinds: tuple[str, ...]  # organisation kinds the link is for; () = everyone signed in
     order: int = 100
     public: bool = False  # also shown to anonymous visitors
+    # A number shown beside the label (unread messages, say), 0 for none; called only for
+    # people the link shows to.
+    badge: Callable[[HttpRequest], int] | None = None
 
 
 _ENTRIES: list[NavEntry] = []
@@ -54,11 +57,11 @@ def link_for(request: HttpRequest, url_name: str) -> str:
     return url if allows is None or allows(request) else ""
 
 
-def entries_for(request) -> list[tuple[str, str, bool]]:
-    """(label, url, is_current) for this request's person and organisation."""
+def entries_for(request) -> list[tuple[str, str, bool, int]]:
+    """(label, url, is_current, badge) for this request's person and organisation."""
     organization = getattr(request, "organization", None)
     signed_in = request.user.is_authenticated
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str, int]] = []
     for entry in sorted(_ENTRIES, key=lambda e: e.order):
         for_this_organization = not entry.kinds or (
             organization is not None and organization.kind in entry.kinds
@@ -67,12 +70,12 @@ def entries_for(request) -> list[tuple[str, str, bool]]:
             continue
         url = link_for(request, entry.url_name)
         if url:
-            items.append((str(entry.label), url))
+            items.append((str(entry.label), url, entry.badge(request) if entry.badge else 0))
     # Only the most specific link matching the path is current (/merchants/review/ is not
     # also /merchants/).
-    matches = [url for _label, url in items if url != "/" and request.path.startswith(url)]
+    matches = [url for _label, url, _n in items if url != "/" and request.path.startswith(url)]
     current = max(matches, key=len) if matches else None
-    return [(label, url, url == current) for label, url in items]
+    return [(label, url, url == current, badge) for label, url, badge in items]
 
 
 @dataclass(frozen=True)

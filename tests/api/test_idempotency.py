@@ -461,6 +461,39 @@ EXAMPLES = {
     "v1_deals_quotations_withdraw": lambda w: Example(
         w.merchant_key, {"number": _quotation(w).number}, None, 200
     ),
+    "v1_deals_threads_create": lambda w: Example(
+        w.buyer_key, {}, {"product": w.sku.product_id, "body": "Do you ship to Ningbo?"}, 201
+    ),
+    "v1_deals_threads_messages_create": lambda w: Example(
+        w.merchant_key,
+        {"id": _thread(w).pk},
+        {"body": "Yes, here is our spec sheet."},
+        201,
+        files=(("attachments", "spec.png", _png()),),
+    ),
+    "v1_deals_saved_lists_create": lambda w: Example(w.buyer_key, {}, {"name": "Spring"}, 201),
+    "v1_deals_saved_lists_rename": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, {"name": "Spring 2027"}, 200
+    ),
+    "v1_deals_saved_lists_destroy": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, None, 204
+    ),
+    "v1_deals_saved_lists_items_create": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, {"sku": w.sku.pk, "quantity": 48}, 201
+    ),
+    "v1_deals_saved_lists_items_destroy": lambda w: Example(
+        w.buyer_key,
+        {"id": _saved_list(w).pk, "item_id": _saved_list(w).first_item.pk},
+        None,
+        204,
+    ),
+    "v1_deals_saved_lists_cart": lambda w: Example(
+        w.buyer_key, {"id": _saved_list(w).pk}, None, 200
+    ),
+    "v1_deals_quick_order": lambda w: Example(w.buyer_key, {}, {"lines": f"{w.sku.code},48"}, 200),
+    "v1_deals_reorder": lambda w: Example(
+        w.buyer_key, {"number": w.purchase_order.number}, None, 200
+    ),
     "v1_merchant_price_lists_create": lambda w: Example(
         w.merchant_key,
         {},
@@ -739,6 +772,41 @@ def _quotation(w: World):
         valid_until=timezone.localdate() + timedelta(days=7),
         acting_user=w.merchant[1],
     )
+
+
+# --- Deals: a conversation and a saved list of the world's buyer -------------------------------
+
+
+def _thread(w: World):
+    from django_scopes import scope
+
+    from deals.services import messages
+
+    organization, owner = w.buyer
+    with scope(organization=organization):
+        about = messages.thread_about(organization=organization, product=w.sku.product)
+        thread, _message = messages.thread_start(
+            organization=organization, about=about, body="Do you ship?", acting_user=owner
+        )
+    return thread
+
+
+def _saved_list(w: World):
+    if "saved_list" not in w.__dict__:
+        from deals.services import lists
+
+        organization, owner = w.buyer
+        w.saved_list = lists.saved_list_create(
+            organization=organization, name="Spring", acting_user=owner
+        )
+        w.saved_list.first_item = lists.saved_list_add_item(
+            organization=organization,
+            saved_list=w.saved_list,
+            sku=w.sku,
+            quantity=48,
+            acting_user=owner,
+        )
+    return w.saved_list
 
 
 TARIFF_LINE = {

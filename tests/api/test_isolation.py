@@ -77,6 +77,13 @@ OBJECTS = {
     "deals_quotation": {"number": "quotation"},
     "deals_quotation_accept": {"number": "quotation"},
     "deals_quotation_withdraw": {"number": "quotation"},
+    "deals_thread": {"pk": "thread"},
+    "deals_thread_messages": {"pk": "thread"},
+    "deals_saved_list": {"pk": "saved_list"},
+    "deals_saved_list_items": {"pk": "saved_list"},
+    "deals_saved_list_item": {"pk": "saved_list", "item_id": "saved_list_item"},
+    "deals_saved_list_cart": {"pk": "saved_list"},
+    "deals_reorder": {"number": "purchase_order"},
     "api-merchant-price-list": {"pk": "price_list"},
     "api-price-list": {"pk": "price_list"},
 }
@@ -98,6 +105,9 @@ BODIES = {
     "api-application-decision": {"action": "start_review"},
     "payments_claim_respond": {"action": "withdraw"},
     "payments_claim_decide": {"note": "Decided."},
+    "deals_thread_messages": {"body": "Hello"},
+    "deals_saved_list": {"name": "Renamed"},
+    "deals_saved_list_items": {"code": "ALPHA-SYRUP", "quantity": 12},
 }
 MISSING = {"int": "987654321", "str": "NO-SUCH-404", "slug": "no-such-404", "path": "NO-SUCH-404"}
 
@@ -169,6 +179,7 @@ def _side(name: str, sailing, seminar_published, container=None):
         "trade_document": trade_document.pk,
         "claim": _claim(merchant_org, owner, buyer_org, buyer_owner, orderable).number,
         **_quotation(merchant_org, owner, buyer_org, buyer_owner, orderable),
+        **_deals(merchant_org, buyer_org, buyer_owner, orderable),
         "price_list": _price_list(merchant_org, owner, buyer_org, orderable).pk,
     }
 
@@ -348,6 +359,30 @@ def _quotation(merchant_org, owner, buyer_org, buyer_owner, orderable):
     )
     quotation_services.quotation_request_close(rfq=rfq, acting_user=buyer_owner)
     return {"quotation_request": rfq.number, "quotation": quotation.number}
+
+
+def _deals(merchant_org, buyer_org, buyer_owner, orderable):
+    """The buyer's conversation with the merchant about the product, and a saved list."""
+    from django_scopes import scope
+
+    from deals.services import lists, messages
+
+    with scope(organization=buyer_org):
+        about = messages.thread_about(organization=buyer_org, product=orderable.product)
+        thread, _message = messages.thread_start(
+            organization=buyer_org, about=about, body="Do you ship?", acting_user=buyer_owner
+        )
+    saved_list = lists.saved_list_create(
+        organization=buyer_org, name="Spring", acting_user=buyer_owner
+    )
+    item = lists.saved_list_add_item(
+        organization=buyer_org,
+        saved_list=saved_list,
+        sku=orderable,
+        quantity=48,
+        acting_user=buyer_owner,
+    )
+    return {"thread": thread.pk, "saved_list": saved_list.pk, "saved_list_item": item.pk}
 
 
 def _price_list(merchant_org, owner, buyer_org, orderable):

@@ -62,6 +62,8 @@ PK_MODELS = {  # ``<int:pk>`` by view name prefix: the pages' ones and the API's
     "api_seminar_registration": "training.Registration",
     "api-webhook": "network.WebhookEndpoint",
     "shipping_trade_document": "shipping.TradeDocument",
+    "deals_thread": "deals.Thread",
+    "deals_saved_list": "deals.SavedList",
     "api-merchant-price-list": "catalog.PriceList",
     "api-price-list": "catalog.PriceList",
     "api-tariff-line": "catalog.TariffLine",
@@ -201,6 +203,9 @@ class Victims:
             ("merchants.ReviewNote", ["body"]),
             ("deals.QuotationRequest", ["number"]),
             ("deals.Quotation", ["number"]),
+            ("deals.Message", ["body"]),
+            ("deals.MessageAttachment", ["original_name"]),
+            ("deals.SavedList", ["name"]),
         ):
             model = apps.get_model(label)
             queryset = model.objects.all()
