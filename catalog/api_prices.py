@@ -74,16 +74,21 @@ class OwnTierSerializer(serializers.Serializer):
     )
 
 
-class PriceListProductSerializer(serializers.Serializer):
-    product = IntegerSerializerField(min_value=1, max_value=2_147_483_647)
-    discount_percent = serializers.DecimalField(
+def _discount_field() -> serializers.DecimalField:
+    return serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal("99.99"),
         required=False,
         allow_null=True,
+        help_text="Off the public tiers, in %.",
     )
+
+
+class PriceListProductSerializer(serializers.Serializer):
+    product = IntegerSerializerField(min_value=1, max_value=2_147_483_647)
+    discount_percent = _discount_field()
     tiers = OwnTierSerializer(many=True, required=False, max_length=50)
 
 
@@ -92,14 +97,7 @@ class PriceListWriteSerializer(serializers.Serializer):
         max_length=200, help_text="The buyer organisation's exact name or short name (slug)."
     )
     name = serializers.CharField(max_length=100)
-    discount_percent = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99.99"),
-        required=False,
-        allow_null=True,
-    )
+    discount_percent = _discount_field()
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(required=False, allow_null=True)
     products = PriceListProductSerializer(
