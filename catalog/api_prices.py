@@ -144,7 +144,11 @@ class PriceListSerializer(serializers.ModelSerializer):
                     for tier in entry.tiers.all()
                 ],
             }
-            for entry in selectors.price_list_entries(price_list=price_list)
+            for entry in (
+                price_list.entries.all()
+                if "entries" in getattr(price_list, "_prefetched_objects_cache", {})
+                else selectors.price_list_entries(price_list=price_list)
+            )
         ]
 
 
@@ -195,8 +199,11 @@ class MerchantPriceListsAPI(APIView):
         responses={200: PriceListSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def get(self, request):
-        rows = selectors.price_lists_of(organization=request.organization).filter(
-            organization=request.organization
+        rows = selectors.with_price_list_entries(
+            selectors.price_lists_of(organization=request.organization).filter(
+                organization=request.organization
+            ),
+            organization=request.organization,
         )[:MAX_ROWS]
         return Response(PriceListSerializer(rows, many=True).data)
 
@@ -309,8 +316,11 @@ class BuyerPriceListsAPI(APIView):
         responses={200: PriceListSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def get(self, request):
-        rows = selectors.price_lists_of(organization=request.organization).filter(
-            buyer=request.organization
+        rows = selectors.with_price_list_entries(
+            selectors.price_lists_of(organization=request.organization).filter(
+                buyer=request.organization
+            ),
+            organization=request.organization,
         )[:MAX_ROWS]
         return Response(PriceListSerializer(rows, many=True).data)
 

@@ -954,3 +954,24 @@ def access_price_list_entry(*, price_list: PriceList, pk: int) -> PriceListEntry
         .select_related("product", "price_list"),
         pk=pk,
     )
+
+
+def with_price_list_entries(
+    price_lists: QuerySet[PriceList], *, organization: Organization
+) -> QuerySet[PriceList]:
+    """``price_lists`` with their products and own tiers loaded: two more queries in all."""
+    return price_lists.prefetch_related(
+        Prefetch(
+            "entries",
+            queryset=PriceListEntry.objects.visible_to(organization)
+            .order_by("product__title_en", "pk")
+            .prefetch_related(
+                Prefetch(
+                    "tiers",
+                    queryset=PriceListTier.objects.visible_to(organization)
+                    .select_related("sku")
+                    .order_by("sku__code", "min_quantity"),
+                )
+            ),
+        )
+    )
