@@ -19,7 +19,7 @@ from catalog.models import SKU, PriceList, PriceListEntry, TariffLine
 from network import services as network_services
 from network.models import ApiScope, ExchangeRate, Organization
 from network.selectors import exchange_rate_day
-from tests.catalog.factories import merchant, product
+from tests.catalog.factories import api_product_body, merchant, product
 from tests.factories import OrganizationFactory, member, operator, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -229,26 +229,11 @@ def test_the_sku_api_reads_and_writes_the_sample_and_the_tariff_code(client, map
         organization=organization, name="ERP", scopes=list(ApiScope.values), acting_user=owner
     )
     headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    body = {
-        "category": "maple-syrup",
-        "title_en": "Pure Michigan Maple Syrup 500 ml",
-        "description_en": "Grade A amber.",
-        "hs_code": "1702200000",
-        "country_of_origin": "US",
-        "weight_kg": "0.750",
-        "length_cm": "8.0",
-        "width_cm": "8.0",
-        "height_cm": "20.0",
-        "lead_time_days": 7,
-        "sku": {
-            "case_pack": 6,
-            "moq": 12,
-            "tiers": [{"min_quantity": 12, "unit_price_usd": "8.50"}],
-            "sample_price_usd": "12.00",
-            "sample_limit_per_buyer": 3,
-            "cn_tariff_code": "17022000",
-        },
-    }
+    body = api_product_body(
+        sample_price_usd="12.00",
+        sample_limit_per_buyer=3,
+        cn_tariff_code="17022000",
+    )
     response = client.put(
         f"/api/v1/products/{sku.code}", body, content_type="application/json", **headers
     )
