@@ -74,16 +74,21 @@ class OwnTierSerializer(serializers.Serializer):
     )
 
 
-class PriceListProductSerializer(serializers.Serializer):
-    product = IntegerSerializerField(min_value=1, max_value=2_147_483_647)
-    discount_percent = serializers.DecimalField(
+def _discount_field() -> serializers.DecimalField:
+    return serializers.DecimalField(
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal("99.99"),
         required=False,
         allow_null=True,
+        help_text="Off the public tiers, in %.",
     )
+
+
+class PriceListProductSerializer(serializers.Serializer):
+    product = IntegerSerializerField(min_value=1, max_value=2_147_483_647)
+    discount_percent = _discount_field()
     tiers = OwnTierSerializer(many=True, required=False, max_length=50)
 
 
@@ -92,14 +97,7 @@ class PriceListWriteSerializer(serializers.Serializer):
         max_length=200, help_text="The buyer organisation's exact name or short name (slug)."
     )
     name = serializers.CharField(max_length=100)
-    discount_percent = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99.99"),
-        required=False,
-        allow_null=True,
-    )
+    discount_percent = _discount_field()
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(required=False, allow_null=True)
     products = PriceListProductSerializer(
@@ -146,7 +144,11 @@ class PriceListSerializer(serializers.ModelSerializer):
                     for tier in entry.tiers.all()
                 ],
             }
-            for entry in selectors.price_list_entries(price_list=price_list)
+            for entry in (
+                price_list.entries.all()
+                if "entries" in getattr(price_list, "_prefetched_objects_cache", {})
+                else selectors.price_list_entries(price_list=price_list)
+            )
         ]
 
 
@@ -197,8 +199,11 @@ class MerchantPriceListsAPI(APIView):
         responses={200: PriceListSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def get(self, request):
-        rows = selectors.price_lists_of(organization=request.organization).filter(
-            organization=request.organization
+        rows = selectors.with_price_list_entries(
+            selectors.price_lists_of(organization=request.organization).filter(
+                organization=request.organization
+            ),
+            organization=request.organization,
         )[:MAX_ROWS]
         return Response(PriceListSerializer(rows, many=True).data)
 
@@ -311,8 +316,11 @@ class BuyerPriceListsAPI(APIView):
         responses={200: PriceListSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
     )
     def get(self, request):
-        rows = selectors.price_lists_of(organization=request.organization).filter(
-            buyer=request.organization
+        rows = selectors.with_price_list_entries(
+            selectors.price_lists_of(organization=request.organization).filter(
+                buyer=request.organization
+            ),
+            organization=request.organization,
         )[:MAX_ROWS]
         return Response(PriceListSerializer(rows, many=True).data)
 

@@ -98,3 +98,26 @@ def product(
             services.product_publish(product=created, acting_user=user)
         created.refresh_from_db()
     return created
+
+
+def api_product_body(**sku) -> dict:
+    """The maple syrup listing as the product API's upsert by SKU code takes it, with ``sku``
+    fields added to its one SKU."""
+    return {
+        "category": "maple-syrup",
+        "title_en": "Pure Michigan Maple Syrup 500 ml",
+        "description_en": "Grade A amber.",
+        "hs_code": "1702200000",
+        "country_of_origin": "US",
+        "weight_kg": "0.750",
+        "length_cm": "8.0",
+        "width_cm": "8.0",
+        "height_cm": "20.0",
+        "lead_time_days": 7,
+        "sku": {
+            "case_pack": 6,
+            "moq": 12,
+            "tiers": [{"min_quantity": 12, "unit_price_usd": "8.50"}],
+            **sku,
+        },
+    }

@@ -155,3 +155,52 @@ def test_search_results_show_the_buyers_own_price(client, maple, buyer):
     client.force_login(member(OrganizationFactory(kind=Organization.Kind.BUYER)))
     other = client.get(reverse("catalog:browse"), {"q": "maple"}).content.decode()
     assert listing.title_en in other and "Your price" not in other
+
+
+def _lists(organization, owner, buyer_org, listing, count):
+    from catalog.services import price_lists
+
+    for n in range(count):
+        price_list = price_lists.price_list_create(
+            organization=organization,
+            buyer=buyer_org,
+            values={"name": f"Terms {n}", "discount_percent": "5", "valid_from": "2026-01-01"},
+            acting_user=owner,
+        )
+        price_lists.price_list_entry_set(
+            price_list=price_list,
+            product=listing,
+            discount_percent=None,
+            tiers=[price_lists.OwnTier("MAPLE-500", 48, Decimal("7.00"))],
+            acting_user=owner,
+        )
+
+
+PAGE_AND_ENDPOINT_QUERIES = [7, 6]
+
+
+def test_the_list_page_and_endpoint_do_not_grow_with_the_lists(client, maple, buyer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    organization, owner, listing, _sku = maple
+    buyer_org, buyer_user = buyer
+    _lists(organization, owner, buyer_org, listing, 1)
+
+    def counts(user):
+        client.force_login(user)
+        numbers = []
+        for url in (reverse("catalog:price_lists"), "/api/v1/price-lists/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code in (200, 403)
+            numbers.append(len(queries))
+        return numbers
+
+    before = counts(owner), counts(buyer_user)
+    _lists(organization, owner, buyer_org, listing, 4)
+    after = counts(owner), counts(buyer_user)
+    # The page: the session, the user and the membership (with its organisation), the lists
+    # with their parties and product counts, and the session's save (savepoint, update,
+    # release). The endpoint: the same three, the lists, their products, the own tiers.
+    assert after == before
+    assert after[1] == PAGE_AND_ENDPOINT_QUERIES

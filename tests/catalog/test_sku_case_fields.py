@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 from catalog.models import SKU
 from network import services as network_services
 from network.models import ApiScope
-from tests.catalog.factories import merchant, product
+from tests.catalog.factories import api_product_body, merchant, product
 
 pytestmark = pytest.mark.django_db
 
@@ -76,27 +76,12 @@ def test_the_api_reads_and_writes_the_case(client, maple):
         organization=organization, name="ERP", scopes=list(ApiScope.values), acting_user=owner
     )
     headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    body = {
-        "category": "maple-syrup",
-        "title_en": "Pure Michigan Maple Syrup 500 ml",
-        "description_en": "Grade A amber.",
-        "hs_code": "1702200000",
-        "country_of_origin": "US",
-        "weight_kg": "0.750",
-        "length_cm": "8.0",
-        "width_cm": "8.0",
-        "height_cm": "20.0",
-        "lead_time_days": 7,
-        "sku": {
-            "case_pack": 6,
-            "moq": 12,
-            "tiers": [{"min_quantity": 12, "unit_price_usd": "8.50"}],
-            "case_gross_weight_kg": "5.20",
-            "case_length_cm": "30.0",
-            "case_width_cm": "20.0",
-            "case_height_cm": "25.0",
-        },
-    }
+    body = api_product_body(
+        case_gross_weight_kg="5.20",
+        case_length_cm="30.0",
+        case_width_cm="20.0",
+        case_height_cm="25.0",
+    )
     response = client.put(
         f"/api/v1/products/{sku.code}", body, content_type="application/json", **headers
     )

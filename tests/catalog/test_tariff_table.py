@@ -16,9 +16,10 @@ from django_scopes import scopes_disabled
 
 from catalog import freight
 from catalog.models import SKU, PriceList, PriceListEntry, TariffLine
-from network.models import ExchangeRate, Organization
+from network import services as network_services
+from network.models import ApiScope, ExchangeRate, Organization
 from network.selectors import exchange_rate_day
-from tests.catalog.factories import merchant, product
+from tests.catalog.factories import api_product_body, merchant, product
 from tests.factories import OrganizationFactory, member, operator, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +221,31 @@ def test_the_product_page_shows_landed_cost_sample_and_the_buyers_own_price(clie
     assert "Estimated landed cost in China" in page and "Cross-border e-commerce" in page
     assert "freight is left out" in page
     assert 'name="sample" value="1"' in page and "US$12.00 a unit" in page
+
+
+def test_the_sku_api_reads_and_writes_the_sample_and_the_tariff_code(client, maple):
+    organization, owner, sku = maple
+    _key, raw = network_services.api_key_create(
+        organization=organization, name="ERP", scopes=list(ApiScope.values), acting_user=owner
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    body = api_product_body(
+        sample_price_usd="12.00",
+        sample_limit_per_buyer=3,
+        cn_tariff_code="17022000",
+    )
+    response = client.put(
+        f"/api/v1/products/{sku.code}", body, content_type="application/json", **headers
+    )
+    assert response.status_code == 200, response.json()
+    [read] = response.json()["skus"]
+    assert (read["sample_price_usd"], read["sample_limit_per_buyer"], read["cn_tariff_code"]) == (
+        "12.00",
+        3,
+        "17022000",
+    )
+    body["sku"] = {**body["sku"], "cn_tariff_code": "1702"}
+    refused = client.put(
+        f"/api/v1/products/{sku.code}", body, content_type="application/json", **headers
+    )
+    assert refused.status_code == 400
