@@ -1,4 +1,5 @@
-"""catalog.landed_cost: the worked examples of docs/landed-cost.md, figure by figure.
+"""catalog.landed_cost: the worked examples of the README ("China tariff table and landed
+cost in CNY"), figure by figure.
 
 Maple syrup (tariff 17022000: MFN 30 %, additional 10 % on US goods, no consumption tax, VAT
 13 %, on the positive list) at 7.90 USD, a case of 6 in 40 × 30 × 25 cm weighing 12 kg, freight

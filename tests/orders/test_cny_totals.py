@@ -2,10 +2,10 @@
 at the operators' rate and the estimated landed cost in China (``catalog.landed_cost``), and
 the purchase order keeps the rate and the estimate of the day it was placed.
 
-The worked example of docs/landed-cost.md: maple syrup (tariff 17022000: MFN 30 %, additional
-10 % on US goods, VAT 13 %, on the positive list) at the 48+ tier of 7.90 USD, a case of 6 in
-40 × 30 × 25 cm of 12 kg, freight 80.00 USD per W/M, 7.10 CNY per USD: 64.49 CNY a unit by the
-cross-border route, the cheaper one."""
+The worked example of the README ("China tariff table and landed cost in CNY"): maple syrup
+(tariff 17022000: MFN 30 %, additional 10 % on US goods, VAT 13 %, on the positive list) at
+the 48+ tier of 7.90 USD, a case of 6 in 40 × 30 × 25 cm of 12 kg, freight 80.00 USD per W/M,
+7.10 CNY per USD: 64.49 CNY a unit by the cross-border route, the cheaper one."""
 
 from __future__ import annotations
 
