@@ -670,8 +670,11 @@ def seed_deals() -> dict[str, int]:
         )
         summary["tariff_lines"] = len(DEMO_TARIFF)
         for code, *_rest in DEMO_TARIFF:
+            # By product id, not a join back to the SKU table: right after the bulk inserts the
+            # planner has no statistics and would loop over every SKU for every SKU.
+            products = Product.objects.filter(hs_code__startswith=code[:6]).values("pk")
             summary["mapped_skus"] += SKU.objects.filter(
-                product__hs_code__startswith=code[:6], cn_tariff_code=""
+                product_id__in=products, cn_tariff_code=""
             ).update(cn_tariff_code=code)
     maple = Organization.objects.filter(name="Great Lakes Maple Co.").first()
     buyer = Organization.objects.filter(slug=DEMO_BUYER_SLUG).first()
