@@ -19,6 +19,7 @@ from deals.models import Message, MessageAttachment, Thread
 from deals.services import messages as services
 from merchants.api import ErrorSerializer
 from moderation.selectors import access_listing_report
+from network.api import form_fields
 from network.models import Organization
 from network.tenancy import found
 from orders.selectors import access_merchant_order, access_purchase_order
@@ -167,10 +168,7 @@ class ThreadCreateSerializer(MessageCreateSerializer):
 
 def _payload(request, serializer_class):
     """The request's fields and its uploaded ``attachments`` (JSON or multipart)."""
-    data = {key: request.data.get(key) for key in request.data if key != "attachments"}
-    files = request.FILES.getlist("attachments") if request.FILES else []
-    if files:
-        data["attachments"] = files
+    data = form_fields(request, serializer_class=serializer_class, files="attachments")
     payload = serializer_class(data=data)
     payload.is_valid(raise_exception=True)
     return dict(payload.validated_data)

@@ -25,7 +25,7 @@ from deals.models import (
 )
 from deals.services import quotations as services
 from merchants.api import ErrorSerializer
-from network.api import inline_choice_field
+from network.api import form_fields, inline_choice_field
 from network.api_query import validated_query
 from network.models import Organization, Role
 from orders.models import Incoterm
@@ -254,9 +254,9 @@ class QuotationRequestListCreateAPI(APIView):
         },
     )
     def post(self, request):
-        data = {key: request.data.get(key) for key in request.data if key != "files"}
-        if request.FILES:
-            data["files"] = request.FILES.getlist("files")
+        data = form_fields(
+            request, serializer_class=QuotationRequestCreateSerializer, files="files"
+        )
         payload = QuotationRequestCreateSerializer(data=data)
         payload.is_valid(raise_exception=True)
         values = dict(payload.validated_data)

@@ -164,3 +164,15 @@ def check_if_match(request, current_etag: str) -> Response | None:
     if wanted and wanted != "*" and current_etag not in [t.strip() for t in wanted.split(",")]:
         return precondition_failed()
     return None
+
+
+def form_fields(request, *, serializer_class, files: str) -> dict:
+    """The fields of a JSON object or multipart body with its uploads under ``files``, for a
+    serializer. A JSON body that is not an object (an array, a bare value) is answered 400 by
+    ``serializer_class``'s own validation, as any other malformed body."""
+    if not hasattr(request.data, "get"):
+        serializer_class(data=request.data).is_valid(raise_exception=True)
+    data = {key: request.data.get(key) for key in request.data if key != files}
+    if request.FILES:
+        data[files] = request.FILES.getlist(files)
+    return data

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from catalog.models import SKU
 from merchants.api import ErrorSerializer
-from network.api import inline_choice_field
+from network.api import form_fields, inline_choice_field
 from network.api_query import validated_query
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
@@ -748,11 +748,14 @@ class ReceiptProblemListCreateAPI(APIView):
         merchant_order = selectors.access_merchant_order(
             organization=request.organization, reference=number
         )
+        fields = form_fields(
+            request, serializer_class=ReceiptProblemCreateSerializer, files="photos"
+        )
         payload = ReceiptProblemCreateSerializer(
             data={
-                "kind": request.data.get("kind"),
-                "description": request.data.get("description"),
-                "photos": request.FILES.getlist("photos"),
+                "kind": fields.get("kind"),
+                "description": fields.get("description"),
+                "photos": fields.get("photos", []),
             }
         )
         payload.is_valid(raise_exception=True)

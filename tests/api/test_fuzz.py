@@ -70,6 +70,12 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "are the merchant's own with its SKU codes (400 `price_list_rejected`): rules against "
         "the data and between fields."
     },
+    "POST /api/v1/deals/threads/": {
+        "positive_data_acceptance": "a conversation is about something or someone: one of "
+        "`product`, `purchase_order`, `merchant_order`, `quotation_request`, `claim` or "
+        "`merchant` must name a record the caller may reach (404 `not_found`, 400 "
+        "`message_invalid` otherwise), a rule between fields and against the data."
+    },
 }
 
 

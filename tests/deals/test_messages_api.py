@@ -89,3 +89,28 @@ def test_a_key_without_the_orders_scope_is_refused():
     world = pair()
     catalog_only = key_client(world.buyer, world.buyer_user, scopes=["catalog:read"])
     assert catalog_only.get("/api/v1/deals/threads/").status_code == 403
+
+
+def test_a_body_that_is_not_an_object_is_a_400_not_a_500(client):
+    from network.models import ApiScope, Role
+    from network.services import api_key_create
+    from tests.orders.factories import buyer as make_buyer
+
+    organization, owner = make_buyer("Array Store", role=Role.OWNER)
+    _key, raw = api_key_create(
+        organization=organization, name="ERP", scopes=list(ApiScope.values), acting_user=owner
+    )
+    for url, body in (
+        (url, body)
+        for url in ("/api/v1/deals/threads/", "/api/v1/deals/quotation-requests/")
+        for body in ("[]", '["body"]', '"text"', "3")
+    ):
+        response = client.post(
+            url,
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+            HTTP_IDEMPOTENCY_KEY=f"array-{url}-{body}",
+        )
+        assert response.status_code == 400, (body, response.content)
+        assert response.json()["code"]
