@@ -31,6 +31,10 @@ SCREENSHOTS = {
     "purchase-order": re.compile(r"^/orders/purchase-orders/[^/]+/$"),
     "incoming-orders": re.compile(r"^/orders/incoming/$"),
     "sailings": re.compile(r"^/shipping/$"),
+    "product": re.compile(r"^/catalog/products/\d+/$"),
+    "quotation-request": re.compile(r"^/deals/quotations/RFQ[^/]+/$"),
+    "conversation": re.compile(r"^/deals/messages/\d+/$"),
+    "buy-again": re.compile(r"^/deals/buy-again/$"),
 }
 # What sticks out of a page that is too wide: the outermost elements past the right edge, leaving
 # out those inside a box that scrolls or clips them (a chart that scrolls within its card).
