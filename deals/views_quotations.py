@@ -133,6 +133,9 @@ def quotation_request_detail(request, rfq_number: str):
             and standing is None
             and membership_allows(request.membership, role=Role.STAFF),
             "can_withdraw": is_merchant and membership_allows(request.membership, role=Role.STAFF),
+            # Either side asks the other about the request (viewers read only).
+            "can_write_messages": (is_buyer or is_merchant)
+            and request.membership.role != Role.VIEWER,
         },
     )
 

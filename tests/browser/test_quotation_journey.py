@@ -1,7 +1,8 @@
 """Requests for quotation in the browser: a buyer in Hangzhou, on a phone and in Chinese, asks
 for a quotation on 240 bottles of maple syrup; two US merchants quote; the buyer compares the
 two side by side, accepts the cheaper one, checks out, and the purchase order charges the
-quoted price."""
+quoted price; then the buyer asks the chosen merchant a question from the comparison and reads
+its answer."""
 
 from __future__ import annotations
 
@@ -111,3 +112,39 @@ def test_request_two_quotations_accept_the_cheaper_and_check_out_at_its_price(
     assert line.unit_price_usd == Decimal("6.90") and line.quantity == 240
     assert line.price_reference == cheaper.number
     assert rfq.status == "awarded"
+
+    # The buyer asks the chosen merchant a question from the comparison.
+    question = "请问瓶身标签可以印中文吗？"
+    page.goto(f"/deals/quotations/{rfq.number}/")
+    page.locator(f"[data-ask='{cheaper.number}']").click()
+    expect(page.locator("h1")).to_contain_text("Vermont Sugarhouse")
+    page.locator("#id_body").fill(question)
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator(".message-list")).to_contain_text(question)
+
+    # The merchant sees the unread conversation in its header and answers, on its desk.
+    answer = "Yes: labels in Chinese at no extra cost, printed before packing."
+    page.set_viewport_size(DESKTOP)
+    login(w.sugar_user.email, PASSWORD)
+    messages_link = page.locator(".main-nav").get_by_role("link", name="Messages")
+    expect(messages_link.locator(".nav-badge")).to_have_text("1")
+    messages_link.click()
+    page.locator(".thread-row a").first.click()
+    expect(page.locator(".message-list")).to_contain_text(question)
+    expect(page.locator("main")).to_contain_text(rfq.number)
+    page.locator("#id_body").fill(answer)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".message-list")).to_contain_text(answer)
+
+    # The buyer reads the answer on the phone, in Chinese.
+    page.set_viewport_size(PHONE)
+    login(w.buyer_user.email, PASSWORD)
+    page.goto("/")
+    page.locator(".nav-toggle-button").click()
+    messages_link = page.locator("#main-nav").get_by_role("link", name="消息")
+    expect(messages_link.locator(".nav-badge")).to_have_text("1")
+    messages_link.click()
+    page.locator(".thread-row a").first.click()
+    expect(page.locator(".message-list")).to_contain_text(answer)
+    fits_the_phone(page)
+    snapshot("5-answer-zh")
