@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from django.db import transaction
+from django.utils import translation
 
 from catalog.models import Product
 from deals.models import Thread
@@ -51,7 +52,9 @@ def seed() -> str:
 
     product = Product.objects.filter(organization=merchant, state="active").order_by("pk").first()
     if product is not None:
-        about = messages.thread_about(organization=buyer, product=product)
+        # The demo buyer writes in Chinese: its subjects are what its people would see.
+        with translation.override("zh-hans"):
+            about = messages.thread_about(organization=buyer, product=product)
         thread, _message = messages.thread_start(
             organization=buyer,
             about=about,
@@ -84,7 +87,9 @@ def seed() -> str:
 
     claim = Claim.objects.filter(organization=buyer).select_related("merchant").first()
     if claim is not None:
-        about = messages.thread_about(organization=buyer, claim=claim)
+        # The demo buyer writes in Chinese: its subjects are what its people would see.
+        with translation.override("zh-hans"):
+            about = messages.thread_about(organization=buyer, claim=claim)
         messages.thread_start(
             organization=buyer,
             about=about,
