@@ -161,6 +161,7 @@ def _clone_migrated_template(settings_dict, name: str) -> None:
                     environ = {
                         **os.environ,
                         "DATABASE_URL": urlunparse(url._replace(path=f"/{template}")),
+                        "PGOPTIONS": "-c synchronous_commit=off",
                     }
                     migrated = subprocess.run(
                         [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
@@ -173,6 +174,9 @@ def _clone_migrated_template(settings_dict, name: str) -> None:
                         return  # pytest-django creates and migrates the database itself
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
                 cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                # A test database is thrown away: its commits need not wait for the disk
+                # (a commit costs ~0.1 ms instead of 3–4 ms here; a crash loses nothing needed).
+                cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
         finally:
             connection.close()
 
