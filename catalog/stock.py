@@ -130,9 +130,13 @@ def crosses_low_stock(*, available_before: int, available_after: int, threshold:
     return available_before > threshold >= available_after
 
 
-def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
+def _notify_low_stock(inventory: Inventory, sku: SKU, staff: list[User] | None = None) -> None:
+    """Tell the merchant's ``staff`` (read here when not given) and its ``inventory.low``
+    webhooks that the SKU's available stock fell to the threshold."""
     product = sku.product
-    for user in organization_staff(organization=sku.organization):
+    if staff is None:
+        staff = organization_staff(organization=sku.organization)
+    for user in staff:
         notification_send(
             email=user.email,
             recipient=user,
@@ -162,11 +166,16 @@ def _notify_low_stock(inventory: Inventory, sku: SKU) -> None:
 def _alert(sku_ids: list[int]) -> None:
     if not sku_ids:
         return
-    # The merchant's own movements (a count, an import): its scope is open.
+    # The merchant's own movements (a count, an import): its scope is open. One merchant's
+    # rows: its staff are read once, not once per row.
+    staff: dict[int, list[User]] = {}
     for inventory in Inventory.objects.filter(pk__in=sku_ids).select_related(
         "sku__product", "sku__organization"
     ):
-        _notify_low_stock(inventory, inventory.sku)
+        organization = inventory.sku.organization
+        if organization.pk not in staff:
+            staff[organization.pk] = organization_staff(organization=organization)
+        _notify_low_stock(inventory, inventory.sku, staff[organization.pk])
 
 
 def _actor_id(acting_user: User | None) -> int | None:
@@ -319,8 +328,10 @@ def stock_set_many(
         return
     # In primary-key order, the rows are visited in the order of the table and its index.
     changes = sorted(changes)
-    if any(c.on_hand_after < max(c.reserved, 0) for c in changes):
+    if any(c.on_hand_after < 0 or c.on_hand_after < c.reserved for c in changes):
         raise InvalidStockChange(_("Stock on hand cannot go below what is reserved."))
+    # The columns of the rows, for the arrays of the statement.
+    sku_ids, befores, afters, reserved, _active, _limits, product_ids = zip(*changes, strict=True)
     now = timezone.now()
     with connection.cursor() as cursor:
         # A data-modifying WITH always runs to completion, whether or not the INSERT reads it.
@@ -339,10 +350,10 @@ def stock_set_many(
             FROM v
             """,
             [
-                _integer_array(c.sku_id for c in changes),
-                _integer_array(c.on_hand_before for c in changes),
-                _integer_array(c.on_hand_after for c in changes),
-                _integer_array(c.reserved for c in changes),
+                _integer_array(sku_ids),
+                _integer_array(befores),
+                _integer_array(afters),
+                _integer_array(reserved),
                 now,
                 organization.pk,
                 _actor_id(acting_user),
@@ -352,7 +363,7 @@ def stock_set_many(
             ],
         )
     products_changed(
-        {c.product_id for c in changes},
+        set(product_ids),
         browse=any(c.listing_active and c.in_stock_turns for c in changes),
     )
     _alert([c.sku_id for c in changes if c.crosses])

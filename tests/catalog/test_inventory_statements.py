@@ -13,7 +13,8 @@ from catalog import stock
 from catalog.inventory import inventory_bulk_change
 from catalog.models import SKU, Inventory, InventoryLedger
 from network import services as network_services
-from network.models import ApiScope
+from network.models import ApiScope, Notification
+from network.tenancy import acting_for
 from tests.catalog.factories import merchant, product
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def test_the_service_takes_the_same_statements_for_one_row_or_hundreds(
         # savepoint (the service's transaction), membership (the role check), the locking
         # SELECT … FOR UPDATE of every named row, the UPDATE of the rows with the ledger's
         # INSERT … SELECT in the same statement, the audit row, release of the savepoint
-        with django_assert_num_queries(6) as captured:
+        with acting_for(organization), django_assert_num_queries(6) as captured:
             result = inventory_bulk_change(
                 organization=organization,
                 operation="set",
@@ -97,3 +98,26 @@ def test_the_api_takes_the_same_statements_for_one_row_or_hundreds(client, maple
     # (role check), locking read, update with its ledger rows, audit row, release
     assert counts == [8, 8]
     assert _on_hand(organization) == {70}
+
+
+def test_rows_that_cross_the_low_stock_threshold_add_only_their_alerts(maple):
+    organization, owner, _key = maple
+    with scopes_disabled():
+        Inventory.objects.filter(organization=organization).update(low_stock_threshold=10)
+    counts = []
+    for crossing in (range(0, 1), range(1, 4)):
+        rows = [{"sku": f"BULK-{n}", "delta": -95} for n in crossing]
+        rows += [{"sku": f"BULK-{n}", "delta": -1} for n in range(100, 150)]
+        with acting_for(organization), CaptureQueriesContext(connection) as captured:
+            inventory_bulk_change(
+                organization=organization, operation="adjust", rows=rows, acting_user=owner
+            )
+        counts.append(len(captured.captured_queries))
+    # The six statements of any call, then for the crossing rows: their stock rows with SKU,
+    # product and merchant, and the merchant's staff, once; per crossing row, for each of the
+    # staff (the owner alone here) whether they belong to a buyer (their default time zone)
+    # and the notification, then the merchant's inventory.low endpoints.
+    assert counts[0] == 6 + 2 + 3
+    assert counts[1] == counts[0] + 2 * 3
+    with scopes_disabled():
+        assert Notification.objects.filter(kind="catalog.low_stock").count() == 1 + 3
