@@ -3,10 +3,11 @@ compare-and-set on the quantity the client last saw.
 
 This module checks the rows (compare-and-set, never below reserved, per-row errors);
 ``catalog.stock`` locks and writes them, set-based: one locking ``SELECT … FOR UPDATE`` of every
-named row in primary-key order (the order the orders app reserves in), one ``UPDATE … FROM
-unnest(…)``, one ``INSERT … SELECT`` of the ledger rows, plus one audit row here, whatever the
-number of rows. Low-stock alerts and ``inventory.low`` webhooks go out for the rows whose
-available stock crosses the threshold going down, exactly as for one row."""
+named row in primary-key order (the order the orders app reserves in), one statement that
+updates them from ``unnest(…)`` and inserts their ledger rows, plus one audit row here, whatever
+the number of rows (``tests/catalog/test_inventory_statements.py`` pins them). Low-stock
+alerts and ``inventory.low`` webhooks go out for the rows whose available stock crosses the
+threshold going down, exactly as for one row."""
 
 from __future__ import annotations
 
