@@ -94,15 +94,15 @@ def main() -> int:
         "PRIVATE_MEDIA_ROOT": f"{media}/private",
         "DJANGO_DEBUG": "false",
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DJANGO_ALLOWED_HOSTS": "testserver,localhost",
+        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
         "LOG_LEVEL": "WARNING",
     }
-    with scratch_database(f"bench_pages_{os.getpid()}", environ=environ):
-        run(args, roles)
+    with scratch_database(f"bench_pages_{os.getpid()}", environ=environ) as url:
+        run(args, roles, url)
     return 0
 
 
-def run(args, roles: list[str]) -> None:
+def run(args, roles: list[str], database_url: str) -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -168,6 +168,7 @@ def run(args, roles: list[str]) -> None:
 
     if args.applications:
         review_actions(people["operator staff"], args.applications)
+        first_visits(people["operator staff"], database_url)
 
 
 def _time_trivial(client, role: str, rounds: int) -> Timing:
@@ -322,6 +323,102 @@ def review_actions(operator, count: int) -> None:
             f"{seen[step].percentile(0.5):8.1f} {seen[step].percentile(0.95):8.1f} "
             f"{posted[step].queries:7d}  {step}"
         )
+
+
+# --- First visits over HTTP -------------------------------------------------------------------
+
+
+def unwarmed():
+    """The WSGI application as Django makes it, without the project's start-up warming: what
+    every worker was before it, for comparison."""
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+def first_visits(operator, database_url: str) -> None:
+    """The review flow as an operator's browser walks it over HTTP (page, start, page, checklist,
+    page, approve, page) against a gunicorn worker that has just started and served nothing but
+    a static file: each request's time as the client sees it, for the worker as deployed and for
+    one without the start-up warming."""
+    import http.client
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    from bench._http import gunicorn
+    from merchants.models import MerchantApplication
+    from tests.site_pages import sign_in_as
+
+    client = Client()
+    sign_in_as(client, operator)
+    client.get("/merchants/review/")  # sets the CSRF cookie
+    cookies = {name: morsel.value for name, morsel in client.cookies.items()}
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    token = cookies["csrftoken"]
+    checklist = {name: "on" for name in MerchantApplication.CHECKLIST}
+    print()
+    print(
+        "First visits of the review flow after a worker starts, over HTTP (gunicorn, 1 worker, "
+        "time seen by the client):"
+    )
+    print(f"  {'warmed ms':>9} {'unwarmed ms':>11}  request")
+    labels = {
+        "GET": "open the review page",
+        "start": "start review",
+        "checklist": "tick the checklist",
+        "approve": "approve",
+    }
+    flow: list[str] = []
+    figures: dict[str, list[float]] = {}
+    for app in ("network.wsgi:application", "bench.pages:unwarmed()"):
+        (application,) = _fresh_applications(1)
+        page = f"/merchants/review/{application.pk}/"
+        steps = [
+            ("GET", page, {}),
+            ("POST", f"{page}start/", {}),
+            ("GET", page, {}),
+            ("POST", f"{page}checklist/", checklist),
+            ("GET", page, {}),
+            ("POST", f"{page}approve/", {}),
+            ("GET", page, {}),
+        ]
+        flow = [labels[m if m == "GET" else p.rstrip("/").rsplit("/")[-1]] for m, p, _d in steps]
+        times = figures.setdefault(app, [])
+        with gunicorn(database_url, workers=1, app=app) as port:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            _wait_for_worker(connection)
+            for method, path, data in steps:
+                headers = {"Cookie": cookie}
+                body = None
+                if method == "POST":
+                    body = urlencode({"csrfmiddlewaretoken": token, **data})
+                    headers["Content-Type"] = "application/x-www-form-urlencoded"
+                began = time.perf_counter()
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                times.append((time.perf_counter() - began) * 1000)
+                if response.status not in (200, 302):
+                    print(f"  {method} {path} answered {response.status}")
+            connection.close()
+    warmed, cold = figures.values()
+    for label, warm_ms, cold_ms in zip(flow, warmed, cold, strict=True):
+        print(f"  {warm_ms:9.0f} {cold_ms:11.0f}  {label}")
+    print(f"  {sum(warmed):9.0f} {sum(cold):11.0f}  the whole flow")
+
+
+def _wait_for_worker(connection) -> None:
+    """Until the worker answers a static file (served before any page's code runs)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            connection.request("GET", "/favicon.ico")
+            connection.getresponse().read()
+            return
+        except OSError:
+            connection.close()
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":
