@@ -327,16 +327,18 @@ def review_queue(request):
 
 
 def _review_context(request, app, **forms):
+    documents = list(app.documents.all())
+    brands = list(app.brands.all())
     return {
         "application": app,
-        "documents": app.documents.all(),
-        "brands": app.brands.all(),
+        "documents": documents,
+        "brands": brands,
         "notes": selectors.review_notes(organization=request.organization, application=app),
         "checklist_form": forms.get("checklist_form") or ChecklistForm(instance=app),
         "note_form": forms.get("note_form") or NoteForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "history": selectors.application_history(application=app),
-        "missing": services.application_missing(app),
+        "missing": services.application_missing(app, documents=documents, brands=brands),
     }
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from network.models import (
@@ -15,6 +17,18 @@ from network.models import (
     Role,
     WebhookEvent,
 )
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of options (the time zones): each option written in one template,
+    not through the three templates Django renders per option (about 0.4 ms each, 200 ms for
+    the time zones). Options carry no attributes of their own."""
+
+    template_name = "network/widgets/long_select.html"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        return mark_safe(render_to_string(self.template_name, context))  # noqa: S308 - escaped by the template
 
 
 def form_add_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -78,7 +92,7 @@ class RoleForm(forms.Form):
 class PreferencesForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False, widget=LongSelect)
 
     def __init__(self, *args, default_time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from network.models import Organization
@@ -238,25 +239,34 @@ class CreditRow:
         return max(self.limit - self.exposure, ZERO)
 
 
-def buyer_credit_rows(*, organization: Organization, query: str = "") -> list[CreditRow]:
-    """Every buyer with its net-terms limit and what it owes on net terms (operators)."""
-    buyers = Organization.objects.filter(kind=Organization.Kind.BUYER).order_by("name")
+CREDIT_PAGE_SIZE = 50
+
+
+def buyer_credit_page(
+    *, organization: Organization, query: str = "", page: str | None = None
+) -> Page:
+    """One page of buyers (by name) with its net-terms limit and what it owes on net terms
+    (operators); ``object_list`` holds ``CreditRow``. Three queries whatever the page size."""
+    buyers = Organization.objects.filter(kind=Organization.Kind.BUYER).order_by("name", "pk")
     if query:
         buyers = buyers.filter(name__icontains=query)
-    buyers_list = list(buyers[:200])
+    buyer_page = Paginator(buyers, CREDIT_PAGE_SIZE).get_page(page)
+    buyers_list = list(buyer_page.object_list)
     limits = {
         row.organization_id: row
         for row in BuyerCredit.objects.visible_to(organization).filter(organization__in=buyers_list)
     }
+    exposures = plans.credit_exposures(buyers_list)
     rows = []
-    for organization in buyers_list:
-        row = limits.get(organization.pk)
+    for buyer in buyers_list:
+        row = limits.get(buyer.pk)
         rows.append(
             CreditRow(
-                organization=organization,
+                organization=buyer,
                 limit=row.limit_usd if row else ZERO,
-                exposure=plans.credit_exposure(organization),
+                exposure=exposures[buyer.pk],
                 updated_at=row.updated_at if row else None,
             )
         )
-    return rows
+    buyer_page.object_list = rows
+    return buyer_page

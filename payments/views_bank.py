@@ -219,11 +219,14 @@ def entry_return(request):
 @organization_required(kinds=OPERATOR)
 def credit_limits(request):
     query = request.GET.get("q", "").strip()[:100]
-    rows = selectors.buyer_credit_rows(organization=request.organization, query=query)
+    page = selectors.buyer_credit_page(
+        organization=request.organization, query=query, page=request.GET.get("page")
+    )
     return render(
         request,
         "payments/bank/credit_limits.html",
         {
+            "page": page,
             "rows": [
                 (
                     row,
@@ -231,7 +234,7 @@ def credit_limits(request):
                         prefix=f"c{row.organization.pk}", initial={"limit_usd": row.limit}
                     ),
                 )
-                for row in rows
+                for row in page.object_list
             ],
             "query": query,
         },

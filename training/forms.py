@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from network.forms import LongSelect
 from training.models import Seminar, Topic
 
 DATETIME_FIELDS = ("start_at", "end_at", "registration_opens_at", "registration_closes_at")
@@ -57,6 +58,7 @@ class SeminarForm(forms.ModelForm):
             "speakers": forms.Textarea(attrs={"rows": 3}),
             "agenda": forms.Textarea(attrs={"rows": 8}),
             "format": forms.RadioSelect,
+            "time_zone": LongSelect,
             **{name: LocalDateTimeInput() for name in DATETIME_FIELDS},
         }
         help_texts = {

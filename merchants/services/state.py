@@ -3,18 +3,23 @@ takes on it, and the notice its applicant receives."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import OperationalError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scope
 
 from merchants.errors import IllegalTransition
 from merchants.models import ApplicationStatus, BrandClaim, MerchantApplication, MerchantDocument
 from network.cache import public_listings_changed
-from network.models import Membership, Organization, Role, User
+from network.models import Membership, Notification, Organization, Role, User
 from network.services import notification_send
 from network.tenancy import PartyQuerySet
 from network.transitions import Transition, transition, transition_apply
@@ -72,6 +77,7 @@ def _transition(
     application: MerchantApplication, action: str, *, acting_user: User | None, **changes: Any
 ) -> MerchantApplication:
     """Move the (locked) application along ``TRANSITIONS[action]`` and audit it."""
+    before = application.status
     transition_apply(
         TRANSITIONS,
         action,
@@ -84,29 +90,70 @@ def _transition(
         message=_("You cannot %(action)s an application that is %(status)s."),
         error=IllegalTransition,
     )
-    public_listings_changed()  # a merchant's standing decides whether its listings are public
+    # An approved merchant's listings are public: only a move into or out of approval (and
+    # the badges it sets) changes what buyers see; the other steps leave the cached pages be.
+    if S.APPROVED in (before, application.status):
+        public_listings_changed()
     return application
 
 
 def _notify_applicant(application: MerchantApplication, *, event: str) -> None:
-    """Tell every owner and admin of the merchant organisation what happened."""
+    """Tell every owner and admin of the merchant organisation what happened, from a task sent
+    once the transaction commits (rendering and storing their mail is not the deciding
+    operator's wait)."""
+    applicant_notify.delay_on_commit(
+        application.organization_id,
+        event,
+        application.decision_reason or application.suspension_reason,
+        timezone.now().isoformat(),
+    )
+
+
+@shared_task(
+    name="merchants.tasks.applicant_notify",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def applicant_notify(
+    self: Task, organization_id: int, event: str, reason: str, decided_at: str
+) -> int:
+    """Notify the merchant organisation's owners and admins that its application was ``event``
+    (with the ``reason`` given); how many were notified. A second run notifies nobody twice:
+    whoever has this kind of notice since ``decided_at`` is skipped."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    kind = f"merchant_application.{event}"
     link = settings.SITE_URL + reverse("merchants:application")
-    for membership in Membership.objects.filter(
-        organization=application.organization, role__in=[Role.OWNER, Role.ADMIN]
-    ).select_related("user"):
-        notification_send(
-            email=membership.user.email,
-            recipient=membership.user,
-            organization=application.organization,
-            kind=f"merchant_application.{event}",
-            template="merchants/email/application_status",
-            context={
-                "event": event,
-                "organization": application.organization.name,
-                "reason": application.decision_reason or application.suspension_reason,
-            },
-            link=link,
+    notified = 0
+    with scope(organization=organization), transaction.atomic():
+        told = set(
+            Notification.objects.filter(
+                organization=organization,
+                kind=kind,
+                created_at__gte=datetime.fromisoformat(decided_at),
+            ).values_list("recipient_id", flat=True)
         )
+        for membership in Membership.objects.filter(
+            organization=organization, role__in=[Role.OWNER, Role.ADMIN]
+        ).select_related("user"):
+            if membership.user_id in told:
+                continue
+            notification_send(
+                email=membership.user.email,
+                recipient=membership.user,
+                organization=organization,
+                kind=kind,
+                template="merchants/email/application_status",
+                context={"event": event, "organization": organization.name, "reason": reason},
+                link=link,
+            )
+            notified += 1
+    return notified
 
 
 def _require_reason(reason: str) -> str:
