@@ -308,3 +308,39 @@ def _is_transactional(request) -> bool:
     if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         return True
     return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(scope="module")
+def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo network (``seed_demo``, of the module's ``DEMO_APPS`` when it names them),
+    seeded once for all the module's tests rather than once per test: each test still runs in
+    its own transaction, rolled back to the seeded state. The database is emptied again after
+    the module, as a transactional test leaves it (``_reference_data`` puts the categories
+    back). Seeded with the per-test settings (cache in memory, files in a folder of its own)."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("demo")
+    apps = getattr(request.module, "DEMO_APPS", None)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            CELERY_TASK_ALWAYS_EAGER=True,
+            SITE_URL="http://testserver",
+            PRIVATE_MEDIA_ROOT=folder / "private",
+            MEDIA_ROOT=folder / "media",
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+    ):
+        from django.db import connection, transaction
+
+        with transaction.atomic():
+            call_command("seed_demo", **({"apps": apps} if apps else {}))
+            # As when a test seeds inside its own transaction, which never commits: the work
+            # seeding sent "on commit" is never sent.
+            connection.run_on_commit.clear()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)

@@ -9,7 +9,6 @@ The data is the demo network (``seed_demo``), seen by its buyer owner, 王丽 Wa
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -93,8 +92,7 @@ def give_the_buyer_one_of_each(buyer: User, store: Organization) -> None:
 
 
 @pytest.fixture
-def demo_buyer():
-    call_command("seed_demo")
+def demo_buyer(demo_seeded_for_module):
     with scopes_disabled():
         store = Organization.objects.get(slug=DEMO_BUYER_SLUG)
         owner = User.objects.get(email="buyer.owner@example.com")

@@ -14,11 +14,16 @@ from shipping import tasks
 from shipping.models import Booking, Carrier, Port, Sailing
 from shipping.validators import validate_imo_number, validate_un_locode
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("demo_seeded_for_module"),
+]
+DEMO_APPS = "network,merchants,shipping"
 
 
 def test_seed_builds_the_schedule_and_is_idempotent():
-    call_command("seed_demo", apps="network,merchants,shipping")
+    # Seeded once for the module; a second run adds nothing.
     counts = (Port.objects.count(), Carrier.objects.count(), Sailing.objects.count())
     with scopes_disabled():
         bookings = Booking.objects.count()
@@ -42,7 +47,6 @@ def test_seed_builds_the_schedule_and_is_idempotent():
 
 
 def test_every_code_is_valid_and_the_journeys_sailing_exists():
-    call_command("seed_demo", apps="network,merchants,shipping")
     for port in Port.objects.all():
         validate_un_locode(port.un_locode)
         port.full_clean()
@@ -63,7 +67,6 @@ def test_every_code_is_valid_and_the_journeys_sailing_exists():
 
 
 def test_the_demo_merchants_bookings_keep_the_capacity_invariant():
-    call_command("seed_demo", apps="network,merchants,shipping")
     with scopes_disabled():
         statuses = set(
             Booking.objects.filter(organization__slug="great-lakes-maple-co").values_list(
@@ -78,7 +81,6 @@ def test_the_demo_merchants_bookings_keep_the_capacity_invariant():
 
 
 def test_the_demo_booking_awaiting_the_carrier_is_sent_to_it_over_http(carrier_server):
-    call_command("seed_demo", apps="network,merchants,shipping")
     with scopes_disabled():
         waiting = Booking.objects.get(reference="GNDEMO000002")
         assert (waiting.status, waiting.carrier_sync) == ("RECEIVED", "submit")
