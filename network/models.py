@@ -345,7 +345,15 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # What a mail batch and its re-drive read: the few rows not mailed yet.
+            models.Index(
+                fields=["recipient", "organization"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

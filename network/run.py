@@ -1,6 +1,7 @@
-"""Run the whole network on one machine: web, Celery worker and beat, on PostgreSQL and Redis,
-with the carrier process (``python -m carriersim``) playing Maersk and CMA CGM unless
-``CARRIER_MAEU_API_URL`` names a real carrier.
+"""Run the whole network on one machine: web, the Celery workers (one per kind of work, as
+``WORKER_QUEUES`` in the settings says) and beat, on PostgreSQL and Redis, with the carrier
+process (``python -m carriersim``) playing Maersk and CMA CGM unless ``CARRIER_MAEU_API_URL``
+names a real carrier.
 
     python -m network.run            (what `make run` calls after installing)
 
@@ -24,7 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from network import devservices
@@ -313,6 +314,39 @@ def carrier_process(env: dict[str, str], data: Path, *, port: int, site_url: str
     ]
 
 
+# Processes per worker unless <NAME>_CONCURRENCY (WORKER_CONCURRENCY, WORKER_SHIPPING_CONCURRENCY,
+# WORKER_MAIL_CONCURRENCY) says otherwise; docker-compose.yml has the same defaults.
+WORKER_CONCURRENCY = {"worker": 2, "worker-shipping": 2, "worker-mail": 1}
+
+
+def concurrency_variable(worker: str) -> str:
+    return f"{worker.upper().replace('-', '_')}_CONCURRENCY"
+
+
+def worker_commands(environ: Mapping[str, str]) -> dict[str, list[str]]:
+    """One Celery worker per entry of ``settings.WORKER_QUEUES``, consuming only its queues:
+    the fan-out never waits behind mail or carrier calls."""
+    from django.conf import settings
+
+    return {
+        name: [
+            str(BIN / "celery"),
+            "-A",
+            "network",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            ",".join(queues),
+            "--concurrency",
+            environ.get(concurrency_variable(name)) or str(WORKER_CONCURRENCY.get(name, 1)),
+            "--hostname",
+            f"{name}-{os.getpid()}@%h",
+        ]
+        for name, queues in settings.WORKER_QUEUES.items()
+    }
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
     data = devservices.data_dir()
@@ -436,20 +470,7 @@ def main() -> int:
                 "--timeout",
                 "60",
             ],
-            "worker": [
-                str(BIN / "celery"),
-                "-A",
-                "network",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "-Q",
-                "default,notifications,orders,shipping,payments",
-                "--concurrency",
-                os.environ.get("WORKER_CONCURRENCY", "2"),
-                "--hostname",
-                f"worker-{os.getpid()}@%h",
-            ],
+            **worker_commands(os.environ),
             "beat": [str(BIN / "celery"), "-A", "network", "beat", "--loglevel", "INFO"],
         }
         for name, command in commands.items():

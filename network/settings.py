@@ -281,12 +281,24 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Queues per kind of work. Mail has its own ("mail"); the rest of the platform's follow-ups
+# (webhooks, housekeeping) stay on "notifications". Exact names are matched before patterns.
 CELERY_TASK_ROUTES = {
+    "network.tasks.notification_deliver": {"queue": "mail"},
+    "network.tasks.notification_mail_batch": {"queue": "mail"},
+    "deals.tasks.*": {"queue": "mail"},
     "network.tasks.*": {"queue": "notifications"},
     "orders.tasks.*": {"queue": "orders"},
     "shipping.tasks.*": {"queue": "shipping"},
     "payments.tasks.*": {"queue": "payments"},
-    "deals.tasks.*": {"queue": "notifications"},
+}
+# The Celery workers that `make run` and docker-compose.yml start, and the queues each one
+# consumes: the fan-out and money, carrier calls, and mail with everything that may wait. Every
+# queue has exactly one worker, so thousands of mails never stand in front of a fan-out.
+WORKER_QUEUES: dict[str, tuple[str, ...]] = {
+    "worker": ("orders", "payments"),
+    "worker-shipping": ("shipping",),
+    "worker-mail": ("mail", "notifications", "default"),
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -335,6 +347,10 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Global US Merchants Network <no-reply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A person's notifications about one organisation's business are mailed together: the first
+# one waits this many seconds for the others, then one mail lists them all (one alone is mailed
+# as it is). Account mail (no organisation) is never held back; 0 mails each one on its own.
+NOTIFICATION_MAIL_WINDOW_SECONDS = int(os.environ.get("NOTIFICATION_MAIL_WINDOW_SECONDS", "30"))
 
 # --- Accounts (django-allauth) ---------------------------------------------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}

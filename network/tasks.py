@@ -12,11 +12,17 @@ from django_scopes import scopes_disabled
 
 from network.models import IdempotencyRecord
 from network.services.integrations import webhook_deliver, webhook_retry_due
-from network.services.notifications import notification_deliver
+from network.services.notifications import (
+    notification_deliver,
+    notification_mail_batch,
+    notification_mail_redrive,
+)
 
 __all__ = [
     "idempotency_records_prune",
     "notification_deliver",
+    "notification_mail_batch",
+    "notification_mail_redrive",
     "webhook_deliver",
     "webhook_retry_due",
 ]

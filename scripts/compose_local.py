@@ -1,5 +1,5 @@
 """Run the processes of docker-compose.yml, with its commands, on this machine's PostgreSQL and
-Redis: migrate, then web (gunicorn), worker and beat; wait for the health checks, check
+Redis: migrate, then web (gunicorn), the workers and beat; wait for the health checks, check
 /healthz and /metrics, and stop everything again. It proves the compose commands right without
 Docker.
 
@@ -32,7 +32,8 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-# ${WEB_CONCURRENCY:-2} and ${WORKER_CONCURRENCY:-2} are read from the environment as compose does.
+# ${WEB_CONCURRENCY:-2} and the workers' ${…_CONCURRENCY:-n} are read from the environment as
+# compose does.
 COMMANDS: dict[str, list[str]] = {
     "migrate": ["python", "manage.py", "migrate", "--noinput"],
     "web": [
@@ -53,11 +54,35 @@ COMMANDS: dict[str, list[str]] = {
         "network",
         "worker",
         "-Q",
-        "default,notifications,orders,shipping,payments",
+        "orders,payments",
         "--loglevel",
         "INFO",
         "--concurrency",
         "${WORKER_CONCURRENCY:-2}",
+    ],
+    "worker-shipping": [
+        "celery",
+        "-A",
+        "network",
+        "worker",
+        "-Q",
+        "shipping",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "${WORKER_SHIPPING_CONCURRENCY:-2}",
+    ],
+    "worker-mail": [
+        "celery",
+        "-A",
+        "network",
+        "worker",
+        "-Q",
+        "mail,notifications,default",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "${WORKER_MAIL_CONCURRENCY:-1}",
     ],
     "beat": ["celery", "-A", "network", "beat", "--loglevel", "INFO"],
 }

@@ -15,6 +15,7 @@ from network.services.core import (  # noqa: F401 - the names other apps import
 from network.services.integrations import *  # noqa: F403
 from network.services.notifications import (  # noqa: F401
     notification_deliver,
+    notification_mail_batch,
     notification_mark_read,
     notification_send,
 )

@@ -5,7 +5,6 @@ and the low-stock alert goes out once, when the available stock crosses the thre
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
@@ -14,6 +13,7 @@ from catalog import stock
 from catalog.errors import InvalidStockChange
 from catalog.models import SKU, Inventory, InventoryLedger
 from network.models import Notification
+from tests.mailbox import mailed
 from tests.orders.factories import merchant
 from tests.orders.factories import sku as orderable_sku
 
@@ -213,8 +213,8 @@ def test_the_low_stock_alert_goes_out_once_when_crossing(maple, django_capture_o
                 acting_user=owner,
             )
         assert alerts() == 3
-    assert len(mail.outbox) == 3
-    assert all("SYRUP" in message.subject for message in mail.outbox)
+    assert len(mailed()) == 3
+    assert all("SYRUP" in message.subject for message in mailed())
 
 
 @pytest.mark.concurrency

@@ -11,7 +11,8 @@ import yaml
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "beat")
+WORKERS = tuple(settings.WORKER_QUEUES)
+APP_SERVICES = ("web", *WORKERS, "beat")
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,8 @@ def _routed_queues() -> set[str]:
     return routed | {settings.CELERY_TASK_DEFAULT_QUEUE}
 
 
-def test_the_five_services_exist(services):
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+def test_the_services_exist(services):
+    assert {"postgres", "redis", *APP_SERVICES} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
 
@@ -111,10 +112,24 @@ def test_web_serves_the_wsgi_application(services):
     assert _option(command, "--bind", "-b").endswith(":8000")
 
 
-def test_the_worker_consumes_every_queue_the_settings_route_to(services):
-    command = _command(services["worker"])
+@pytest.mark.parametrize("name", WORKERS)
+def test_each_worker_consumes_the_queues_the_settings_give_it(services, name):
+    command = _command(services[name])
     assert command[:4] == ["celery", "-A", "network", "worker"]
-    assert set(_option(command, "-Q", "--queues").split(",")) == _routed_queues()
+    assert _option(command, "-Q", "--queues").split(",") == list(settings.WORKER_QUEUES[name])
+
+
+def test_every_routed_queue_has_exactly_one_worker():
+    consumed = [queue for queues in settings.WORKER_QUEUES.values() for queue in queues]
+    assert sorted(consumed) == sorted(_routed_queues())
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_each_worker_has_its_own_concurrency_with_the_local_runs_default(services, name):
+    from network.run import WORKER_CONCURRENCY, concurrency_variable
+
+    concurrency = _option(_command(services[name]), "--concurrency", "-c")
+    assert concurrency == f"${{{concurrency_variable(name)}:-{WORKER_CONCURRENCY[name]}}}"
 
 
 def test_beat_runs_the_network_app(services):
@@ -122,10 +137,12 @@ def test_beat_runs_the_network_app(services):
     assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat.")
 
 
-def test_the_worker_can_be_scaled(services):
-    worker = services["worker"]
+@pytest.mark.parametrize("name", WORKERS)
+def test_each_worker_can_be_scaled_and_is_health_checked(services, name):
+    worker = services[name]
     assert "container_name" not in worker
     assert "ports" not in worker
+    assert worker["healthcheck"] == services["worker"]["healthcheck"]
 
 
 def test_data_lives_in_named_volumes(compose, services):
@@ -172,7 +189,8 @@ def test_the_image_starts_gunicorn_on_port_8000(dockerfile):
 def test_the_local_run_script_uses_the_compose_commands_word_for_word(services):
     from scripts.compose_local import COMMANDS
 
-    for name in ("migrate", "web", "worker", "beat"):
+    assert set(COMMANDS) == {"migrate", *APP_SERVICES}
+    for name in ("migrate", *APP_SERVICES):
         assert COMMANDS[name] == _command(services[name]), name
 
 
@@ -196,6 +214,6 @@ def test_web_logs_json_and_sums_metrics_over_its_processes(services, dockerfile)
 
 
 def test_no_app_service_pins_a_container_name(services):
-    for name in ("web", "worker", "beat", "migrate"):
+    for name in ("migrate", *APP_SERVICES):
         assert "container_name" not in services[name], name
-    assert "ports" not in services["worker"] and "ports" not in services["beat"]
+    assert all("ports" not in services[name] for name in (*WORKERS, "beat"))

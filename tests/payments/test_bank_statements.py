@@ -26,6 +26,7 @@ from payments.services.statements import (
     statement_import,
 )
 from tests.factories import member, operator
+from tests.mailbox import mailed
 from tests.orders.factories import merchant_order_of
 from tests.payments.bank_world import (
     bank,
@@ -60,7 +61,7 @@ def test_a_statement_pays_the_order_its_reference_names(
     assert entry.organization_id == store.pk and entry.counterparty.startswith("HANGZHOU")
     assert statement.kind == "camt.053" and statement.new_entry_count == 1 and statement.file
     assert plans.pre_shipment_outstanding(plan) == 0
-    subjects = sorted(message.subject for message in mail.outbox)
+    subjects = sorted(message.subject for message in mailed())
     assert any("received" in s and order.number in s for s in subjects)
     assert any("you can ship" in s for s in subjects)
 

@@ -18,6 +18,7 @@ from shipping.carriers.http import client_for
 from shipping.carriers.schedules import lane_schedule, point_to_point_routes
 from shipping.models import BookingEvent, Carrier, Lane, Sailing
 from shipping.services import schedules_pull
+from tests.mailbox import mailed
 from tests.prism import SCHEDULES_SPEC
 from tests.shipping.factories import CarrierFactory, PortFactory, request_booking
 from tests.shipping.helpers import put_in_state
@@ -154,7 +155,7 @@ def test_a_moved_departure_and_an_omitted_call_reach_the_merchants_once(
     assert moving.etd_changed_from == moving_before
     assert moving.documentation_cutoff == moving.etd - timedelta(days=4)
     assert dropped.is_omitted and not moving.is_omitted
-    subjects = sorted(message.subject for message in mail.outbox)
+    subjects = sorted(message.subject for message in mailed())
     assert len(subjects) == 2
     assert any("the departure moved" in s for s in subjects)
     assert any("call is omitted" in s for s in subjects)
@@ -164,7 +165,7 @@ def test_a_moved_departure_and_an_omitted_call_reach_the_merchants_once(
     with django_capture_on_commit_callbacks(execute=True):
         again = schedules_pull(carrier=maersk)
     assert (again.moved, again.omitted, again.bookings_told) == (0, 0, 0)
-    assert len(mail.outbox) == 2
+    assert len(mailed()) == 2
     with scopes_disabled():
         assert Notification.objects.filter(kind__startswith="booking.sailing_").count() == 2
 

@@ -10,7 +10,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -20,6 +19,7 @@ from shipping.carriers import tracking as carrier_tracking
 from shipping.models import TrackingEvent, TrackingSubscription
 from shipping.services import tracking
 from tests.factories import sign_in
+from tests.mailbox import mailed
 from tests.shipping.factories import request_booking
 from tests.shipping.helpers import put_in_state, reload
 from tests.shipping.tracking_events import CONTAINER, START, dcsa_event, signed, voyage
@@ -218,7 +218,7 @@ def test_the_merchant_is_told_of_departure_and_arrival_in_their_language(
     assert departed.subject == f"订舱 {booking.reference}：已离港"
     assert "从 Los Angeles 离港" in departed.body
     assert departed.link == reverse("shipping:booking_detail", args=[booking.reference])
-    assert len(mail.outbox) == 2
+    assert len(mailed()) == 2
 
 
 def test_the_latest_eta_at_the_port_of_discharge_is_kept(subscription, booking, record):

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from network.models import Notification, Role
 from tests.factories import member
+from tests.mailbox import mailed
 from tests.training.factories import OnlineSeminarFactory, SeminarFactory, attendee
 from training import services, tasks
 from training.models import Registration, Seminar
@@ -49,7 +49,7 @@ def test_the_week_and_day_reminders_go_out_once_each(django_capture_on_commit_ca
         assert tasks.reminders_send.delay().get() == 1
         assert tasks.reminders_send.delay().get() == 0
     assert _reminders() == [("dana@maple.example", "training.reminder_week")]
-    assert mail.outbox[-1].subject.startswith("Next week:")
+    assert mailed()[-1].subject.startswith("Next week:")
 
     _move(seminar, starts_in=timedelta(hours=20))
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,7 +59,7 @@ def test_the_week_and_day_reminders_go_out_once_each(django_capture_on_commit_ca
         ("dana@maple.example", "training.reminder_week"),
         ("dana@maple.example", "training.reminder_day"),
     ]
-    assert mail.outbox[-1].subject.startswith("Tomorrow:")
+    assert mailed()[-1].subject.startswith("Tomorrow:")
 
     _move(seminar, starts_in=-timedelta(hours=1))
     assert tasks.reminders_send.delay().get() == 0
