@@ -1,37 +1,39 @@
 """Catalogue benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python bench/catalog.py [--products 100000] [--keep]
+    .venv/bin/python bench/catalog.py [--products 100000] [--keep | --reuse] [--clients 4]
 
-1. creates a database ``bench_catalog`` on the development PostgreSQL server, migrates it and
-   seeds N products (one SKU, three price tiers, stock and an image row each) with bulk
-   statements — the development data is never touched;
-2. search latency, p50/p95, over 20 English and Chinese queries: the ranked search alone and
-   the whole browse selector (page, totals and facets);
-3. requests per second of the browse page against a trivial view served by the same gunicorn
-   server, as a ratio (a loopback load generator in Python threads, bounded in time);
+1. creates a database ``bench_catalog`` (``BENCH_DATABASE``) on the development PostgreSQL
+   server, migrates it and seeds N products (one SKU, three price tiers, stock and an image
+   row each) with bulk statements — the development data is never touched; ``--reuse``
+   measures the one an earlier ``--keep`` left instead;
+2. latency in this process, p50/p95, counts not cached: the ranked search alone, and the
+   browse page's selector (totals, facets, the page, its stock and images) for 20 English and
+   Chinese searches and for browsing by category, state, brand and stock; then the statements
+   of the slowest browse request and ``EXPLAIN (ANALYZE, BUFFERS)`` of its slowest one;
+3. over HTTP from separate client processes (``bench/_http.py``): requests per second of the
+   cached browse pages against a trivial view served by the same gunicorn, as a ratio; then
+   the browse pages on a gunicorn whose cache keeps nothing, p50/p95;
 4. rows per second of a 5,000-row CSV import, checked and written as the Celery task does it;
-5. drops the database (unless ``--keep``).
+5. drops the database (unless ``--keep`` or ``--reuse``).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import io
 import os
 import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote, urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "bench_catalog"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "bench_catalog")
 
 EN_WORDS = [
     ("Maple Syrup", "枫糖浆"),
@@ -127,6 +129,15 @@ def prepare_database() -> str:
     return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
 
 
+def reuse_database() -> str:
+    """The URL of the benchmark database an earlier run kept."""
+    sys.path.insert(0, str(ROOT))
+    from network import devservices
+
+    base = os.environ.get("DATABASE_URL") or devservices.database_url()
+    return urlunparse(urlparse(base)._replace(path=f"/{BENCH_DB}"))
+
+
 def drop_database(url: str) -> None:
     import psycopg2
 
@@ -149,6 +160,7 @@ def seed(count: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from catalog.facets import facet_counts_rebuild
     from catalog.models import (
         SKU,
         Category,
@@ -271,10 +283,12 @@ def seed(count: int) -> None:
                     "variant_zh_hans",
                     "case_pack",
                     "moq",
+                    "sample_limit_per_buyer",
+                    "cn_tariff_code",
                     "created_at",
                 ],
                 [
-                    (row[0], pid, row[1], "", "", 6, 12, now)
+                    (row[0], pid, row[1], "", "", 6, 12, 1, "", now)
                     for row, pid in zip(product_rows, product_ids, strict=True)
                 ],
                 key="code",
@@ -334,38 +348,94 @@ def seed(count: int) -> None:
             )
             refresh_search_vectors(product_ids)
         print(f"  seeded {offset + size:>7,} products ({time.monotonic() - started:5.1f} s)")
+    with transaction.atomic():
+        facet_counts_rebuild()  # the services keep it; the bulk statements above do not
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 
-def search_latency(rounds: int = 5) -> None:
+# Browse requests without a search: the catalogue, a category, a state, a brand, stock only.
+BROWSE_CASES: list[dict] = [
+    {},
+    {"category": "food"},
+    {"state": "MI"},
+    {"brand": "Brand 7"},
+    {"in_stock": True},
+    {"category": "food", "state": "WI", "in_stock": True},
+    {"query": "organic", "state": "MI"},
+    {"query": "cheese", "category": "food", "sort": "price_asc"},
+]
+
+
+def _browse_once(filters) -> float:
+    from catalog.selectors import product_browse
+
+    started = time.perf_counter()
+    result = product_browse(filters=filters, use_cache=False)
+    list(result.page.object_list)
+    return (time.perf_counter() - started) * 1000
+
+
+def _explain_slowest_query(filters) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of one browse request."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from catalog.selectors import BrowseFilters, product_browse, product_search_ids
+    from catalog.selectors import product_browse
 
-    search_ms, browse_ms, hits = [], [], {}
+    with CaptureQueriesContext(connection) as captured:
+        list(product_browse(filters=filters, use_cache=False).page.object_list)
+    print(f"  statements of that request: {len(captured.captured_queries)}")
+    for query in captured.captured_queries:
+        print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:110]}")
+    slowest = max(captured.captured_queries, key=lambda query: float(query["time"]))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
+        plan = [row[0] for row in cursor.fetchall()]
+    print("  EXPLAIN (ANALYZE, BUFFERS) of its slowest statement:")
+    print("\n".join(f"    {line}" for line in plan))
+
+
+def search_latency(rounds: int = 5) -> None:
+    from catalog.selectors import BrowseFilters, product_search_ids
+
+    searches = [BrowseFilters(query=query) for query in QUERIES]
+    browses = [BrowseFilters(**case) for case in BROWSE_CASES]
+    search_ms, timings, hits = [], {}, {}
     for query in QUERIES:  # warm-up: plans and caches
         hits[query] = len(product_search_ids(query, limit=24))
-        product_browse(filters=BrowseFilters(query=query), use_cache=False)
+    for filters in searches + browses:
+        _browse_once(filters)
     for _round in range(rounds):
         for query in QUERIES:
             started = time.perf_counter()
             product_search_ids(query, limit=24)
             search_ms.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            result = product_browse(filters=BrowseFilters(query=query), use_cache=False)
-            list(result.page.object_list)
-            browse_ms.append((time.perf_counter() - started) * 1000)
-    connection.close()
+        for filters in searches + browses:
+            timings.setdefault(repr(filters), (filters, []))[1].append(_browse_once(filters))
     print(f"  queries: {', '.join(f'{q} ({hits[q]})' for q in QUERIES)}")
     print(
-        f"  ranked search (top 24):            p50 {_percentile(search_ms, 0.5):6.1f} ms   "
+        f"  ranked search (top 24):                 p50 {_percentile(search_ms, 0.5):6.1f} ms   "
         f"p95 {_percentile(search_ms, 0.95):6.1f} ms   ({len(search_ms)} runs)"
     )
+    groups = {
+        "browse page selector, search + facets": [repr(f) for f in searches],
+        "browse page selector, filters only": [repr(f) for f in browses],
+    }
+    for name, keys in groups.items():
+        values = [ms for key in keys for ms in timings[key][1]]
+        print(
+            f"  {name}: p50 {_percentile(values, 0.5):6.1f} ms   "
+            f"p95 {_percentile(values, 0.95):6.1f} ms   ({len(values)} runs, counts not cached)"
+        )
+    everything = [ms for _filters, values in timings.values() for ms in values]
     print(
-        f"  browse selector, counts not cached:  p50 {_percentile(browse_ms, 0.5):6.1f} ms   "
-        f"p95 {_percentile(browse_ms, 0.95):6.1f} ms"
+        f"  browse page selector, all of them:      p50 {_percentile(everything, 0.5):6.1f} ms   "
+        f"p95 {_percentile(everything, 0.95):6.1f} ms"
     )
+    slowest, values = max(timings.values(), key=lambda item: _percentile(item[1], 0.5))
+    print(f"  slowest browse request (by its median, {_percentile(values, 0.5):.1f} ms): {slowest}")
+    _explain_slowest_query(slowest)
 
 
 # --- The benchmark server: the project's URLs plus a trivial view ----------------------------
@@ -389,89 +459,70 @@ def __getattr__(name):  # the URLconf, built lazily once Django is set up
     raise AttributeError(name)
 
 
-def load(port: int, path: str, *, threads: int, seconds: float) -> float:
-    """Requests per second of ``path`` with ``threads`` keep-alive clients for ``seconds``."""
-    stop = time.monotonic() + seconds
-    counts = [0] * threads
-    errors = [0] * threads
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < stop:
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    counts[index] += 1
-                else:
-                    errors[index] += 1
-            except (OSError, http.client.HTTPException):
-                errors[index] += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.close()
-
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    started = time.monotonic()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.monotonic() - started
-    if sum(errors):
-        print(f"    ({sum(errors)} failed requests on {path})")
-    return sum(counts) / elapsed
+BROWSE_PATHS = {
+    "browse page": "/catalog/",
+    "browse, search 'maple syrup'": "/catalog/?q=maple+syrup",
+    "browse, search 枫糖浆": "/catalog/?q=" + quote("枫糖浆"),
+}
 
 
-def throughput(database_url: str, *, workers: int, threads: int, seconds: float) -> None:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "false",
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "bench.catalog:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        paths = {
-            "trivial view": "/bench/trivial/",
-            "browse page": "/catalog/",
-            "browse, search 'maple syrup'": "/catalog/?q=maple+syrup",
-            "browse, search 枫糖浆": "/catalog/?q=" + quote("枫糖浆"),
+def _until_served(port: int, path: str, *, workers: int) -> None:
+    """Wait until every worker answers ``path`` (a worker loads Django on its first request)."""
+    import http.client
+
+    deadline = time.monotonic() + 180
+    served = 0
+    while served < 4 * workers and time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            served += response.status == 200
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.5)
+        finally:
+            connection.close()
+
+
+def throughput(database_url: str, *, workers: int, clients: int, seconds: float) -> None:
+    """The cached browse pages against the trivial view on one gunicorn, then the browse pages
+    on a gunicorn with no cache (every request counts, ranks and renders), each with
+    ``clients`` client processes."""
+    from bench._http import Request, gunicorn, load
+
+    # A worker that takes more than gunicorn's 30 s to load Django on a busy machine is killed
+    # and started again, for ever: give it longer.
+    environ = {"BENCH_DATABASE": BENCH_DB, "GUNICORN_CMD_ARGS": "--timeout 300"}
+    with gunicorn(database_url, workers=workers, app="bench.catalog:application",
+                  environ=environ) as port:  # fmt: skip
+        paths = {"trivial view": "/bench/trivial/", **BROWSE_PATHS}
+        _until_served(port, "/bench/trivial/", workers=workers)
+        for path in paths.values():  # warm every worker and the cache
+            load(port, [Request("GET", path)] * clients, seconds=1.5)
+        results = {
+            name: load(port, [Request("GET", path)] * clients, seconds=seconds)
+            for name, path in paths.items()
         }
-        for path in paths.values():  # warm every worker
-            load(port, path, threads=threads, seconds=1.5)
-        rates = {
-            name: load(port, path, threads=threads, seconds=seconds) for name, path in paths.items()
-        }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    base = rates["trivial view"]
-    for name, rate in rates.items():
-        print(f"  {name:<30} {rate:7.1f} req/s   ratio to trivial {rate / base:5.2f}")
+    base = results["trivial view"].rate or float("nan")
+    print("  cached, anonymous visitor (the whole page kept):")
+    for name, result in results.items():
+        print(f"    {result.line(name)}   ratio to trivial {result.rate / base:4.2f}")
+    print("  not cached (a gunicorn whose cache keeps nothing), searches as above:")
+    with gunicorn(
+        database_url,
+        workers=workers,
+        app="bench.catalog:application",
+        environ={**environ, "BENCH_NO_CACHE": "1"},
+    ) as port:
+        queries = [Request("GET", "/catalog/?q=" + quote(q)) for q in QUERIES]
+        _until_served(port, "/bench/trivial/", workers=workers)
+        load(port, queries[:clients], seconds=1.5)
+        result = load(port, [queries[i % len(queries)] for i in range(clients)], seconds=seconds)
+        print(f"    {result.line('browse page, search + facets')}")
+        for name, path in BROWSE_PATHS.items():
+            result = load(port, [Request("GET", path)] * clients, seconds=seconds / 2)
+            print(f"    {result.line(name)}")
 
 
 def import_speed(rows: int = 5000) -> None:
@@ -542,12 +593,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="load generator threads")
+    parser.add_argument("--clients", type=int, default=4, help="load generator processes")
     parser.add_argument("--seconds", type=float, default=10, help="per measured URL")
+    parser.add_argument("--rounds", type=int, default=5, help="of the latency measurements")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database kept by an earlier --keep"
+    )
+    parser.add_argument("--skip-import", action="store_true", help="leave out the import")
     args = parser.parse_args()
 
-    url = prepare_database()
+    url = reuse_database() if args.reuse else prepare_database()
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
     subprocess.run(
@@ -560,34 +616,49 @@ def main() -> None:
 
     django.setup()
     try:
-        print(f"Seeding {args.products:,} products into {BENCH_DB}")
-        seed(args.products)
-        print("Search latency (20 English and Chinese queries, 5 rounds)")
-        search_latency()
+        if args.reuse:
+            from catalog.models import Product
+
+            print(f"Reusing {BENCH_DB}: {Product.objects.public().count():,} public products")
+        else:
+            print(f"Seeding {args.products:,} products into {BENCH_DB}")
+            seed(args.products)
         print(
-            f"Throughput: gunicorn {args.workers} workers, {args.threads} client threads, "
+            f"Latency in this process ({len(QUERIES)} searches and {len(BROWSE_CASES)} other "
+            f"browse requests, {args.rounds} rounds, counts not cached)"
+        )
+        search_latency(args.rounds)
+        print(
+            f"Throughput: gunicorn {args.workers} workers, {args.clients} client processes, "
             f"{args.seconds:.0f} s per URL, {os.cpu_count()} CPUs shared by server, "
             "clients and PostgreSQL"
         )
-        throughput(url, workers=args.workers, threads=args.threads, seconds=args.seconds)
-        print("Import")
-        import_speed()
+        throughput(url, workers=args.workers, clients=args.clients, seconds=args.seconds)
+        if not args.skip_import:
+            print("Import")
+            import_speed()
     finally:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not args.keep and not args.reuse:
             drop_database(url)
 
 
 if __name__ == "__main__":
     main()
-else:
-    # Imported by gunicorn as the benchmark's WSGI application and URLconf.
+elif __name__ == "bench.catalog":
+    # Imported by gunicorn as the benchmark's WSGI application and URLconf (not by the load
+    # generator's client processes, which import this script as __mp_main__).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network.settings")
     if os.environ.get("DATABASE_URL", "").endswith(f"/{BENCH_DB}"):
         from django.conf import settings as _settings
         from django.core.wsgi import get_wsgi_application
+
+        if os.environ.get("BENCH_NO_CACHE") == "1":  # every request renders from the database
+            _settings.CACHES = {
+                "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+            }
 
         application = get_wsgi_application()
         _settings.ROOT_URLCONF = "bench.catalog"

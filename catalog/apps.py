@@ -52,8 +52,14 @@ class CatalogConfig(AppConfig):
         # to what buyers see (see network.cache).
         from django.db.models.signals import post_delete, post_save
 
+        # The browse counts' summary is kept by every write that tells the browse page it
+        # changed (catalog.facets).
+        from catalog.facets import listings_changed
         from catalog.models import Category
+        from network.cache import register_browse_summary
         from network.models import ExchangeRate
+
+        register_browse_summary(listings_changed)
 
         for model in (Category, ExchangeRate):
             post_save.connect(_listings_changed, sender=model, dispatch_uid=f"browse-{model}")

@@ -286,6 +286,9 @@ class Product(models.Model):
     moq_min = models.PositiveIntegerField(null=True, blank=True, editable=False)
     search_cjk = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Whether a SKU has stock available, kept by catalog.facets whenever products_changed says
+    # the browse page may have changed, so that filters and counts read a column.
+    in_stock = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -354,6 +357,33 @@ class Product(models.Model):
                 setattr(self, name, value.strip())
         if not self.title_en:
             raise ValidationError({"title_en": _("An English title is required.")})
+
+
+class FacetCount(models.Model):
+    """How many active listings a merchant has in a category under a brand (``brand`` NULL:
+    under every brand), in stock or not: the browse page's totals and facet counts without a
+    search are sums over these rows (``catalog.facets``), which
+    ``catalog.facets.listings_changed`` recomputes for a merchant whenever ``products_changed``
+    reports a change the browse page could show. The merchant's standing and US state are
+    joined when read, so a suspension needs no recount."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    brand = models.CharField(max_length=120, null=True)  # noqa: DJ001 - NULL: every brand
+    in_stock = models.BooleanField()
+    listings = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "category", "brand", "in_stock"],
+                name="facetcount_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.category_id}/{self.brand}: {self.listings}"
 
 
 class SKU(models.Model):

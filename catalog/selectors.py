@@ -13,13 +13,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.contrib.postgres.search import SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -29,12 +29,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
     prefetch_related_objects,
 )
+from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 
+from catalog import facets
+from catalog.facets import FacetFilters, matching_counts, summary_counts
 from catalog.models import (
     SKU,
     Category,
@@ -216,27 +217,35 @@ class BrowseResult:
     sort: str = "newest"
     searched: bool = False
     tree: CategoryTree | None = None
+    # More listings matched than were counted (catalog.facets.COUNT_CAP): the total reads
+    # "1,000+" and the facets show no numbers.
+    capped: bool = False
+
+    count_cap: int = 0  # catalog.facets.COUNT_CAP
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total > self.count_cap
 
 
-def _filtered(filters: BrowseFilters, tree: CategoryTree, *, skip: str = "") -> QuerySet[Product]:
-    """Public listings matching every filter except ``skip`` (so a facet counts the choices
-    the buyer could switch to)."""
+def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
+    """Public listings matching every filter."""
     products = public_products()
     search = build_search_query(filters.query)
     if search is not None:
         products = products.filter(search_vector=search)
-    if filters.category and skip != "category":
+    if filters.category:
         category = tree.by_slug(filters.category)
         products = (
             products.filter(category_id__in=tree.descendant_ids(category.pk))
             if category
             else products.none()
         )
-    if filters.state and skip != "state":
+    if filters.state:
         products = products.filter(organization__merchant_application__state=filters.state)
-    if filters.brand and skip != "brand":
+    if filters.brand:
         products = products.filter(brand__iexact=filters.brand)
-    if filters.merchant and skip != "merchant":
+    if filters.merchant:
         products = products.filter(organization__slug=filters.merchant)
     if filters.price_min is not None:
         products = products.filter(price_max_usd__gte=filters.price_min)
@@ -244,19 +253,60 @@ def _filtered(filters: BrowseFilters, tree: CategoryTree, *, skip: str = "") -> 
         products = products.filter(price_min_usd__lte=filters.price_max)
     if filters.max_moq is not None:
         products = products.filter(moq_min__lte=filters.max_moq)
-    if filters.in_stock and skip != "in_stock":
-        products = products.filter(_in_stock())
+    if filters.in_stock:
+        products = products.filter(in_stock=True)
     return products
 
 
 FACET_CACHE_SECONDS = 600
 
 
+def _rank_candidates() -> int:
+    """How many of the first matches a search ranks: as many as it counts (catalog.facets)."""
+    return facets.COUNT_CAP + 1
+
+
+def _tsquery_sql(search: SearchQuery) -> tuple[str, list]:
+    query = Query(Product)
+    return query.get_compiler(connection=connection).compile(search.resolve_expression(query))
+
+
+def _count_browse(filters: BrowseFilters, tree: CategoryTree) -> dict:
+    """Totals and facet counts (``catalog.facets``): from the summary without a search, else
+    among the first matches, in one statement either way."""
+    category = tree.by_slug(filters.category) if filters.category else None
+    facet_filters = FacetFilters(
+        category_ids=(
+            (tree.descendant_ids(category.pk) if category else []) if filters.category else None
+        ),
+        state=filters.state,
+        brand=filters.brand,
+        merchant=filters.merchant,
+        in_stock=filters.in_stock,
+    )
+    where, params = [], []
+    search = build_search_query(filters.query)
+    if search is not None:
+        sql, search_params = _tsquery_sql(search)
+        where.append(f"f.search_vector @@ {sql}")
+        params.extend(search_params)
+    for column, operator, value in (
+        ("price_max_usd", ">=", filters.price_min),
+        ("price_min_usd", "<=", filters.price_max),
+        ("moq_min", "<=", filters.max_moq),
+    ):
+        if value is not None:
+            where.append(f"f.{column} {operator} %s")
+            params.append(value)
+    if not where:
+        return summary_counts(facet_filters)
+    return matching_counts(facet_filters, where=" AND ".join(where), where_params=params)
+
+
 def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: bool) -> dict:
-    """Totals and facet counts (five queries), kept per set of filters and version of the
-    public listings (``network.cache``): counting every matching listing is the expensive part
-    of a browse page at 100,000 products, and every page of the same filters reuses them until
-    a listing changes."""
+    """Totals and facet counts, kept per set of filters and version of the public listings
+    (``network.cache``), so every page of the same filters reuses them until a listing
+    changes."""
     key = (
         "catalog:browse-counts:"
         + hashlib.sha256(
@@ -280,58 +330,44 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
         cached = cache.get(key)
         if cached is not None:
             return cached
-    products = _filtered(filters, tree)
-    totals = products.annotate(stocked=_in_stock()).aggregate(
-        total=Count("pk"), in_stock=Count("pk", filter=Q(stocked=True))
-    )
-    counts = {
-        "total": totals["total"],
-        "in_stock": totals["in_stock"],
-        "categories": dict(
-            _filtered(filters, tree, skip="category")
-            .order_by()
-            .values_list("category_id")
-            .annotate(n=Count("pk"))
-        ),
-        "states": list(
-            _filtered(filters, tree, skip="state")
-            .order_by()
-            .values_list("organization__merchant_application__state")
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-        ),
-        "brands": list(
-            _filtered(filters, tree, skip="brand")
-            .exclude(brand="")
-            .order_by()
-            .values_list("brand")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "brand")[:20]
-        ),
-        "merchants": list(
-            _filtered(filters, tree, skip="merchant")
-            .order_by()
-            .values_list(
-                "organization__slug",
-                "organization__merchant_application__dba",
-                "organization__merchant_application__legal_name",
-                "organization__name",
-            )
-            .annotate(n=Count("pk"))
-            # The chosen merchant first, so that it is listed however few products it has.
-            .order_by(
-                Case(
-                    When(organization__slug=filters.merchant, then=Value(0)),
-                    default=Value(1),
-                ),
-                "-n",
-                "organization__name",
-            )[:20]
-        ),
-    }
+    counts = _count_browse(filters, tree)
+    counts["brands"] = sorted(counts["brands"], key=lambda item: (-item[1], item[0]))[:20]
+    counts["states"] = sorted(counts["states"], key=lambda item: -item[1])
+    # The chosen merchant first, so that it is listed however few products it has.
+    counts["merchants"] = sorted(
+        counts["merchants"],
+        key=lambda item: (item[0] != filters.merchant, -item[4], item[3]),
+    )[:20]
     if use_cache:
         cache.set(key, counts, FACET_CACHE_SECONDS)
     return counts
+
+
+def _ranked_page(
+    listing: QuerySet[Product],
+    search: SearchQuery,
+    *,
+    page_number: int | str | None,
+    per_page: int,
+) -> tuple[Page, list[Product]]:
+    """A page of the best matches, ranked among the first matches the index finds (as many as
+    ``catalog.facets`` counts): their ids, ranks and dates in one query (ranking every match
+    of a broad search reads all of them, 10,000 rows for "organic" at 100,000 products), then
+    the page's rows."""
+    ranked = list(
+        listing.order_by()
+        .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
+        .values_list("pk", "rank", "published_at")[: _rank_candidates()]
+    )
+    ranked.sort(
+        key=lambda row: (row[1], row[2].timestamp() if row[2] else 0.0, row[0]), reverse=True
+    )
+    ids: list[Any] = [pk for pk, _rank, _published in ranked]
+    page = Paginator(ids, per_page).get_page(page_number)
+    rows = listing.in_bulk(page.object_list)
+    products = [rows[pk] for pk in page.object_list if pk in rows]
+    page.object_list = products
+    return page, products
 
 
 def product_browse(
@@ -342,8 +378,9 @@ def product_browse(
     use_cache: bool = True,
 ) -> BrowseResult:
     """One page of public listings with facet counts, in a fixed number of queries whatever the
-    page size: categories, the page, and (unless cached) the totals and one query per facet
-    (category, state, brand, merchant)."""
+    page size: categories, (unless cached) the totals and facet counts in one statement
+    (``catalog.facets``), the page, its stock and its images. A search ranks its best matches
+    among the first ``catalog.facets.COUNT_CAP`` it finds, as it counts them."""
 
     tree = category_tree()
     search = build_search_query(filters.query)
@@ -356,23 +393,22 @@ def product_browse(
         "organization", "organization__merchant_application", "category"
     )
     if sort == "relevance" and search is not None:
-        listing = listing.annotate(
-            rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0])
-        ).order_by("-rank", "-published_at", "-pk")
-    elif sort == "price_asc":
-        listing = listing.order_by("price_min_usd", "-pk")
-    elif sort == "price_desc":
-        listing = listing.order_by(F("price_max_usd").desc(nulls_last=True), "-pk")
-    elif sort == "moq_asc":
-        listing = listing.order_by("moq_min", "-pk")
+        page, products = _ranked_page(listing, search, page_number=page_number, per_page=per_page)
     else:
-        listing = listing.order_by("-published_at", "-pk")
-
-    paginator = Paginator(listing, per_page)
-    paginator.count = counts["total"]  # already counted
-    page = paginator.get_page(page_number)
-    page.object_list = list(page.object_list)
-    _attach_stock_and_image(page.object_list)
+        if sort == "price_asc":
+            listing = listing.order_by("price_min_usd", "-pk")
+        elif sort == "price_desc":
+            listing = listing.order_by(F("price_max_usd").desc(nulls_last=True), "-pk")
+        elif sort == "moq_asc":
+            listing = listing.order_by("moq_min", "-pk")
+        else:
+            listing = listing.order_by("-published_at", "-pk")
+        paginator = Paginator(listing, per_page)
+        paginator.count = counts["total"]  # already counted
+        page = paginator.get_page(page_number)
+        products = list(page.object_list)
+        page.object_list = products
+    _attach_stock_and_image(products)
     totals = counts
     category_counts = counts["categories"]
     state_counts = counts["states"]
@@ -425,6 +461,8 @@ def product_browse(
         page=page,
         total=totals["total"],
         in_stock_count=totals["in_stock"],
+        capped=counts["capped"],
+        count_cap=facets.COUNT_CAP,
         categories=category_facets,
         states=state_facets,
         brands=brand_facets,
@@ -519,17 +557,20 @@ def browse_cards(
 
 
 def product_search_ids(query: str, *, limit: int = 24) -> list[int]:
-    """The best-matching public product ids for a query (used by the benchmark and the API)."""
+    """The best-matching public product ids for a query (used by the benchmark and the API),
+    ranked among the first ``catalog.facets.COUNT_CAP`` matches as the browse page ranks them."""
     search = build_search_query(query)
     if search is None:
         return []
-    return list(
-        Product.objects.public()
+    ranked = list(
+        public_products()
         .filter(search_vector=search)
+        .order_by()
         .annotate(rank=SearchRank(F("search_vector"), search))
-        .order_by("-rank", "-pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "rank")[: _rank_candidates()]
     )
+    ranked.sort(key=lambda row: (row[1], row[0]), reverse=True)
+    return [pk for pk, _rank in ranked[:limit]]
 
 
 @dataclass

@@ -47,7 +47,11 @@ from catalog.pending_images import (
 from catalog.product_terms import product_terms, with_your_prices
 from catalog.spreadsheets import errors_csv, export_bytes
 from merchants.selectors import merchant_can_trade
-from network.cache import public_listings_cache, public_listings_cached
+from network.cache import (
+    public_listings_cache,
+    public_listings_cached,
+    recent_public_listings_version,
+)
 from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
@@ -161,22 +165,51 @@ def browse(request):
                 f"{get_language()}:{exchange_rate_day()}:{request.get_full_path()}".encode()
             ).hexdigest()[:32]
         )
-        html, version = public_listings_cached(page_key)
-        if html is None:
-            results = _cached_results(params)
-            safe = mark_safe(results)  # noqa: S308 - our own rendered template
-            html = render_to_string("catalog/browse.html", {"results": safe}, request=request)
-            token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', html)
-            if token is None:
-                return HttpResponse(html)
-            html = html.replace(token.group(1), CSRF_PLACEHOLDER)
-            public_listings_cache(page_key, html, version=version, timeout=BROWSE_CACHE_SECONDS)
+        html = _anonymous_page(request, page_key, params)
+        if html is None:  # no CSRF token found: not kept
+            return HttpResponse(_render_page(request, params))
         return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
     results = _cached_results(params)
     if request.organization is not None and request.organization.kind == Organization.Kind.BUYER:
         # The buyer's own prices, put into the cards rendered for everyone.
         results = with_your_prices(results, buyer=request.organization)
     return render(request, "catalog/browse.html", {"results": mark_safe(results)})  # noqa: S308
+
+
+# The anonymous pages this process served last, by page key: (browse version, HTML). A page
+# served again within BROWSE_VERSION_TRUST seconds of reading the version costs no round trip
+# to the cache, which was most of what a cached page still cost (bench/catalog.py); a change
+# made in another process shows that much later at most.
+_ANONYMOUS_PAGES: dict[str, tuple[int, str]] = {}
+ANONYMOUS_PAGES_KEPT = 256
+BROWSE_VERSION_TRUST = 0.25
+
+
+def _render_page(request, params: list[tuple[str, str]]) -> str:
+    results = mark_safe(_cached_results(params))  # noqa: S308 - our own rendered template
+    return render_to_string("catalog/browse.html", {"results": results}, request=request)
+
+
+def _anonymous_page(request, page_key: str, params: list[tuple[str, str]]) -> str | None:
+    """The whole page for anonymous visitors with a placeholder for the CSRF token: from this
+    process's memory while the browse version it was rendered for is current, else from the
+    cache, else rendered and kept in both."""
+    version = recent_public_listings_version(max_age=BROWSE_VERSION_TRUST)
+    kept = _ANONYMOUS_PAGES.get(page_key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    html, version = public_listings_cached(page_key)
+    if html is None:
+        html = _render_page(request, params)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', html)
+        if token is None:
+            return None
+        html = html.replace(token.group(1), CSRF_PLACEHOLDER)
+        public_listings_cache(page_key, html, version=version, timeout=BROWSE_CACHE_SECONDS)
+    if len(_ANONYMOUS_PAGES) >= ANONYMOUS_PAGES_KEPT:
+        _ANONYMOUS_PAGES.clear()
+    _ANONYMOUS_PAGES[page_key] = (version, html)
+    return html
 
 
 def _cached_results(params: list[tuple[str, str]]) -> str:

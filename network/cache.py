@@ -22,6 +22,12 @@ Writes call ``products_changed(product_ids, browse=...)`` for the products they 
 (so a page rendered by another request between the two, from data not yet committed, is
 never reused).
 
+The anonymous browse page (the same HTML for every visitor) is also kept in each process's
+memory, and served from there while the browse version this process read at most a quarter of
+a second ago is the one it was rendered for (``recent_public_listings_version``): a change
+made in this process shows at once, one made in another process at most that much later, and
+the page costs no round trip to the cache.
+
 When a version is missing (first use, or evicted) it starts again from a value no earlier
 entry can carry: the clock in nanoseconds for the browse counter (far above any value it held
 before), a fresh random number for the others (which are compared for equality only)."""
@@ -31,9 +37,10 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -53,7 +60,17 @@ def _token() -> int:
 # --- The browse version ------------------------------------------------------------------------
 
 
+# The browse version as this process last read it: (time.monotonic() of the read, version).
+_recent_version: tuple[float, int] | None = None
+
+
+def _forget_recent_version(**kwargs) -> None:
+    global _recent_version
+    _recent_version = None
+
+
 def _restart() -> int:
+    _forget_recent_version()
     value = time.time_ns()
     cache.set(PUBLIC_LISTINGS_KEY, value, timeout=None)
     return value
@@ -70,7 +87,21 @@ def public_listings_version() -> int:
     return int(value)
 
 
+def recent_public_listings_version(*, max_age: float) -> int:
+    """The browse version as this process read it at most ``max_age`` seconds ago (no round
+    trip to the cache), else read now. A change made in this process is seen at once; one
+    made in another process at most ``max_age`` seconds later."""
+    global _recent_version
+    now = time.monotonic()
+    if _recent_version is not None and now - _recent_version[0] < max_age:
+        return _recent_version[1]
+    version = public_listings_version()
+    _recent_version = (now, version)
+    return version
+
+
 def _bump_browse() -> None:
+    _forget_recent_version()
     try:
         cache.incr(PUBLIC_LISTINGS_KEY)
     except ValueError:  # missing: start again above every earlier value
@@ -91,6 +122,18 @@ def _set_tokens(keys: list[str]) -> None:
         logger.exception("Could not change the versions of %s", keys[:5])
 
 
+# Summaries of the public listings kept beside the versions (``catalog.facets``): called with
+# the product ids whenever ``products_changed`` is told the browse page may have changed.
+_browse_summaries: list[Callable[[list[int]], None]] = []
+
+
+def register_browse_summary(refresh: Callable[[list[int]], None]) -> None:
+    """Have ``refresh(product_ids)`` called by every ``products_changed(..., browse=True)``,
+    before the versions are bumped (so a page rendered for the new version sees it)."""
+    if refresh not in _browse_summaries:
+        _browse_summaries.append(refresh)
+
+
 def public_listings_changed() -> None:
     """Record that anything buyers see may have changed: the browse page and every product
     page are rendered afresh."""
@@ -103,9 +146,13 @@ def products_changed(product_ids: Iterable[int], *, browse: bool) -> None:
     ``browse`` the browse page too (pass it when the change could alter a browse result or a
     facet count: a listing's state, title, price, category, brand, images, SKUs or its
     in-stock flag)."""
-    keys = sorted({product_version_key(pk) for pk in product_ids})
+    ids = sorted(set(product_ids))
+    keys = [product_version_key(pk) for pk in ids]
     if not keys and not browse:
         return
+    if browse and ids:
+        for refresh in _browse_summaries:
+            refresh(ids)
 
     def bump() -> None:
         if keys:
@@ -168,3 +215,11 @@ def product_cache(key: str, value: object, *, versions: tuple[int, int], timeout
     """Keep ``value`` under ``key`` for this version of its product (read it back with
     ``product_cached``; a change to the product, or to every product, makes it a miss)."""
     cache.set(key, (versions, value), timeout)
+
+
+def _caches_changed(*, setting: str, **kwargs) -> None:
+    if setting == "CACHES":  # another cache holds other versions
+        _forget_recent_version()
+
+
+setting_changed.connect(_caches_changed, dispatch_uid="network-cache-recent-version")

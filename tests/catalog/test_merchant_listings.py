@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from catalog.models import ListingState, Product
+from network.cache import products_changed
 from network.models import Organization, Role
 from tests.catalog.factories import merchant, product
 from tests.factories import OrganizationFactory, member
@@ -40,6 +41,7 @@ def listed(organization, owner, count: int, *, prefix: str) -> list[Product]:
             Product.objects.filter(pk=item.pk).update(
                 state=ListingState.ACTIVE, published_at=now - timedelta(minutes=count - n)
             )
+    products_changed([item.pk for item in made], browse=True)  # as publishing does
     return made
 
 

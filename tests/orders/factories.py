@@ -10,6 +10,7 @@ from decimal import Decimal
 from django_scopes import scope, scopes_disabled
 
 from catalog.models import SKU, Category, Inventory, ListingState, Product
+from network.cache import products_changed
 from network.models import Organization, Role
 from orders import services
 from payments.models import BuyerCredit
@@ -65,6 +66,7 @@ def sku(
     )
     with scopes_disabled():
         Product.objects.filter(pk=product.pk).update(state=ListingState.ACTIVE)
+        products_changed([product.pk], browse=True)  # as publishing does
         return SKU.objects.select_related("product").get(product=product)
 
 
