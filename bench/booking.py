@@ -42,6 +42,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also book N times in this process (no HTTP) under cProfile, and once over HTTP "
+        "with one client, and print where a booking's time goes",
+    )
     args = parser.parse_args()
 
     from network import devservices
@@ -157,7 +165,8 @@ def _captured_request(raw_key: str, body: str) -> tuple[list[str], str, int]:
             **headers,
         )
         if response.status_code != 201:
-            raise SystemExit(f"The booking request failed: {response.status_code} {response.content!r}")
+            failure = f"{response.status_code} {response.content!r}"
+            raise SystemExit(f"The booking request failed: {failure}")
         return response.json()
 
     post("warm-up")  # content types, prepared state, the key's last use recorded
@@ -175,6 +184,8 @@ def run(args, database_url: str, scratch: str, environ: dict[str, str]) -> int:
     raw_key, sailing = _setup_sailing()
     body = _body(sailing.pk)
     statements, reference, booking_id = _captured_request(raw_key, body)
+    if args.profile:
+        _profile(raw_key, body, args.profile)
     connections.close_all()  # gunicorn's workers and pgbench have the database to themselves
 
     # --- The application over HTTP under contention ------------------------------------------
@@ -184,8 +195,13 @@ def run(args, database_url: str, scratch: str, environ: dict[str, str]) -> int:
         f"gunicorn with {args.web_workers} workers, {args.clients} client processes …", flush=True
     )
     with gunicorn(database_url, workers=args.web_workers, environ=environ) as port:
-        load(port, [request] * args.clients, seconds=1.0)  # every worker warm
+        _wait_until_answering(port)
+        warm_up = Request("POST", BOOKINGS_PATH, {**headers, "Idempotency-Key": "warm-{n}"}, body)
+        load(port, [warm_up] * args.clients, seconds=3.0)  # every worker warm
         result = load(port, [request] * args.clients, seconds=args.seconds)
+        if args.profile:
+            alone = Request("POST", BOOKINGS_PATH, {**headers, "Idempotency-Key": "one-{n}"}, body)
+            print("  " + load(port, [alone], seconds=3.0).line("one client over HTTP"))
     sailing.refresh_from_db()
 
     print()
@@ -218,6 +234,92 @@ def run(args, database_url: str, scratch: str, environ: dict[str, str]) -> int:
     print()
     print(f"Ratio HTTP bookings / pgbench: {result.rate / pgbench_rate:.2f}")
     return 0
+
+
+def _profile(raw_key: str, body: str, count: int) -> None:
+    """Book ``count`` times through the whole stack in this process (Django's test client: no
+    socket, no gunicorn) and print where the time goes: the database's round trips (wall time
+    of each statement as the driver waits for it) and Python's own time by package."""
+    import cProfile
+    import pstats
+    import time
+
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
+    in_database = [0.0]
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_database[0] += time.perf_counter() - started
+
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(timed):
+        started = time.perf_counter()
+        profiler.enable()
+        for n in range(count):
+            client.post(
+                BOOKINGS_PATH,
+                body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"profile-{n}",
+                **headers,
+            )
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+    stats = pstats.Stats(profiler)
+    own: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, own_time, _ct, _callers) in stats.stats.items():
+        own[_package(filename)] = own.get(_package(filename), 0.0) + own_time
+    profiled = sum(own.values())
+    per = 1000 / count
+    print()
+    print(f"One booking in this process, no HTTP ({count} in a row, cProfile on):")
+    print(f"  {elapsed * per:.2f} ms each, of which {in_database[0] * per:.2f} ms waiting for the")
+    print("  database's answers; Python's own time (profiled, shares of the profiled total):")
+    for package, seconds in sorted(own.items(), key=lambda item: -item[1]):
+        print(f"    {package:<22} {seconds / profiled:6.1%}")
+
+
+def _package(filename: str) -> str:
+    """The package a profiled function's file belongs to, in a few groups."""
+    if "site-packages/" in filename:
+        top = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        if top == "django":
+            part = filename.split("site-packages/django/", 1)[1].split("/", 1)[0]
+            return f"django.{part}"
+        return top
+    for app in ("network", "shipping", "merchants", "bench"):
+        if f"/{app}/" in filename:
+            return f"project: {app}"
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins (C)"
+    return "python stdlib"
+
+
+def _wait_until_answering(port: int) -> None:
+    """gunicorn listens before its workers have loaded the app: wait for an answer."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + 300
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            return
+        except (OSError, http.client.HTTPException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+        finally:
+            connection.close()
 
 
 def _pgbench_script(statements: list[str], reference: str, booking_id: int) -> str:

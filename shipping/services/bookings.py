@@ -160,14 +160,14 @@ def _booking_request(
             merchant_can_trade=merchant_can_trade_expression(organization=organization)
         )
     rate = rates.first()
-    if merchant and rate is None:
-        _require_trading_merchant(organization)  # a refusal names the merchant's problem first
-    elif merchant and not rate.merchant_can_trade:
-        raise MerchantNotApproved()
     if rate is None:
+        if merchant:
+            _require_trading_merchant(organization)  # a refusal names the merchant's first
         raise EquipmentNotOffered(
             _("This sailing does not take %(equipment)s containers.") % {"equipment": equipment}
         )
+    if merchant and not rate.merchant_can_trade:  # type: ignore[attr-defined]  # annotated
+        raise MerchantNotApproved()
     sailing = rate.sailing
     if not sailing.is_open_for_booking():
         raise SailingNotBookable(_("This sailing is not open for booking."))
