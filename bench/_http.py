@@ -143,12 +143,19 @@ def _client(port: int, request: Request, index: int, clients: int, start: float,
     return done, failed, latencies, failures
 
 
+def _started(barrier) -> None:
+    barrier.wait()
+
+
 def load(port: int, requests: Sequence[Request], *, seconds: float) -> LoadResult:
     """One client process per request, all sending for ``seconds``; their figures summed."""
     context = multiprocessing.get_context("spawn")
     clients = len(requests)
-    with context.Pool(clients) as pool:
-        start = time.monotonic() + 1.0  # every process started and connected first
+    # Every process up before the clock starts: on a busy machine starting one takes seconds.
+    started = context.Barrier(clients + 1)
+    with context.Pool(clients, initializer=_started, initargs=(started,)) as pool:
+        started.wait()
+        start = time.monotonic() + 0.2
         results = pool.starmap(
             _client,
             [(port, r, i, clients, start, start + seconds) for i, r in enumerate(requests)],

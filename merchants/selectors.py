@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
@@ -40,10 +40,20 @@ def merchant_can_trade(*, organization: Organization) -> bool:
     """True for an approved merchant that is not suspended: it may list, sell and book."""
     if organization.kind != Organization.Kind.MERCHANT:
         return False
-    return (
-        MerchantApplication.objects.visible_to(organization)
-        .filter(organization=organization, status=ApplicationStatus.APPROVED)
-        .exists()
+    return _approved_application(organization).exists()
+
+
+def merchant_can_trade_expression(*, organization: Organization) -> Exists | Value:
+    """``merchant_can_trade`` as a boolean column, for a write path that reads another row
+    anyway and should not spend a round trip on this one."""
+    if organization.kind != Organization.Kind.MERCHANT:
+        return Value(False)
+    return Exists(_approved_application(organization))
+
+
+def _approved_application(organization: Organization) -> QuerySet[MerchantApplication]:
+    return MerchantApplication.objects.visible_to(organization).filter(
+        organization=organization, status=ApplicationStatus.APPROVED
     )
 
 

@@ -4,16 +4,21 @@ request that dies half-way never jams its key.
 A write (POST, PUT, PATCH, DELETE) made for an organisation with the header runs in one
 transaction with the record of its key:
 
-1. ``pg_try_advisory_xact_lock`` on (organisation, key). If another live transaction holds it,
-   the same request is running right now: ``409 idempotency_in_progress`` at once. The lock
-   belongs to that transaction, so it goes when the transaction ends — by commit, by rollback,
-   or because its process died and PostgreSQL dropped its connection.
+1. ``pg_try_advisory_xact_lock`` on (organisation, key), in the same statement that asks
+   whether the key has a record. If another live transaction holds the lock, the same request
+   is running right now: ``409 idempotency_in_progress`` at once. The lock belongs to that
+   transaction, so it goes when the transaction ends — by commit, by rollback, or because its
+   process died and PostgreSQL dropped its connection.
 2. A kept answer for the key: the same request replays it (``Idempotent-Replayed: true``);
    another request is ``422 idempotency_key_reused``.
-3. Otherwise the record is inserted, the request runs, and a successful (2xx) answer is stored
-   in the record before the transaction commits. Any other answer rolls back the record and
-   everything the request wrote: the request failed, so nothing of it stays and the key is
-   free for a retry.
+3. Otherwise the request runs, and a successful (2xx) answer is inserted as the key's record
+   before the transaction commits. Any other answer rolls back everything the request wrote:
+   the request failed, so nothing of it stays and the key is free for a retry.
+
+The question in step 1 reads the snapshot its statement started with, a moment before the lock
+is taken: a transaction that held the lock may commit the key's record in that moment. The
+record's unique key catches it at step 3, and the request is rolled back and answered from the
+record that won, so a request still runs once.
 
 Keys are per organisation: the API key's, or the active one of a signed-in person. Requests
 made for no organisation (a carrier's signed callback) are not affected.
@@ -27,7 +32,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,40 +71,33 @@ class IdempotencyMiddleware:
                 _("An Idempotency-Key is at most 255 characters."),
             )
         fingerprint = request_fingerprint(request)
-        with transaction.atomic():
-            if not _lock(organization.pk, key):
-                response = _error(
-                    409,
-                    "idempotency_in_progress",
-                    _("A request with this Idempotency-Key is still being processed; retry."),
-                )
-                response["Retry-After"] = "1"
-                return response
-            # Read committed: this sees what a transaction that held the lock before committed.
-            record = IdempotencyRecord.objects.visible_to(organization).filter(key=key).first()
-            if record is not None and _replayable(record):
-                if record.request_hash != fingerprint:
-                    return _error(
-                        422,
-                        "idempotency_key_reused",
-                        _("This Idempotency-Key was used with a different request."),
+        try:
+            with transaction.atomic():
+                locked, kept = _lock_and_look_up(organization.pk, key)
+                if not locked:
+                    response = _error(
+                        409,
+                        "idempotency_in_progress",
+                        _("A request with this Idempotency-Key is still being processed; retry."),
                     )
-                return _replay(record)
-            if record is not None:
-                record.delete()
-            record = IdempotencyRecord.objects.create(
-                organization=organization,
-                key=key,
-                method=request.method,
-                path=request.path[:300],
-                request_hash=fingerprint,
-            )
-            response = self.get_response(request)
-            if 200 <= response.status_code < 300:
-                _keep(record, response)
-            else:
-                transaction.set_rollback(True)
-            return response
+                    response["Retry-After"] = "1"
+                    return response
+                if kept and (answer := _kept_answer(organization, key, fingerprint)):
+                    return answer
+                response = self.get_response(request)
+                if 200 <= response.status_code < 300:
+                    _keep(organization, key, request, fingerprint, response)
+                else:
+                    transaction.set_rollback(True)
+                return response
+        except IntegrityError:
+            # A twin request committed the key's record between our look-up and our lock (see
+            # the module's docstring): ours is rolled back and answered as its repeat.
+            with transaction.atomic():
+                answer = _kept_answer(organization, key, fingerprint)
+            if answer is None:
+                raise
+            return answer
 
 
 def request_fingerprint(request) -> str:
@@ -114,13 +112,40 @@ def request_fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def _lock(organization_id: int, key: str) -> bool:
-    """Take the transaction's advisory lock on the key, without waiting; False if taken."""
+def _lock_and_look_up(organization_id: int, key: str) -> tuple[bool, bool]:
+    """Take the transaction's advisory lock on the key, without waiting, and say whether the
+    key has a record, in one statement: (locked, has a record)."""
     digest = hashlib.sha256(f"idempotency-key:{organization_id}:{key}".encode()).digest()
     lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    records = IdempotencyRecord._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
-        return cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT pg_try_advisory_xact_lock(%s), EXISTS (SELECT 1 FROM {records} "  # noqa: S608
+            "WHERE organization_id = %s AND key = %s)",
+            [lock_id, organization_id, key],
+        )
+        locked, kept = cursor.fetchone()
+    return locked, kept
+
+
+def _kept_answer(organization, key: str, fingerprint: str) -> HttpResponse | None:
+    """The answer to a repeat of a request whose record is kept: its replay, or 422 for another
+    request under the same key. None when there is no record to answer from; a record past its
+    time (or never completed) is deleted then, freeing the key."""
+    # Read committed: this sees what a transaction that held the lock before committed.
+    record = IdempotencyRecord.objects.visible_to(organization).filter(key=key).first()
+    if record is None:
+        return None
+    if not _replayable(record):
+        record.delete()
+        return None
+    if record.request_hash != fingerprint:
+        return _error(
+            422,
+            "idempotency_key_reused",
+            _("This Idempotency-Key was used with a different request."),
+        )
+    return _replay(record)
 
 
 def _replayable(record: IdempotencyRecord) -> bool:
@@ -130,13 +155,17 @@ def _replayable(record: IdempotencyRecord) -> bool:
     return record.completed_at is not None and record.created_at >= cutoff
 
 
-def _keep(record: IdempotencyRecord, response) -> None:
-    record.status_code = response.status_code
-    record.response_headers = dict(response.headers)
-    record.response_content = response.content
-    record.completed_at = timezone.now()
-    record.save(
-        update_fields=["status_code", "response_headers", "response_content", "completed_at"]
+def _keep(organization, key: str, request, fingerprint: str, response) -> None:
+    IdempotencyRecord.objects.create(
+        organization=organization,
+        key=key,
+        method=request.method,
+        path=request.path[:300],
+        request_hash=fingerprint,
+        status_code=response.status_code,
+        response_headers=dict(response.headers),
+        response_content=response.content,
+        completed_at=timezone.now(),
     )
 
 

@@ -105,12 +105,9 @@ class ActiveOrganizationMiddleware:
         user = getattr(request, "user", None)
         api_key = getattr(request, "api_key", None)
         if api_key is not None:
-            # A key acts in its own organisation only, with its creator's role there.
-            active = (
-                Membership.objects.select_related("organization")
-                .filter(user=user, organization=api_key.organization)
-                .first()
-            )
+            # A key acts in its own organisation only, with its creator's role there (read with
+            # the key by ``api_key_authenticate``).
+            active = api_key.creator_membership
             if active is None:
                 return JsonResponse(
                     {

@@ -434,6 +434,10 @@ class ApiKey(models.Model):
 
     objects = cast("ApiKeyManager", ApiKeyManager.of("organization"))
 
+    # Read with the key by ``api_key_authenticate``: its creator's membership of the key's
+    # organisation, None once the creator has left it.
+    creator_membership: Membership | None
+
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
+from merchants.errors import MerchantNotApproved
 from network.api_query import validated_query
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
@@ -28,7 +29,12 @@ from network.request_guard import json_loads
 from shipping import selectors, services
 from shipping.carriers import tracking as carrier_tracking
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
-from shipping.errors import NotificationRejected, TrackingEventsRejected
+from shipping.errors import (
+    EquipmentNotOffered,
+    NotificationRejected,
+    SailingNotBookable,
+    TrackingEventsRejected,
+)
 from shipping.models import (
     Booking,
     BookingEvent,
@@ -309,14 +315,20 @@ class BookingListAPI(APIView):
         payload = BookingCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        sailing = get_object_or_404(Sailing, pk=data.pop("sailing"), is_published=True)
-        booking = services.booking_request(
-            organization=request.organization,
-            sailing=sailing,
-            equipment=data.pop("equipment"),
-            acting_user=request.user,
-            **data,
-        )
+        sailing_id = data.pop("sailing")
+        try:
+            # The service reads the sailing with its rate: a reference by id saves a query.
+            booking = services.booking_request(
+                organization=request.organization,
+                sailing=Sailing(pk=sailing_id),
+                equipment=data.pop("equipment"),
+                acting_user=request.user,
+                **data,
+            )
+        except (MerchantNotApproved, EquipmentNotOffered, SailingNotBookable):
+            # No published sailing with this id is a 404 before anything about its offer.
+            get_object_or_404(Sailing, pk=sailing_id, is_published=True)
+            raise
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 

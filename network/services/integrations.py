@@ -14,6 +14,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,17 +113,41 @@ def api_key_revoke(*, api_key: ApiKey, acting_user: User) -> ApiKey:
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
-    """The active key for ``raw_key``, or None. Records its last use (at most once a minute)."""
+    """The active key for ``raw_key``, or None. Records its last use (at most once a minute).
+
+    The key comes with ``creator_membership``: its creator's membership of the key's
+    organisation (the role the key acts with), or None if the creator has left it; read in
+    the same query, since every request made with a key needs both."""
     if not raw_key.startswith(f"{KEY_PREFIX}_"):
         return None
     api_key = (
         ApiKey.objects.opened_by(ApiKey.hash_key(raw_key))
         .select_related("organization", "created_by")
         .filter(revoked_at__isnull=True)
+        .annotate(
+            creator=FilteredRelation(
+                "organization__memberships",
+                condition=Q(organization__memberships__user=F("created_by")),
+            ),
+            creator_membership_id=F("creator__id"),
+            creator_role=F("creator__role"),
+            creator_joined_at=F("creator__created_at"),
+        )
         .first()
     )
     if api_key is None:
         return None
+    api_key.creator_membership = (
+        Membership(
+            pk=api_key.creator_membership_id,
+            user=api_key.created_by,
+            organization=api_key.organization,
+            role=api_key.creator_role,
+            created_at=api_key.creator_joined_at,
+        )
+        if api_key.creator_membership_id is not None
+        else None
+    )
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
         ApiKey.objects.visible_to(api_key.organization).filter(pk=api_key.pk).update(

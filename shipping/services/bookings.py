@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merchants.errors import MerchantNotApproved
-from merchants.selectors import merchant_can_trade
+from merchants.selectors import merchant_can_trade, merchant_can_trade_expression
 from network.errors import PermissionDenied
 from network.models import Organization, User
 from network.tenancy import row_scope
@@ -34,6 +34,7 @@ from shipping.services.lifecycle import (
     _check_transition,
     _hold_expiry,
     _lock,
+    _move_space,
     _release_amendment_increase,
     booking_ids,
 )
@@ -89,10 +90,10 @@ def booking_request(
 ) -> Booking:
     """Request ``units`` containers of ``equipment`` on ``sailing`` and hold their TEU and
     weight in the same transaction (status RECEIVED); the carrier is asked after commit.
+    ``sailing`` is read again with its rate, so a reference by id (``Sailing(pk=…)``) will do.
 
     Raises MerchantNotApproved, SailingNotBookable, EquipmentNotOffered, BookingInvalid,
     CapacityExhausted (code ``capacity_exhausted``) or WeightExhausted."""
-    _require_trading_merchant(organization)
     return _booking_request(
         organization=organization,
         sailing=sailing,
@@ -107,6 +108,7 @@ def booking_request(
         consignee_address=consignee_address,
         order_references=order_references,
         acting_user=acting_user,
+        merchant=True,
     )
 
 
@@ -120,7 +122,9 @@ def network_booking_request(
     otherwise what ``booking_request`` raises."""
     if organization.kind != Organization.Kind.OPERATOR:
         raise PermissionDenied(_("Only the network's operators book in the network's name."))
-    return _booking_request(organization=organization, acting_user=acting_user, **details)
+    return _booking_request(
+        organization=organization, acting_user=acting_user, merchant=False, **details
+    )
 
 
 def _booking_request(
@@ -138,20 +142,32 @@ def _booking_request(
     consignee_address: str,
     order_references: Iterable[str] = (),
     acting_user: User,
+    merchant: bool,
 ) -> Booking:
     try:
         equipment_code = normalize_equipment_code(equipment)
     except ValidationError as error:
+        if merchant:
+            _require_trading_merchant(organization)
         raise EquipmentNotOffered(error.messages[0]) from error
-    rate = (
-        SailingRate.objects.filter(sailing_id=sailing.pk, equipment_code=equipment_code)
-        .select_related("sailing__carrier", "sailing__port_of_loading")
-        .first()
-    )
+    # One read: the rate with its sailing, carrier and ports (all the booking and its answer
+    # show), and for a merchant whether it may trade.
+    rates = SailingRate.objects.filter(
+        sailing_id=sailing.pk, equipment_code=equipment_code
+    ).select_related("sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge")
+    if merchant:
+        rates = rates.annotate(
+            merchant_can_trade=merchant_can_trade_expression(organization=organization)
+        )
+    rate = rates.first()
     if rate is None:
+        if merchant:
+            _require_trading_merchant(organization)  # a refusal names the merchant's first
         raise EquipmentNotOffered(
             _("This sailing does not take %(equipment)s containers.") % {"equipment": equipment}
         )
+    if merchant and not rate.merchant_can_trade:  # type: ignore[attr-defined]  # annotated
+        raise MerchantNotApproved()
     sailing = rate.sailing
     if not sailing.is_open_for_booking():
         raise SailingNotBookable(_("This sailing is not open for booking."))
@@ -178,9 +194,9 @@ def _booking_request(
         requested_by=acting_user,
     )
     _validated(booking)
-    _adjust_hold(booking, teu=booking.teu, weight_kg=booking.gross_weight_kg)
+    booking.teu_held, booking.weight_held_kg = booking.teu, booking.gross_weight_kg
     booking.status = ""  # the table's starting point; _transition saves it as RECEIVED
-    return _transition(
+    booking = _transition(
         booking,
         "requested",
         acting_user=acting_user,
@@ -191,6 +207,10 @@ def _booking_request(
             "teu": booking.teu_held,
         },
     )
+    # The space last: the sailing's row lock, which every booking of the sailing waits for, is
+    # then held only until the commit. A refusal rolls the booking back with it.
+    _move_space(sailing.pk, teu=booking.teu_held, weight_kg=booking.weight_held_kg)
+    return booking
 
 
 @transaction.atomic

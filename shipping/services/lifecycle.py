@@ -318,24 +318,37 @@ def _notify(booking: Booking, action: str, message: str) -> None:
 
 
 def _adjust_hold(booking: Booking, *, teu: int, weight_kg: int) -> None:
-    """Take (positive) or give back (negative) space on the booking's sailing, under the
-    sailing's row lock; refuses with a clear error when not enough is left."""
-    if teu == 0 and weight_kg == 0:
-        return
-    sailing = (
-        Sailing.objects.select_for_update()
-        .only("capacity_teu", "booked_teu", "capacity_weight_kg", "booked_weight_kg")
-        .get(pk=booking.sailing_id)
-    )
-    if teu > 0 and sailing.remaining_teu < teu:
-        raise CapacityExhausted(remaining_teu=sailing.remaining_teu, requested_teu=teu)
-    if weight_kg > 0 and sailing.remaining_weight_kg < weight_kg:
-        raise WeightExhausted(remaining_kg=sailing.remaining_weight_kg, requested_kg=weight_kg)
-    Sailing.objects.filter(pk=sailing.pk).update(
-        booked_teu=F("booked_teu") + teu, booked_weight_kg=F("booked_weight_kg") + weight_kg
-    )
+    """Take (positive) or give back (negative) space on the booking's sailing; refuses with a
+    clear error when not enough is left."""
+    _move_space(booking.sailing_id, teu=teu, weight_kg=weight_kg)
     booking.teu_held += teu
     booking.weight_held_kg += weight_kg
+
+
+def _move_space(sailing_id: int, *, teu: int, weight_kg: int) -> None:
+    """Take or give back space on a sailing in one conditional UPDATE: it takes the sailing's
+    row lock and, waiting behind another holder, checks the room again on the row as that
+    holder left it. Only a refusal reads the row, to say which of TEU or weight is short."""
+    if teu == 0 and weight_kg == 0:
+        return
+    room = Q()
+    if teu > 0:
+        room &= Q(booked_teu__lte=F("capacity_teu") - teu)
+    if weight_kg > 0:
+        room &= Q(booked_weight_kg__lte=F("capacity_weight_kg") - weight_kg)
+    while not Sailing.objects.filter(room, pk=sailing_id).update(
+        booked_teu=F("booked_teu") + teu, booked_weight_kg=F("booked_weight_kg") + weight_kg
+    ):
+        sailing = (
+            Sailing.objects.select_for_update()
+            .only("capacity_teu", "booked_teu", "capacity_weight_kg", "booked_weight_kg")
+            .get(pk=sailing_id)
+        )
+        if teu > 0 and sailing.remaining_teu < teu:
+            raise CapacityExhausted(remaining_teu=sailing.remaining_teu, requested_teu=teu)
+        if weight_kg > 0 and sailing.remaining_weight_kg < weight_kg:
+            raise WeightExhausted(remaining_kg=sailing.remaining_weight_kg, requested_kg=weight_kg)
+        # Space was given back between the two statements: the update now finds room.
 
 
 def _hold_expiry(sailing: Sailing) -> datetime:

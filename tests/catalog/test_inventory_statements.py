@@ -94,9 +94,10 @@ def test_the_api_takes_the_same_statements_for_one_row_or_hundreds(client, maple
         assert response.status_code == 200
         assert response.json()["applied"] == count
         counts.append(len(captured.captured_queries))
-    # the API key, the membership (middleware), then the service's six: savepoint, membership
-    # (role check), locking read, update with its ledger rows, audit row, release
-    assert counts == [8, 8]
+    # the API key with its creator's membership (for the middleware), then the service's six:
+    # savepoint, membership (role check), locking read, update with its ledger rows, audit
+    # row, release
+    assert counts == [7, 7]
     assert _on_hand(organization) == {70}
 
 

@@ -202,11 +202,12 @@ def test_the_list_query_count_does_not_grow(client, world, django_assert_num_que
             acting_user=world.owner,
         )
     client.get(reverse("shipping_shipments"), **headers)
-    # The key and its organisation and user (with the throttle's and the middleware's reads),
-    # the page of shipments with their sailing, and their current lines with merchant orders.
+    # The key with its organisation, user and the user's membership there (the throttle and
+    # the middleware read them), the page of shipments with their sailing, and their current
+    # lines with merchant orders.
     with django_assert_num_queries(QUERIES):
         response = client.get(reverse("shipping_shipments"), **headers)
     assert len(response.json()["results"]) == 4
 
 
-QUERIES = 4
+QUERIES = 3
