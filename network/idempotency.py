@@ -10,10 +10,9 @@ transaction with the record of its key:
    or because its process died and PostgreSQL dropped its connection.
 2. A kept answer for the key: the same request replays it (``Idempotent-Replayed: true``);
    another request is ``422 idempotency_key_reused``.
-3. Otherwise the record is inserted, the request runs, and a successful (2xx) answer is stored
-   in the record before the transaction commits. Any other answer rolls back the record and
-   everything the request wrote: the request failed, so nothing of it stays and the key is
-   free for a retry.
+3. Otherwise the request runs, and a successful (2xx) answer is inserted as the key's record
+   before the transaction commits. Any other answer rolls back everything the request wrote:
+   the request failed, so nothing of it stays and the key is free for a retry.
 
 Keys are per organisation: the API key's, or the active one of a signed-in person. Requests
 made for no organisation (a carrier's signed callback) are not affected.
@@ -87,16 +86,20 @@ class IdempotencyMiddleware:
                 return _replay(record)
             if record is not None:
                 record.delete()
-            record = IdempotencyRecord.objects.create(
-                organization=organization,
-                key=key,
-                method=request.method,
-                path=request.path[:300],
-                request_hash=fingerprint,
-            )
             response = self.get_response(request)
             if 200 <= response.status_code < 300:
-                _keep(record, response)
+                # Written once, with its answer: the lock keeps the key to this request until
+                # the transaction ends, so no other request looks for the record meanwhile.
+                _keep(
+                    IdempotencyRecord(
+                        organization=organization,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:300],
+                        request_hash=fingerprint,
+                    ),
+                    response,
+                )
             else:
                 transaction.set_rollback(True)
             return response
@@ -135,9 +138,7 @@ def _keep(record: IdempotencyRecord, response) -> None:
     record.response_headers = dict(response.headers)
     record.response_content = response.content
     record.completed_at = timezone.now()
-    record.save(
-        update_fields=["status_code", "response_headers", "response_content", "completed_at"]
-    )
+    record.save(force_insert=True)
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
