@@ -47,6 +47,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: place N orders one after another in-process through the API and print "
+        "where the time goes (SQL, the service, the rest of Django and DRF; cProfile's top)",
+    )
     args = parser.parse_args()
 
     from network import devservices
@@ -166,6 +174,8 @@ def run(args, database_url: str, scratch: str, environ: dict[str, str]) -> int:
 
     sku_ids, keys = _setup(args.clients)
     body = _order_body(sku_ids)
+    if args.profile:
+        return _profile(keys[-1], body, args.profile)
 
     # --- One request in-process: its statements, for pgbench ----------------------------------
     client = Client(SERVER_NAME="localhost")
@@ -221,6 +231,85 @@ def run(args, database_url: str, scratch: str, environ: dict[str, str]) -> int:
         f"{args.clients} clients: {pgbench_rate:,.1f} transactions/s"
     )
     print(f"Ratio HTTP / pgbench: {placed.rate / pgbench_rate:.2f}")
+    return 0
+
+
+def _profile(raw_key: str, body: str, count: int) -> int:
+    """Where one placement's time goes, in-process (no HTTP, no other load of its own): the
+    whole request through the middleware, the time spent waiting on SQL statements, the time
+    in the placing service, then cProfile's heaviest functions."""
+    import cProfile
+    import pstats
+    import time
+
+    from django.db import connection
+    from django.test import Client
+
+    from orders import services
+
+    client = Client(SERVER_NAME="localhost")
+    sql = {"seconds": 0.0, "statements": 0, "in_service": 0.0}
+    in_service = {"seconds": 0.0, "now": False}
+
+    def timed(execute, statement, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            sql["seconds"] += elapsed
+            sql["statements"] += 1
+            if in_service["now"]:
+                sql["in_service"] += elapsed
+
+    place = services.purchase_order_place
+
+    def placing(**kwargs):
+        started = time.perf_counter()
+        in_service["now"] = True
+        try:
+            return place(**kwargs)
+        finally:
+            in_service["now"] = False
+            in_service["seconds"] += time.perf_counter() - started
+
+    def post(n: int):
+        response = client.post(
+            PATH, body, content_type="application/json", headers=_headers(raw_key, f"p-{n}")
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    for n in range(20):  # warm up
+        post(-n - 1)
+    services.purchase_order_place = placing
+    try:
+        with connection.execute_wrapper(timed):
+            started = time.perf_counter()
+            for n in range(count):
+                post(n)
+            total = time.perf_counter() - started
+        timed_service = in_service["seconds"]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for n in range(count):
+            post(count + n)
+        profiler.disable()
+    finally:
+        services.purchase_order_place = place
+    per = 1000 / count
+    service_python = (timed_service - sql["in_service"]) * per
+    around_python = (total - timed_service - (sql["seconds"] - sql["in_service"])) * per
+    print(f"\nIn-process, {count} placements one after another (ms per request):")
+    print(f"  whole request (middleware, DRF, service, SQL): {total * per:6.2f}")
+    print(
+        f"  SQL statements, waiting on the database:       {sql['seconds'] * per:6.2f} "
+        f"({sql['statements'] / count:.0f} statements)"
+    )
+    print(f"  the placing service without its SQL:           {service_python:6.2f}")
+    print(f"  middleware, DRF and the view, without SQL:     {around_python:6.2f}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(15)
     return 0
 
 
