@@ -384,10 +384,9 @@ def _place(
     purchase_order.save()
     for line in lines:
         line.purchase_order = purchase_order
-    # Locks in the documented order: the new order row, then stock rows by primary key.
-    _reserve_for(lines, acting_user, note=purchase_order.number)
-    _check_sample_limits(organization, lines)
-    PurchaseOrderLine.objects.bulk_create(lines)
+    # The stock rows stay locked until commit: what neither reads them nor locks the SKUs
+    # (the lines' keys do, and a SKU being deleted locks its stock row first) is written
+    # before they are locked.
     if cart_line_ids:
         CartLine.objects.visible_to(organization).filter(
             organization=organization, pk__in=list(cart_line_ids)
@@ -410,6 +409,10 @@ def _place(
             event=PLACED_EVENT,
             payload=purchase_order_payload(purchase_order, lines),
         )
+    # Locks in the documented order: the new order row, then stock rows by primary key.
+    _reserve_for(lines, acting_user, note=purchase_order.number)
+    _check_sample_limits(organization, lines)
+    PurchaseOrderLine.objects.bulk_create(lines)
     purchase_order_fan_out_task.delay_on_commit(purchase_order.pk)
     purchase_order.replayed = False
     # As ``prefetch_related("lines")`` would leave them: the caller answers without reading.

@@ -74,14 +74,16 @@ def _statements(queries) -> list[str]:
 
 # What placing writes, whatever the number of lines and merchants.
 WRITES = [
+    # The order and the audit, before the stock rows are locked (they stay locked until
+    # commit) ...
     "INSERT orders_purchaseorder",
-    # Every stock row locked in primary-key order and written in one statement, then the
-    # ledger, the lines and the audit, each in one insert.
+    "INSERT network_auditevent",
+    # ... then every stock row locked in primary-key order and written in one statement, the
+    # ledger and the lines each in one insert.
     "SELECT catalog_inventory",
     "UPDATE catalog_inventory",
     "INSERT catalog_inventoryledger",
     "INSERT orders_purchaseorderline",
-    "INSERT network_auditevent",
 ]
 
 
