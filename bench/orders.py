@@ -336,7 +336,7 @@ def _pgbench_script(statements: list[str], *, number: str, order_id: int) -> str
             continue
         sql = re.sub(rf"(?<![\d.]){order_id}(?![\d.])", ":pid", sql)
         lines.append(sql + ";")
-    if lines[0] != "BEGIN;":
+    if "BEGIN;" not in lines:
         lines = ["BEGIN;", *lines, "COMMIT;"]
     return "\n".join(lines) + "\n"
 
