@@ -41,20 +41,26 @@ def discounted(price: Decimal, percent: Decimal) -> Decimal:
     return (price * (HUNDRED - percent) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def buyer_price_list_entries(
+    *, buyer: Organization, on: date | None = None
+) -> QuerySet[PriceListEntry]:
+    """The buyer's price-list entries in force on day ``on`` (today), of any product."""
+    day = on or price_day()
+    return (
+        PriceListEntry.objects.visible_to(buyer)
+        .filter(buyer=buyer, price_list__valid_from__lte=day)
+        .filter(Q(price_list__valid_until__isnull=True) | Q(price_list__valid_until__gte=day))
+    )
+
+
 def price_list_entries_in_force(
     *, buyer: Organization, product_ids: set[int], on: date | None = None
 ) -> QuerySet[PriceListEntry]:
     """The buyer's price-list entries for these products on day ``on`` (today), with their list
     and their tiers (three queries when evaluated)."""
-    day = on or price_day()
     return (
-        PriceListEntry.objects.visible_to(buyer)
-        .filter(
-            buyer=buyer,
-            product_id__in=product_ids,
-            price_list__valid_from__lte=day,
-        )
-        .filter(Q(price_list__valid_until__isnull=True) | Q(price_list__valid_until__gte=day))
+        buyer_price_list_entries(buyer=buyer, on=on)
+        .filter(product_id__in=product_ids)
         .select_related("price_list")
         .prefetch_related(
             Prefetch("tiers", queryset=PriceListTier.objects.visible_to(buyer).order_by("pk"))

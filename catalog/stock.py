@@ -30,7 +30,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -499,20 +498,28 @@ def stock_seed(rows: Sequence[tuple[SKU, int, int]]) -> None:
 # --- Orders ------------------------------------------------------------------------------------
 
 
-def _move(quantities: dict[int, int], *, reason: str, note: str, acting_user: User | None) -> None:
-    """Apply an order's movement to the rows, locked in primary-key order: RESERVED adds to
-    ``reserved`` (refused beyond the available stock), RELEASED takes it back, SHIPPED takes
-    the units out of both ``on_hand`` and ``reserved``. Writes the ledger."""
+def _move(
+    quantities: dict[int, int],
+    *,
+    reason: str,
+    note: str,
+    acting_user: User | None,
+    locked: dict[int, Inventory] | None = None,
+) -> None:
+    """Apply an order's movement to the rows, locked in primary-key order (``locked``: the
+    caller's ``stock_lock`` of these SKUs in this transaction, else locked here): RESERVED adds
+    to ``reserved`` (refused beyond the available stock), RELEASED takes it back, SHIPPED takes
+    the units out of both ``on_hand`` and ``reserved``. One ``UPDATE … FROM unnest(…)`` for
+    every row and one insert of the ledger, whatever the number of rows."""
     quantities = {sku_id: n for sku_id, n in quantities.items() if n}
     if not quantities:
         return
     if any(n < 0 for n in quantities.values()):
         raise InvalidStockChange(_("A quantity of stock cannot be negative."))
-    rows = stock_lock(quantities)
+    rows = locked if locked is not None else stock_lock(quantities)
     ledger = []
     touched: set[int] = set()
     flag_turned = False
-    now = timezone.now()
     for sku_id in sorted(quantities):
         row, n = rows.get(sku_id), quantities[sku_id]
         if row is None:
@@ -523,20 +530,13 @@ def _move(quantities: dict[int, int], *, reason: str, note: str, acting_user: Us
                     _("Only %(available)s units are available.") % {"available": row.available},
                     code="insufficient_stock",
                 )
-            changes = {"reserved": F("reserved") + n}
             on_hand, reserved = row.on_hand, row.reserved + n
         elif reason == LedgerReason.RELEASED:
             n = min(n, row.reserved)
-            changes = {"reserved": F("reserved") - n}
             on_hand, reserved = row.on_hand, row.reserved - n
         else:  # shipped
             n = min(n, row.reserved)
-            changes = {"on_hand": F("on_hand") - n, "reserved": F("reserved") - n}
             on_hand, reserved = row.on_hand - n, row.reserved - n
-        # The row of its merchant, as that merchant sees it (the lock above found it).
-        Inventory.objects.visible_to(row.organization).filter(pk=row.pk).update(
-            **changes, updated_at=now
-        )
         touched.add(row.sku.product_id)
         flag_turned |= (row.on_hand > row.reserved) != (on_hand > reserved)
         ledger.append(
@@ -552,16 +552,45 @@ def _move(quantities: dict[int, int], *, reason: str, note: str, acting_user: Us
                 reserved_after=reserved,
             )
         )
+        # The row object follows, for a caller that reads it after the movement.
+        row.on_hand, row.reserved = on_hand, reserved
+    if not ledger:
+        return
+    with connection.cursor() as cursor:
+        # The rows are locked: the figures computed from them are the figures to write.
+        cursor.execute(
+            """
+            UPDATE catalog_inventory AS i
+            SET on_hand = v.on_hand, reserved = v.reserved, updated_at = %s
+            FROM unnest(%s::bigint[], %s::integer[], %s::integer[]) AS v(sku_id, on_hand, reserved)
+            WHERE i.sku_id = v.sku_id
+            """,
+            [
+                timezone.now(),
+                [entry.sku_id for entry in ledger],
+                [entry.on_hand_after for entry in ledger],
+                [entry.reserved_after for entry in ledger],
+            ],
+        )
     InventoryLedger.objects.bulk_create(ledger)
     # Stock available to buyers changed: the products' pages show the new figures at once, and
     # the browse page (which shows only whether a product is in stock) when a flag turns.
     products_changed(touched, browse=flag_turned)
 
 
-def stock_reserve(quantities: dict[int, int], *, note: str, acting_user: User | None) -> None:
+def stock_reserve(
+    quantities: dict[int, int],
+    *,
+    note: str,
+    acting_user: User | None,
+    locked: dict[int, Inventory] | None = None,
+) -> None:
     """Hold {SKU id: units} for an order; refused (``insufficient_stock``) beyond what is
-    available. Callers that name each short line check ``stock_lock``'s rows first."""
-    _move(quantities, reason=LedgerReason.RESERVED, note=note, acting_user=acting_user)
+    available. Callers that name each short line lock the rows first (``stock_lock``), check
+    them and pass them as ``locked``."""
+    _move(
+        quantities, reason=LedgerReason.RESERVED, note=note, acting_user=acting_user, locked=locked
+    )
 
 
 def stock_release(quantities: dict[int, int], *, note: str, acting_user: User | None) -> None:

@@ -117,13 +117,22 @@ def require_member(
     kinds: tuple[str, ...] | None = None,
     error: type[DomainPermissionDenied] = DomainPermissionDenied,
     message: str | None = None,
+    known: Membership | None = None,
 ) -> Membership:
     """The acting person's membership of ``organization`` if it has at least ``role`` (and the
     organisation is of one of ``kinds``); otherwise ``error``. The one role check services make
-    before they act for an organisation."""
+    before they act for an organisation. ``known``: that membership as the caller already read
+    it in this request (the request's own), used instead of reading it again."""
     membership = None
     if user is not None and user.is_authenticated:
-        membership = Membership.objects.filter(organization=organization, user=user).first()
+        if (
+            known is not None
+            and known.user_id == user.pk
+            and known.organization_id == organization.pk
+        ):
+            membership = known
+        else:
+            membership = Membership.objects.filter(organization=organization, user=user).first()
     if (
         membership is None
         or not membership.has_role(role)

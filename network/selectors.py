@@ -96,13 +96,17 @@ def exchange_rate_in_force(
     """The rate in force for ``base`` → ``quote`` on ``on`` (default: today): the latest one
     dated on or before that day. A rate dated later is scheduled and not yet used. None before
     any rate applies."""
-    return (
-        ExchangeRate.objects.filter(
-            base=base, quote=quote, effective_date__lte=on or exchange_rate_day()
-        )
-        .order_by("-effective_date", "-created_at")
-        .first()
-    )
+    return exchange_rates_in_force(base=base, quote=quote, on=on).first()
+
+
+def exchange_rates_in_force(
+    *, base: str = "USD", quote: str = "CNY", on: date | None = None
+) -> QuerySet[ExchangeRate]:
+    """The rates for ``base`` → ``quote`` dated on or before ``on`` (today), the one in force
+    first (for a subquery)."""
+    return ExchangeRate.objects.filter(
+        base=base, quote=quote, effective_date__lte=on or exchange_rate_day()
+    ).order_by("-effective_date", "-created_at")
 
 
 def api_keys_of(*, organization: Organization) -> QuerySet[ApiKey]:

@@ -161,8 +161,11 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
 
     @extend_schema_field(LineSerializer(many=True))
     def get_lines(self, purchase_order) -> list[dict]:
+        placed = getattr(purchase_order, "_prefetched_objects_cache", {}).get("lines")
         lines = (
-            PurchaseOrderLine.objects.visible_to(purchase_order.organization)
+            placed
+            if placed is not None
+            else PurchaseOrderLine.objects.visible_to(purchase_order.organization)
             .filter(purchase_order=purchase_order)
             .order_by("pk")
         )
@@ -286,15 +289,18 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             ),
             idempotency_key=f"api:{key}" if key else "",
             acting_user=request.user,
+            membership=request.membership,
         )
-        fresh = selectors.purchase_orders_for_buyer(organization=request.organization).get(
-            pk=purchase_order.pk
-        )
+        if getattr(purchase_order, "replayed", False):
+            replayed = selectors.purchase_orders_for_buyer(organization=request.organization).get(
+                pk=purchase_order.pk
+            )
+            return Response(PurchaseOrderDetailSerializer(replayed).data, status=status.HTTP_200_OK)
+        # A new order is answered as placed, from what placing it wrote (its lines came back
+        # with it); its merchant orders come with the fan-out, after commit.
+        purchase_order._prefetched_objects_cache["merchant_orders"] = []
         return Response(
-            PurchaseOrderDetailSerializer(fresh).data,
-            status=status.HTTP_200_OK
-            if getattr(purchase_order, "replayed", False)
-            else status.HTTP_201_CREATED,
+            PurchaseOrderDetailSerializer(purchase_order).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -209,7 +209,8 @@ def price_lines(
     *, buyer: Organization, wanted: Sequence[Wanted], now: datetime | None = None
 ) -> list[LinePrice]:
     """A ``LinePrice`` per wanted line, in order. Two queries whatever the number of lines
-    (samples already ordered; the buyer's price lists), the SKUs' tiers being prefetched."""
+    (samples already ordered; the buyer's price lists), the SKUs' tiers being prefetched; none
+    for SKUs read by ``orders.selectors.skus_to_place`` without samples or price lists."""
     now = now or timezone.now()
     ordered = samples_ordered(buyer=buyer, sku_ids=[w.sku.pk for w in wanted if w.is_sample])
     prices: list[LinePrice] = [LinePrice() for _w in wanted]
@@ -239,8 +240,12 @@ def price_lines(
         price.unit_price, price.list_price = unit_price, list_price
         listed.append(index)
     if listed:
+        # SKUs read with ``in_buyer_price_list`` (``orders.selectors.skus_to_place``) say
+        # whether the buyer's price lists are worth reading.
+        in_lists = any(getattr(wanted[i].sku, "in_buyer_price_list", True) for i in listed)
         buyer_prices = buyer_unit_prices(
-            items=[(wanted[i].sku, wanted[i].quantity) for i in listed], buyer=buyer
+            items=[(wanted[i].sku, wanted[i].quantity) for i in listed],
+            buyer=buyer if in_lists else None,
         )
         for index, buyer_price in zip(listed, buyer_prices, strict=True):
             price = prices[index]

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Aggregate,
     Count,
@@ -29,6 +30,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -38,11 +40,13 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from catalog.landed_cost import LandedTotal, RouteCost, landed_costs, landed_total
-from catalog.models import SKU, Category, ListingState, Product
+from catalog.models import SKU, Category, ListingState, PriceTier, Product
+from catalog.pricing import buyer_price_list_entries
 from catalog.selectors import public_products
 from merchants.models import MerchantApplication
 from network.dashboards import Period
-from network.models import Organization
+from network.models import Organization, WebhookEndpoint
+from network.selectors import exchange_rates_in_force
 from network.shipments import OrderShipment, order_shipments, tracking_urls
 from network.tenancy import found
 from orders.errors import QuotationExpired
@@ -86,6 +90,58 @@ def orderable_skus(sku_ids: Iterable[int]) -> QuerySet[SKU]:
     """The SKUs among ``sku_ids`` a buyer may order: of active listings of merchants in good
     standing (the catalogue's public SKUs)."""
     return SKU.objects.public().filter(pk__in={int(sku_id) for sku_id in sku_ids})
+
+
+def skus_to_place(
+    *, buyer: Organization, sku_ids: Iterable[int], webhook_event: str = ""
+) -> dict[int, SKU]:
+    """{SKU id: SKU} of the orderable SKUs among ``sku_ids`` with all that placing them reads,
+    in one query: the product, the public tiers (prefetched as ``sku.tiers``),
+    ``in_buyer_price_list`` (the buyer has a price-list entry in force for the product),
+    ``minimum_order_usd`` (the merchant's minimum order value, None without one),
+    ``usd_cny_rate`` (the operators' rate in force, None without one) and, with
+    ``webhook_event``, ``buyer_hears_webhook`` (an active endpoint of the buyer subscribed to
+    it)."""
+    tiers = PriceTier.objects.filter(sku_id=OuterRef("pk")).order_by("min_quantity", "pk")
+    skus = (
+        orderable_skus(sku_ids)
+        .select_related("product")
+        .annotate(
+            tier_ids=ArraySubquery(tiers.values("pk")),
+            tier_quantities=ArraySubquery(tiers.values("min_quantity")),
+            tier_prices=ArraySubquery(tiers.values("unit_price_usd")),
+            in_buyer_price_list=Exists(
+                buyer_price_list_entries(buyer=buyer).filter(product_id=OuterRef("product_id"))
+            ),
+            minimum_order_usd=Subquery(
+                MerchantOrderSettings.objects.public()
+                .filter(organization_id=OuterRef("organization_id"))
+                .values("minimum_order_value_usd")[:1]
+            ),
+            usd_cny_rate=Subquery(exchange_rates_in_force().values("rate")[:1]),
+        )
+    )
+    if webhook_event:
+        skus = skus.annotate(
+            buyer_hears_webhook=Exists(
+                WebhookEndpoint.objects.visible_to(buyer).filter(
+                    organization=buyer, is_active=True, events__contains=[webhook_event]
+                )
+            )
+        )
+    found_skus: dict[int, SKU] = {}
+    for sku in skus:
+        # As ``prefetch_related("tiers")`` leaves them, which the pricing reads.
+        sku._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "tiers": [
+                PriceTier(pk=pk, sku_id=sku.pk, min_quantity=quantity, unit_price_usd=price)
+                for pk, quantity, price in zip(
+                    sku.tier_ids, sku.tier_quantities, sku.tier_prices, strict=True
+                )
+            ]
+        }
+        found_skus[sku.pk] = sku
+    return found_skus
 
 
 def minimum_order_values(merchant_ids: Iterable[int]) -> dict[int, Decimal]:

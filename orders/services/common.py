@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from catalog.stock import stock_release
-from network.models import Organization, Role, User
+from network.models import Membership, Organization, Role, User
 from network.permissions import require_member
 from orders.errors import OrderPermissionDenied
 from orders.models import (
@@ -40,8 +40,11 @@ def merchant_staff_refusal(organization: Organization) -> str:
     }
 
 
-def buyer_required(*, organization: Organization, user: User) -> None:
-    """Refuse (OrderPermissionDenied) anyone who may not order for ``organization``."""
+def buyer_required(
+    *, organization: Organization, user: User, membership: Membership | None = None
+) -> None:
+    """Refuse (OrderPermissionDenied) anyone who may not order for ``organization``;
+    ``membership``: the person's, as the request already read it."""
     require_member(
         organization=organization,
         user=user,
@@ -49,6 +52,7 @@ def buyer_required(*, organization: Organization, user: User) -> None:
         kinds=BUYERS,
         error=OrderPermissionDenied,
         message=buyer_refusal(organization),
+        known=membership,
     )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from catalog.landed_cost import landed_total
 from catalog.stock import stock_lock, stock_reserve
-from network.models import Organization, User
+from network.models import Membership, Organization, User
 from network.services import audit, webhook_emit
 from orders import payment_hooks
 from orders.errors import (
@@ -42,10 +42,11 @@ from orders.models import (
     PurchaseOrderLine,
 )
 from orders.pricing import Quoted, Wanted, price_lines, sample_refusal, samples_ordered
-from orders.selectors import minimum_order_values, orderable_skus
+from orders.selectors import skus_to_place
 from orders.services.common import buyer_required
 from orders.services.fan_out import purchase_order_fan_out_task
 
+PLACED_EVENT = "purchase_order.placed"
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
 
 
@@ -103,12 +104,11 @@ def _priced_lines(
     wanted_items = _items(items)
     if not wanted_items:
         raise EmptyCart(_("Add something to order first."))
-    skus = {
-        sku.pk: sku
-        for sku in orderable_skus({item.sku_id for item in wanted_items})
-        .select_related("product")
-        .prefetch_related("tiers")
-    }
+    skus = skus_to_place(
+        buyer=organization,
+        sku_ids={item.sku_id for item in wanted_items},
+        webhook_event=PLACED_EVENT,
+    )
     unavailable = sorted({item.sku_id for item in wanted_items if item.sku_id not in skus})
     on_offer = [item for item in wanted_items if item.sku_id in skus]
     prices = price_lines(
@@ -181,17 +181,24 @@ def _priced_lines(
 
 
 def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
-    """Each merchant's minimum order value, over all its lines; a merchant of whom only samples
-    are ordered is exempt."""
+    """Each merchant's minimum order value (read with the SKUs: ``skus_to_place``), over all its
+    lines; a merchant of whom only samples are ordered is exempt."""
     subtotals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         subtotals[line.merchant_id] += line.line_total_usd
     samples_only = {line.merchant_id for line in lines} - {
         line.merchant_id for line in lines if not line.is_sample
     }
-    minimums = minimum_order_values(set(subtotals) - samples_only)
-    short = [(merchant_id, minimums[merchant_id]) for merchant_id in minimums]
-    short = [(m, minimum) for m, minimum in short if subtotals[m] < minimum]
+    minimums = {
+        line.merchant_id: minimum
+        for line in lines
+        if (minimum := getattr(line.sku, "minimum_order_usd", None)) is not None
+    }
+    short = [
+        (m, minimum)
+        for m, minimum in minimums.items()
+        if m not in samples_only and subtotals[m] < minimum
+    ]
     if short:
         names = dict(
             Organization.objects.filter(pk__in=[m for m, _ in short]).values_list("pk", "name")
@@ -271,11 +278,7 @@ def _reserve_for(lines: Sequence[PurchaseOrderLine], acting_user: User, note: st
             % {"count": len(short), "lines": " ".join(item["message"] for item in short)},
             lines=short,
         )
-    stock_reserve(
-        dict(wanted),
-        note=note,
-        acting_user=acting_user,
-    )
+    stock_reserve(dict(wanted), note=note, acting_user=acting_user, locked=rows)
 
 
 def purchase_order_place(
@@ -285,7 +288,9 @@ def purchase_order_place(
     checkout: Checkout,
     idempotency_key: str,
     acting_user: User,
+    membership: Membership | None = None,
     cart_line_ids: Sequence[int] = (),
+    key_checked: bool = False,
 ) -> PurchaseOrder:
     """Place a purchase order for (SKU id, quantity) pairs or ``OrderItem``s in one
     transaction: the order, its lines at their prices (``orders.pricing``) with where each
@@ -293,7 +298,8 @@ def purchase_order_place(
     fan-out after commit. A second call with the same ``idempotency_key`` returns the first
     order (``.replayed`` is True). Raises QuotationExpired, QuantityNotAllowed,
     SampleNotOffered, SampleLimitReached, ProductUnavailable, MinimumOrderNotMet or
-    InsufficientStock and then writes nothing."""
+    InsufficientStock and then writes nothing. A new order carries its lines (``.lines.all()``
+    reads no more). ``membership``: the acting person's, as the request read it."""
     key = (idempotency_key or "").strip()[:255] or secrets.token_hex(16)
     try:
         purchase_order = _place(
@@ -302,7 +308,9 @@ def purchase_order_place(
             checkout=checkout,
             key=key,
             acting_user=acting_user,
+            membership=membership,
             cart_line_ids=cart_line_ids,
+            key_checked=key_checked,
         )
     except IntegrityError as error:
         # A concurrent submit with the same key committed first: answer with its order.
@@ -323,21 +331,26 @@ def _place(
     checkout: Checkout,
     key: str,
     acting_user: User,
+    membership: Membership | None,
     cart_line_ids: Sequence[int],
+    key_checked: bool,
 ) -> PurchaseOrder:
-    buyer_required(organization=organization, user=acting_user)
-    existing = (
-        PurchaseOrder.objects.visible_to(organization)
-        .filter(organization=organization, idempotency_key=key)
-        .first()
-    )
-    if existing is not None:
-        existing.replayed = True
-        return existing
+    if not key_checked:
+        buyer_required(organization=organization, user=acting_user, membership=membership)
+        existing = _placed_with_key(organization, key)
+        if existing is not None:
+            return existing
     lines = _priced_lines(organization, items)
     _check_minimums(lines)
-    cny = landed_total(
-        lines=[(line.sku, line.unit_price_usd, line.quantity) for line in lines if line.sku]
+    # The rate in force came with the SKUs; without one there is no estimate.
+    rate = getattr(lines[0].sku, "usd_cny_rate", None)
+    cny = (
+        landed_total(
+            lines=[(line.sku, line.unit_price_usd, line.quantity) for line in lines if line.sku],
+            rate=rate,
+        )
+        if rate is not None
+        else None
     )
     purchase_order = PurchaseOrder(
         organization=organization,
@@ -364,14 +377,16 @@ def _place(
     )
     # Uniqueness is left to the database: its unique index is what makes two concurrent
     # submits with one key produce one order (the second waits, then fails, then replays).
-    purchase_order.full_clean(validate_unique=False, validate_constraints=False)
+    # The buyer and the person were read with the request: their rows exist.
+    purchase_order.full_clean(
+        exclude=["organization", "placed_by"], validate_unique=False, validate_constraints=False
+    )
     purchase_order.save()
     for line in lines:
         line.purchase_order = purchase_order
-    # Locks in the documented order: the new order row, then stock rows by primary key.
-    _reserve_for(lines, acting_user, note=purchase_order.number)
-    _check_sample_limits(organization, lines)
-    PurchaseOrderLine.objects.bulk_create(lines)
+    # The stock rows stay locked until commit: what neither reads them nor locks the SKUs
+    # (the lines' keys do, and a SKU being deleted locks its stock row first) is written
+    # before they are locked.
     if cart_line_ids:
         CartLine.objects.visible_to(organization).filter(
             organization=organization, pk__in=list(cart_line_ids)
@@ -387,14 +402,34 @@ def _place(
             "total_usd": str(purchase_order.total_usd),
         },
     )
-    webhook_emit(
-        organization=organization,
-        event="purchase_order.placed",
-        payload=purchase_order_payload(purchase_order, lines),
-    )
+    # Whether the buyer listens was read with the SKUs.
+    if any(getattr(line.sku, "buyer_hears_webhook", True) for line in lines):
+        webhook_emit(
+            organization=organization,
+            event=PLACED_EVENT,
+            payload=purchase_order_payload(purchase_order, lines),
+        )
+    # Locks in the documented order: the new order row, then stock rows by primary key.
+    _reserve_for(lines, acting_user, note=purchase_order.number)
+    _check_sample_limits(organization, lines)
+    PurchaseOrderLine.objects.bulk_create(lines)
     purchase_order_fan_out_task.delay_on_commit(purchase_order.pk)
     purchase_order.replayed = False
+    # As ``prefetch_related("lines")`` would leave them: the caller answers without reading.
+    purchase_order._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]
     return purchase_order
+
+
+def _placed_with_key(organization: Organization, key: str) -> PurchaseOrder | None:
+    """The order ``organization`` placed with idempotency ``key`` (``.replayed``), or None."""
+    existing = (
+        PurchaseOrder.objects.visible_to(organization)
+        .filter(organization=organization, idempotency_key=key)
+        .first()
+    )
+    if existing is not None:
+        existing.replayed = True
+    return existing
 
 
 def purchase_order_place_from_cart(
@@ -402,13 +437,9 @@ def purchase_order_place_from_cart(
 ) -> PurchaseOrder:
     """Check out the whole cart (see ``purchase_order_place``); the ordered lines leave it."""
     buyer_required(organization=organization, user=acting_user)
-    existing = (
-        PurchaseOrder.objects.visible_to(organization)
-        .filter(organization=organization, idempotency_key=idempotency_key)
-        .first()
-    )
+    key = (idempotency_key or "").strip()[:255] or secrets.token_hex(16)
+    existing = _placed_with_key(organization, key)
     if existing is not None:
-        existing.replayed = True
         return existing
     lines = list(CartLine.objects.visible_to(organization).filter(organization=organization))
     if not lines:
@@ -425,9 +456,10 @@ def purchase_order_place_from_cart(
             for line in lines
         ],
         checkout=checkout,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
         acting_user=acting_user,
         cart_line_ids=[line.pk for line in lines],
+        key_checked=True,
     )
 
 

@@ -334,15 +334,23 @@ def credit_limit(buyer: Organization, *, lock: bool = False) -> Decimal:
     return row.limit_usd if row else ZERO
 
 
+def _credit_limit_locked(buyer: Organization) -> Decimal:
+    """The buyer's limit, its row locked; the row is made (at zero) the first time."""
+    with network_books():
+        row = BuyerCredit.objects.filter(organization=buyer).select_for_update().first()
+        if row is None:
+            BuyerCredit.objects.get_or_create(organization=buyer)
+            row = BuyerCredit.objects.filter(organization=buyer).select_for_update().get()
+    return row.limit_usd
+
+
 def check_placement(*, buyer: Organization, payment_terms: str, total_usd: Decimal) -> None:
     """Refuse a net-terms order that takes the buyer over its credit limit
     (``credit_limit_exceeded``); the limit row is locked so two orders at once cannot both fit
     in the same room."""
     if payment_terms not in (PaymentTerms.NET_30, PaymentTerms.NET_60):
         return
-    with network_books():
-        BuyerCredit.objects.get_or_create(organization=buyer)
-    limit = credit_limit(buyer, lock=True)
+    limit = _credit_limit_locked(buyer)
     exposure = credit_exposure(buyer)
     if exposure + total_usd > limit:
         raise CreditLimitExceeded(

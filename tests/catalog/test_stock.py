@@ -116,14 +116,10 @@ def test_rows_are_locked_and_written_in_primary_key_order(maple):
     assert list(locked) == [first.pk, second.pk, third.pk]
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert locks and all('ORDER BY "catalog_inventory"."sku_id" ASC' in sql for sql in locks)
-    updated = [
-        sku.pk
-        for q in queries.captured_queries
-        if q["sql"].startswith('UPDATE "catalog_inventory"')
-        for sku in (first, second, third)
-        if f'"sku_id" = {sku.pk}' in q["sql"]
-    ]
-    assert updated == [first.pk, second.pk, third.pk]
+    # The locked rows are written by one statement, in the same order.
+    updates = [q["sql"] for q in queries.captured_queries if "UPDATE catalog_inventory" in q["sql"]]
+    assert len(updates) == 1
+    assert f"ARRAY[{first.pk},{second.pk},{third.pk}]::bigint[]" in updates[0]
     with CaptureQueriesContext(connection) as queries:
         stock.stock_lock_codes(organization, [third.code, first.code])
     assert "ORDER BY i.sku_id" in queries.captured_queries[0]["sql"]
