@@ -88,7 +88,7 @@ WRITES = [
 
 
 def test_placing_through_the_api(client, world):
-    """17 statements with the transaction's BEGIN and COMMIT, which are not captured."""
+    """15 statements with the transaction's BEGIN and COMMIT, which are not captured."""
     # Warm up: the first request records the key's use and caches the content types.
     assert _post(client, world, "warm-up").status_code == 201
     with CaptureQueriesContext(connection) as queries:
@@ -96,16 +96,14 @@ def test_placing_through_the_api(client, world):
     assert response.status_code == 201, response.json()
     assert len(response.json()["lines"]) == 5
     assert _statements(queries) == [
-        # The API key, with its organisation and creator (its use was recorded a moment ago).
+        # The API key, with its organisation, its creator and the creator's membership of the
+        # key's organisation, the request's role (its use was recorded a moment ago).
         "SELECT network_apikey",
-        # The creator's membership of the key's organisation: the request's role.
-        "SELECT network_membership",
         # BEGIN in production (here the test's transaction holds it): the idempotency
         # middleware's transaction, in which the whole request runs.
         "SAVEPOINT",
-        # The key's advisory lock, then its kept answer (none yet).
+        # The key's advisory lock and whether it has a kept answer (none yet), in one.
         "SELECT pg_try_advisory_xact_lock(",
-        "SELECT network_idempotencyrecord",
         # The placing transaction, nested: a concurrent submit of the order's key can be told.
         "SAVEPOINT",
         # An order placed before with the key? (The membership is the request's.)
