@@ -221,6 +221,7 @@ def _fresh_applications(count: int):
 
     applications = []
     stamp = int(time.time())
+    # New organisations of the bench's own, each with its application: no one tenant's scope.
     with scopes_disabled():
         for index in range(count):
             name = f"Bench Applicant {stamp}-{index}"

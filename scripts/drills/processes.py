@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-QUEUES = "default,notifications,orders,shipping,payments"
+# Every queue the deployed workers share between them (WORKER_QUEUES in network/settings.py).
+QUEUES = "default,notifications,mail,orders,shipping,payments"
 
 
 def spare_port() -> int:
