@@ -3,6 +3,7 @@ services package; Celery's autodiscovery imports this module, which names them a
 
 from __future__ import annotations
 
+from merchants.services.applications import operators_notify
 from merchants.services.state import applicant_notify
 
-__all__ = ["applicant_notify"]
+__all__ = ["applicant_notify", "operators_notify"]

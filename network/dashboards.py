@@ -14,7 +14,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Organization
@@ -186,6 +189,44 @@ def panels_for(organization: Organization) -> list[DashboardPanel]:
 def panel_for(organization: Organization, slug: str) -> DashboardPanel | None:
     panel = _PANELS.get(slug)
     return panel if panel is not None and organization.kind in panel.kinds else None
+
+
+# An operator's panels add up the whole network (some thirty aggregates over every order,
+# booking, seminar and application: the heaviest page of the site), so their HTML is kept a
+# minute per organisation, period, language and time zone, and expires rather than being
+# invalidated: network totals a minute old serve an operator as well, and renewing them from
+# every writer that moves a total (each order, booking, review) would put a cache write on
+# those paths. A merchant's or a buyer's panels show its own latest orders and are read afresh.
+PANELS_CACHE_SECONDS = 60
+
+
+def panels_cache_key(organization: Organization, period: Period) -> str:
+    """Where the panels' HTML is kept, in the active language and time zone."""
+    return ":".join(
+        [
+            "dashboard-panels",
+            str(organization.pk),
+            period.start.isoformat(),
+            period.end.isoformat(),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+        ]
+    )
+
+
+def panels_html(organization: Organization, period: Period) -> SafeString:
+    """The dashboard's panels for ``organization`` over ``period``, rendered."""
+    kept = organization.kind == Organization.Kind.OPERATOR
+    key = panels_cache_key(organization, period)
+    if kept:
+        html = cache.get(key)
+        if html is not None:
+            return mark_safe(html)  # noqa: S308 (our own rendering, kept as it was)
+    panels = [(panel.slug, panel.build(organization, period)) for panel in panels_for(organization)]
+    html = render_to_string("dashboards/_grid.html", {"panels": panels, "period": period})
+    if kept:
+        cache.set(key, str(html), PANELS_CACHE_SECONDS)
+    return html
 
 
 # Spreadsheet programs run a cell that starts with one of these as a formula.

@@ -121,6 +121,16 @@ def balance(account: LedgerAccount) -> Decimal:
     return _signed(account, total or ZERO)
 
 
+def buyer_balance(buyer: Organization) -> Decimal:
+    """``balance(buyer_account(buyer))`` without opening the account: pages show a buyer's
+    credit on a GET, and opening it is a write (its own short transaction) on every view."""
+    with network_books():
+        total = Posting.objects.filter(
+            account__kind=AccountKind.BUYER, account__organization=buyer
+        ).aggregate(total=Sum("amount"))["total"]
+    return _signed(LedgerAccount(kind=AccountKind.BUYER), total or ZERO)
+
+
 def balances(accounts: Sequence[LedgerAccount]) -> dict[int, Decimal]:
     """{account id: balance} in one query."""
     with network_books():

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from network.models import Organization
 from orders.models import MerchantOrder, PurchaseOrder
 from payments import selectors_bank as selectors
+from payments.selectors_claims import order_claims_info
 
 
 def order_payment_panel(
@@ -33,6 +34,15 @@ def order_payment_panel(
         lines = [line for line in lines if line.merchant_order.pk == merchant_order.pk]
     if not lines:
         return ""
+    # The claims of these merchant orders (``claims_tags.order_claims``), from the plans and
+    # escrow balances just read rather than reading them again.
+    for line in payment.lines:
+        line.merchant_order.buyer = order.organization  # their buyer, read once
+    request._order_claims = order_claims_info(  # type: ignore[attr-defined]
+        organization=organization,
+        merchant_orders=[line.merchant_order for line in payment.lines],
+        held={line.merchant_order.pk: line.held for line in payment.lines},
+    )
     viewer = organization.kind
     html = render_to_string(
         "payments/bank/_panel.html",

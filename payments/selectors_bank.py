@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from network.models import Organization
 from orders.models import MerchantOrder, PurchaseOrder, PurchaseOrderStatus
-from payments.ledger import ZERO, balance, balances, buyer_account
+from payments.ledger import ZERO, balances, buyer_balance
 from payments.models import (
     AccountKind,
     BankEntry,
@@ -151,7 +151,7 @@ class Credit:
 
 def buyer_credit(organization: Organization) -> Credit:
     return Credit(
-        balance=balance(buyer_account(organization)),
+        balance=buyer_balance(organization),
         limit=plans.credit_limit(organization),
         exposure=plans.credit_exposure(organization),
     )

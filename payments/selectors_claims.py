@@ -82,11 +82,16 @@ def claims_of_order(*, organization: Organization, merchant_order: MerchantOrder
 
 
 def order_claims_info(
-    *, organization: Organization, merchant_orders: list[MerchantOrder]
+    *,
+    organization: Organization,
+    merchant_orders: list[MerchantOrder],
+    held: dict[int, Decimal] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """{merchant order id: {"claims": its claims the organisation sees, "may_open": whether a
     claim may be opened on it now (sent, in the window or late, none open, money held)}} for
-    the orders of one page, in a fixed number of queries however many orders there are."""
+    the orders of one page, in a fixed number of queries however many orders there are.
+    ``held`` is what escrow holds for each of them, when the caller has read it with their
+    payment plans (the payment panel): it is not read again."""
     ids = [mo.pk for mo in merchant_orders]
     claims: dict[int, list[Claim]] = {pk: [] for pk in ids}
     for claim in (
@@ -95,15 +100,18 @@ def order_claims_info(
         .order_by("-opened_at", "-pk")
     ):
         claims[claim.merchant_order_id].append(claim)
-    with network_books():
-        planned = set(
-            PaymentPlan.objects.filter(merchant_order__in=ids).values_list(
-                "merchant_order_id", flat=True
+    if held is not None:
+        planned, held_of = set(held), held
+    else:
+        with network_books():
+            planned = set(
+                PaymentPlan.objects.filter(merchant_order__in=ids).values_list(
+                    "merchant_order_id", flat=True
+                )
             )
-        )
-        escrows = list(LedgerAccount.objects.filter(merchant_order__in=ids))
-    held = balances(escrows)
-    held_of = {account.merchant_order_id: held[account.pk] for account in escrows}
+            escrows = list(LedgerAccount.objects.filter(merchant_order__in=ids))
+        balance_of = balances(escrows)
+        held_of = {account.merchant_order_id: balance_of[account.pk] for account in escrows}
     sent = [mo for mo in merchant_orders if mo.status in SENT_STATUSES]
     shipments = (
         order_shipments(organization=sent[0].buyer, merchant_order_ids=[mo.pk for mo in sent])

@@ -4,11 +4,13 @@ claims, checked for completeness and submitted to the operators' queue."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Field
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +33,7 @@ from merchants.services.state import (
     _transition,
 )
 from network.errors import DomainError
-from network.models import Organization, Role, User
+from network.models import Notification, Organization, Role, User
 from network.permissions import require_member
 from network.selectors import operator_memberships
 from network.services import audit, notification_send
@@ -82,22 +84,69 @@ REQUIRED_FIELDS = [
 
 
 def _notify_operators(application: MerchantApplication) -> None:
+    """Tell every operator that the application is in their queue, from a task sent once the
+    submission commits: rendering and storing one notice per operator is not the applicant's
+    wait (it grows with the operators' team)."""
+    operators_notify.delay_on_commit(
+        application.organization_id, application.pk, timezone.now().isoformat()
+    )
+
+
+@shared_task(
+    name="merchants.tasks.operators_notify",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def operators_notify(
+    self: Task, organization_id: int, application_id: int, submitted_at: str
+) -> int:
+    """Notify every operator that the application was submitted; how many were notified. A
+    second run notifies nobody twice: an operator told of this application since
+    ``submitted_at`` is skipped."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    application = (
+        MerchantApplication.objects.visible_to(organization).filter(pk=application_id).first()
+    )
+    if application is None:
+        return 0
+    kind = "merchant_application.submitted"
     link = settings.SITE_URL + reverse("merchants:review", args=[application.pk])
-    for membership in operator_memberships().select_related("user"):
-        notification_send(
-            email=membership.user.email,
-            recipient=membership.user,
-            organization=membership.organization,
-            kind="merchant_application.submitted",
-            template="merchants/email/operator_submission",
-            context={
-                "organization": application.organization.name,
-                "legal_name": application.legal_name,
-                "state": application.state_of_incorporation,
-                "resubmission": application.submission_count > 1,
-            },
-            link=link,
-        )
+    memberships = list(operator_memberships().select_related("user", "organization"))
+    notified = 0
+    with transaction.atomic():
+        told = set()  # operators told of this application since it was submitted
+        for operator in {membership.organization for membership in memberships}:
+            told |= set(
+                Notification.objects.visible_to(operator)
+                .filter(kind=kind, link=link, created_at__gte=datetime.fromisoformat(submitted_at))
+                .values_list("recipient_id", flat=True)
+            )
+        for membership in memberships:
+            if membership.user_id in told:
+                continue
+            told.add(membership.user_id)  # one notice each, if they are in two operator teams
+            notification_send(
+                email=membership.user.email,
+                recipient=membership.user,
+                organization=membership.organization,
+                kind=kind,
+                template="merchants/email/operator_submission",
+                context={
+                    "organization": organization.name,
+                    "legal_name": application.legal_name,
+                    "state": application.state_of_incorporation,
+                    "resubmission": application.submission_count > 1,
+                },
+                link=link,
+            )
+            notified += 1
+    return notified
 
 
 @transaction.atomic

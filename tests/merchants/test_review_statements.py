@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 from merchants import services
 from merchants.models import ApplicationStatus as S
 from merchants.models import BrandClaim, ReviewNote
+from merchants.services.applications import operators_notify
 from merchants.services.state import applicant_notify
 from network.cache import public_listings_version
 from network.models import Notification, Role
@@ -127,6 +128,37 @@ def test_the_applicants_notice_is_not_written_twice_when_its_task_runs_again(
     assert told.recipient == merchant_owner
     assert "Sign the W-9." in told.body
     assert len(mail.outbox) == 1
+
+
+def test_the_operators_are_told_of_a_submission_once_it_commits_and_only_once(
+    merchant_org, merchant_owner, operator, operator_org, django_capture_on_commit_callbacks
+):
+    second = member(operator_org, Role.STAFF, email="second@network.example")
+    application = make_application(merchant_org)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        application = services.application_submit(
+            application=application, acting_user=merchant_owner
+        )
+    # The submission writes no operator's notice itself: a task does, once it commits.
+    submitted = Notification.objects.visible_to(operator_org).filter(
+        kind="merchant_application.submitted"
+    )
+    assert not submitted.exists()
+    for callback in pending:
+        with django_capture_on_commit_callbacks(execute=True):
+            callback()
+    assert {n.recipient for n in submitted} == {operator, second}
+    assert all(n.link.endswith(f"/merchants/review/{application.pk}/") for n in submitted)
+    operator_mail = [m for m in mail.outbox if m.to[0] != "owner@maple.example"]
+    assert sorted(m.to[0] for m in operator_mail) == [
+        "reviewer@network.example",
+        "second@network.example",
+    ]
+    # Run again (a redelivered message), the task tells nobody twice.
+    arguments = (merchant_org.pk, application.pk, application.submitted_at.isoformat())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert operators_notify.apply(args=arguments).get() == 0
+    assert submitted.count() == 2
 
 
 def test_only_a_move_into_or_out_of_approval_renews_the_catalogues_cached_pages(

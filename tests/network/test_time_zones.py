@@ -91,3 +91,18 @@ def test_mail_is_written_in_the_recipients_zone(store):
         )
     assert "19:16" in Notification.objects.addressed_to(buyer).get().body
     assert "6:16" in Notification.objects.addressed_to(chosen).get().body
+
+
+def test_the_time_zone_select_is_djangos_select_with_the_same_options():
+    from django import forms
+    from django.test.html import parse_html
+
+    from network.forms import LongSelect
+    from network.models import TIME_ZONE_CHOICES
+
+    choices = [("", "Automatic: <UTC> & co"), *TIME_ZONE_CHOICES]
+    attrs = {"id": "id_time_zone", "required": True, "data-x": 'say "hi"'}
+    ours = LongSelect(choices=choices).render("time_zone", "Asia/Shanghai", attrs)
+    django = forms.Select(choices=choices).render("time_zone", "Asia/Shanghai", attrs)
+    assert parse_html(ours) == parse_html(django)
+    assert ours.count(" selected") == 1 and len(TIME_ZONE_CHOICES) > 400

@@ -28,10 +28,12 @@ from tests.shipping.factories import SailingFactory
 
 pytestmark = pytest.mark.django_db
 
-# The purchase order page, whatever its number of merchants: 12 for the order, 13 for its payment
-# panel (plans, paid, escrow balances, the reference; the buyer's credit, limit and exposure),
-# 9 for the claims of its merchant orders (claims, plans, escrow accounts and balances, shipments).
-QUERIES = 34
+# The purchase order page, whatever its number of merchants: 12 for the order, 10 for its payment
+# panel (plans, paid, escrow accounts and balances, the reference; the buyer's credit, its
+# limit, and its exposure: open net-terms plans, unsplit orders, what is paid into them), 5 for
+# the claims of its merchant orders (claims; shipment lines, shipments, tracking events and
+# trade documents), their plans and escrow balances taken from the panel's.
+QUERIES = 27
 
 
 def photo(name="crate.jpg", image_format="JPEG", size=(320, 240)) -> SimpleUploadedFile:
