@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
@@ -31,6 +32,7 @@ from django.db.models import (
     Sum,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 
@@ -228,9 +230,9 @@ class BrowseResult:
         return self.total > self.count_cap
 
 
-def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
-    """Public listings matching every filter."""
-    products = public_products()
+def _on_products(products: QuerySet[Product], filters: BrowseFilters, tree: CategoryTree):
+    """``products`` under the filters on the product's own columns: the search, the category,
+    the brand, the price, the MOQ and the stock."""
     search = build_search_query(filters.query)
     if search is not None:
         products = products.filter(search_vector=search)
@@ -241,12 +243,8 @@ def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
             if category
             else products.none()
         )
-    if filters.state:
-        products = products.filter(organization__merchant_application__state=filters.state)
     if filters.brand:
         products = products.filter(brand__iexact=filters.brand)
-    if filters.merchant:
-        products = products.filter(organization__slug=filters.merchant)
     if filters.price_min is not None:
         products = products.filter(price_max_usd__gte=filters.price_min)
     if filters.price_max is not None:
@@ -256,6 +254,43 @@ def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
     if filters.in_stock:
         products = products.filter(in_stock=True)
     return products
+
+
+def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
+    """Public listings matching every filter."""
+    products = _on_products(public_products(), filters, tree)
+    if filters.state:
+        products = products.filter(organization__merchant_application__state=filters.state)
+    if filters.merchant:
+        products = products.filter(organization__slug=filters.merchant)
+    return products
+
+
+def _search_matches(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
+    """The public listings matching every filter, for a search: the merchants a state or a
+    merchant filter leaves as one array of ids, computed once (``= ANY(ARRAY(…))``), so that
+    the text index's bitmap is ANDed with the merchant index's. Joined to the merchants,
+    PostgreSQL looped over the merchants of a state through the merchant index and tested the
+    search on every one of their listings (15,000 buffers for "organic" in Michigan at 100,000
+    products, against 2,200 this way)."""
+    products = _on_products(public_products(), filters, tree)
+    if not (filters.state or filters.merchant):
+        return products
+    merchants, params = ["SELECT organization_id FROM merchants_merchantapplication WHERE TRUE"], []
+    if filters.state:
+        merchants.append("AND state = %s")
+        params.append(filters.state)
+    if filters.merchant:
+        merchants.append(
+            "AND organization_id IN (SELECT id FROM network_organization WHERE slug = %s)"
+        )
+        params.append(filters.merchant)
+    in_merchants = RawSQL(  # noqa: S611 - constant SQL with its parameters
+        f'"catalog_product"."organization_id" = ANY(ARRAY({" ".join(merchants)}))',
+        params,
+        output_field=BooleanField(),
+    )
+    return products.filter(in_merchants)
 
 
 FACET_CACHE_SECONDS = 600
@@ -345,6 +380,7 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
 
 def _ranked_page(
     listing: QuerySet[Product],
+    matches: QuerySet[Product],
     search: SearchQuery,
     *,
     page_number: int | str | None,
@@ -355,7 +391,7 @@ def _ranked_page(
     of a broad search reads all of them, 10,000 rows for "organic" at 100,000 products), then
     the page's rows."""
     ranked = list(
-        listing.order_by()
+        matches.order_by()
         .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
         .values_list("pk", "rank", "published_at")[: _rank_candidates()]
     )
@@ -393,7 +429,13 @@ def product_browse(
         "organization", "organization__merchant_application", "category"
     )
     if sort == "relevance" and search is not None:
-        page, products = _ranked_page(listing, search, page_number=page_number, per_page=per_page)
+        page, products = _ranked_page(
+            listing,
+            _search_matches(filters, tree),
+            search,
+            page_number=page_number,
+            per_page=per_page,
+        )
     else:
         if sort == "price_asc":
             listing = listing.order_by("price_min_usd", "-pk")
