@@ -328,13 +328,21 @@ def _named(sql: str, values: list) -> tuple[str, dict]:
     return named, {f"where{i}": value for i, value in enumerate(values)}
 
 
-def matching_counts(filters: FacetFilters, *, where: str, where_params: list) -> dict:
+def matching_counts(
+    filters: FacetFilters,
+    *,
+    where: str,
+    where_params: list,
+    matching_all: tuple[int, int] | None = None,
+) -> dict:
     """Totals and facet counts of the public listings matching ``where`` (SQL over the product
     ``f``: the search and the filters the summary does not know), counted among the first
     ``COUNT_CAP`` + 1 listings that some facet counts (those failing at most one facet
     filter), in one statement. ``capped`` says there were more: the total then reads
     "1,000+" (counted again under every filter, up to the cap, when a facet filter is set)
-    and the facets show no numbers."""
+    and the facets show no numbers. ``matching_all`` gives that capped total and its number in
+    stock when the caller has read them already (the ranked search reads the same first
+    ``COUNT_CAP`` + 1 listings matching every filter)."""
     conditions, params = _conditions(filters)
     where, where_named = _named(where, where_params)
     params.update(where_named, approved=ApplicationStatus.APPROVED, active=ListingState.ACTIVE)
@@ -348,7 +356,9 @@ def matching_counts(filters: FacetFilters, *, where: str, where_params: list) ->
     source = f"SELECT * FROM ({matched}) AS matched WHERE {failing} <= 1 LIMIT {COUNT_CAP + 1}"  # noqa: S608
     counts = _run(_count_sql(source, conditions), params)
     counts["capped"] = counts.pop("rows") > COUNT_CAP
-    if counts["capped"] and any(sql != "TRUE" for sql in conditions.values()):
+    if counts["capped"] and matching_all is not None:
+        counts["total"], counts["in_stock"] = matching_all
+    elif counts["capped"] and any(sql != "TRUE" for sql in conditions.values()):
         everything = " AND ".join(f"({sql})" for sql in conditions.values())
         with connection.cursor() as cursor:
             cursor.execute(

@@ -306,9 +306,13 @@ def _tsquery_sql(search: SearchQuery) -> tuple[str, list]:
     return query.get_compiler(connection=connection).compile(search.resolve_expression(query))
 
 
-def _count_browse(filters: BrowseFilters, tree: CategoryTree) -> dict:
+def _count_browse(
+    filters: BrowseFilters, tree: CategoryTree, ranked: list[tuple] | None = None
+) -> dict:
     """Totals and facet counts (``catalog.facets``): from the summary without a search, else
-    among the first matches, in one statement either way."""
+    among the first matches, in one statement either way (a second one counts a broad search
+    under its facet filters, unless the ``ranked`` search read them: as many rows as it counts,
+    each with its in-stock flag last)."""
     category = tree.by_slug(filters.category) if filters.category else None
     facet_filters = FacetFilters(
         category_ids=(
@@ -335,10 +339,23 @@ def _count_browse(filters: BrowseFilters, tree: CategoryTree) -> dict:
             params.append(value)
     if not where:
         return summary_counts(facet_filters)
-    return matching_counts(facet_filters, where=" AND ".join(where), where_params=params)
+    return matching_counts(
+        facet_filters,
+        where=" AND ".join(where),
+        where_params=params,
+        matching_all=(
+            None if ranked is None else (len(ranked), sum(1 for row in ranked if row[-1]))
+        ),
+    )
 
 
-def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: bool) -> dict:
+def _browse_counts(
+    filters: BrowseFilters,
+    tree: CategoryTree,
+    *,
+    use_cache: bool,
+    ranked: list[tuple] | None = None,
+) -> dict:
     """Totals and facet counts, kept per set of filters and version of the public listings
     (``network.cache``), so every page of the same filters reuses them until a listing
     changes."""
@@ -365,7 +382,7 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
         cached = cache.get(key)
         if cached is not None:
             return cached
-    counts = _count_browse(filters, tree)
+    counts = _count_browse(filters, tree, ranked)
     counts["brands"] = sorted(counts["brands"], key=lambda item: (-item[1], item[0]))[:20]
     counts["states"] = sorted(counts["states"], key=lambda item: -item[1])
     # The chosen merchant first, so that it is listed however few products it has.
@@ -378,27 +395,31 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
     return counts
 
 
+def _ranked_matches(matches: QuerySet[Product], search: SearchQuery) -> list[tuple]:
+    """The first matches the index finds (as many as ``catalog.facets`` counts), with their
+    ranks, dates and in-stock flags, in one query (ranking every match of a broad search reads
+    all of them, 10,000 rows for "organic" at 100,000 products)."""
+    return list(
+        matches.order_by()
+        .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
+        .values_list("pk", "rank", "published_at", "in_stock")[: _rank_candidates()]
+    )
+
+
 def _ranked_page(
     listing: QuerySet[Product],
-    matches: QuerySet[Product],
-    search: SearchQuery,
+    ranked: list[tuple],
     *,
     page_number: int | str | None,
     per_page: int,
 ) -> tuple[Page, list[Product]]:
-    """A page of the best matches, ranked among the first matches the index finds (as many as
-    ``catalog.facets`` counts): their ids, ranks and dates in one query (ranking every match
-    of a broad search reads all of them, 10,000 rows for "organic" at 100,000 products), then
-    the page's rows."""
-    ranked = list(
-        matches.order_by()
-        .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
-        .values_list("pk", "rank", "published_at")[: _rank_candidates()]
+    """A page of the best of the ``ranked`` matches, then the page's rows."""
+    best = sorted(
+        ranked,
+        key=lambda row: (row[1], row[2].timestamp() if row[2] else 0.0, row[0]),
+        reverse=True,
     )
-    ranked.sort(
-        key=lambda row: (row[1], row[2].timestamp() if row[2] else 0.0, row[0]), reverse=True
-    )
-    ids: list[Any] = [pk for pk, _rank, _published in ranked]
+    ids: list[Any] = [row[0] for row in best]
     page = Paginator(ids, per_page).get_page(page_number)
     rows = listing.in_bulk(page.object_list)
     products = [rows[pk] for pk in page.object_list if pk in rows]
@@ -416,7 +437,8 @@ def product_browse(
     """One page of public listings with facet counts, in a fixed number of queries whatever the
     page size: categories, (unless cached) the totals and facet counts in one statement
     (``catalog.facets``), the page, its stock and its images. A search ranks its best matches
-    among the first ``catalog.facets.COUNT_CAP`` it finds, as it counts them."""
+    among the first ``catalog.facets.COUNT_CAP`` it finds, as it counts them; those ranked
+    matches are also the capped total of a broad search under a facet filter."""
 
     tree = category_tree()
     search = build_search_query(filters.query)
@@ -424,18 +446,15 @@ def product_browse(
     if sort == "relevance" and search is None:
         sort = "newest"
 
-    counts = _browse_counts(filters, tree, use_cache=use_cache)
+    ranked = None
+    if sort == "relevance" and search is not None:
+        ranked = _ranked_matches(_search_matches(filters, tree), search)
+    counts = _browse_counts(filters, tree, use_cache=use_cache, ranked=ranked)
     listing = _filtered(filters, tree).select_related(
         "organization", "organization__merchant_application", "category"
     )
-    if sort == "relevance" and search is not None:
-        page, products = _ranked_page(
-            listing,
-            _search_matches(filters, tree),
-            search,
-            page_number=page_number,
-            per_page=per_page,
-        )
+    if ranked is not None:
+        page, products = _ranked_page(listing, ranked, page_number=page_number, per_page=per_page)
     else:
         if sort == "price_asc":
             listing = listing.order_by("price_min_usd", "-pk")
