@@ -396,6 +396,21 @@ class FacetCount(models.Model):
             # A brand filter and a category filter read only their rows.
             models.Index(Upper("brand"), name="facetcount_brand"),
             models.Index(fields=["category"], name="facetcount_category"),
+            # The rows of every brand (the totals and the other facets) and of every category
+            # (the brand facet) are read without the rest of the table (and, once vacuumed,
+            # from the index alone).
+            models.Index(
+                fields=["category", "organization", "in_stock"],
+                include=["listings"],
+                condition=Q(brand__isnull=True),
+                name="facetcount_every_brand",
+            ),
+            models.Index(
+                fields=["brand", "organization", "in_stock"],
+                include=["listings"],
+                condition=Q(category__isnull=True),
+                name="facetcount_every_category",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -230,7 +230,9 @@ class BrowseResult:
         return self.total > self.count_cap
 
 
-def _on_products(products: QuerySet[Product], filters: BrowseFilters, tree: CategoryTree):
+def _on_products(
+    products: QuerySet[Product], filters: BrowseFilters, tree: CategoryTree
+) -> QuerySet[Product]:
     """``products`` under the filters on the product's own columns: the search, the category,
     the brand, the price, the MOQ and the stock."""
     search = build_search_query(filters.query)

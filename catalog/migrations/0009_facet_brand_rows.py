@@ -44,6 +44,24 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["category"], name="facetcount_category"),
         ),
         migrations.AddIndex(
+            model_name="facetcount",
+            index=models.Index(
+                condition=models.Q(("brand__isnull", True)),
+                fields=["category", "organization", "in_stock"],
+                include=("listings",),
+                name="facetcount_every_brand",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="facetcount",
+            index=models.Index(
+                condition=models.Q(("category__isnull", True)),
+                fields=["brand", "organization", "in_stock"],
+                include=("listings",),
+                name="facetcount_every_category",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="product",
             index=models.Index(
                 django.db.models.functions.text.Upper("brand"),
