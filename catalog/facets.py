@@ -288,6 +288,33 @@ def _run(sql: str, params: dict) -> dict:
     return counts
 
 
+def counts_of_rows(rows: list[tuple]) -> dict:
+    """Totals and facet counts, as ``matching_counts`` gives them without a facet filter, of
+    listings already read: (category id, merchant's state, brand, merchant id, slug, DBA,
+    legal name, organisation name, in stock) each."""
+    categories: dict[int, int] = {}
+    states: dict[str, int] = {}
+    brands: dict[str, int] = {}
+    merchants: dict[int, list] = {}
+    stocked = 0
+    for category_id, state, brand, organization_id, *names, in_stock in rows:
+        stocked += bool(in_stock)
+        categories[category_id] = categories.get(category_id, 0) + 1
+        states[state] = states.get(state, 0) + 1
+        if brand:
+            brands[brand] = brands.get(brand, 0) + 1
+        merchants.setdefault(organization_id, [*names, 0])[-1] += 1
+    return {
+        "categories": categories,
+        "states": list(states.items()),
+        "brands": list(brands.items()),
+        "merchants": [tuple(merchant) for merchant in merchants.values()],
+        "total": len(rows),
+        "in_stock": stocked,
+        "capped": len(rows) > COUNT_CAP,
+    }
+
+
 def summary_counts(filters: FacetFilters) -> dict:
     """Totals and facet counts of all public listings under ``filters``, from the summary, in
     one statement: everything but the brands from the rows of every brand (one per merchant,

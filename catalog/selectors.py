@@ -37,7 +37,7 @@ from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 
 from catalog import facets
-from catalog.facets import FacetFilters, matching_counts, summary_counts
+from catalog.facets import FacetFilters, counts_of_rows, matching_counts, summary_counts
 from catalog.models import (
     SKU,
     Category,
@@ -341,6 +341,9 @@ def _count_browse(
             params.append(value)
     if not where:
         return summary_counts(facet_filters)
+    if ranked is not None and facet_filters == FacetFilters():
+        # No facet filter: the ranked matches are the very listings the facets count.
+        return counts_of_rows([row[3:] for row in ranked])
     return matching_counts(
         facet_filters,
         where=" AND ".join(where),
@@ -397,14 +400,31 @@ def _browse_counts(
     return counts
 
 
+# The columns of a ranked match: what ranks it, then what the facets count (catalog.facets).
+_RANKED_COLUMNS = (
+    "pk",
+    "rank",
+    "published_at",
+    "category_id",
+    "organization__merchant_application__state",
+    "brand",
+    "organization_id",
+    "organization__slug",
+    "organization__merchant_application__dba",
+    "organization__merchant_application__legal_name",
+    "organization__name",
+    "in_stock",
+)
+
+
 def _ranked_matches(matches: QuerySet[Product], search: SearchQuery) -> list[tuple]:
     """The first matches the index finds (as many as ``catalog.facets`` counts), with their
-    ranks, dates and in-stock flags, in one query (ranking every match of a broad search reads
-    all of them, 10,000 rows for "organic" at 100,000 products)."""
+    ranks, dates and what the facets count, in one query (ranking every match of a broad
+    search reads all of them, 10,000 rows for "organic" at 100,000 products)."""
     return list(
         matches.order_by()
         .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
-        .values_list("pk", "rank", "published_at", "in_stock")[: _rank_candidates()]
+        .values_list(*_RANKED_COLUMNS)[: _rank_candidates()]
     )
 
 
