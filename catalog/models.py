@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Mod
+from django.db.models.functions import Mod, Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -333,6 +333,14 @@ class Product(models.Model):
             models.Index(fields=["organization", "state"], name="product_org_state"),
             models.Index(fields=["category", "state"], name="product_category_state"),
             models.Index(fields=["brand"], name="product_brand"),
+            # The browse page under a brand filter (``brand__iexact``), newest first.
+            models.Index(
+                Upper("brand"),
+                F("published_at").desc(),
+                F("id").desc(),
+                name="product_active_brand_published",
+                condition=Q(state="active"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -361,14 +369,17 @@ class Product(models.Model):
 
 class FacetCount(models.Model):
     """How many active listings a merchant has in a category under a brand (``brand`` NULL:
-    under every brand), in stock or not: the browse page's totals and facet counts without a
-    search are sums over these rows (``catalog.facets``), which
+    under every brand; ``category`` NULL: in every category, so that the brand facet outside a
+    category sums one row per merchant and brand), in stock or not: the browse page's totals
+    and facet counts without a search are sums over these rows (``catalog.facets``), which
     ``catalog.facets.listings_changed`` recomputes for a merchant whenever ``products_changed``
     reports a change the browse page could show. The merchant's standing and US state are
     joined when read, so a suspension needs no recount."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", null=True
+    )  # NULL: every category (rows of one brand)
     brand = models.CharField(max_length=120, null=True)  # noqa: DJ001 - NULL: every brand
     in_stock = models.BooleanField()
     listings = models.PositiveIntegerField()
@@ -380,6 +391,26 @@ class FacetCount(models.Model):
                 name="facetcount_unique",
                 nulls_distinct=False,
             )
+        ]
+        indexes = [
+            # A brand filter and a category filter read only their rows.
+            models.Index(Upper("brand"), name="facetcount_brand"),
+            models.Index(fields=["category"], name="facetcount_category"),
+            # The rows of every brand (the totals and the other facets) and of every category
+            # (the brand facet) are read without the rest of the table (and, once vacuumed,
+            # from the index alone).
+            models.Index(
+                fields=["category", "organization", "in_stock"],
+                include=["listings"],
+                condition=Q(brand__isnull=True),
+                name="facetcount_every_brand",
+            ),
+            models.Index(
+                fields=["brand", "organization", "in_stock"],
+                include=["listings"],
+                condition=Q(category__isnull=True),
+                name="facetcount_every_category",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
@@ -31,11 +32,12 @@ from django.db.models import (
     Sum,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 
 from catalog import facets
-from catalog.facets import FacetFilters, matching_counts, summary_counts
+from catalog.facets import FacetFilters, counts_of_rows, matching_counts, summary_counts
 from catalog.models import (
     SKU,
     Category,
@@ -228,9 +230,11 @@ class BrowseResult:
         return self.total > self.count_cap
 
 
-def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
-    """Public listings matching every filter."""
-    products = public_products()
+def _on_products(
+    products: QuerySet[Product], filters: BrowseFilters, tree: CategoryTree
+) -> QuerySet[Product]:
+    """``products`` under the filters on the product's own columns: the search, the category,
+    the brand, the price, the MOQ and the stock."""
     search = build_search_query(filters.query)
     if search is not None:
         products = products.filter(search_vector=search)
@@ -241,12 +245,8 @@ def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
             if category
             else products.none()
         )
-    if filters.state:
-        products = products.filter(organization__merchant_application__state=filters.state)
     if filters.brand:
         products = products.filter(brand__iexact=filters.brand)
-    if filters.merchant:
-        products = products.filter(organization__slug=filters.merchant)
     if filters.price_min is not None:
         products = products.filter(price_max_usd__gte=filters.price_min)
     if filters.price_max is not None:
@@ -256,6 +256,43 @@ def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
     if filters.in_stock:
         products = products.filter(in_stock=True)
     return products
+
+
+def _filtered(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
+    """Public listings matching every filter."""
+    products = _on_products(public_products(), filters, tree)
+    if filters.state:
+        products = products.filter(organization__merchant_application__state=filters.state)
+    if filters.merchant:
+        products = products.filter(organization__slug=filters.merchant)
+    return products
+
+
+def _search_matches(filters: BrowseFilters, tree: CategoryTree) -> QuerySet[Product]:
+    """The public listings matching every filter, for a search: the merchants a state or a
+    merchant filter leaves as one array of ids, computed once (``= ANY(ARRAY(…))``), so that
+    the text index's bitmap is ANDed with the merchant index's. Joined to the merchants,
+    PostgreSQL looped over the merchants of a state through the merchant index and tested the
+    search on every one of their listings (15,000 buffers for "organic" in Michigan at 100,000
+    products, against 2,200 this way)."""
+    products = _on_products(public_products(), filters, tree)
+    if not (filters.state or filters.merchant):
+        return products
+    merchants, params = ["SELECT organization_id FROM merchants_merchantapplication WHERE TRUE"], []
+    if filters.state:
+        merchants.append("AND state = %s")
+        params.append(filters.state)
+    if filters.merchant:
+        merchants.append(
+            "AND organization_id IN (SELECT id FROM network_organization WHERE slug = %s)"
+        )
+        params.append(filters.merchant)
+    in_merchants = RawSQL(  # noqa: S611 - constant SQL with its parameters
+        f'"catalog_product"."organization_id" = ANY(ARRAY({" ".join(merchants)}))',
+        params,
+        output_field=BooleanField(),
+    )
+    return products.filter(in_merchants)
 
 
 FACET_CACHE_SECONDS = 600
@@ -271,9 +308,13 @@ def _tsquery_sql(search: SearchQuery) -> tuple[str, list]:
     return query.get_compiler(connection=connection).compile(search.resolve_expression(query))
 
 
-def _count_browse(filters: BrowseFilters, tree: CategoryTree) -> dict:
+def _count_browse(
+    filters: BrowseFilters, tree: CategoryTree, ranked: list[tuple] | None = None
+) -> dict:
     """Totals and facet counts (``catalog.facets``): from the summary without a search, else
-    among the first matches, in one statement either way."""
+    among the first matches, in one statement either way (a second one counts a broad search
+    under its facet filters, unless the ``ranked`` search read them: as many rows as it counts,
+    each with its in-stock flag last)."""
     category = tree.by_slug(filters.category) if filters.category else None
     facet_filters = FacetFilters(
         category_ids=(
@@ -300,10 +341,26 @@ def _count_browse(filters: BrowseFilters, tree: CategoryTree) -> dict:
             params.append(value)
     if not where:
         return summary_counts(facet_filters)
-    return matching_counts(facet_filters, where=" AND ".join(where), where_params=params)
+    if ranked is not None and facet_filters == FacetFilters():
+        # No facet filter: the ranked matches are the very listings the facets count.
+        return counts_of_rows([row[3:] for row in ranked])
+    return matching_counts(
+        facet_filters,
+        where=" AND ".join(where),
+        where_params=params,
+        matching_all=(
+            None if ranked is None else (len(ranked), sum(1 for row in ranked if row[-1]))
+        ),
+    )
 
 
-def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: bool) -> dict:
+def _browse_counts(
+    filters: BrowseFilters,
+    tree: CategoryTree,
+    *,
+    use_cache: bool,
+    ranked: list[tuple] | None = None,
+) -> dict:
     """Totals and facet counts, kept per set of filters and version of the public listings
     (``network.cache``), so every page of the same filters reuses them until a listing
     changes."""
@@ -330,7 +387,7 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
         cached = cache.get(key)
         if cached is not None:
             return cached
-    counts = _count_browse(filters, tree)
+    counts = _count_browse(filters, tree, ranked)
     counts["brands"] = sorted(counts["brands"], key=lambda item: (-item[1], item[0]))[:20]
     counts["states"] = sorted(counts["states"], key=lambda item: -item[1])
     # The chosen merchant first, so that it is listed however few products it has.
@@ -343,26 +400,48 @@ def _browse_counts(filters: BrowseFilters, tree: CategoryTree, *, use_cache: boo
     return counts
 
 
+# The columns of a ranked match: what ranks it, then what the facets count (catalog.facets).
+_RANKED_COLUMNS = (
+    "pk",
+    "rank",
+    "published_at",
+    "category_id",
+    "organization__merchant_application__state",
+    "brand",
+    "organization_id",
+    "organization__slug",
+    "organization__merchant_application__dba",
+    "organization__merchant_application__legal_name",
+    "organization__name",
+    "in_stock",
+)
+
+
+def _ranked_matches(matches: QuerySet[Product], search: SearchQuery) -> list[tuple]:
+    """The first matches the index finds (as many as ``catalog.facets`` counts), with their
+    ranks, dates and what the facets count, in one query (ranking every match of a broad
+    search reads all of them, 10,000 rows for "organic" at 100,000 products)."""
+    return list(
+        matches.order_by()
+        .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
+        .values_list(*_RANKED_COLUMNS)[: _rank_candidates()]
+    )
+
+
 def _ranked_page(
     listing: QuerySet[Product],
-    search: SearchQuery,
+    ranked: list[tuple],
     *,
     page_number: int | str | None,
     per_page: int,
 ) -> tuple[Page, list[Product]]:
-    """A page of the best matches, ranked among the first matches the index finds (as many as
-    ``catalog.facets`` counts): their ids, ranks and dates in one query (ranking every match
-    of a broad search reads all of them, 10,000 rows for "organic" at 100,000 products), then
-    the page's rows."""
-    ranked = list(
-        listing.order_by()
-        .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
-        .values_list("pk", "rank", "published_at")[: _rank_candidates()]
+    """A page of the best of the ``ranked`` matches, then the page's rows."""
+    best = sorted(
+        ranked,
+        key=lambda row: (row[1], row[2].timestamp() if row[2] else 0.0, row[0]),
+        reverse=True,
     )
-    ranked.sort(
-        key=lambda row: (row[1], row[2].timestamp() if row[2] else 0.0, row[0]), reverse=True
-    )
-    ids: list[Any] = [pk for pk, _rank, _published in ranked]
+    ids: list[Any] = [row[0] for row in best]
     page = Paginator(ids, per_page).get_page(page_number)
     rows = listing.in_bulk(page.object_list)
     products = [rows[pk] for pk in page.object_list if pk in rows]
@@ -380,7 +459,8 @@ def product_browse(
     """One page of public listings with facet counts, in a fixed number of queries whatever the
     page size: categories, (unless cached) the totals and facet counts in one statement
     (``catalog.facets``), the page, its stock and its images. A search ranks its best matches
-    among the first ``catalog.facets.COUNT_CAP`` it finds, as it counts them."""
+    among the first ``catalog.facets.COUNT_CAP`` it finds, as it counts them; those ranked
+    matches are also the capped total of a broad search under a facet filter."""
 
     tree = category_tree()
     search = build_search_query(filters.query)
@@ -388,12 +468,15 @@ def product_browse(
     if sort == "relevance" and search is None:
         sort = "newest"
 
-    counts = _browse_counts(filters, tree, use_cache=use_cache)
+    ranked = None
+    if sort == "relevance" and search is not None:
+        ranked = _ranked_matches(_search_matches(filters, tree), search)
+    counts = _browse_counts(filters, tree, use_cache=use_cache, ranked=ranked)
     listing = _filtered(filters, tree).select_related(
         "organization", "organization__merchant_application", "category"
     )
-    if sort == "relevance" and search is not None:
-        page, products = _ranked_page(listing, search, page_number=page_number, per_page=per_page)
+    if ranked is not None:
+        page, products = _ranked_page(listing, ranked, page_number=page_number, per_page=per_page)
     else:
         if sort == "price_asc":
             listing = listing.order_by("price_min_usd", "-pk")

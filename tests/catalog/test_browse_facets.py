@@ -149,3 +149,17 @@ def test_a_broad_search_says_more_than_the_cap(client, catalogue, monkeypatch): 
     assert _total(html) == "1"
     assert _count(html, "Wisconsin") == 1
     assert "More than" not in html
+
+
+def test_a_broad_search_under_a_filter_counts_what_it_ranks(client, catalogue, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("catalog.facets.COUNT_CAP", 1)
+    # Ranked by relevance, the ranked matches give the capped total; sorted by price, a
+    # statement of its own counts it: the same answer either way.
+    for sort in ("", "price_asc"):
+        html = _page(client, q="maple", state="MI", sort=sort)
+        assert _total(html) == "1+"
+        assert html.count('class="card product-card"') == 2
+        html = _page(client, q="maple", state="MI", in_stock="1", sort=sort)
+        assert html.count('class="card product-card"') == 2
+        html = _page(client, q="maple syrup", state="WI", sort=sort)
+        assert _total(html) == "0"

@@ -3,6 +3,7 @@ products on the page or of SKUs, tiers and images on the product."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -33,6 +34,10 @@ def _fill(organization, owner, count, start=0):
 # first matches, the page's products (with merchant and category), their stock flags, their
 # first images and the exchange rate.
 BROWSE_QUERIES = 7
+# A search without a facet filter: the categories, the ranked first matches with what the
+# facets count (the totals and counts are taken from them, catalog.facets.counts_of_rows), the
+# page's products, their stock flags, their first images and the exchange rate.
+BROWSE_QUERIES_SEARCH_ONLY = 6
 # The same page again, while no listing changed: the rendered results come from the cache.
 BROWSE_QUERIES_CACHED = 0
 # Without a search: the categories, the totals and counts from the summary (one statement),
@@ -61,6 +66,17 @@ def test_browse_page_query_count_does_not_grow(client, maple, django_assert_num_
             reverse("catalog:browse"), {"q": "maple", "category": "food", "page": "2"}
         )
     assert response.status_code == 200
+
+
+def test_browse_page_with_a_search_alone(client, maple, django_assert_num_queries):
+    organization, owner = maple
+    _fill(organization, owner, 3)
+    client.get("/")  # warm up
+    with django_assert_num_queries(BROWSE_QUERIES_SEARCH_ONLY):
+        response = client.get(reverse("catalog:browse"), {"q": "maple"})
+    html = response.content.decode()
+    assert "3 products from vetted US merchants" in html
+    assert re.search(r'>Michigan</a>\s*<span class="count">3</span>', html)
 
 
 def test_browse_page_without_a_search(client, maple, django_assert_num_queries):

@@ -143,6 +143,26 @@ def test_filters_and_facets(catalogue):
     assert {f.value: f.count for f in states} == {"MI": 2, "WI": 1}
 
 
+def test_a_search_within_a_state_or_a_merchant(catalogue):
+    def found(**filters):
+        result = product_browse(filters=BrowseFilters(**filters))
+        return {p.title_en for p in result.page.object_list}
+
+    maple_titles = {"Pure Michigan Maple Syrup 500 ml", "Maple Sugar Candy Leaves 100 g"}
+    assert found(query="maple", state="MI") == maple_titles
+    assert found(query="maple", state="WI") == set()
+    assert found(query="maple", merchant=catalogue["maple"][0].slug) == maple_titles
+    assert found(query="cheddar", merchant=catalogue["maple"][0].slug) == set()
+    assert found(query="奶酪", state="WI", merchant=catalogue["cheese"][0].slug) == {
+        "Aged Wisconsin Cheddar Cheese 200 g"
+    }
+    with scopes_disabled():  # a suspended merchant's listings leave its state's results
+        MerchantApplication.objects.filter(organization=catalogue["cheese"][0]).update(
+            status=ApplicationStatus.SUSPENDED
+        )
+    assert found(query="奶酪", state="WI") == set()
+
+
 def test_sorting(catalogue):
     cheap_first = product_browse(filters=BrowseFilters(sort="price_asc")).page.object_list
     assert [p.title_en for p in cheap_first][0] == "Maple Sugar Candy Leaves 100 g"
