@@ -181,9 +181,85 @@ def _fanned_out_lags(operator, placed: dict[int, float]) -> dict[int, float]:
     }
 
 
-def run(args, broker_url: str, mail_dir: Path, workers: list[subprocess.Popen]) -> int:
-    from bench.orders import _place, _setup
+def _setup(clients: int):
+    """(the SKUs, [(buyer organisation, its user)], the network's operator organisation, which
+    reads every order): three merchants, five SKUs, stock that never runs out."""
+    from decimal import Decimal
 
+    from catalog.models import SKU, Category, PriceTier, Product
+    from catalog.stock import stock_seed
+    from merchants.models import MerchantApplication
+    from network.models import Membership, Organization, User
+    from network.tenancy import acting_for
+
+    category = Category.objects.first()
+    operator = Organization.objects.create(
+        name="Bench Operations", slug="bench-operations", kind="operator", country="US"
+    )
+    skus = []
+    for m, (name, count) in enumerate(
+        [("Bench Maple Co.", 2), ("Bench Cheese Makers", 2), ("Bench Botanicals", 1)]
+    ):
+        merchant = Organization.objects.create(
+            name=name, slug=f"bench-merchant-{m}", kind="merchant", country="US"
+        )
+        with acting_for(merchant):
+            MerchantApplication.objects.create(
+                organization=merchant, status="approved", legal_name=name
+            )
+            staff = User.objects.create_user(email=f"merchant{m}@bench.example", password=None)
+            Membership.objects.create(user=staff, organization=merchant, role="owner")
+            for n in range(count):
+                product = Product.objects.create(
+                    organization=merchant,
+                    reference=f"B-{m}-{n}",
+                    category=category,
+                    title_en=f"{name} item {n}",
+                    description_en="Bench item",
+                    hs_code="1702200000",
+                    weight_kg=Decimal("1"),
+                    length_cm=Decimal("10"),
+                    width_cm=Decimal("10"),
+                    height_cm=Decimal("10"),
+                    lead_time_days=7,
+                    state="active",
+                )
+                sku = SKU.objects.create(
+                    organization=merchant, product=product, code=f"B{m}{n}", case_pack=6, moq=12
+                )
+                PriceTier.objects.create(sku=sku, min_quantity=12, unit_price_usd=Decimal("8.50"))
+                PriceTier.objects.create(sku=sku, min_quantity=48, unit_price_usd=Decimal("7.90"))
+                skus.append(sku)
+    stock_seed([(sku, 500_000_000, 0) for sku in skus])
+    buyers = []
+    for b in range(clients + 1):
+        store = Organization.objects.create(
+            name=f"Bench Store {b}", slug=f"bench-store-{b}", kind="buyer", country="CN"
+        )
+        user = User.objects.create_user(email=f"buyer{b}@bench.example", password=None)
+        Membership.objects.create(user=user, organization=store, role="buyer")
+        buyers.append((store, user))
+    return skus, buyers, operator
+
+
+def _place(store, user, skus):
+    import uuid
+
+    from django_scopes import scope
+
+    from orders import services
+
+    with scope(organization=store):
+        return services.purchase_order_place(
+            organization=store,
+            items=[(sku.pk, 48) for sku in skus],
+            checkout=services.Checkout(delivery_location="Ningbo Meishan bonded warehouse"),
+            idempotency_key=uuid.uuid4().hex,
+            acting_user=user,
+        )
+
+
+def run(args, broker_url: str, mail_dir: Path, workers: list[subprocess.Popen]) -> int:
     skus, buyers, operator = _setup(args.clients)
     warm_store, warm_user = buyers[-1]
     warm = _place(warm_store, warm_user, skus)
