@@ -109,3 +109,59 @@ def pgbench_tps(
         print("pgbench failed:", result.stderr.strip()[-800:] or result.stdout[-800:])
         return None
     return float(match.group(1)), result.stdout
+
+
+def bench_merchants(*, on_hand: int, minimum_order_usd: str | None = None) -> list:
+    """Three approved merchants with two, two and one active SKUs (tiers at 12 and 48 units)
+    and ``on_hand`` units of each: the five SKUs an order of the placement benchmarks takes.
+    With ``minimum_order_usd``, each merchant takes orders from that value."""
+    from decimal import Decimal
+
+    from catalog.models import SKU, Category, PriceTier, Product
+    from catalog.stock import stock_seed
+    from merchants.models import MerchantApplication
+    from network.models import Membership, Organization, User
+    from network.tenancy import acting_for
+    from orders.models import MerchantOrderSettings
+
+    category = Category.objects.first()
+    skus = []
+    for m, (name, count) in enumerate(
+        [("Bench Maple Co.", 2), ("Bench Cheese Makers", 2), ("Bench Botanicals", 1)]
+    ):
+        merchant = Organization.objects.create(
+            name=name, slug=f"bench-merchant-{m}", kind="merchant", country="US"
+        )
+        with acting_for(merchant):
+            MerchantApplication.objects.create(
+                organization=merchant, status="approved", legal_name=name
+            )
+            staff = User.objects.create_user(email=f"merchant{m}@bench.example", password=None)
+            Membership.objects.create(user=staff, organization=merchant, role="owner")
+            if minimum_order_usd is not None:
+                MerchantOrderSettings.objects.create(
+                    organization=merchant, minimum_order_value_usd=Decimal(minimum_order_usd)
+                )
+            for n in range(count):
+                product = Product.objects.create(
+                    organization=merchant,
+                    reference=f"B-{m}-{n}",
+                    category=category,
+                    title_en=f"{name} item {n}",
+                    description_en="Bench item",
+                    hs_code="1702200000",
+                    weight_kg=Decimal("1"),
+                    length_cm=Decimal("10"),
+                    width_cm=Decimal("10"),
+                    height_cm=Decimal("10"),
+                    lead_time_days=7,
+                    state="active",
+                )
+                sku = SKU.objects.create(
+                    organization=merchant, product=product, code=f"B{m}{n}", case_pack=6, moq=12
+                )
+                PriceTier.objects.create(sku=sku, min_quantity=12, unit_price_usd=Decimal("8.50"))
+                PriceTier.objects.create(sku=sku, min_quantity=48, unit_price_usd=Decimal("7.90"))
+                skus.append(sku)
+    stock_seed([(sku, on_hand, 0) for sku in skus])
+    return skus

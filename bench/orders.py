@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import pgbench_tps, scratch_database  # noqa: E402
+from bench._common import bench_merchants, pgbench_tps, scratch_database  # noqa: E402
 from bench._http import Request, gunicorn, load  # noqa: E402
 
 BENCH_REDIS_DB = 13
@@ -86,55 +86,11 @@ def _flush_broker(broker_url: str) -> None:
 def _setup(clients: int) -> tuple[list[int], list[str]]:
     """Three merchants (two SKUs, two SKUs, one) with minimum order values the orders meet, and
     ``clients`` + 1 buyer organisations with an API key each: (the SKU ids, the raw keys)."""
-    from decimal import Decimal
-
-    from catalog.models import SKU, Category, PriceTier, Product
-    from catalog.stock import stock_seed
-    from merchants.models import MerchantApplication
     from network.models import Membership, Organization, User
     from network.services import api_key_create
     from network.tenancy import acting_for
-    from orders.models import MerchantOrderSettings
 
-    category = Category.objects.first()
-    skus = []
-    for m, (name, count) in enumerate(
-        [("Bench Maple Co.", 2), ("Bench Cheese Makers", 2), ("Bench Botanicals", 1)]
-    ):
-        merchant = Organization.objects.create(
-            name=name, slug=f"bench-merchant-{m}", kind="merchant", country="US"
-        )
-        with acting_for(merchant):
-            MerchantApplication.objects.create(
-                organization=merchant, status="approved", legal_name=name
-            )
-            staff = User.objects.create_user(email=f"merchant{m}@bench.example", password=None)
-            Membership.objects.create(user=staff, organization=merchant, role="owner")
-            MerchantOrderSettings.objects.create(
-                organization=merchant, minimum_order_value_usd=Decimal("300.00")
-            )
-            for n in range(count):
-                product = Product.objects.create(
-                    organization=merchant,
-                    reference=f"B-{m}-{n}",
-                    category=category,
-                    title_en=f"{name} item {n}",
-                    description_en="Bench item",
-                    hs_code="1702200000",
-                    weight_kg=Decimal("1"),
-                    length_cm=Decimal("10"),
-                    width_cm=Decimal("10"),
-                    height_cm=Decimal("10"),
-                    lead_time_days=7,
-                    state="active",
-                )
-                sku = SKU.objects.create(
-                    organization=merchant, product=product, code=f"B{m}{n}", case_pack=6, moq=12
-                )
-                PriceTier.objects.create(sku=sku, min_quantity=12, unit_price_usd=Decimal("8.50"))
-                PriceTier.objects.create(sku=sku, min_quantity=48, unit_price_usd=Decimal("7.90"))
-                skus.append(sku)
-    stock_seed([(sku, ON_HAND, 0) for sku in skus])
+    skus = bench_merchants(on_hand=ON_HAND, minimum_order_usd="300.00")
     keys = []
     for b in range(clients + 1):
         store = Organization.objects.create(

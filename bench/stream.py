@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import ROOT, scratch_database  # noqa: E402
+from bench._common import ROOT, bench_merchants, scratch_database  # noqa: E402
 
 BENCH_REDIS_DB = 14
 SAMPLE_SECONDS = 0.5
@@ -184,53 +184,12 @@ def _fanned_out_lags(operator, placed: dict[int, float]) -> dict[int, float]:
 def _setup(clients: int):
     """(the SKUs, [(buyer organisation, its user)], the network's operator organisation, which
     reads every order): three merchants, five SKUs, stock that never runs out."""
-    from decimal import Decimal
-
-    from catalog.models import SKU, Category, PriceTier, Product
-    from catalog.stock import stock_seed
-    from merchants.models import MerchantApplication
     from network.models import Membership, Organization, User
-    from network.tenancy import acting_for
 
-    category = Category.objects.first()
     operator = Organization.objects.create(
         name="Bench Operations", slug="bench-operations", kind="operator", country="US"
     )
-    skus = []
-    for m, (name, count) in enumerate(
-        [("Bench Maple Co.", 2), ("Bench Cheese Makers", 2), ("Bench Botanicals", 1)]
-    ):
-        merchant = Organization.objects.create(
-            name=name, slug=f"bench-merchant-{m}", kind="merchant", country="US"
-        )
-        with acting_for(merchant):
-            MerchantApplication.objects.create(
-                organization=merchant, status="approved", legal_name=name
-            )
-            staff = User.objects.create_user(email=f"merchant{m}@bench.example", password=None)
-            Membership.objects.create(user=staff, organization=merchant, role="owner")
-            for n in range(count):
-                product = Product.objects.create(
-                    organization=merchant,
-                    reference=f"B-{m}-{n}",
-                    category=category,
-                    title_en=f"{name} item {n}",
-                    description_en="Bench item",
-                    hs_code="1702200000",
-                    weight_kg=Decimal("1"),
-                    length_cm=Decimal("10"),
-                    width_cm=Decimal("10"),
-                    height_cm=Decimal("10"),
-                    lead_time_days=7,
-                    state="active",
-                )
-                sku = SKU.objects.create(
-                    organization=merchant, product=product, code=f"B{m}{n}", case_pack=6, moq=12
-                )
-                PriceTier.objects.create(sku=sku, min_quantity=12, unit_price_usd=Decimal("8.50"))
-                PriceTier.objects.create(sku=sku, min_quantity=48, unit_price_usd=Decimal("7.90"))
-                skus.append(sku)
-    stock_seed([(sku, 500_000_000, 0) for sku in skus])
+    skus = bench_merchants(on_hand=500_000_000)
     buyers = []
     for b in range(clients + 1):
         store = Organization.objects.create(
