@@ -10,7 +10,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import Field
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from merchants.models import (
 )
 from merchants.services.state import (
     EDITABLE,
+    NOTICE_TASK_OPTIONS,
     _brands,
     _documents,
     _lock,
@@ -92,15 +93,7 @@ def _notify_operators(application: MerchantApplication) -> None:
     )
 
 
-@shared_task(
-    name="merchants.tasks.operators_notify",
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+@shared_task(name="merchants.tasks.operators_notify", **NOTICE_TASK_OPTIONS)
 def operators_notify(
     self: Task, organization_id: int, application_id: int, submitted_at: str
 ) -> int:

@@ -109,15 +109,18 @@ def _notify_applicant(application: MerchantApplication, *, event: str) -> None:
     )
 
 
-@shared_task(
-    name="merchants.tasks.applicant_notify",
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+# The notice tasks: idempotent, retried while the database is unreachable.
+NOTICE_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="merchants.tasks.applicant_notify", **NOTICE_TASK_OPTIONS)
 def applicant_notify(
     self: Task, organization_id: int, event: str, reason: str, decided_at: str
 ) -> int:
