@@ -51,6 +51,17 @@ class LoadResult:
             return 0.0
         return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
+    @classmethod
+    def combined(cls, results: Sequence[LoadResult]) -> LoadResult:
+        """The figures of several runs (rounds of one workload) as one."""
+        return cls(
+            seconds=sum(r.seconds for r in results),
+            done=sum(r.done for r in results),
+            failed=sum(r.failed for r in results),
+            latencies_ms=[ms for r in results for ms in r.latencies_ms],
+            failures=[text for r in results for text in r.failures],
+        )
+
     def line(self, name: str) -> str:
         text = (
             f"{name}: {self.rate:.1f}/s ({self.done} in {self.seconds:.1f} s), "

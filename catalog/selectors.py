@@ -428,6 +428,31 @@ def _ranked_matches(matches: QuerySet[Product], search: SearchQuery) -> list[tup
     )
 
 
+# What a browse card and the API's list show of a listing, its merchant and its category: the
+# rest (descriptions, search vectors, the merchant's application) is many times larger and was
+# most of the page query's time, sent and turned into objects for nothing.
+_PAGE_COLUMNS = (
+    "title_en",
+    "title_zh_hans",
+    "brand",
+    "category__slug",
+    "category__name_en",
+    "category__name_zh_hans",
+    "category__parent_id",
+    "price_min_usd",
+    "price_max_usd",
+    "moq_min",
+    "lead_time_days",
+    "published_at",
+    "organization__slug",
+    "organization__name",
+    "organization__kind",
+    "organization__merchant_application__dba",
+    "organization__merchant_application__legal_name",
+    "organization__merchant_application__state",
+)
+
+
 def _ranked_page(
     listing: QuerySet[Product],
     ranked: list[tuple],
@@ -472,8 +497,10 @@ def product_browse(
     if sort == "relevance" and search is not None:
         ranked = _ranked_matches(_search_matches(filters, tree), search)
     counts = _browse_counts(filters, tree, use_cache=use_cache, ranked=ranked)
-    listing = _filtered(filters, tree).select_related(
-        "organization", "organization__merchant_application", "category"
+    listing = (
+        _filtered(filters, tree)
+        .select_related("organization", "organization__merchant_application", "category")
+        .only(*_PAGE_COLUMNS)
     )
     if ranked is not None:
         page, products = _ranked_page(listing, ranked, page_number=page_number, per_page=per_page)

@@ -19,8 +19,9 @@ class ListingActionConverter:
 register_converter(ListingActionConverter, "listing_action")
 
 app_name = "catalog"
+browse = path("", views.browse, name="browse")
 urlpatterns = [
-    path("", views.browse, name="browse"),
+    browse,
     path("products/<int:product_id>/", views.product_detail, name="product"),
     path("images/<int:image_id>/<str:size>.jpg", views.product_image, name="image"),
     path("manage/", views.manage, name="manage"),

@@ -9,6 +9,9 @@ from moderation import views
 
 app_name = "catalog"
 urlpatterns = [
+    # The browse page first (the site's most requested page; its path is /catalog/ alone, so
+    # no route below can be shadowed by it).
+    catalog_urls.browse,
     path("products/<int:product_id>/take-down/", views.product_takedown, name="takedown"),
     path("products/<int:product_id>/restore/", views.product_restore, name="restore"),
     path("products/<int:product_id>/report/", views.report_create, name="report_create"),
@@ -31,5 +34,5 @@ urlpatterns = [
         views.brand_grant_revoke,
         name="brand_grant_revoke",
     ),
-    *catalog_urls.urlpatterns,
+    *(pattern for pattern in catalog_urls.urlpatterns if pattern is not catalog_urls.browse),
 ]

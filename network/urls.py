@@ -19,6 +19,9 @@ handler404 = "network.request_guard.not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The catalogue with moderation's pages, in one URL namespace ("catalog"); near the top, as
+    # the browse page is the most requested page and each pattern before it is tried in turn.
+    path("catalog/", include("moderation.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("i18n/setlang/", views.language_switch, name="set_language"),
@@ -51,8 +54,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:slug>.csv", views.dashboard_export, name="dashboard_export"),
     path("merchants/", include("merchants.urls")),
-    # The catalogue with moderation's pages, in one URL namespace ("catalog").
-    path("catalog/", include("moderation.urls")),
     path("orders/", include("orders.urls")),
     path("shipping/", include("shipping.urls")),
     path("payments/", include("payments.urls")),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -300,11 +301,24 @@ def totp_activate(request):
     return response
 
 
+@csrf_exempt
 @require_POST
 def language_switch(request):
-    """Switch the site's language; a signed-in person keeps the choice for their mail too."""
+    """Switch the site's language; a signed-in person keeps the choice for their mail too.
+
+    Only a signed-in person's switch needs the CSRF token (it writes their preferences): a
+    visitor's switch changes nothing but the language cookie of the browser that sends it, so
+    public pages carry no token and set no cookie, and the same bytes serve every visitor
+    (``catalog.views.browse``)."""
+    if request.user.is_authenticated:
+        return _signed_in_language_switch(request)
+    return set_language(request)
+
+
+@csrf_protect
+def _signed_in_language_switch(request):
     language = request.POST.get("language")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+    if language in dict(settings.LANGUAGES):
         services.user_update_preferences(
             user=request.user,
             full_name=request.user.full_name,

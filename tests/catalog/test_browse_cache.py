@@ -184,3 +184,39 @@ def test_a_lost_version_counter_starts_above_every_earlier_value():
     cache.delete(PUBLIC_LISTINGS_KEY)
     public_listings_changed()  # a change while the counter is missing
     assert public_listings_version() > bumped
+
+
+def test_the_anonymous_page_is_the_same_bytes_for_everyone_and_gzipped_for_browsers(maple):
+    """No CSRF token and no cookie on the page a visitor gets (nothing of theirs in it), so one
+    copy serves them all, gzipped for a browser that accepts it."""
+    import gzip
+
+    from django.test import Client
+
+    plain = Client().get(reverse("catalog:browse"), {"q": "maple"})
+    assert plain.status_code == 200
+    assert "csrfmiddlewaretoken" not in plain.content.decode()
+    assert "X-CSRFToken" not in plain.content.decode()
+    assert not plain.cookies
+    assert "Content-Encoding" not in plain
+    assert "Accept-Encoding" in plain["Vary"]
+
+    compressed = Client().get(
+        reverse("catalog:browse"), {"q": "maple"}, HTTP_ACCEPT_ENCODING="gzip, deflate, br"
+    )
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content) / 2
+    assert not compressed.cookies
+    assert b"Amber Maple Syrup" in gzip.decompress(compressed.content)
+
+
+def test_a_signed_in_page_carries_the_token_and_is_not_compressed(client, maple):
+    from tests.factories import OrganizationFactory, member
+
+    client.force_login(member(OrganizationFactory(name="Westlake Store")))
+    response = client.get(reverse("catalog:browse"), HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in response
+    page = response.content.decode()
+    assert 'name="csrfmiddlewaretoken"' in page and "X-CSRFToken" in page

@@ -94,3 +94,33 @@ def test_an_anonymous_visitor_can_read_the_landing_page_in_chinese(client):
     client.cookies["network_language"] = "zh-hans"
     page = client.get(reverse("home")).content.decode()
     assert "经审核的美国商家批发货源，直达您的淘宝全球购店铺。" in page
+
+
+@pytest.mark.django_db
+def test_a_visitor_switches_language_without_a_token_but_a_signed_in_person_needs_one():
+    """A visitor's switch only sets their browser's language cookie (public pages carry no
+    token); a signed-in person's switch writes their preferences and is refused without one."""
+    from django.test import Client
+
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert response.status_code == 302
+    assert response.cookies["network_language"].value == "zh-hans"
+
+    person = member(OrganizationFactory(name="Great Lakes Maple Co."))
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(person)
+    refused = signed_in.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert refused.status_code == 403
+    person.refresh_from_db()
+    assert person.language != "zh-hans"
+
+    page = signed_in.get("/").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    accepted = signed_in.post(
+        reverse("set_language"),
+        {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": token},
+    )
+    assert accepted.status_code == 302
+    person.refresh_from_db()
+    assert person.language == "zh-hans"
