@@ -37,7 +37,7 @@ from django.db.models.sql import Query
 from django.utils.translation import gettext_lazy as _
 
 from catalog import facets
-from catalog.facets import FacetFilters, counts_of_rows, matching_counts, summary_counts
+from catalog.facets import FacetFilters, RankedSearch, matching_counts, summary_counts
 from catalog.models import (
     SKU,
     Category,
@@ -309,7 +309,7 @@ def _tsquery_sql(search: SearchQuery) -> tuple[str, list]:
 
 
 def _count_browse(
-    filters: BrowseFilters, tree: CategoryTree, ranked: list[tuple] | None = None
+    filters: BrowseFilters, tree: CategoryTree, ranked: RankedSearch | None = None
 ) -> dict:
     """Totals and facet counts (``catalog.facets``): from the summary without a search, else
     among the first matches, in one statement either way (a second one counts a broad search
@@ -341,15 +341,15 @@ def _count_browse(
             params.append(value)
     if not where:
         return summary_counts(facet_filters)
-    if ranked is not None and facet_filters == FacetFilters():
+    if ranked is not None and ranked.facets_counted:
         # No facet filter: the ranked matches are the very listings the facets count.
-        return counts_of_rows([row[3:] for row in ranked])
+        return ranked.counts
     return matching_counts(
         facet_filters,
         where=" AND ".join(where),
         where_params=params,
         matching_all=(
-            None if ranked is None else (len(ranked), sum(1 for row in ranked if row[-1]))
+            None if ranked is None else (ranked.counts["total"], ranked.counts["in_stock"])
         ),
     )
 
@@ -359,7 +359,7 @@ def _browse_counts(
     tree: CategoryTree,
     *,
     use_cache: bool,
-    ranked: list[tuple] | None = None,
+    ranked: RankedSearch | None = None,
 ) -> dict:
     """Totals and facet counts, kept per set of filters and version of the public listings
     (``network.cache``), so every page of the same filters reuses them until a listing
@@ -409,23 +409,30 @@ _RANKED_COLUMNS = (
     "organization__merchant_application__state",
     "brand",
     "organization_id",
-    "organization__slug",
-    "organization__merchant_application__dba",
-    "organization__merchant_application__legal_name",
-    "organization__name",
     "in_stock",
 )
 
 
-def _ranked_matches(matches: QuerySet[Product], search: SearchQuery) -> list[tuple]:
-    """The first matches the index finds (as many as ``catalog.facets`` counts), with their
-    ranks, dates and what the facets count, in one query (ranking every match of a broad
-    search reads all of them, 10,000 rows for "organic" at 100,000 products)."""
-    return list(
-        matches.order_by()
+def _ranked_search(filters: BrowseFilters, tree: CategoryTree, search: SearchQuery) -> RankedSearch:
+    """The first matches the index finds (as many as ``catalog.facets`` counts), ranked, with
+    their totals and, without a facet filter, their facet counts, in one statement (ranking
+    every match of a broad search reads all of them, 10,000 rows for "organic" at 100,000
+    products)."""
+    matches = (
+        _search_matches(filters, tree)
+        .order_by()
         .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
         .values_list(*_RANKED_COLUMNS)[: _rank_candidates()]
     )
+    sql, params = matches.query.sql_with_params()
+    return facets.ranked_search(
+        sql, list(params), count_facets=not (filters.category or _facet_filtered(filters))
+    )
+
+
+def _facet_filtered(filters: BrowseFilters) -> bool:
+    """Whether a filter that a facet leaves out is set (category aside)."""
+    return bool(filters.state or filters.brand or filters.merchant or filters.in_stock)
 
 
 # What a browse card and the API's list show of a listing, its merchant and its category: the
@@ -455,18 +462,13 @@ _PAGE_COLUMNS = (
 
 def _ranked_page(
     listing: QuerySet[Product],
-    ranked: list[tuple],
+    ranked: RankedSearch,
     *,
     page_number: int | str | None,
     per_page: int,
 ) -> tuple[Page, list[Product]]:
-    """A page of the best of the ``ranked`` matches, then the page's rows."""
-    best = sorted(
-        ranked,
-        key=lambda row: (row[1], row[2].timestamp() if row[2] else 0.0, row[0]),
-        reverse=True,
-    )
-    ids: list[Any] = [row[0] for row in best]
+    """A page of the ``ranked`` matches (best first), then the page's rows."""
+    ids: list[Any] = ranked.ids
     page = Paginator(ids, per_page).get_page(page_number)
     rows = listing.in_bulk(page.object_list)
     products = [rows[pk] for pk in page.object_list if pk in rows]
@@ -495,7 +497,7 @@ def product_browse(
 
     ranked = None
     if sort == "relevance" and search is not None:
-        ranked = _ranked_matches(_search_matches(filters, tree), search)
+        ranked = _ranked_search(filters, tree, search)
     counts = _browse_counts(filters, tree, use_cache=use_cache, ranked=ranked)
     listing = (
         _filtered(filters, tree)

@@ -34,9 +34,9 @@ def _fill(organization, owner, count, start=0):
 # first matches, the page's products (with merchant and category), their stock flags, their
 # first images and the exchange rate.
 BROWSE_QUERIES = 7
-# A search without a facet filter: the categories, the ranked first matches with what the
-# facets count (the totals and counts are taken from them, catalog.facets.counts_of_rows), the
-# page's products, their stock flags, their first images and the exchange rate.
+# A search without a facet filter: the categories, the first matches ranked and counted with
+# every facet in one statement (catalog.facets.ranked_search), the page's products, their
+# stock flags, their first images and the exchange rate.
 BROWSE_QUERIES_SEARCH_ONLY = 6
 # The same page again, while no listing changed: the rendered results come from the cache.
 BROWSE_QUERIES_CACHED = 0

@@ -188,3 +188,30 @@ def test_browse_page_shows_usd_and_cny_with_rate_date(catalogue, client):
     assert "US$7.25–8.50" in html
     assert "¥51.48–60.35" in html  # 7.25 × 7.1, 8.50 × 7.1
     assert "Jan 5, 2026" in html
+
+
+def test_equal_matches_rank_newest_first_and_no_match_is_an_empty_page():
+    """The ranked search sorts in the database: by rank, then newest, then the latest id; a
+    search nothing matches is an empty page with no counts."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import Product
+
+    maple, owner = merchant("Great Lakes Maple Co.", state="MI")
+    made = [
+        product(maple, owner, title_en=f"Amber Syrup Lot {n}", code=f"LOT-{n}") for n in range(3)
+    ]
+    now = timezone.now()
+    with scopes_disabled():
+        for days, listing in zip((5, 1, 3), made, strict=True):
+            Product.objects.filter(pk=listing.pk).update(published_at=now - timedelta(days=days))
+    result = product_browse(filters=BrowseFilters(query="amber syrup lot"), use_cache=False)
+    assert [p.pk for p in result.page.object_list] == [made[1].pk, made[2].pk, made[0].pk]
+    assert result.total == 3 and not result.capped
+    assert [(f.value, f.count) for f in result.states] == [("MI", 3)]
+
+    nothing = product_browse(filters=BrowseFilters(query="saffron"), use_cache=False)
+    assert list(nothing.page.object_list) == []
+    assert nothing.total == 0 and nothing.states == [] and nothing.merchants == []
