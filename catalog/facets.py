@@ -279,6 +279,19 @@ def _count_sql(
     """  # noqa: S608 - the conditions are constant SQL with named parameters
 
 
+def no_counts() -> dict:
+    """The totals and facet counts of nothing."""
+    return {
+        "categories": {},
+        "states": [],
+        "brands": [],
+        "merchants": [],
+        "total": 0,
+        "in_stock": 0,
+        "capped": False,
+    }
+
+
 def _run(sql: str, params: dict) -> dict:
     counts: dict = {"categories": {}, "states": [], "brands": [], "merchants": []}
     with connection.cursor() as cursor:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -424,7 +425,10 @@ def _ranked_search(filters: BrowseFilters, tree: CategoryTree, search: SearchQue
         .annotate(rank=SearchRank(F("search_vector"), search, weights=[0.1, 0.2, 0.4, 1.0]))
         .values_list(*_RANKED_COLUMNS)[: _rank_candidates()]
     )
-    sql, params = matches.query.sql_with_params()
+    try:
+        sql, params = matches.query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can pass (a category without listings' ids)
+        return facets.RankedSearch(ids=[], counts=facets.no_counts(), facets_counted=True)
     return facets.ranked_search(
         sql, list(params), count_facets=not (filters.category or _facet_filtered(filters))
     )

@@ -215,3 +215,23 @@ def test_equal_matches_rank_newest_first_and_no_match_is_an_empty_page():
     nothing = product_browse(filters=BrowseFilters(query="saffron"), use_cache=False)
     assert list(nothing.page.object_list) == []
     assert nothing.total == 0 and nothing.states == [] and nothing.merchants == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "maple", "category": "no-such-category"},
+        {"q": "maple", "merchant": "no-such-merchant"},
+        {"q": "maple", "state": "WI", "brand": "Nobody"},
+    ],
+)
+def test_a_search_under_a_filter_nothing_passes_is_an_empty_page(catalogue, client, params):
+    """Found by the API fuzzer: a search under a category that does not exist was a 500."""
+    page = client.get(reverse("catalog:browse"), params)
+    assert page.status_code == 200
+    assert "product-card" not in page.content.decode()
+    client.force_login(catalogue["syrup"].organization.memberships.first().user)
+    answer = client.get("/api/v1/products/", params)
+    assert answer.status_code in (200, 400), answer.content
+    if answer.status_code == 200:
+        assert answer.json()["count"] == 0 and answer.json()["results"] == []
