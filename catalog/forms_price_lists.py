@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import PriceList, Product
 from catalog.services.price_lists import OwnTier
+from network.forms import LongSelect
 
 MAX_OWN_TIERS = 50
 
@@ -38,7 +39,9 @@ class PriceListForm(forms.ModelForm):
 
 
 class PriceListEntryForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), widget=LongSelect
+    )
     discount_percent = forms.DecimalField(
         label=_("Discount (%)"),
         required=False,

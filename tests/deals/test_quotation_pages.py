@@ -145,3 +145,25 @@ def test_a_buyer_asks_about_a_product_from_its_page():
     with scopes_disabled():
         rfq = QuotationRequest.objects.get()
     assert rfq.product_id == product_id and rfq.category.slug == "maple-syrup"
+
+
+def test_the_quotation_form_offers_the_merchants_skus_with_the_asked_one_chosen():
+    """The SKU list is written in one pass (network.forms.LongSelect): every quotable SKU of
+    the merchant on every line, the one the buyer asked about chosen on the first."""
+    w = world()
+    product_id = w.maple_sku.product_id
+    sent = client_of(w.buyer_user).post(
+        f"/deals/quotations/new/?product={product_id}",
+        {"title": "Syrup", "quantity": "120", "incoterm": "FOB"},
+    )
+    assert sent.status_code == 302
+    with scopes_disabled():
+        rfq = QuotationRequest.objects.get()
+    page = client_of(w.maple_user).get(f"/deals/quotations/{rfq.number}/quote/")
+    html = page.content.decode()
+    first = html.split('name="lines-0-sku"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{w.maple_sku.pk}" selected>{w.maple_sku.code} · ' in first
+    second = html.split('name="lines-1-sku"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{w.maple_sku.pk}">' in second
+    assert '<option value="" selected>' in second
+    assert 'id="id_lines-0-sku"' in html
