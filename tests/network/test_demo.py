@@ -50,3 +50,24 @@ def test_every_role_has_a_demo_login_that_works(client):
     assert response.wsgi_request.user.email == account.email
     assert Membership.objects.get(user__email=account.email).role == Role.BUYER
     assert "Hangzhou Westlake Global Store" in response.content.decode()
+
+
+def test_seeding_holds_no_lock_on_the_servers_shared_catalogs():
+    """Seeding ends with fresh statistics for the project's tables only: a bare ANALYZE also
+    locked the server-wide catalogs (pg_database, pg_authid…) until the seeding transaction
+    ended, and every other database's seeding waited for it."""
+    from django.db import connection
+
+    call_command("seed_demo", apps="network")  # inside this test's transaction
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relisshared"
+        )
+        assert [row[0] for row in cursor.fetchall()] == []
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND l.mode = 'ShareUpdateExclusiveLock' "
+            "AND c.relname = 'network_organization'"
+        )
+        assert cursor.fetchone()[0] == 1  # the project's own tables were analysed
