@@ -646,7 +646,8 @@ class Inventory(models.Model):
                 condition=Q(reserved__lte=F("on_hand")), name="inventory_reserved_le_on_hand"
             ),
         ]
-        indexes = [models.Index(fields=["organization"], name="inventory_org")]
+        # No index of its own on the organisation: the foreign key has one (a second, identical
+        # one was kept up to date by every stock write for nothing).
 
     def __str__(self) -> str:
         return f"{self.sku_id}: {self.on_hand} on hand, {self.reserved} reserved"
