@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from catalog.models import SKU
 from merchants.api import ErrorSerializer
-from network.api import form_fields, inline_choice_field
+from network.api import StaticModelSerializer, form_fields, inline_choice_field
 from network.api_query import validated_query
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
@@ -68,7 +68,7 @@ NUMBER = OpenApiParameter(
 )
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(StaticModelSerializer):
     sku = serializers.CharField(source="sku_code")
     sku_id = serializers.IntegerField(allow_null=True)
 
@@ -91,7 +91,7 @@ class LineSerializer(serializers.ModelSerializer):
         ]
 
 
-class MerchantOrderSummarySerializer(serializers.ModelSerializer):
+class MerchantOrderSummarySerializer(StaticModelSerializer):
     merchant = serializers.CharField(source="organization.name")
 
     class Meta:
@@ -133,7 +133,7 @@ PO_FIELDS = [
 ]
 
 
-class PurchaseOrderSerializer(serializers.ModelSerializer):
+class PurchaseOrderSerializer(StaticModelSerializer):
     status = inline_choice_field(PurchaseOrderStatus.choices, read_only=True)
     currency = serializers.SerializerMethodField()
     total_cny = serializers.DecimalField(

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
 from merchants.errors import MerchantNotApproved
+from network.api import StaticModelSerializer
 from network.api_query import validated_query
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
@@ -68,7 +69,7 @@ class EquipmentCodeField(serializers.ChoiceField):
         return normalize_equipment_code(super().to_internal_value(data))
 
 
-class SailingSummarySerializer(serializers.ModelSerializer):
+class SailingSummarySerializer(StaticModelSerializer):
     carrier = serializers.CharField(source="carrier.scac")
     carrier_name = serializers.CharField(source="carrier.name")
     port_of_loading = serializers.CharField(source="port_of_loading.un_locode")
@@ -93,7 +94,7 @@ class SailingSummarySerializer(serializers.ModelSerializer):
         ]
 
 
-class SailingOfferSerializer(serializers.ModelSerializer):
+class SailingOfferSerializer(StaticModelSerializer):
     sailing = SailingSummarySerializer()
     equipment = serializers.CharField(source="equipment_code")
     transit_days = serializers.IntegerField(source="sailing.transit_days")
@@ -180,7 +181,7 @@ class SailingSearchAPI(APIView):
         return Response({"results": SailingOfferSerializer(offers, many=True).data})
 
 
-class BookingEventSerializer(serializers.ModelSerializer):
+class BookingEventSerializer(StaticModelSerializer):
     class Meta:
         model = BookingEvent
         fields = [
@@ -194,7 +195,7 @@ class BookingEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class BookingSerializer(serializers.ModelSerializer):
+class BookingSerializer(StaticModelSerializer):
     sailing = SailingSummarySerializer()
     total_price = serializers.DecimalField(max_digits=14, decimal_places=2)
     currency = serializers.SerializerMethodField()

@@ -1,0 +1,57 @@
+"""``network.api.StaticModelSerializer`` introspects its model once per class and gives every
+serializer its own fields, answering exactly as DRF's ModelSerializer does."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework import serializers
+
+from network.api import StaticModelSerializer
+from network.models import Organization
+
+
+class _PlainSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "kind", "kind_label", "country"]
+
+
+class _StaticSerializer(StaticModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+
+    class Meta(_PlainSerializer.Meta):
+        pass
+
+
+class _StaticChild(_StaticSerializer):
+    class Meta(_StaticSerializer.Meta):
+        fields = ["id", "name"]
+
+
+@pytest.mark.django_db
+def test_the_model_is_read_once_and_every_serializer_has_its_own_fields(monkeypatch):
+    organization = Organization.objects.create(
+        name="Great Lakes Maple Co.", slug="great-lakes-maple", kind="merchant", country="US"
+    )
+    monkeypatch.delattr(_StaticSerializer, "_fields_built", raising=False)
+    built = []
+    original = serializers.ModelSerializer.build_field
+    monkeypatch.setattr(
+        serializers.ModelSerializer,
+        "build_field",
+        lambda self, *args: built.append(args[0]) or original(self, *args),
+    )
+    first, second = _StaticSerializer(organization), _StaticSerializer(organization)
+    assert first.data == second.data == _PlainSerializer(organization).data
+    # Five model fields: built once for the class (not once per serializer), and once by the
+    # plain serializer.
+    assert len(built) == 10
+    assert first.fields["name"] is not second.fields["name"]
+    assert first.fields["name"].parent is first and second.fields["name"].parent is second
+    # A subclass with other fields builds its own, once.
+    assert _StaticChild(organization).data == {"id": organization.pk, "name": organization.name}
+    assert set(_StaticSerializer(organization).data) == {
+        "id", "name", "slug", "kind", "kind_label", "country",
+    }  # fmt: skip
