@@ -28,6 +28,14 @@ def database_url() -> str:
     return devservices.database_url()
 
 
+def flush_redis(url: str) -> None:
+    """Empty the Redis database of ``url`` (a bench's spare broker or cache), if it answers."""
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        redis.Redis.from_url(url).flushdb()
+
+
 @contextlib.contextmanager
 def scratch_database(name: str, *, environ: dict[str, str] | None = None) -> Iterator[str]:
     """Set Django up on a new, migrated database ``name`` of the development server and yield

@@ -21,7 +21,6 @@ figures; asserts nothing. ``BENCH_SHOW_SQL=1`` also prints the statements.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -30,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import pgbench_tps, scratch_database  # noqa: E402
+from bench._common import flush_redis, pgbench_tps, scratch_database  # noqa: E402
 from bench._http import Request, gunicorn, load  # noqa: E402
 
 BENCH_REDIS_DB = 15
@@ -67,14 +66,7 @@ def main() -> int:
         try:
             return run(args, scratch_url, scratch, environ)
         finally:
-            _flush_broker(broker_url)
-
-
-def _flush_broker(broker_url: str) -> None:
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(broker_url).flushdb()
+            flush_redis(broker_url)
 
 
 def _setup_sailing():

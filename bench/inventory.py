@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import scratch_database  # noqa: E402
+from bench._common import flush_redis, scratch_database  # noqa: E402
 from bench._http import gunicorn  # noqa: E402
 
 BENCH_REDIS_DB = 12
@@ -68,12 +68,7 @@ def main() -> int:
         with scratch_database(scratch, environ=environ) as scratch_url:
             return run(args, scratch_url, environ)
     finally:
-        import contextlib
-
-        import redis as redis_client
-
-        with contextlib.suppress(redis_client.RedisError):
-            redis_client.Redis.from_url(cache_url).flushdb()
+        flush_redis(cache_url)
 
 
 def _seed(rows: int):

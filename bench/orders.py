@@ -22,7 +22,6 @@ data and queues are untouched. Prints figures; asserts nothing."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import bench_merchants, pgbench_tps, scratch_database  # noqa: E402
+from bench._common import bench_merchants, flush_redis, pgbench_tps, scratch_database  # noqa: E402
 from bench._http import Request, gunicorn, load  # noqa: E402
 
 BENCH_REDIS_DB = 13
@@ -73,14 +72,7 @@ def main() -> int:
         with scratch_database(scratch, environ=environ) as scratch_url:
             return run(args, scratch_url, scratch, environ)
     finally:
-        _flush_broker(broker_url)
-
-
-def _flush_broker(broker_url: str) -> None:
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(broker_url).flushdb()
+        flush_redis(broker_url)
 
 
 def _setup(clients: int) -> tuple[list[int], list[str]]:

@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import ROOT, bench_merchants, scratch_database  # noqa: E402
+from bench._common import ROOT, bench_merchants, flush_redis, scratch_database  # noqa: E402
 
 BENCH_REDIS_DB = 14
 SAMPLE_SECONDS = 0.5
@@ -61,7 +61,7 @@ def main() -> int:
 
     redis = urlparse(devservices.redis_url())
     broker_url = urlunparse(redis._replace(path=f"/{BENCH_REDIS_DB}"))
-    _flush_broker(broker_url)
+    flush_redis(broker_url)
     data = Path(tempfile.mkdtemp(prefix="bench-stream-"))
     environ = {
         "REDIS_URL": broker_url,
@@ -87,7 +87,7 @@ def main() -> int:
                 except subprocess.TimeoutExpired:
                     os.killpg(worker.pid, signal.SIGKILL)
                     worker.wait()
-            _flush_broker(broker_url)
+            flush_redis(broker_url)
             shutil.rmtree(data, ignore_errors=True)
 
 
@@ -120,13 +120,6 @@ def _start_workers(
                 )
             )
     return workers
-
-
-def _flush_broker(broker_url: str) -> None:
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(broker_url).flushdb()
 
 
 class QueueSampler(threading.Thread):
