@@ -42,9 +42,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Debian's Chromium for the browser tests; installed when missing and this machine allows it.
+# Debian's Chromium for the browser tests, and its PgBouncer and HAProxy for the tests that run
+# through them; installed when missing and this machine allows it.
 browser:
 	@sh scripts/ensure_chromium.sh
+	@sh scripts/ensure_test_servers.sh
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && $(MYPY)

@@ -1,5 +1,5 @@
-"""``/healthz``: the state of the database, Redis and the Celery workers, as JSON; and the cache
-that lets pages render while Redis is down."""
+"""``/healthz``: the state of the database, the broker's Redis, the cache's Redis and the Celery
+workers, as JSON; and the cache that lets pages render while its Redis is down."""
 
 from __future__ import annotations
 
@@ -49,17 +49,28 @@ def check_database() -> str:
     return "ok"
 
 
-def check_redis() -> str:
+def _ping(url: str) -> str:
     import redis
 
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-        )
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         client.ping()
     except Exception as error:
         return f"error: {error.__class__.__name__}"
     return "ok"
+
+
+def check_redis() -> str:
+    """The broker's Redis: without it no task is enqueued and no worker is seen."""
+    return _ping(settings.CELERY_BROKER_URL)
+
+
+def check_cache() -> str:
+    """The cache's Redis (``REDIS_CACHE_URL``); "ok" for a cache that lives in the process."""
+    location = settings.CACHES["default"].get("LOCATION")
+    if not isinstance(location, str) or not location.startswith(("redis://", "rediss://", "unix:")):
+        return "ok"
+    return _ping(location)
 
 
 def check_workers(redis_state: str) -> tuple[str, int]:
@@ -93,6 +104,9 @@ def healthz(request):
             "status": "ok" if healthy else "error",
             "database": database,
             "redis": redis_state,
+            # Reported, not counted: pages render from the database while the cache is down
+            # (DegradingRedisCache), so a load balancer must not take every web process out.
+            "cache": check_cache(),
             "workers": workers,
             "worker_count": worker_count,
         },

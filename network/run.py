@@ -381,6 +381,9 @@ def main() -> int:
             env["DATABASE_URL"], fresh = devservices.start_postgres()
             if fresh:
                 started.append("postgres")
+        if not env.get("REDIS_URL") and env.get("REDIS_BROKER_URL") and env.get("REDIS_CACHE_URL"):
+            # Both roles named: REDIS_URL, their default, is then the broker's.
+            env["REDIS_URL"] = env["REDIS_BROKER_URL"]
         if not env.get("REDIS_URL"):
             env["REDIS_URL"], fresh = devservices.start_redis()
             if fresh:

@@ -67,6 +67,14 @@ def _database_config(url: str) -> dict:
     config["ATOMIC_REQUESTS"] = False
     config.setdefault("OPTIONS", {})["connect_timeout"] = 5
     config["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_network")}
+    # Behind PgBouncer in transaction pooling, a server connection is this client's for one
+    # transaction only, so no state may outlive one. Django's server-side cursors do (outside a
+    # transaction ``.iterator()`` declares a WITH HOLD cursor, then fetches from it on whatever
+    # connection comes next), so they are off. The code's own state is transaction-scoped
+    # (pg_advisory_xact_lock, SET LOCAL), psycopg2 prepares no statements, and PgBouncer carries
+    # the time zone Django sets on connecting from one server connection to the next.
+    if env_bool("DATABASE_PGBOUNCER", False):
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
 
@@ -238,11 +246,29 @@ PRIVATE_MEDIA_ROOT = Path(
 )
 
 # --- Cache, sessions, Celery -----------------------------------------------------------------
+# Two Redis roles, each on REDIS_URL unless named apart: the broker holds what must not be lost
+# (Celery's queues, the workers' heartbeats, the task counts of /metrics), so it keeps its data
+# on disk; the cache holds only what can be computed again, so it may evict under memory
+# pressure (allkeys-lru), and a cache that fills up never refuses a task.
+
+
+def _redis_role_url(name: str) -> str:
+    url = os.environ.get(name) or REDIS_URL
+    try:
+        return _redis_url(url)
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(
+            f"{name} is malformed ({url!r}); expected redis://HOST:PORT/DB."
+        ) from None
+
+
+REDIS_BROKER_URL = _redis_role_url("REDIS_BROKER_URL")
+REDIS_CACHE_URL = _redis_role_url("REDIS_CACHE_URL")
 CACHES = {
     "default": {
         # Answers a miss while Redis is down, so pages keep rendering from the database.
         "BACKEND": "network.health.DegradingRedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": REDIS_CACHE_URL,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "network"),
         "TIMEOUT": 300,
@@ -252,7 +278,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_NAME = "network_session"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
-CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL = REDIS_BROKER_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,15 +1,21 @@
-"""Run the processes of docker-compose.yml, with its commands, on this machine's PostgreSQL and
-Redis: migrate, then web (gunicorn), the workers and beat; wait for the health checks, check
-/healthz and /metrics, and stop everything again. It proves the compose commands right without
+"""Run the services of docker-compose.yml, with its commands and configuration files, on this
+machine's PostgreSQL and Redis: PgBouncer (deploy/pgbouncer) in front of PostgreSQL, migrate
+straight to PostgreSQL, then two web processes (gunicorn) behind HAProxy (deploy/haproxy), the
+workers and beat through PgBouncer; wait for the health checks, check /healthz and /metrics
+through the balancer, that requests reached both web processes and that the app's transactions
+went through PgBouncer, and stop everything again. It proves the compose file right without
 Docker.
 
     .venv/bin/python scripts/compose_local.py
 
-DATABASE_URL names the server to use (default postgres://postgres@127.0.0.1:5432/postgres); a
-database of its own is created there and dropped at the end. REDIS_URL defaults to database 15
-of the machine's Redis, so queues never mix with another instance's. The commands below are the
-compose file's, word for word (tests/network/test_deployment_files.py checks it); the only
-change at run time is the bind address, 127.0.0.1 and a free port instead of 0.0.0.0:8000.
+DATABASE_URL names the server to use (default postgres://postgres@127.0.0.1:5432/postgres, which
+must trust local connections); a database of its own is created there and dropped at the end.
+COMPOSE_LOCAL_REDIS_URL (the broker, default database 15 of the machine's Redis) and
+COMPOSE_LOCAL_REDIS_CACHE_URL (the cache, default the broker's server, one database lower) keep
+queues and cache apart from any other instance's. The commands below are the compose file's,
+word for word (tests/network/test_deployment_files.py checks it); the configuration files are
+rendered with local addresses by scripts/local_proxies.py, and the web processes bind to
+127.0.0.1 and free ports instead of 0.0.0.0:8000.
 """
 
 from __future__ import annotations
@@ -28,6 +34,17 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
+
+if __package__ in (None, ""):  # run as a script: the checkout is the import root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.local_proxies import (  # noqa: E402 - after the path above
+    HAPROXY_CFG,
+    PGBOUNCER_INI,
+    LocalHAProxy,
+    LocalPgBouncer,
+    ProxyError,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -87,6 +104,16 @@ COMMANDS: dict[str, list[str]] = {
     "beat": ["celery", "-A", "network", "beat", "--loglevel", "INFO"],
 }
 WORKER_HEALTHCHECK = "celery -A network inspect ping --destination celery@$HOSTNAME --timeout 5"
+# The compose services that run an image of their own with a configuration file of this
+# checkout, and where compose mounts it; rendered here with local addresses.
+CONFIG_FILES = {
+    "pgbouncer": (PGBOUNCER_INI, "/etc/pgbouncer/pgbouncer.ini"),
+    "lb": (HAPROXY_CFG, "/usr/local/etc/haproxy/haproxy.cfg"),
+}
+# Web processes behind the balancer, as `docker compose up --scale web=2` runs them.
+WEB_REPLICAS = 2
+# Requests sent through the balancer to see each web process answer some.
+BALANCED_REQUESTS = 4
 
 
 def interpolate(word: str, env: dict) -> str:
@@ -134,23 +161,46 @@ def _get(url: str, **headers) -> tuple[int, str]:
         return 0, ""
 
 
+def _cache_url(broker_url: str) -> str:
+    """The broker's Redis server, one database lower (or database 1 below database 0)."""
+    parsed = urlparse(broker_url)
+    database = int(parsed.path.strip("/") or 0)
+    return parsed._replace(path=f"/{database - 1 if database else 1}").geturl()
+
+
+def _start(name: str, words: list[str], env: dict, logs: Path, **bind) -> subprocess.Popen:
+    command = [interpolate(word, env) for word in words]
+    command[0] = _executable(command[0])
+    if "port" in bind:
+        command[command.index("0.0.0.0:8000")] = f"127.0.0.1:{bind['port']}"
+    print(f"{name}: {' '.join(words)}", flush=True)
+    log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - the child writes to it
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
 def main() -> int:
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("COMPOSE_LOCAL_REDIS_URL", "redis://127.0.0.1:6379/15")
+    broker_url = os.environ.get("COMPOSE_LOCAL_REDIS_URL", "redis://127.0.0.1:6379/15")
+    cache_url = os.environ.get("COMPOSE_LOCAL_REDIS_CACHE_URL") or _cache_url(broker_url)
     database = f"network_compose_{os.getpid()}"
     port = int(os.environ.get("COMPOSE_LOCAL_PORT") or _free_port())
     token = secrets.token_urlsafe(24)
     work = Path(tempfile.mkdtemp(prefix="network-compose-"))
     parsed = urlparse(server_url)
+    direct_url = parsed._replace(path=f"/{database}").geturl()
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": parsed._replace(path=f"/{database}").geturl(),
-            "REDIS_URL": redis_url,
+            "DATABASE_URL": direct_url,
+            "DATABASE_PGBOUNCER": "false",
+            "REDIS_BROKER_URL": broker_url,
+            "REDIS_CACHE_URL": cache_url,
+            "REDIS_URL": broker_url,
             "DJANGO_PRODUCTION": "true",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "TRUSTED_PROXY_COUNT": "1",
             "SITE_URL": f"http://127.0.0.1:{port}",
             "NETWORK_DATA_DIR": str(work / "data"),
             "STATIC_ROOT": str(work / "staticfiles"),
@@ -166,6 +216,13 @@ def main() -> int:
     admin = _admin_connection(server_url)
     admin.cursor().execute(f'CREATE DATABASE "{database}"')
     processes: dict[str, subprocess.Popen] = {}
+    bouncer = LocalPgBouncer(
+        server_host=parsed.hostname or "127.0.0.1",
+        server_port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+    )
+    web_ports = [_free_port() for _replica in range(WEB_REPLICAS)]
+    balancer = LocalHAProxy(servers=[("127.0.0.1", p) for p in web_ports], port=port)
     logs = work / "logs"
     logs.mkdir()
     ok = False
@@ -178,61 +235,84 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
-        for name, words in COMMANDS.items():
-            command = [interpolate(word, env) for word in words]
-            command[0] = _executable(command[0])
-            if name == "web":
-                command[command.index("0.0.0.0:8000")] = f"127.0.0.1:{port}"
-            print(f"{name}: {' '.join(words)}", flush=True)
-            log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - the child writes to it
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        bouncer.start()
+        print(f"pgbouncer: {PGBOUNCER_INI.relative_to(ROOT)} on port {bouncer.port}", flush=True)
+        # migrate: straight to PostgreSQL, as compose runs it (service_completed_successfully
+        # before the others start).
+        if _start("migrate", COMMANDS["migrate"], env, logs).wait(600) != 0:
+            raise SystemExit(f"migrate failed; see {logs / 'migrate.log'}")
+        pooled = dict(env, DATABASE_URL=bouncer.url(database), DATABASE_PGBOUNCER="true")
+        for replica, web_port in enumerate(web_ports, start=1):
+            processes[f"web{replica}"] = _start(
+                f"web{replica}", COMMANDS["web"], pooled, logs, port=web_port
             )
-            if name == "migrate":  # service_completed_successfully before the others start
-                if process.wait(600) != 0:
-                    raise SystemExit(f"migrate failed; see {logs / 'migrate.log'}")
-                continue
-            processes[name] = process
+        for name in ("worker", "worker-shipping", "worker-mail", "beat"):
+            processes[name] = _start(name, COMMANDS[name], pooled, logs)
+        balancer.start()
+        print(f"lb: {HAPROXY_CFG.relative_to(ROOT)} on port {port}", flush=True)
 
         deadline = time.monotonic() + float(os.environ.get("COMPOSE_LOCAL_TIMEOUT", "120"))
-        status, body = 0, ""
+        status, body, states = 0, "", {}
         while time.monotonic() < deadline:
             for name, process in processes.items():
                 if process.poll() is not None:
                     raise SystemExit(f"{name} exited; see {logs / (name + '.log')}")
-            status, body = _get(
-                f"http://127.0.0.1:{port}/healthz", **{"X-Forwarded-Proto": "https"}
-            )
-            if status == 200:
-                break
+            states = {name: row["status"] for name, row in balancer.server_stats().items()}
+            if all(states.get(f"web{n}") == "UP" for n in range(1, WEB_REPLICAS + 1)):
+                status, body = _get(f"{balancer.url}/healthz")
+                if status == 200:
+                    break
             time.sleep(1)
         print(f"/healthz: {status} {body}", flush=True)
         if status != 200:
-            raise SystemExit("web did not become healthy")
+            raise SystemExit(f"web did not become healthy behind the balancer: {states}")
         health = json.loads(body)
         # CMD-SHELL in compose: a shell expands $HOSTNAME (the container's, here this host's).
         ping = subprocess.run(
             ["/bin/sh", "-c", WORKER_HEALTHCHECK],
             cwd=ROOT,
-            env=dict(env, HOSTNAME=socket.gethostname(), PATH=f"{BIN}{os.pathsep}{env['PATH']}"),
+            env=dict(pooled, HOSTNAME=socket.gethostname(), PATH=f"{BIN}{os.pathsep}{env['PATH']}"),
             capture_output=True,
             text=True,
             timeout=60,
         )
         print(f"worker healthcheck: exit {ping.returncode}", flush=True)
-        metrics_status, metrics_body = _get(
-            f"http://127.0.0.1:{port}/metrics", Authorization=f"Bearer {token}"
-        )
+        answers = [
+            _get(f"{balancer.url}/metrics", Authorization=f"Bearer {token}")
+            for _request in range(BALANCED_REQUESTS)
+        ]
+        metrics_status, metrics_body = answers[0]
         print(f"/metrics: {metrics_status}", flush=True)
+        stats = balancer.server_stats()
+        served = {
+            f"web{n}": (logs / f"web{n}.log").read_text().count("GET /metrics 200")
+            for n in range(1, WEB_REPLICAS + 1)
+        }
+        print(
+            "balanced: "
+            + ", ".join(f"{name} {count} requests" for name, count in served.items())
+            + " ("
+            + ", ".join(f"{name} {stats[name]['stot']}" for name in served)
+            + " by the balancer's count)",
+            flush=True,
+        )
+        (pool,) = [row for row in bouncer.admin("SHOW STATS") if row["database"] == database]
+        print(f"pgbouncer: {pool['total_xact_count']} transactions", flush=True)
         ok = (
             health["database"] == "ok"
             and health["redis"] == "ok"
+            and health["cache"] == "ok"
             and health["worker_count"] >= 1
             and ping.returncode == 0
-            and metrics_status == 200
+            and all(status == 200 for status, _body in answers)
             and "http_requests_total" in metrics_body
+            and all(count >= 1 for count in served.values())
+            and int(pool["total_xact_count"]) > 0
         )
+    except ProxyError as error:
+        print(f"error: {error}", flush=True)
     finally:
+        balancer.stop()
         for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -241,6 +321,7 @@ def main() -> int:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        bouncer.stop()
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.close()
         if ok:

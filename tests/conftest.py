@@ -13,7 +13,7 @@ import pytest
 
 from network import devservices
 
-pytest_plugins = ["tests.carrier_process", "tests.prism"]
+pytest_plugins = ["tests.carrier_process", "tests.prism", "tests.pgbouncer"]
 
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 _STARTED: list[str] = []

@@ -106,7 +106,11 @@ def _mail_batch_schedule(
     try:
         first = cache.add(_mail_batch_key(recipient_id, organization_id), 1, window + 300)
     except RedisError:
-        first = True  # the broker is the same Redis: the enqueue logs it, the re-drive sends
+        # A cache that raises: enqueue anyway (a second batch finds nothing left to send).
+        # The site's DegradingRedisCache answers False while its Redis is unreachable instead;
+        # the periodic re-drive then sends the notifications (REDIS_CACHE_URL may be a Redis of
+        # its own, up while the broker is, so this is the one path an outage of it delays).
+        first = True
     if first:
         # Past the commit already, so this sends now (a broker outage is logged, not raised).
         notification_mail_batch.apply_async_on_commit(

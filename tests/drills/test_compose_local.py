@@ -1,9 +1,13 @@
-"""scripts/compose_local.py runs docker-compose.yml's commands (migrate, gunicorn web, worker,
-beat) on this machine and finds /healthz green, the worker's compose health check answering
-and /metrics answering its token. Its database and Redis are its own."""
+"""scripts/compose_local.py runs docker-compose.yml's services on this machine: PgBouncer and
+HAProxy from the compose file's configuration, migrate, two gunicorn web processes behind the
+balancer, the workers and beat through PgBouncer. It finds /healthz green through the balancer,
+the worker's compose health check answering, /metrics answering its token from both web
+processes, and the app's transactions counted by PgBouncer. Its database and Redis are its own."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 
@@ -11,17 +15,26 @@ import pytest
 from django.db import connection
 
 from scripts.drills.processes import ROOT
+from scripts.local_proxies import HAPROXY, PGBOUNCER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not (os.access(PGBOUNCER, os.X_OK) and os.access(HAPROXY, os.X_OK)),
+        reason="needs Debian's pgbouncer and haproxy (scripts/ensure_test_servers.sh)",
+    ),
+]
 
 
-def test_the_compose_commands_start_a_healthy_network(own_redis, drill_env):
+def test_the_compose_services_start_a_healthy_balanced_network(own_redis, drill_env):
     database = connection.settings_dict
     auth = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
     env = dict(
         drill_env,
         DATABASE_URL=f"postgres://{auth}@{database['HOST']}:{database['PORT'] or 5432}/postgres",
         COMPOSE_LOCAL_REDIS_URL=own_redis.url,
+        # One gunicorn worker per web process: two web processes are what is balanced.
+        WEB_CONCURRENCY="1",
     )
     result = subprocess.run(
         [sys.executable, "scripts/compose_local.py"],
@@ -33,8 +46,13 @@ def test_the_compose_commands_start_a_healthy_network(own_redis, drill_env):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert '/healthz: 200 {"status": "ok"' in result.stdout
+    assert '"cache": "ok"' in result.stdout
     assert "worker healthcheck: exit 0" in result.stdout
     assert "/metrics: 200" in result.stdout
+    balanced = re.search(r"balanced: web1 (\d+) requests, web2 (\d+) requests", result.stdout)
+    assert balanced and min(map(int, balanced.groups())) >= 1, result.stdout
+    transactions = re.search(r"pgbouncer: (\d+) transactions", result.stdout)
+    assert transactions and int(transactions.group(1)) > 0, result.stdout
     with connection.cursor() as cursor:  # its database is gone again
         cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'network_compose_%%'")
         assert cursor.fetchone()[0] == 0

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Make Debian's PgBouncer and HAProxy available to the tests (the tests that run through a
+# real PgBouncer, and scripts/compose_local.py's balancer), or say in one line how to get them.
+# Only the programs are needed: the tests start their own, on free ports.
+missing=""
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing="$missing pgbouncer"
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing="$missing haproxy"
+if [ -z "$missing" ]; then
+  exit 0
+fi
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian's$missing for the tests…"
+  # shellcheck disable=SC2086 # one word per package
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
+    && exit 0
+fi
+echo "Tests through PgBouncer and the balancer will be skipped: install them (sudo apt-get install$missing)."
+exit 0
