@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from moderation.selectors import access_listing_report
 from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import membership_allows, organization_required
+from network.storage import private_file_response
 from network.tenancy import found
 from orders.selectors import access_merchant_order, access_purchase_order
 from payments.selectors_claims import access_claim
@@ -175,13 +175,6 @@ def message_attachment(request, thread_id: int, attachment_id: int):
     attachment = selectors.thread_attachment(
         thread=thread, organization=request.organization, pk=attachment_id
     )
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type=attachment.content_type, filename=attachment.original_name
+    return private_file_response(
+        attachment.file, content_type=attachment.content_type, filename=attachment.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

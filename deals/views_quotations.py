@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from deals.services import quotations as services
 from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import membership_allows, organization_required
+from network.storage import private_file_response
 
 BUYER = [Organization.Kind.BUYER]
 MERCHANT = [Organization.Kind.MERCHANT]
@@ -260,11 +260,6 @@ def quotation_request_file(request, rfq_number: str, rfq_file_id: int):
     upload = selectors.access_quotation_request_file(
         organization=request.organization, number=rfq_number, file_id=rfq_file_id
     )
-    try:
-        handle = upload.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=upload.content_type, filename=upload.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        upload.file, content_type=upload.content_type, filename=upload.original_name
+    )

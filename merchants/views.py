@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,6 +33,7 @@ from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
 from network.permissions import organization_required
+from network.storage import private_file_response
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
@@ -292,11 +293,9 @@ def application_submit(request):
 def document_file(request, document_id: int):
     """Serve a KYC document to its own organisation or to operators; 404 to anyone else."""
     document = selectors.access_merchant_document(organization=request.organization, pk=document_id)
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        document.file, content_type=document.content_type, filename=f"document-{document.pk}"
+    )
 
 
 # --- The operators' review ---------------------------------------------------------------------

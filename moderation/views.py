@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from network.forms import form_add_validation_error
 from network.models import Organization, Role
 from network.permissions import organization_required
 from network.selectors import user_is_operator
+from network.storage import private_file_response
 
 MERCHANT = [Organization.Kind.MERCHANT]
 OPERATOR = [Organization.Kind.OPERATOR]
@@ -207,18 +208,11 @@ def report_detail(request, report_id: int):
 def report_evidence(request, report_id: int):
     """The evidence file, for the reporter and operators only."""
     report = _report_or_404(request, report_id)
-    if not report.evidence:
-        raise Http404
-    try:
-        handle = report.evidence.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=report.evidence_name or f"evidence-{report.pk}"
+    return private_file_response(
+        report.evidence,
+        as_attachment=True,
+        filename=report.evidence_name or f"evidence-{report.pk}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @organization_required(role=Role.STAFF, kinds=OPERATOR)
@@ -325,16 +319,9 @@ def brand_decide(request, brand_id: int):
 def brand_evidence(request, brand_id: int):
     """A brand's registration certificate, for its owner's members and operators."""
     brand = selectors.access_brand(organization=request.organization, pk=brand_id)
-    if not brand.evidence:
-        raise Http404
-    try:
-        handle = brand.evidence.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=f"brand-{brand.pk}-evidence")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        brand.evidence, as_attachment=True, filename=f"brand-{brand.pk}-evidence"
+    )
 
 
 @organization_required(kinds=MERCHANT)

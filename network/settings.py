@@ -225,7 +225,10 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
 STORAGES = {
+    # Public uploads (product images) and private ones (network.storage): folders here, the
+    # buckets of an S3-compatible store when S3_* is set (below).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "network.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -244,6 +247,82 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(
     os.environ.get("PRIVATE_MEDIA_ROOT") or devservices.data_dir() / "private"
 )
+# How long a signed link to a private file works: the browser follows it at once.
+S3_SIGNED_URL_SECONDS = int(os.environ.get("S3_SIGNED_URL_SECONDS") or 60)
+if not 1 <= S3_SIGNED_URL_SECONDS <= 604800:
+    raise ImproperlyConfigured("S3_SIGNED_URL_SECONDS must be between 1 and 604800 (a week).")
+
+
+def object_storages() -> dict[str, dict]:
+    """The ``STORAGES`` entries for the two buckets of an S3-compatible store, from ``S3_*``:
+    none when no bucket is named; ImproperlyConfigured when one is named without the rest."""
+    public_bucket = os.environ.get("S3_PUBLIC_BUCKET", "")
+    private_bucket = os.environ.get("S3_PRIVATE_BUCKET", "")
+    if not (public_bucket or private_bucket):
+        return {}
+    connection = {
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL", ""),
+        "access_key": env_secret("S3_ACCESS_KEY_ID") or "",
+        "secret_key": env_secret("S3_SECRET_ACCESS_KEY") or "",
+    }
+    required = {
+        "S3_PUBLIC_BUCKET": public_bucket,
+        "S3_PRIVATE_BUCKET": private_bucket,
+        "S3_ENDPOINT_URL": connection["endpoint_url"],
+        "S3_ACCESS_KEY_ID": connection["access_key"],
+        "S3_SECRET_ACCESS_KEY": connection["secret_key"],
+    }
+    if missing := [name for name, value in required.items() if not value]:
+        raise ImproperlyConfigured(
+            f"Uploads go to object storage once a bucket is named, and then {', '.join(missing)} "
+            "must be set too. Set them, or unset the S3_* variables to keep uploads in "
+            "MEDIA_ROOT and PRIVATE_MEDIA_ROOT."
+        )
+    if urlparse(connection["endpoint_url"]).scheme not in {"http", "https"}:
+        raise ImproperlyConfigured("S3_ENDPOINT_URL must be an http(s):// URL.")
+    common = {
+        **connection,
+        "region_name": os.environ.get("S3_REGION") or "us-east-1",
+        "signature_version": "s3v4",
+        # Path-style URLs (endpoint/bucket/key) work with every S3-compatible server.
+        "addressing_style": "path",
+        # As in a folder: a second upload of the same name gets a name of its own.
+        "file_overwrite": False,
+    }
+    public = {
+        **common,
+        "bucket_name": public_bucket,
+        "querystring_auth": False,
+        # Where the store grants reads per object rather than by bucket policy: public-read.
+        "default_acl": os.environ.get("S3_PUBLIC_ACL") or None,
+    }
+    if public_url := os.environ.get("S3_PUBLIC_URL", ""):
+        parsed = urlparse(public_url)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+            raise ImproperlyConfigured("S3_PUBLIC_URL must be an http(s):// URL.")
+        public["custom_domain"] = f"{parsed.netloc}{parsed.path.rstrip('/')}"
+        public["url_protocol"] = f"{parsed.scheme}:"
+    private = {
+        **common,
+        "bucket_name": private_bucket,
+        # Never a public object, never an unsigned link: every URL expires.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": S3_SIGNED_URL_SECONDS,
+    }
+    return {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": public},
+        "private": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": private},
+    }
+
+
+STORAGES.update(object_storages())
+# Where pages' images and frames of uploads come from besides the site itself (signed links to
+# private files redirect there): for the Content-Security-Policy's img-src and frame-src.
+OBJECT_STORAGE_ORIGINS: list[str] = []
+if STORAGES["private"]["BACKEND"].endswith("S3Storage"):
+    _endpoint = urlparse(os.environ["S3_ENDPOINT_URL"])
+    OBJECT_STORAGE_ORIGINS.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
 
 # --- Cache, sessions, Celery -----------------------------------------------------------------
 # Two Redis roles, each on REDIS_URL unless named apart: the broker holds what must not be lost
@@ -610,10 +689,10 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *OBJECT_STORAGE_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-src": ["'self'"],
+        "frame-src": ["'self'", *OBJECT_STORAGE_ORIGINS],
         "frame-ancestors": ["'self'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],

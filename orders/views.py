@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import organization_required
 from network.shipments import order_shipments
+from network.storage import private_file_response
 from orders import payment_hooks, selectors, services
 from orders.errors import ReceiptProblemInvalid, UnknownBooking
 from orders.forms import (
@@ -562,14 +563,7 @@ def receipt_problem_photo(request, number: str, photo_id: int):
     photo = selectors.access_receipt_photo(
         organization=request.organization, merchant_order=merchant_order, photo_id=photo_id
     )
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(photo.image, content_type=photo.content_type)
 
 
 @organization_required(kinds=OPERATOR)

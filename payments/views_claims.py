@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import membership_allows, organization_required
+from network.storage import private_file_response
 from payments import selectors_claims as selectors
 from payments.forms_claims import ClaimForm, DecideForm, RespondForm
 from payments.models import ClaimStatus
@@ -226,11 +227,4 @@ def claim_photo(request, claim_number: str, claim_photo_id: int):
     photo = next((p for p in claim.photos.all() if p.pk == claim_photo_id), None)
     if photo is None:
         raise Http404
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(photo.image, content_type=photo.content_type)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import organization_required
 from network.second_factor import has_totp
+from network.storage import private_file_response
 from payments import selectors_payouts as selectors
 from payments.forms_payouts import BankAccountForm, SecondFactorForm, StatementForm
 from payments.services import bank_accounts, payouts
@@ -184,21 +185,12 @@ def payout_run_detail(request, pk: int):
 @organization_required(kinds=OPERATOR)
 def payout_run_file(request, pk: int):
     run = selectors.access_payout_run(organization=request.organization, pk=pk)
-    if not run.file:
-        raise Http404
-    try:
-        handle = run.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
+    return private_file_response(
+        run.file,
         as_attachment=True,
         filename=f"{run.message_id}.xml",
         content_type="application/xml",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

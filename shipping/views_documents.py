@@ -3,10 +3,11 @@ its buyer and the network's operators (anyone else is answered 404, as for no do
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 
 from network.models import Organization
 from network.permissions import organization_required
+from network.storage import private_file_response
 from shipping import selectors
 from shipping.models import TradeDocument
 
@@ -18,21 +19,14 @@ def trade_document_filename(document: TradeDocument) -> str:
     return f"{document.number}-v{document.version}.pdf"
 
 
-def trade_document_response(document: TradeDocument) -> FileResponse:
+def trade_document_response(document: TradeDocument) -> HttpResponseBase:
     """The version's PDF from private storage, as a download that no cache keeps."""
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
+    return private_file_response(
+        document.file,
         as_attachment=True,
         filename=trade_document_filename(document),
         content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @organization_required(kinds=PARTIES)

@@ -13,7 +13,7 @@ import pytest
 
 from network import devservices
 
-pytest_plugins = ["tests.carrier_process", "tests.prism", "tests.pgbouncer"]
+pytest_plugins = ["tests.carrier_process", "tests.prism", "tests.pgbouncer", "tests.objectstore"]
 
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 _STARTED: list[str] = []
@@ -238,6 +238,13 @@ def _test_settings(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Uploads go to the folders above even where S3_* is set on the machine; the object-store
+    # tests switch to their own buckets.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "network.storage.PrivateFileSystemStorage"},
+    }
     # PBKDF2's million rounds cost a quarter of a CPU second per user made or signed in, which
     # was most of the suite's time; what a test checks of a password is the same under MD5.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

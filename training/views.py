@@ -8,7 +8,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from network.branding import NETWORK_NAME
 from network.errors import DomainError
 from network.models import Organization, Role
 from network.permissions import membership_allows, organization_required
+from network.storage import private_file_response
 from training import calendar, documents, selectors, services
 from training.forms import (
     CheckInSearchForm,
@@ -353,14 +354,12 @@ def material_download(request, pk: int):
         )
     if not allowed:
         raise Http404
-    response = FileResponse(
-        material.file.open("rb"),
+    return private_file_response(
+        material.file,
         as_attachment=True,
         filename=material.original_name,
         content_type=material.content_type,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Operators ---------------------------------------------------------------------------------
