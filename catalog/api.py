@@ -44,6 +44,7 @@ from network.api import (
     precondition_failed,
 )
 from network.api_query import validated_query
+from network.db_router import ToleratesLagMixin
 from network.fields import IntegerSerializerField
 from network.models import Organization
 
@@ -203,7 +204,7 @@ class ProductBrowseQuery(serializers.Serializer):
     page = IntegerSerializerField(min_value=1, required=False)
 
 
-class ProductListView(APIView):
+class ProductListView(ToleratesLagMixin, APIView):
     """Public listings, with the browse page's filters: ``q`` (English or Chinese),
     ``category``, ``state``, ``brand``, ``merchant``, ``price_min``, ``price_max``,
     ``max_moq``, ``in_stock``, ``sort``, ``page``."""

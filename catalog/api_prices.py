@@ -31,6 +31,7 @@ from catalog.services import price_lists as price_list_services
 from catalog.services.tariffs import TARIFF_FIELDS, tariff_line_save
 from merchants.api import ErrorSerializer
 from network.api_query import validated_query
+from network.db_router import ToleratesLagMixin
 from network.fields import IntegerSerializerField
 from network.models import Organization
 from network.selectors import exchange_rate_day
@@ -186,7 +187,7 @@ def _price_list_response(request, pk: int, code: int = 200) -> Response:
     return Response(PriceListSerializer(price_list).data, status=code)
 
 
-class MerchantPriceListsAPI(APIView):
+class MerchantPriceListsAPI(ToleratesLagMixin, APIView):
     """The merchant's price lists (GET, the newest 200) and a new one with its products
     (POST)."""
 
@@ -304,7 +305,7 @@ class MerchantPriceListAPI(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BuyerPriceListsAPI(APIView):
+class BuyerPriceListsAPI(ToleratesLagMixin, APIView):
     """The price lists merchants granted to the buyer (the newest 200)."""
 
     organization_kinds = BUYER
@@ -361,7 +362,7 @@ class TariffQuery(serializers.Serializer):
     )
 
 
-class TariffLinesAPI(APIView):
+class TariffLinesAPI(ToleratesLagMixin, APIView):
     """The table's rows in force today (or all), at most 200 by code; operators add rows."""
 
     api_scopes = SCOPES

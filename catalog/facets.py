@@ -32,9 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 
-from catalog.models import ListingState
+from catalog.models import ListingState, Product
 from merchants.models import ApplicationStatus
 
 COUNT_CAP = 1000
@@ -294,7 +294,8 @@ def no_counts() -> dict:
 
 def _run(sql: str, params: dict) -> dict:
     counts: dict = {"categories": {}, "states": [], "brands": [], "merchants": []}
-    with connection.cursor() as cursor:
+    # Counted where the listings beside them are read (a replica, see network.db_router).
+    with connections[router.db_for_read(Product)].cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             (category_id, state, brand, _organization_id, facet, source_rows, total,

@@ -59,6 +59,7 @@ from catalog.search import build_search_query
 from merchants.models import ApplicationStatus
 from merchants.us_states import state_name
 from network.cache import product_cache, product_cached, public_listings_version
+from network.db_router import cache_seconds, cache_variant
 from network.errors import DomainError
 from network.models import ExchangeRate, Organization
 from network.selectors import exchange_rate_day, exchange_rate_in_force
@@ -366,7 +367,9 @@ def _browse_counts(
     (``network.cache``), so every page of the same filters reuses them until a listing
     changes."""
     key = (
-        "catalog:browse-counts:"
+        "catalog:browse-counts"
+        + cache_variant()  # counts read on a replica are kept apart (network.db_router)
+        + ":"
         + hashlib.sha256(
             repr(
                 (
@@ -397,7 +400,7 @@ def _browse_counts(
         key=lambda item: (item[0] != filters.merchant, -item[4], item[3]),
     )[:20]
     if use_cache:
-        cache.set(key, counts, FACET_CACHE_SECONDS)
+        cache.set(key, counts, cache_seconds(FACET_CACHE_SECONDS))
     return counts
 
 

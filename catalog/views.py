@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import re
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -53,6 +55,7 @@ from network.cache import (
     public_listings_cached,
     recent_public_listings_version,
 )
+from network.db_router import cache_seconds, cache_variant, tolerates_lag
 from network.errors import DomainError
 from network.forms import form_add_validation_error
 from network.models import Organization, Role
@@ -108,7 +111,10 @@ def _browse_cache_key(params: list[tuple[str, str]]) -> str:
     buyer could see, an exchange-rate or category change included, gives a new version) and
     for today's date, so a scheduled exchange rate shows from the first request of its day."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    return f"catalog:browse:{get_language()}:{exchange_rate_day().isoformat()}:{digest}"
+    # Results read on a replica are kept apart (and briefly): whoever just wrote reads the
+    # primary, and must not be shown a replica's older rendering under the same version.
+    source = cache_variant()
+    return f"catalog:browse:{get_language()}:{exchange_rate_day().isoformat()}:{digest}{source}"
 
 
 def _browse_results(params: list[tuple[str, str]]) -> str:
@@ -153,6 +159,7 @@ def _plain_visitor(request) -> bool:
     )
 
 
+@tolerates_lag
 def browse(request):
     """Public listings with search, filters, facets and sorting. The results are rendered once
     per set of parameters, language and version of the public listings, and inserted in the
@@ -183,7 +190,9 @@ def browse(request):
 # The page goes out gzipped to browsers that accept it (26 kB becomes 4 kB on a phone in China),
 # compressed once when kept. It holds no secret (no CSRF token, nothing of the visitor's), so
 # compression cannot leak one (BREACH), which is why other pages are not compressed here.
-_ANONYMOUS_PAGES: dict[tuple, tuple[int, bytes, bytes]] = {}
+# A page read on a replica is kept only briefly (the last item, a time.monotonic() deadline;
+# infinite for a page read on the primary; see network.db_router.cache_seconds).
+_ANONYMOUS_PAGES: dict[tuple, tuple[int, bytes, bytes, float]] = {}
 ANONYMOUS_PAGES_KEPT = 256
 BROWSE_VERSION_TRUST = 0.25
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -197,10 +206,11 @@ def _anonymous_page(request) -> tuple[bytes, bytes]:
     """The whole page for anonymous visitors, plain and gzipped: from this process's memory
     while the browse version it was rendered for is current, else from the cache, else
     rendered and kept in both."""
-    kept_key = (get_language(), exchange_rate_day(), request.get_full_path())
+    source = cache_variant()
+    kept_key = (get_language(), exchange_rate_day(), request.get_full_path(), source)
     version = recent_public_listings_version(max_age=BROWSE_VERSION_TRUST)
     kept = _ANONYMOUS_PAGES.get(kept_key)
-    if kept is not None and kept[0] == version:
+    if kept is not None and kept[0] == version and time.monotonic() < kept[3]:
         return kept[1], kept[2]
     page_key = "catalog:browse-page:" + hashlib.sha256(repr(kept_key).encode()).hexdigest()[:32]
     html, version = public_listings_cached(page_key)
@@ -208,12 +218,15 @@ def _anonymous_page(request) -> tuple[bytes, bytes]:
         results = _cached_results(_browse_params(request))
         results = mark_safe(results)  # noqa: S308 - our own rendered template
         html = render_to_string("catalog/browse.html", {"results": results}, request=request)
-        public_listings_cache(page_key, html, version=version, timeout=BROWSE_CACHE_SECONDS)
+        public_listings_cache(
+            page_key, html, version=version, timeout=cache_seconds(BROWSE_CACHE_SECONDS)
+        )
     if len(_ANONYMOUS_PAGES) >= ANONYMOUS_PAGES_KEPT:
         _ANONYMOUS_PAGES.clear()
     page = html.encode()
     compressed = gzip.compress(page, mtime=0)
-    _ANONYMOUS_PAGES[kept_key] = (version, page, compressed)
+    until = time.monotonic() + cache_seconds(BROWSE_CACHE_SECONDS) if source else math.inf
+    _ANONYMOUS_PAGES[kept_key] = (version, page, compressed, until)
     return page, compressed
 
 
@@ -222,7 +235,9 @@ def _cached_results(params: list[tuple[str, str]]) -> str:
     results, version = public_listings_cached(key)
     if results is None:
         results = _browse_results(params)
-        public_listings_cache(key, results, version=version, timeout=BROWSE_CACHE_SECONDS)
+        public_listings_cache(
+            key, results, version=version, timeout=cache_seconds(BROWSE_CACHE_SECONDS)
+        )
     return results
 
 
@@ -805,6 +820,7 @@ def import_job_errors(request, job_id: int):
 
 
 @organization_required(kinds=MERCHANT)
+@tolerates_lag
 def export(request):
     file_format = request.GET.get("format", "csv")
     if file_format not in ImportJob.Format.values:

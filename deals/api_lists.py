@@ -17,6 +17,7 @@ from deals import selectors
 from deals.models import SavedList, SavedListItem
 from deals.services import lists as services
 from merchants.api import ErrorSerializer
+from network.db_router import ToleratesLagMixin
 from network.models import Organization
 from network.tenancy import found
 from orders.selectors import access_purchase_order
@@ -141,7 +142,7 @@ def _sku(data: dict) -> SKU:
     return read.items[0][0]
 
 
-class SavedListsAPI(APIView):
+class SavedListsAPI(ToleratesLagMixin, APIView):
     """GET the buyer's saved lists; POST a new (empty) one."""
 
     organization_kinds = BUYER

@@ -20,6 +20,7 @@ from deals.services import messages as services
 from merchants.api import ErrorSerializer
 from moderation.selectors import access_listing_report
 from network.api import form_fields
+from network.db_router import ToleratesLagMixin
 from network.models import Organization
 from network.tenancy import found
 from orders.selectors import access_merchant_order, access_purchase_order
@@ -219,7 +220,7 @@ def _detail(request, pk: int) -> dict:
     return ThreadDetailSerializer(thread, context={"organization": request.organization}).data
 
 
-class ThreadListCreateAPI(APIView):
+class ThreadListCreateAPI(ToleratesLagMixin, APIView):
     """GET the organisation's conversations, newest first; POST: write to the other side (one
     of ``product``, ``merchant_order``, ``purchase_order`` with ``merchant``, ``claim``,
     ``report``, or ``merchant``/``buyer`` alone). Asking again about the same record continues

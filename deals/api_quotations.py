@@ -27,6 +27,7 @@ from deals.services import quotations as services
 from merchants.api import ErrorSerializer
 from network.api import form_fields, inline_choice_field
 from network.api_query import validated_query
+from network.db_router import ToleratesLagMixin
 from network.models import Organization, Role
 from orders.models import Incoterm
 from shipping.models import Port
@@ -203,7 +204,7 @@ def _request_data(rfq: QuotationRequest) -> dict:
     return QuotationRequestSerializer(rfq, context={"files": files}).data
 
 
-class QuotationRequestListCreateAPI(APIView):
+class QuotationRequestListCreateAPI(ToleratesLagMixin, APIView):
     """GET the buyer's requests, the requests open to a merchant, or all (operators); POST
     (buyers): ask for quotations."""
 
@@ -419,7 +420,7 @@ class RequestQuotationsAPI(APIView):
         return Response(_quotation_data(request, quotation.number), status=status.HTTP_201_CREATED)
 
 
-class QuotationListAPI(APIView):
+class QuotationListAPI(ToleratesLagMixin, APIView):
     """GET the quotations a merchant sent or a buyer received, newest first."""
 
     organization_kinds = EVERYONE

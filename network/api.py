@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from functools import partial
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +19,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from network.db_router import tolerating_lag
 from network.errors import DomainError
 
 
@@ -128,6 +130,10 @@ class CursorPagination(pagination.CursorPagination):
         return int(value)
 
     def paginate_queryset(self, queryset, request, view=None):
+        # Every list endpoint's rows: a replica may answer them (network.db_router).
+        return tolerating_lag(partial(self._paginate_queryset, queryset, request, view))
+
+    def _paginate_queryset(self, queryset, request, view):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:

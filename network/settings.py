@@ -103,9 +103,44 @@ SITE_NAME = "Global US Merchants Network"
 
 try:
     DATABASES = {"default": _database_config(devservices.database_url())}
+    # Read replicas (streaming standbys of the primary) as replica1, replica2, …: which reads
+    # they answer is network.db_router's to decide. Tests create no database for them.
+    for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+        try:
+            _replica = _database_config(_url)
+        except ImproperlyConfigured:
+            # Not chained: the message would repeat the URL and its password.
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS: entry {_number} is not a PostgreSQL URL; expected "
+                "comma-separated postgres://USER:PASSWORD@HOST:PORT/NAME."
+            ) from None
+        _server = (_replica["HOST"], _replica["PORT"], _replica["NAME"])
+        if _server in [(c["HOST"], c["PORT"], c["NAME"]) for c in DATABASES.values()]:
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS: entry {_number} names the database of DATABASE_URL "
+                "or of an earlier entry."
+            )
+        _replica["OPTIONS"]["connect_timeout"] = 2  # a replica that is down is passed over fast
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica{_number}"] = _replica
     REDIS_URL = _redis_url(devservices.redis_url())
 except devservices.ServiceError as error:
     raise ImproperlyConfigured(str(error)) from error
+DATABASE_ROUTERS = ["network.db_router.ReplicaRouter"]
+# Seconds a person (or an API key's organisation) reads the primary after writing, and the
+# replay lag past which a replica is passed over. Keep the first at least twice the second:
+# results read on a replica are kept for their difference (network.db_router).
+try:
+    REPLICA_STICKY_SECONDS = float(os.environ.get("REPLICA_STICKY_SECONDS") or "10")
+    REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS") or "5")
+except ValueError:
+    raise ImproperlyConfigured(
+        "REPLICA_STICKY_SECONDS and REPLICA_MAX_LAG_SECONDS are numbers of seconds (e.g. 10, 5)."
+    ) from None
+if not (0 <= REPLICA_STICKY_SECONDS <= 3600 and 0 <= REPLICA_MAX_LAG_SECONDS <= 3600):
+    raise ImproperlyConfigured(
+        "REPLICA_STICKY_SECONDS and REPLICA_MAX_LAG_SECONDS must be from 0 to 3600 seconds."
+    )
 
 INSTALLED_APPS = [
     "network.apps.NetworkAdminConfig",  # django.contrib.admin on the network's own site
@@ -160,6 +195,8 @@ MIDDLEWARE = [
     # person are known, so the 400 page speaks their language).
     "network.request_guard.RequestGuardMiddleware",
     "network.middleware.OperatorMFAMiddleware",
+    # Which reads a replica may answer, and the primary after a write (network.db_router).
+    "network.db_router.ReplicaReadsMiddleware",
     # Innermost: an /api/ write with an Idempotency-Key runs in one transaction with its key.
     "network.idempotency.IdempotencyMiddleware",
 ]

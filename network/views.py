@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from network import dashboards, outbound, selectors, services
+from network.db_router import tolerates_lag
 from network.errors import DomainError
 from network.forms import (
     ApiKeyForm,
@@ -496,6 +497,7 @@ def dashboard(request):
 
 
 @organization_required()
+@tolerates_lag
 def dashboard_export(request, slug: str):
     """One panel's table as CSV, over the same date range as the page."""
     panel = dashboards.panel_for(request.organization, slug)

@@ -23,6 +23,7 @@ from catalog.models import SKU
 from merchants.api import ErrorSerializer
 from network.api import StaticModelSerializer, form_fields, inline_choice_field
 from network.api_query import validated_query
+from network.db_router import ToleratesLagMixin
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
 from orders import selectors, services
@@ -698,7 +699,7 @@ class MerchantOrderConfirmReceiptAPI(APIView):
         return Response(MerchantOrderSummarySerializer(merchant_order).data)
 
 
-class ReceiptProblemListCreateAPI(APIView):
+class ReceiptProblemListCreateAPI(ToleratesLagMixin, APIView):
     """GET the receipt problems of a merchant order (its buyer and its merchant); POST, as a
     multipart body (``kind``, ``description``, ``photos`` repeated), the buyer reports one."""
 

@@ -24,6 +24,7 @@ from merchants.api import ErrorSerializer
 from merchants.errors import MerchantNotApproved
 from network.api import StaticModelSerializer
 from network.api_query import validated_query
+from network.db_router import ToleratesLagMixin
 from network.fields import IntegerSerializerField
 from network.models import Organization, Role
 from network.request_guard import json_loads
@@ -271,7 +272,7 @@ class BookingCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-class BookingListAPI(APIView):
+class BookingListAPI(ToleratesLagMixin, APIView):
     """GET the organisation's bookings (newest first, at most 100); POST to request one."""
 
     api_scopes = {"read": "bookings:read", "write": "bookings:write"}

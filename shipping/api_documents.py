@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
+from network.db_router import ToleratesLagMixin
 from network.models import ApiScope, Organization
 from shipping import selectors
 from shipping.models import TradeDocument
@@ -94,7 +95,7 @@ class TradeDocumentListSerializer(serializers.Serializer):
     results = TradeDocumentSerializer(many=True)
 
 
-class TradeDocumentListAPI(PartyScopes, APIView):
+class TradeDocumentListAPI(ToleratesLagMixin, PartyScopes, APIView):
     """GET every version of the shipment's documents: by kind, newest version first."""
 
     organization_kinds = PARTIES

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
+from network.db_router import ToleratesLagMixin
 from network.models import Organization, Role
 from network.tenancy import RecordNotFound
 from orders.models import MerchantOrder
@@ -245,7 +246,7 @@ def _list_queryset(organization: Organization):
     )
 
 
-class ShipmentListAPI(_PartyScopes, APIView):
+class ShipmentListAPI(ToleratesLagMixin, _PartyScopes, APIView):
     """GET the organisation's shipments (a merchant's own, a buyer's orders'; newest first, at
     most 100); POST plans one (merchants)."""
 
