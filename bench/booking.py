@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import flush_redis, pgbench_tps, scratch_database  # noqa: E402
+from bench._common import bench_sailing, flush_redis, pgbench_tps, scratch_database  # noqa: E402
 from bench._http import Request, gunicorn, load  # noqa: E402
 
 BENCH_REDIS_DB = 15
@@ -71,15 +71,9 @@ def main() -> int:
 
 def _setup_sailing():
     """An approved merchant, its owner's API key, and a sailing with room for every request."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.utils import timezone
-
     from merchants.models import MerchantApplication
     from network import services as network_services
     from network.models import Membership, Organization, User
-    from shipping.models import Carrier, Port, Sailing, SailingRate
 
     organization = Organization.objects.create(
         name="Bench Maple Co.", slug="bench-maple", kind="merchant", country="US"
@@ -95,30 +89,7 @@ def _setup_sailing():
         scopes=["bookings:read", "bookings:write"],
         acting_user=user,
     )
-    carrier = Carrier.objects.create(scac="MAEU", name="Maersk", service_contract_reference="BENCH")
-    los_angeles = Port.objects.create(un_locode="USLAX", name="Los Angeles", country="US")
-    ningbo = Port.objects.create(un_locode="CNNGB", name="Ningbo", country="CN")
-    etd = timezone.now() + timedelta(days=20)
-    sailing = Sailing.objects.create(
-        carrier=carrier,
-        service_code="TP6",
-        vessel_name="Madrid Maersk",
-        vessel_imo="9778791",
-        voyage_number="BENCH",
-        port_of_loading=los_angeles,
-        port_of_discharge=ningbo,
-        etd=etd,
-        eta=etd + timedelta(days=16),
-        documentation_cutoff=etd - timedelta(days=3),
-        cargo_cutoff=etd - timedelta(days=2),
-        capacity_teu=10_000_000,
-        capacity_weight_kg=2_000_000_000,
-        booking_closes_at=etd - timedelta(days=3),
-    )
-    SailingRate.objects.create(
-        sailing=sailing, equipment_code="22G1", price=Decimal("620"), forwarder_price=Decimal("980")
-    )
-    return raw_key, sailing
+    return raw_key, bench_sailing(voyage="BENCH")
 
 
 def _body(sailing_id: int) -> str:

@@ -29,10 +29,8 @@ before and after). Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +40,12 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import ROOT, bench_merchants, flush_redis, scratch_database  # noqa: E402
+from bench._common import (  # noqa: E402
+    bench_merchants,
+    celery_workers,
+    flush_redis,
+    scratch_database,
+)
 
 BENCH_REDIS_DB = 14
 SAMPLE_SECONDS = 0.5
@@ -73,53 +76,12 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
     }
     with scratch_database(f"bench_stream_{os.getpid()}", environ=environ) as scratch_url:
-        workers: list[subprocess.Popen] = []
         try:
-            workers = _start_workers(scratch_url, environ, data, one=args.one_worker)
-            return run(args, broker_url, data / "mail", workers)
+            with celery_workers(scratch_url, environ, data, one=args.one_worker) as workers:
+                return run(args, broker_url, data / "mail", workers)
         finally:
-            for worker in workers:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(worker.pid, signal.SIGTERM)
-            for worker in workers:
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(worker.pid, signal.SIGKILL)
-                    worker.wait()
             flush_redis(broker_url)
             shutil.rmtree(data, ignore_errors=True)
-
-
-def _start_workers(
-    database_url: str, environ: dict[str, str], data: Path, *, one: bool
-) -> list[subprocess.Popen]:
-    """The workers ``make run`` starts (or one consuming every queue), each in a session of its
-    own so that stopping it stops its pool too; their output in ``data``."""
-    from django.conf import settings
-
-    from network.run import worker_commands
-
-    env = {**os.environ, **environ, "DATABASE_URL": database_url}
-    env.pop("TEST_DATABASE_NAME", None)
-    commands = worker_commands(env)
-    if one:
-        queues = [queue for queues in settings.WORKER_QUEUES.values() for queue in queues]
-        command = commands["worker"]
-        command[command.index("-Q") + 1] = ",".join(queues)
-        commands = {"worker": command}
-    workers = []
-    for name, command in commands.items():
-        queues = command[command.index("-Q") + 1]
-        concurrency = command[command.index("--concurrency") + 1]
-        print(f"Starting {name}: queues {queues}, {concurrency} processes", flush=True)
-        with open(data / f"{name}.log", "ab") as log:
-            workers.append(
-                subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-                )
-            )
-    return workers
 
 
 class QueueSampler(threading.Thread):
