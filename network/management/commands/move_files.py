@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
+from django_scopes import scopes_disabled
 
 from network.storage import PrivateFileSystemStorage, PrivateStorage, private_storage
 
@@ -108,13 +109,13 @@ def stored_files() -> Iterator[tuple[str, str, str, list]]:
     """``(kind, "app.Model.field", stored name, ids of the rows naming it)`` for every file."""
     for kind, model, field in file_fields():
         rows: dict[str, list] = defaultdict(list)
-        # The base manager: this reads the file column of every organisation's rows, outside
-        # any request, and the tenant guard of the default manager would refuse it.
-        named = model._base_manager.exclude(**{field.attname: ""}).exclude(
-            **{f"{field.attname}__isnull": True}
-        )
-        for pk, name in named.order_by("pk").values_list("pk", field.attname):
-            rows[name].append(pk)
+        # Operator-wide: the file column of every organisation's rows, outside any request.
+        with scopes_disabled():
+            named = model._default_manager.exclude(**{field.attname: ""}).exclude(
+                **{f"{field.attname}__isnull": True}
+            )
+            for pk, name in named.order_by("pk").values_list("pk", field.attname):
+                rows[name].append(pk)
         for name, row_ids in rows.items():
             yield kind, f"{model._meta.label}.{field.name}", name, row_ids
 
