@@ -299,11 +299,6 @@ def _reference_data(request):
         yield
         return
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
-    _restore_reference_data()
-    yield
-
-
-def _restore_reference_data() -> None:
     from catalog.models import Category
 
     if not Category.objects.exists():
@@ -349,8 +344,6 @@ def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path
         from django.db import connection, transaction
 
         with transaction.atomic():
-            # A transactional test that ran before on this worker emptied the categories too.
-            _restore_reference_data()
             call_command("seed_demo", **({"apps": apps} if apps else {}))
             # As when a test seeds inside its own transaction, which never commits: the work
             # seeding sent "on commit" is never sent.
