@@ -49,7 +49,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 # Tests that take half a minute or more each, longest kinds first: started before the rest, so
 # that under xdist the other workers run the short tests alongside them, instead of one worker
-# finishing the run alone with a drill picked up at the end.
+# finishing the run alone with a drill picked up at the end. ``make test`` hands out whole files
+# in this order (``--dist loadfile --no-loadscope-reorder``), one to each worker as it frees up:
+# ``--dist load`` gave the first worker a first chunk of a quarter of its share, consecutive
+# tests, which held every long one, and the others then had nothing to take from it.
 LONG_RUNNING = ("slow", "drill", "browser")
 
 
@@ -90,6 +93,20 @@ def _one_concurrency_test_at_a_time(request):
     with open(lock_path, "w") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _tasks_may_wait_for_results():
+    """Celery runs an eager task inside ``denied_join_result()``, which sets one process-wide
+    flag and puts back the value it found. Tests that place orders from several threads at once
+    run eager tasks side by side, and one thread can put back "inside a task" after the other
+    has cleared it: every later test in that process that calls ``.get()`` on a result was then
+    refused ("Never call result.get() within a task!"). No test runs inside a task, so each one
+    starts with the flag cleared."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
 
 
 @pytest.fixture(scope="session")
@@ -289,8 +306,8 @@ def tenant_scope_off():
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Data migrations seed reference data (the category tree); a transactional test empties
-    every table when it ends, so put it back for tests that use the database."""
+    """Data migrations seed reference data (the category tree), which emptying keeps; should a
+    test have removed some of it, it is put back for the tests that use the database."""
     database_fixtures = {"db", "transactional_db", "live_server", "django_db_setup"}
     if not (
         request.node.get_closest_marker("django_db")
@@ -299,15 +316,27 @@ def _reference_data(request):
         yield
         return
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    restore_reference_data()
+    yield
+
+
+def restore_reference_data() -> None:
+    """The whole category tree as its data migration seeds it: every slug of it, not just some
+    category (a factory's lone "maple-syrup" is not the tree the demo needs)."""
+    import importlib
+
+    from django.apps import apps
+
     from catalog.models import Category
 
-    if not Category.objects.exists():
-        import importlib
-
-        from django.apps import apps
-
-        importlib.import_module("catalog.migrations.0002_seed_categories").seed(apps, None)
-    yield
+    seeding = importlib.import_module("catalog.migrations.0002_seed_categories")
+    slugs = [
+        slug
+        for parent, _en, _zh, children in seeding.TREE
+        for slug in (parent, *(child for child, _child_en, _child_zh in children))
+    ]
+    if Category.objects.filter(slug__in=slugs).count() != len(slugs):
+        seeding.seed(apps, None)
 
 
 def _is_transactional(request) -> bool:
@@ -322,8 +351,8 @@ def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path
     """The demo network (``seed_demo``, of the module's ``DEMO_APPS`` when it names them),
     seeded once for all the module's tests rather than once per test: each test still runs in
     its own transaction, rolled back to the seeded state. The database is emptied again after
-    the module, as a transactional test leaves it (``_reference_data`` puts the categories
-    back). Seeded with the per-test settings (cache in memory, files in a folder of its own)."""
+    the module, as a transactional test leaves it. Seeded with the per-test settings (cache in
+    memory, files in a folder of its own)."""
     from django.core.management import call_command
     from django.test import override_settings
 
@@ -344,6 +373,8 @@ def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path
         from django.db import connection, transaction
 
         with transaction.atomic():
+            # Seeded before any test's own fixtures (``_reference_data``) have run.
+            restore_reference_data()
             call_command("seed_demo", **({"apps": apps} if apps else {}))
             # As when a test seeds inside its own transaction, which never commits: the work
             # seeding sent "on commit" is never sent.
@@ -355,8 +386,11 @@ def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path
         empty_tables(connection)
 
 
-# Tables that only migrations write (reference data Django itself recreates after a flush).
-KEPT_BY_EMPTYING = frozenset({"django_content_type", "auth_permission"})
+# Reference data that only migrations write: the content types and permissions (which Django
+# itself recreates after a flush) and the category tree (``catalog/migrations/0002``). Emptied
+# with the rest, the tree was back only inside each later test's own rolled-back transaction,
+# and a module's demo seeded before that found none.
+KEPT_BY_EMPTYING = frozenset({"django_content_type", "auth_permission", "catalog_category"})
 
 
 def empty_tables(connection) -> None:

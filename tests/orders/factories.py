@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django_scopes import scope, scopes_disabled
 
-from catalog.models import SKU, Category, Inventory, ListingState, Product
+from catalog.models import SKU, Inventory, ListingState, Product
 from network.cache import products_changed
 from network.models import Organization, Role
 from orders import services
@@ -50,8 +50,6 @@ def sku(
     on_hand: int = 500,
 ) -> SKU:
     """An orderable SKU: an active listing of ``organization`` with price tiers and stock."""
-    # Transactional tests flush the categories the catalogue's data migration seeds.
-    Category.objects.get_or_create(slug="maple-syrup", defaults={"name_en": "Maple syrup"})
     product = catalog_factories.product(
         organization,
         owner,
