@@ -12,16 +12,18 @@ DATABASE_URL names the server to use (default postgres://postgres@127.0.0.1:5432
 must trust local connections); a database of its own is created there and dropped at the end.
 COMPOSE_LOCAL_REDIS_URL (the broker, default database 15 of the machine's Redis) and
 COMPOSE_LOCAL_REDIS_CACHE_URL (the cache, default the broker's server, one database lower) keep
-queues and cache apart from any other instance's. The commands below are the compose file's,
-word for word (tests/network/test_deployment_files.py checks it); the configuration files are
-rendered with local addresses by scripts/local_proxies.py, and the web processes bind to
-127.0.0.1 and free ports instead of 0.0.0.0:8000.
+queues and cache apart from any other instance's. COMPOSE_LOCAL_DATABASE_TEMPLATE names an
+already migrated database to start the new one from (the tests pass theirs). The commands
+below are the compose file's, word for word (tests/network/test_deployment_files.py checks
+it); the configuration files are rendered with local addresses by scripts/local_proxies.py, and
+the web processes bind to 127.0.0.1 and free ports instead of 0.0.0.0:8000.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -214,7 +216,11 @@ def main() -> int:
         }
     )
     admin = _admin_connection(server_url)
-    admin.cursor().execute(f'CREATE DATABASE "{database}"')
+    # A copy of an already migrated database, when given one (the tests' template: migrating
+    # from nothing is tested where that template is made), leaves migrate nothing to apply.
+    template = os.environ.get("COMPOSE_LOCAL_DATABASE_TEMPLATE", "")
+    copy_of = f' TEMPLATE "{template}"' if re.fullmatch(r"[a-z0-9_]+", template) else ""
+    admin.cursor().execute(f'CREATE DATABASE "{database}"{copy_of}')
     processes: dict[str, subprocess.Popen] = {}
     bouncer = LocalPgBouncer(
         server_host=parsed.hostname or "127.0.0.1",

@@ -143,6 +143,11 @@ def _migrations_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def migrated_template_name() -> str:
+    """The database this run's migrations made, which every test database is a copy of."""
+    return f"test_network_template_{_migrations_digest()}"
+
+
 def _clone_migrated_template(settings_dict, name: str) -> None:
     """Migrating a new database costs half a CPU minute, once per xdist worker. Instead, the
     first worker migrates a template database named after the migrations' digest (under a file
@@ -157,7 +162,7 @@ def _clone_migrated_template(settings_dict, name: str) -> None:
 
     import psycopg2
 
-    template = f"test_network_template_{_migrations_digest()}"
+    template = migrated_template_name()
     server = f"{settings_dict['HOST'] or 'local'}-{settings_dict['PORT']}"
     lock_path = os.path.join(tempfile.gettempdir(), f"network-tests-template-{server}.lock")
     with open(lock_path, "w") as lock_file:

@@ -2,7 +2,8 @@
 HAProxy from the compose file's configuration, migrate, two gunicorn web processes behind the
 balancer, the workers and beat through PgBouncer. It finds /healthz green through the balancer,
 the worker's compose health check answering, /metrics answering its token from both web
-processes, and the app's transactions counted by PgBouncer. Its database and Redis are its own."""
+processes, and the app's transactions counted by PgBouncer. Its database and Redis are its own;
+the database starts as a copy of the migrated test template, so migrate has nothing to apply."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.db import connection
 
 from scripts.drills.processes import ROOT
 from scripts.local_proxies import HAPROXY, PGBOUNCER
+from tests.conftest import migrated_template_name
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,6 +35,7 @@ def test_the_compose_services_start_a_healthy_balanced_network(own_redis, drill_
         drill_env,
         DATABASE_URL=f"postgres://{auth}@{database['HOST']}:{database['PORT'] or 5432}/postgres",
         COMPOSE_LOCAL_REDIS_URL=own_redis.url,
+        COMPOSE_LOCAL_DATABASE_TEMPLATE=migrated_template_name(),
         # One gunicorn worker per web process: two web processes are what is balanced.
         WEB_CONCURRENCY="1",
     )
