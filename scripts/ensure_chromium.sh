@@ -8,5 +8,5 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
     && exit 0
 fi
-echo "Browser tests will be skipped: install Chromium (sudo apt-get install chromium) or set CHROMIUM_PATH."
+echo "Browser tests will fail under make test (skipped with TESTS_FAIL_ON_SKIP=0): install Chromium (sudo apt-get install chromium) or set CHROMIUM_PATH."
 exit 0

@@ -14,5 +14,5 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
     && exit 0
 fi
-echo "Tests through PgBouncer and the balancer will be skipped: install them (sudo apt-get install$missing)."
+echo "Tests through PgBouncer and the balancer will fail under make test (skipped with TESTS_FAIL_ON_SKIP=0): install them (sudo apt-get install$missing)."
 exit 0

@@ -56,6 +56,25 @@ def pytest_sessionfinish(session, exitstatus):
 LONG_RUNNING = ("slow", "drill", "browser")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    skip_as_failure(outcome.get_result())
+
+
+def skip_as_failure(report) -> None:
+    """Under ``make test`` (``TESTS_FAIL_ON_SKIP=1``), which installs Chromium, PgBouncer and
+    HAProxy and has the standards beside it, a test skipped for something missing is a failure
+    that names it: a run that skipped the browser or PgBouncer tests must not pass as green."""
+    if os.environ.get("TESTS_FAIL_ON_SKIP") != "1" or not report.skipped:
+        return
+    if hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped under make test, which provides what every test needs: {reason}"
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     def rank(item) -> int:

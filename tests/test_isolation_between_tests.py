@@ -36,3 +36,26 @@ def test_a_test_that_leaves_the_flag_of_running_inside_a_task_set():
 
 def test_the_next_test_can_still_wait_for_a_tasks_result():
     assert idempotency_records_prune.apply().get() == 0
+
+
+def test_under_make_test_a_skipped_test_is_a_failure_that_says_why(monkeypatch):
+    from _pytest.reports import TestReport
+
+    from tests.conftest import skip_as_failure
+
+    def skipped() -> TestReport:
+        reason = "PgBouncer is not available (/usr/sbin/pgbouncer)"
+        return TestReport(
+            "t.py::test", ("t.py", 1, "test"), {}, "skipped", ("t.py", 1, reason), "setup"
+        )
+
+    monkeypatch.delenv("TESTS_FAIL_ON_SKIP", raising=False)
+    report = skipped()
+    skip_as_failure(report)
+    assert report.skipped
+
+    monkeypatch.setenv("TESTS_FAIL_ON_SKIP", "1")
+    report = skipped()
+    skip_as_failure(report)
+    assert report.failed
+    assert "PgBouncer is not available" in str(report.longrepr)
