@@ -143,6 +143,10 @@ class TradeDocumentFileAPI(PartyScopes, APIView):
         parameters=[REFERENCE, DOCUMENT_ID],
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
+            302: OpenApiResponse(
+                description="Where uploads are kept on object storage (`S3_*`): the PDF is at "
+                "the link in `Location`, signed for `S3_SIGNED_URL_SECONDS` (60 s by default)."
+            ),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: DOCUMENT_NOT_FOUND,

@@ -272,3 +272,14 @@ def test_every_operation_names_the_errors_any_request_may_meet(generated):
             if "Error" not in repr(content.get("schema")):
                 missing.append(f"{name} {status} (not the error shape)")
     assert missing == []
+
+
+def test_a_trade_documents_file_may_be_a_redirect_to_a_signed_link(generated):
+    """With uploads on object storage the PDF is not in the answer but at a signed link
+    (``network.storage.private_file_response``, tested against a real store in
+    ``tests/network/test_object_storage.py``): a client must know to follow it."""
+    schema, _messages = generated
+    operation = schema["paths"]["/api/v1/shipping/shipments/{reference}/documents/{id}/file/"]
+    responses = operation["get"]["responses"]
+    assert "application/pdf" in responses["200"]["content"]
+    assert "Location" in responses["302"]["description"]
