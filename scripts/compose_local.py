@@ -219,7 +219,9 @@ def main() -> int:
     # A copy of an already migrated database, when given one (the tests' template: migrating
     # from nothing is tested where that template is made), leaves migrate nothing to apply.
     template = os.environ.get("COMPOSE_LOCAL_DATABASE_TEMPLATE", "")
-    copy_of = f' TEMPLATE "{template}"' if re.fullmatch(r"[a-z0-9_]+", template) else ""
+    if template and not re.fullmatch(r"[a-z0-9_]+", template):
+        raise SystemExit(f"COMPOSE_LOCAL_DATABASE_TEMPLATE is not a database name: {template!r}")
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     admin.cursor().execute(f'CREATE DATABASE "{database}"{copy_of}')
     processes: dict[str, subprocess.Popen] = {}
     bouncer = LocalPgBouncer(
