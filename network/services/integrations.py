@@ -14,7 +14,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from network.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from network.prepared import PreparedQuery
 from network.services.core import _require_admin, audit
 from network.services.notifications import notification_send
 from network.tenancy import row_scope
@@ -112,16 +113,9 @@ def api_key_revoke(*, api_key: ApiKey, acting_user: User) -> ApiKey:
     return api_key
 
 
-def api_key_authenticate(raw_key: str) -> ApiKey | None:
-    """The active key for ``raw_key``, or None. Records its last use (at most once a minute).
-
-    The key comes with ``creator_membership``: its creator's membership of the key's
-    organisation (the role the key acts with), or None if the creator has left it; read in
-    the same query, since every request made with a key needs both."""
-    if not raw_key.startswith(f"{KEY_PREFIX}_"):
-        return None
-    api_key = (
-        ApiKey.objects.opened_by(ApiKey.hash_key(raw_key))
+def _key_by_hash(_shape: object, *, key_hash: str) -> QuerySet[ApiKey]:
+    return (
+        ApiKey.objects.opened_by(key_hash)
         .select_related("organization", "created_by")
         .filter(revoked_at__isnull=True)
         .annotate(
@@ -133,8 +127,25 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
             creator_role=F("creator__role"),
             creator_joined_at=F("creator__created_at"),
         )
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Every API call made with a key reads it: compiled once, not on each call.
+_KEY_BY_HASH = PreparedQuery(_key_by_hash, key_hash=str)
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key for ``raw_key``, or None. Records its last use (at most once a minute).
+
+    The key comes with ``creator_membership``: its creator's membership of the key's
+    organisation (the role the key acts with), or None if the creator has left it; read in
+    the same query, since every request made with a key needs both."""
+    if not raw_key.startswith(f"{KEY_PREFIX}_"):
+        return None
+    # Rows with the creator's membership annotated (``_key_by_hash``).
+    found: list[Any] = _KEY_BY_HASH.run(key_hash=ApiKey.hash_key(raw_key))
+    api_key = found[0] if found else None
     if api_key is None:
         return None
     api_key.creator_membership = (
