@@ -23,7 +23,7 @@ import copy
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +37,7 @@ M = TypeVar("M", bound=Model)
 # its column, which would change the SQL), and never a real key, text or time.
 _FIRST_NUMBER = -2_000_000_000
 _FIRST_TIME = datetime(1901, 1, 1, tzinfo=UTC)
+_FIRST_DAY = date(1901, 1, 1)
 
 
 def _stand_in(kind: type, index: int) -> Any:
@@ -46,7 +47,11 @@ def _stand_in(kind: type, index: int) -> Any:
         return f"\ue000prepared-{index}\ue000"
     if kind is datetime:
         return _FIRST_TIME + timedelta(seconds=index)
-    raise ImproperlyConfigured(f"A prepared query takes int, str or datetime values, not {kind}.")
+    if kind is date:
+        return _FIRST_DAY + timedelta(days=index)
+    raise ImproperlyConfigured(
+        f"A prepared query takes int, str, date or datetime values, not {kind}."
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class _Compiled:
 
 class PreparedQuery(Generic[M]):
     """``build(shape, **values)`` returns the queryset; ``values`` names each value's type,
-    ``int``, ``str`` or ``datetime``, or a one-item list of it for a list of values (whose
+    ``int``, ``str``, ``date`` or ``datetime``, or a one-item list of it for a list of values (whose
     length must then be part of ``shape``)."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], **values: type | list[type]) -> None:

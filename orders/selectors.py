@@ -41,12 +41,13 @@ from django_scopes import scopes_disabled
 
 from catalog.landed_cost import LandedTotal, RouteCost, landed_costs, landed_total
 from catalog.models import SKU, Category, ListingState, PriceTier, Product
-from catalog.pricing import buyer_price_list_entries
+from catalog.pricing import buyer_price_list_entries, price_day
 from catalog.selectors import public_products
 from merchants.models import MerchantApplication
 from network.dashboards import Period
 from network.models import Organization, WebhookEndpoint
-from network.selectors import exchange_rates_in_force
+from network.prepared import PreparedQuery
+from network.selectors import exchange_rate_day, exchange_rates_in_force
 from network.shipments import OrderShipment, order_shipments, tracking_urls
 from network.tenancy import found
 from orders.errors import QuotationExpired
@@ -101,7 +102,40 @@ def skus_to_place(
     ``minimum_order_usd`` (the merchant's minimum order value, None without one),
     ``usd_cny_rate`` (the operators' rate in force, None without one) and, with
     ``webhook_event``, ``buyer_hears_webhook`` (an active endpoint of the buyer subscribed to
-    it)."""
+    it). Every purchase order reads it: its SQL is compiled once per shape (``PreparedQuery``)."""
+    ids = sorted({int(sku_id) for sku_id in sku_ids})
+    found: list[Any] = _SKUS_TO_PLACE.run(
+        shape=(len(ids), buyer.kind, webhook_event),
+        buyer_id=buyer.pk,
+        sku_ids=ids,
+        prices_on=price_day(),
+        rates_on=exchange_rate_day(),
+    )
+    found_skus: dict[int, SKU] = {}
+    for sku in found:
+        # As ``prefetch_related("tiers")`` leaves them, which the pricing reads.
+        sku._prefetched_objects_cache = {
+            "tiers": [
+                PriceTier(pk=pk, sku_id=sku.pk, min_quantity=quantity, unit_price_usd=price)
+                for pk, quantity, price in zip(
+                    sku.tier_ids, sku.tier_quantities, sku.tier_prices, strict=True
+                )
+            ]
+        }
+        found_skus[sku.pk] = sku
+    return found_skus
+
+
+def _skus_to_place_query(
+    shape: tuple[int, str, str],
+    *,
+    buyer_id: int,
+    sku_ids: list[int],
+    prices_on: date,
+    rates_on: date,
+) -> QuerySet[SKU]:
+    _count, buyer_kind, webhook_event = shape
+    buyer = Organization(pk=buyer_id, kind=buyer_kind)
     tiers = PriceTier.objects.filter(sku_id=OuterRef("pk")).order_by("min_quantity", "pk")
     skus = (
         orderable_skus(sku_ids)
@@ -111,14 +145,16 @@ def skus_to_place(
             tier_quantities=ArraySubquery(tiers.values("min_quantity")),
             tier_prices=ArraySubquery(tiers.values("unit_price_usd")),
             in_buyer_price_list=Exists(
-                buyer_price_list_entries(buyer=buyer).filter(product_id=OuterRef("product_id"))
+                buyer_price_list_entries(buyer=buyer, on=prices_on).filter(
+                    product_id=OuterRef("product_id")
+                )
             ),
             minimum_order_usd=Subquery(
                 MerchantOrderSettings.objects.public()
                 .filter(organization_id=OuterRef("organization_id"))
                 .values("minimum_order_value_usd")[:1]
             ),
-            usd_cny_rate=Subquery(exchange_rates_in_force().values("rate")[:1]),
+            usd_cny_rate=Subquery(exchange_rates_in_force(on=rates_on).values("rate")[:1]),
         )
     )
     if webhook_event:
@@ -129,19 +165,12 @@ def skus_to_place(
                 )
             )
         )
-    found_skus: dict[int, SKU] = {}
-    for sku in skus:
-        # As ``prefetch_related("tiers")`` leaves them, which the pricing reads.
-        sku._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            "tiers": [
-                PriceTier(pk=pk, sku_id=sku.pk, min_quantity=quantity, unit_price_usd=price)
-                for pk, quantity, price in zip(
-                    sku.tier_ids, sku.tier_quantities, sku.tier_prices, strict=True
-                )
-            ]
-        }
-        found_skus[sku.pk] = sku
-    return found_skus
+    return skus
+
+
+_SKUS_TO_PLACE = PreparedQuery(
+    _skus_to_place_query, buyer_id=int, sku_ids=[int], prices_on=date, rates_on=date
+)
 
 
 def minimum_order_values(merchant_ids: Iterable[int]) -> dict[int, Decimal]:

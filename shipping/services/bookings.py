@@ -11,7 +11,7 @@ from typing import Any
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from merchants.errors import MerchantNotApproved
 from merchants.selectors import merchant_can_trade, merchant_can_trade_expression
 from network.errors import PermissionDenied
 from network.models import Organization, User
+from network.prepared import PreparedQuery
 from network.tenancy import row_scope
 from shipping.equipment import EQUIPMENT_TYPES, normalize_equipment_code
 from shipping.errors import (
@@ -127,6 +128,34 @@ def network_booking_request(
     )
 
 
+def _rates(*, sailing_id: int, equipment_code: str) -> QuerySet[SailingRate]:
+    return SailingRate.objects.filter(
+        sailing_id=sailing_id, equipment_code=equipment_code
+    ).select_related("sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge")
+
+
+def _rate_to_book(_shape: object, *, sailing_id: int, equipment_code: str) -> QuerySet[SailingRate]:
+    return _rates(sailing_id=sailing_id, equipment_code=equipment_code).order_by("pk")[:1]
+
+
+def _rate_for_merchant(
+    _shape: object, *, sailing_id: int, equipment_code: str, merchant_id: int
+) -> QuerySet[SailingRate]:
+    merchant = Organization(pk=merchant_id, kind=Organization.Kind.MERCHANT)
+    return (
+        _rates(sailing_id=sailing_id, equipment_code=equipment_code)
+        .annotate(merchant_can_trade=merchant_can_trade_expression(organization=merchant))
+        .order_by("pk")[:1]
+    )
+
+
+# Every booking reads its rate: compiled once, not on each request.
+_RATE_TO_BOOK = PreparedQuery(_rate_to_book, sailing_id=int, equipment_code=str)
+_RATE_FOR_MERCHANT = PreparedQuery(
+    _rate_for_merchant, sailing_id=int, equipment_code=str, merchant_id=int
+)
+
+
 def _booking_request(
     *,
     organization: Organization,
@@ -152,14 +181,16 @@ def _booking_request(
         raise EquipmentNotOffered(error.messages[0]) from error
     # One read: the rate with its sailing, carrier and ports (all the booking and its answer
     # show), and for a merchant whether it may trade.
-    rates = SailingRate.objects.filter(
-        sailing_id=sailing.pk, equipment_code=equipment_code
-    ).select_related("sailing__carrier", "sailing__port_of_loading", "sailing__port_of_discharge")
-    if merchant:
-        rates = rates.annotate(
-            merchant_can_trade=merchant_can_trade_expression(organization=organization)
+    found: list[Any]
+    if merchant and organization.kind == Organization.Kind.MERCHANT:
+        found = _RATE_FOR_MERCHANT.run(
+            sailing_id=sailing.pk, equipment_code=equipment_code, merchant_id=organization.pk
         )
-    rate = rates.first()
+    else:
+        found = _RATE_TO_BOOK.run(sailing_id=sailing.pk, equipment_code=equipment_code)
+        for row in found:  # no other kind of organisation trades as a merchant
+            row.merchant_can_trade = False  # type: ignore[attr-defined]  # as annotated
+    rate = found[0] if found else None
     if rate is None:
         if merchant:
             _require_trading_merchant(organization)  # a refusal names the merchant's first
