@@ -329,16 +329,24 @@ def sign_in_as(client, user: User | None) -> None:
 def pages_for(client, user: User | None) -> list[str]:
     """The URLs of the HTML pages that answer 200 to ``user`` (``None``: anonymous), in URL
     pattern order. Signs ``client`` in as ``user`` first."""
+    return list(html_pages_for(client, user))
+
+
+def html_pages_for(client, user: User | None) -> dict[str, str]:
+    """{URL: HTML} of the pages that answer 200 to ``user``, as ``pages_for`` finds them: for a
+    check of the page's text, which then need not ask for each page again."""
     sign_in_as(client, user)
     client.raise_request_exception = False
-    pages = []
+    pages: dict[str, str] = {}
     # The pages switch the thread's language to the person's; the caller's is kept.
     with translation.override(translation.get_language()):
         for _name, url in candidate_urls(user):
+            if url in pages:
+                continue
             response = client.get(url)
             if response.status_code != 200:
                 continue
             if not response.get("Content-Type", "").startswith("text/html"):
                 continue
-            pages.append(url)
-    return list(dict.fromkeys(pages))
+            pages[url] = response.content.decode()
+    return pages

@@ -145,11 +145,12 @@ def test_no_english_on_any_page_a_chinese_buyer_can_open(client, demo_buyer, rol
     included) read in Chinese, by a visitor and by the demo buyer."""
     from django.conf import settings
 
-    from tests.site_pages import demo_people, pages_for
+    from tests.site_pages import demo_people, html_pages_for
 
     person = demo_people()[role]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    urls = pages_for(client, person)
-    assert len(urls) > (10 if person is None else 30)
-    leaks = pages_with_english(client, urls, allowed=database_allow_list())
+    pages = html_pages_for(client, person)
+    assert len(pages) > (10 if person is None else 30)
+    allowed = database_allow_list()
+    leaks = {url: words for url, html in pages.items() if (words := english_words(html, allowed))}
     assert leaks == {}, "\n".join(f"{url}: {' '.join(words)}" for url, words in leaks.items())
