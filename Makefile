@@ -21,13 +21,9 @@ MYPY := DATABASE_URL=postgres://mypy@127.0.0.1:5432/mypy REDIS_URL=redis://127.0
 run: install
 	$(BIN)/python -m network.run
 
+# The static checks run beside the suite (scripts/run_tests.sh); either failing fails the run.
 test: install browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
-	$(MYPY)
-	BIN=$(BIN) sh scripts/security_checks.sh
-	TESTS_FAIL_ON_SKIP=$(TESTS_FAIL_ON_SKIP) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	TESTS_FAIL_ON_SKIP=$(TESTS_FAIL_ON_SKIP) BIN=$(BIN) sh scripts/run_tests.sh -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # bandit (no high-severity finding) and pip-audit (no known vulnerability); part of `make test`.
 security: install
