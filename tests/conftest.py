@@ -377,7 +377,6 @@ def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path
     its own transaction, rolled back to the seeded state. The database is emptied again after
     the module, as a transactional test leaves it. Seeded with the per-test settings (cache in
     memory, files in a folder of its own)."""
-    from django.core.management import call_command
     from django.test import override_settings
 
     folder = tmp_path_factory.mktemp("demo")
@@ -394,15 +393,11 @@ def demo_seeded_for_module(request, django_db_setup, django_db_blocker, tmp_path
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ),
     ):
-        from django.db import connection, transaction
+        from tests.site_pages import seed_demo
 
-        with transaction.atomic():
-            # Seeded before any test's own fixtures (``_reference_data``) have run.
-            restore_reference_data()
-            call_command("seed_demo", **({"apps": apps} if apps else {}))
-            # As when a test seeds inside its own transaction, which never commits: the work
-            # seeding sent "on commit" is never sent.
-            connection.run_on_commit.clear()
+        # Seeded before any test's own fixtures (``_reference_data``) have run.
+        restore_reference_data()
+        seed_demo(apps)
     yield
     with django_db_blocker.unblock():
         from django.db import connection

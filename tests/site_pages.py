@@ -108,6 +108,19 @@ def walk(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple
             yield prefix + str(pattern.pattern), pattern.name or "", namespace
 
 
+def seed_demo(apps: str | None = None) -> None:
+    """The demo network (``seed_demo``, of ``apps`` when named) as the page checks read it: the
+    work its writes send "on commit" (carrier subscriptions, mail, fan-out of the demo's
+    orders) is dropped, as when a test seeds inside its own transaction, which never commits.
+    Committed all the same, for a live server to read."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        call_command("seed_demo", **({"apps": apps} if apps else {}))
+        connection.run_on_commit.clear()
+
+
 def demo_people() -> dict[str, User | None]:
     """The demo person of each role (``None`` for the anonymous visitor); seed the demo first."""
     return {

@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -19,7 +18,7 @@ from network.demo import DEMO_MERCHANT_SLUG, DEMO_OPERATOR_TOTP_SECRET, DEMO_PAS
 from network.models import Organization, Role
 from tests.browser.conftest import ARTIFACTS
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory, member
-from tests.site_pages import demo_people, pages_for
+from tests.site_pages import demo_people, pages_for, seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -133,7 +132,7 @@ def _catalogue_problems(page) -> list[str]:
 
 
 def test_every_page_fits_a_phone_in_english_and_chinese(page, login, live_server):
-    call_command("seed_demo")
+    seed_demo()
     page.set_viewport_size(PHONE)
     problems: list[str] = []
     shown: set[str] = set()
