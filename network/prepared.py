@@ -38,6 +38,8 @@ M = TypeVar("M", bound=Model)
 _FIRST_NUMBER = -2_000_000_000
 _FIRST_TIME = datetime(1901, 1, 1, tzinfo=UTC)
 _FIRST_DAY = date(1901, 1, 1)
+# Shapes kept per query (a purchase order's SKU count is one): each is a few kilobytes of SQL.
+MAX_SHAPES = 256
 
 
 def _stand_in(kind: type, index: int) -> Any:
@@ -62,6 +64,7 @@ class _Compiled:
     params: tuple[Any, ...]
     # (position among the parameters, the value's name, its place in a list value or None)
     slots: tuple[tuple[int, str, int | None], ...]
+    lengths: tuple[tuple[str, int], ...]  # of the list values it was compiled for
 
 
 class PreparedQuery(Generic[M]):
@@ -86,6 +89,12 @@ class PreparedQuery(Generic[M]):
         if compiled is None:
             compiled = self._compile(shape, values)
         alias = compiled.queryset.db
+        for name, length in compiled.lengths:
+            if len(values[name]) != length:
+                raise ValueError(
+                    f"{name} has {len(values[name])} values where the query of this shape was "
+                    f"compiled for {length}: a list value's length is part of the shape."
+                )
         params = list(compiled.params)
         for position, name, item in compiled.slots:
             params[position] = values[name] if item is None else values[name][item]
@@ -126,8 +135,11 @@ class PreparedQuery(Generic[M]):
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             slots = _slots(params, stand_ins)
-            compiled = _Compiled(queryset, compiler, sql, tuple(params), slots)
-            self._compiled[(alias, shape)] = compiled
+            lengths = tuple((n, len(v)) for n, v in stand_ins.items() if isinstance(v, list))
+            compiled = _Compiled(queryset, compiler, sql, tuple(params), slots, lengths)
+            # A bound on what is kept: past it, a new shape is compiled for its run only.
+            if len(self._compiled) < MAX_SHAPES:
+                self._compiled[(alias, shape)] = compiled
             self._model = queryset.model
             return compiled
 

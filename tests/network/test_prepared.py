@@ -117,3 +117,22 @@ def test_a_value_lost_on_the_way_to_the_sql_is_refused():
         PreparedQuery(decides_by_id, id=int).run(id=1)
     with pytest.raises(TypeError):
         ORGANIZATIONS.run(shape=1, kind="buyer", ids=[1])
+    soon = timezone.now() + timedelta(minutes=1)
+    ORGANIZATIONS.run(shape="two", kind="buyer", ids=[1, 2], created_before=soon)
+    with pytest.raises(ValueError, match="part of the shape"):
+        ORGANIZATIONS.run(shape="two", kind="buyer", ids=[1, 2, 3], created_before=soon)
+
+
+@pytest.mark.django_db
+def test_past_the_bound_a_new_shape_is_compiled_for_its_run_only(monkeypatch):
+    from network import prepared
+
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 1)
+    query = PreparedQuery(_organizations, kind=str, ids=[int], created_before=datetime)
+    merchants = [OrganizationFactory(kind="merchant") for _ in range(2)]
+    soon = timezone.now() + timedelta(minutes=1)
+    for count in (1, 2, 2):
+        ids = [o.pk for o in merchants[:count]]
+        rows = query.run(shape=count, kind="merchant", ids=ids, created_before=soon)
+        assert rows == merchants[:count]
+    assert len(query._compiled) == 1
