@@ -104,6 +104,8 @@ def skus_to_place(
     ``webhook_event``, ``buyer_hears_webhook`` (an active endpoint of the buyer subscribed to
     it). Every purchase order reads it: its SQL is compiled once per shape (``PreparedQuery``)."""
     ids = sorted({int(sku_id) for sku_id in sku_ids})
+    if not ids:
+        return {}
     found: list[Any] = _SKUS_TO_PLACE.run(
         shape=(len(ids), buyer.kind, webhook_event),
         buyer_id=buyer.pk,
