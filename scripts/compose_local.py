@@ -163,6 +163,18 @@ def _get(url: str, **headers) -> tuple[int, str]:
         return 0, ""
 
 
+def _encoding(url: str) -> str:
+    """How the server encodes ``url`` for a browser that takes brotli and gzip."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "br, gzip"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return f"{response.status} {response.headers.get('Content-Encoding') or 'identity'}"
+    except urllib.error.HTTPError as error:
+        return f"{error.code}"
+    except (urllib.error.URLError, OSError):
+        return "0"
+
+
 def _cache_url(broker_url: str) -> str:
     """The broker's Redis server, one database lower (or database 1 below database 0)."""
     parsed = urlparse(broker_url)
@@ -304,6 +316,12 @@ def main() -> int:
             + " by the balancer's count)",
             flush=True,
         )
+        # The build's static files as browsers get them: the style sheet compressed, a source
+        # map (for developer tools) as it is.
+        manifest = json.loads((work / "staticfiles" / "staticfiles.json").read_text())["paths"]
+        redoc_map = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js.map"
+        for name in ("css/app.css", redoc_map):
+            print(f"static {name}: {_encoding(f'{balancer.url}/static/{manifest[name]}')}")
         (pool,) = [row for row in bouncer.admin("SHOW STATS") if row["database"] == database]
         print(f"pgbouncer: {pool['total_xact_count']} transactions", flush=True)
         ok = (

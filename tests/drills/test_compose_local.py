@@ -2,8 +2,9 @@
 HAProxy from the compose file's configuration, migrate, two gunicorn web processes behind the
 balancer, the workers and beat through PgBouncer. It finds /healthz green through the balancer,
 the worker's compose health check answering, /metrics answering its token from both web
-processes, and the app's transactions counted by PgBouncer. Its database and Redis are its own;
-the database starts as a copy of the migrated test template, so migrate has nothing to apply."""
+processes, a style sheet served brotli-compressed and a source map as it is, and the app's
+transactions counted by PgBouncer. Its database and Redis are its own; the database starts as a
+copy of the migrated test template, so migrate has nothing to apply."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ def test_the_compose_services_start_a_healthy_balanced_network(own_redis, drill_
     assert '"cache": "ok"' in result.stdout
     assert "worker healthcheck: exit 0" in result.stdout
     assert "/metrics: 200" in result.stdout
+    # Static files come compressed from the build, source maps (not worth it) as they are.
+    assert "static css/app.css: 200 br" in result.stdout
+    assert "redoc.standalone.js.map: 200 identity" in result.stdout
     balanced = re.search(r"balanced: web1 (\d+) requests, web2 (\d+) requests", result.stdout)
     assert balanced and min(map(int, balanced.groups())) >= 1, result.stdout
     transactions = re.search(r"pgbouncer: (\d+) transactions", result.stdout)
