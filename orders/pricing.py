@@ -32,7 +32,7 @@ from orders.errors import (
     SampleLimitReached,
     SampleNotOffered,
 )
-from orders.models import CartLine, LineStatus, PriceSource, PurchaseOrderLine
+from orders.models import CartLine, LineStatus, PriceSource, PurchaseOrder, PurchaseOrderLine
 
 
 def list_unit_price(sku: SKU) -> Decimal | None:
@@ -121,20 +121,22 @@ class LinePrice:
         return max(self.list_price - self.unit_price, Decimal("0"))
 
 
-def samples_ordered(*, buyer: Organization, sku_ids: Iterable[int]) -> dict[int, int]:
-    """{SKU id: sample units ``buyer`` has ordered} over orders not cancelled or rejected
-    (one query)."""
+def samples_ordered(
+    *, buyer: Organization, sku_ids: Iterable[int], excluding: PurchaseOrder | None = None
+) -> dict[int, int]:
+    """{SKU id: sample units ``buyer`` has ordered} over orders not cancelled or rejected, but
+    ``excluding`` (one query)."""
     ids = {int(sku_id) for sku_id in sku_ids}
     if not ids:
         return {}
-    rows = (
+    lines = (
         PurchaseOrderLine.objects.visible_to(buyer)
         .filter(organization=buyer, is_sample=True, sku_id__in=ids)
         .exclude(status__in=ENDED_LINE_STATUSES)
-        .order_by()
-        .values("sku_id")
-        .annotate(units=Sum("quantity"))
     )
+    if excluding is not None:
+        lines = lines.exclude(purchase_order=excluding)
+    rows = lines.order_by().values("sku_id").annotate(units=Sum("quantity"))
     return {row["sku_id"]: row["units"] or 0 for row in rows}
 
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_scopes import scopes_disabled
 
 from catalog.landed_cost import landed_total
 from catalog.stock import stock_lock, stock_reserve
 from network.models import Membership, Organization, User
+from network.prepared import PreparedQuery
 from network.services import audit, webhook_emit
 from orders import payment_hooks
 from orders.errors import (
@@ -217,13 +220,18 @@ def _check_minimums(lines: Sequence[PurchaseOrderLine]) -> None:
         )
 
 
-def _check_sample_limits(organization: Organization, lines: Sequence[PurchaseOrderLine]) -> None:
+def _check_sample_limits(
+    organization: Organization, lines: Sequence[PurchaseOrderLine], *, placing: PurchaseOrder
+) -> None:
     """Samples against each SKU's limit per buyer, counted again once the SKUs' stock rows are
-    locked: two orders placed at once cannot both take the last sample."""
+    locked: two orders placed at once cannot both take the last sample. The order being placed
+    (``placing``, its lines written) is not counted among those ordered before."""
     samples = [(line.sku, line.quantity) for line in lines if line.is_sample and line.sku]
     if not samples:
         return
-    ordered = samples_ordered(buyer=organization, sku_ids=[sku.pk for sku, _qty in samples])
+    ordered = samples_ordered(
+        buyer=organization, sku_ids=[sku.pk for sku, _qty in samples], excluding=placing
+    )
     refusals = [
         refusal
         for sku, quantity in samples
@@ -291,6 +299,7 @@ def purchase_order_place(
     membership: Membership | None = None,
     cart_line_ids: Sequence[int] = (),
     key_checked: bool = False,
+    answer_with: Callable[[PurchaseOrder], Any] | None = None,
 ) -> PurchaseOrder:
     """Place a purchase order for (SKU id, quantity) pairs or ``OrderItem``s in one
     transaction: the order, its lines at their prices (``orders.pricing``) with where each
@@ -299,7 +308,9 @@ def purchase_order_place(
     order (``.replayed`` is True). Raises QuotationExpired, QuantityNotAllowed,
     SampleNotOffered, SampleLimitReached, ProductUnavailable, MinimumOrderNotMet or
     InsufficientStock and then writes nothing. A new order carries its lines (``.lines.all()``
-    reads no more). ``membership``: the acting person's, as the request read it."""
+    reads no more). ``membership``: the acting person's, as the request read it.
+    ``answer_with(order)``: the caller's answer for a new order (``.answer``), made before its
+    stock rows are locked rather than while they are (see ``_place``)."""
     key = (idempotency_key or "").strip()[:255] or secrets.token_hex(16)
     try:
         purchase_order = _place(
@@ -311,6 +322,7 @@ def purchase_order_place(
             membership=membership,
             cart_line_ids=cart_line_ids,
             key_checked=key_checked,
+            answer_with=answer_with,
         )
     except IntegrityError as error:
         # A concurrent submit with the same key committed first: answer with its order.
@@ -334,6 +346,7 @@ def _place(
     membership: Membership | None,
     cart_line_ids: Sequence[int],
     key_checked: bool,
+    answer_with: Callable[[PurchaseOrder], Any] | None,
 ) -> PurchaseOrder:
     if not key_checked:
         buyer_required(organization=organization, user=acting_user, membership=membership)
@@ -409,27 +422,45 @@ def _place(
             event=PLACED_EVENT,
             payload=purchase_order_payload(purchase_order, lines),
         )
-    # Locks in the documented order: the new order row, then stock rows by primary key.
-    _reserve_for(lines, acting_user, note=purchase_order.number)
-    _check_sample_limits(organization, lines)
+    # The lines are written before the stock rows are locked: their keys to the SKUs are
+    # checked (and the SKU rows share-locked) at commit, the constraints being deferred, so the
+    # lock order stays stock row, then SKU.
     PurchaseOrderLine.objects.bulk_create(lines)
     purchase_order_fan_out_task.delay_on_commit(purchase_order.pk)
     purchase_order.replayed = False
     # As ``prefetch_related("lines")`` would leave them: the caller answers without reading.
     purchase_order._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]
+    if answer_with is not None:
+        purchase_order.answer = answer_with(purchase_order)  # type: ignore[attr-defined]
+    # Last, the stock rows, locked until commit: every order of the same SKUs waits meanwhile,
+    # so nothing that can be done before is done after (in the documented lock order: the new
+    # order row, then stock rows by primary key).
+    _reserve_for(lines, acting_user, note=purchase_order.number)
+    _check_sample_limits(organization, lines, placing=purchase_order)
     return purchase_order
 
 
 def _placed_with_key(organization: Organization, key: str) -> PurchaseOrder | None:
     """The order ``organization`` placed with idempotency ``key`` (``.replayed``), or None."""
-    existing = (
-        PurchaseOrder.objects.visible_to(organization)
-        .filter(organization=organization, idempotency_key=key)
-        .first()
-    )
+    found = _PLACED_WITH_KEY.run(shape=organization.kind, organization_id=organization.pk, key=key)
+    existing = found[0] if found else None
     if existing is not None:
         existing.replayed = True
     return existing
+
+
+def _placed_with_key_query(kind: str, *, organization_id: int, key: str) -> QuerySet:
+    organization = Organization(pk=organization_id, kind=kind)
+    with scopes_disabled():  # the organisation is named here, not taken from the scope
+        return (
+            PurchaseOrder.objects.visible_to(organization)
+            .filter(organization_id=organization_id, idempotency_key=key)
+            .order_by("pk")[:1]
+        )
+
+
+# Asked before every placement: compiled once per kind of organisation.
+_PLACED_WITH_KEY = PreparedQuery(_placed_with_key_query, organization_id=int, key=str)
 
 
 def purchase_order_place_from_cart(

@@ -74,16 +74,16 @@ def _statements(queries) -> list[str]:
 
 # What placing writes, whatever the number of lines and merchants.
 WRITES = [
-    # The order and the audit, before the stock rows are locked (they stay locked until
-    # commit) ...
+    # The order, the audit and the lines (in one insert), before the stock rows are locked:
+    # they stay locked until commit, and every order of the same SKUs waits meanwhile ...
     "INSERT orders_purchaseorder",
     "INSERT network_auditevent",
-    # ... then every stock row locked in primary-key order and written in one statement, the
-    # ledger and the lines each in one insert.
+    "INSERT orders_purchaseorderline",
+    # ... then, last, every stock row locked in primary-key order and written in one
+    # statement, and the ledger in one insert.
     "SELECT catalog_inventory",
     "UPDATE catalog_inventory",
     "INSERT catalog_inventoryledger",
-    "INSERT orders_purchaseorderline",
 ]
 
 
