@@ -21,7 +21,12 @@ from rest_framework.views import APIView
 
 from catalog.models import SKU
 from merchants.api import ErrorSerializer
-from network.api import StaticModelSerializer, form_fields, inline_choice_field
+from network.api import (
+    StaticModelSerializer,
+    StaticSerializer,
+    form_fields,
+    inline_choice_field,
+)
 from network.api_query import validated_query
 from network.db_router import ToleratesLagMixin
 from network.fields import IntegerSerializerField
@@ -173,7 +178,7 @@ class PurchaseOrderDetailSerializer(PurchaseOrderSerializer):
         return LineSerializer(lines, many=True).data
 
 
-class ItemSerializer(serializers.Serializer):
+class ItemSerializer(StaticSerializer):
     sku_id = IntegerSerializerField(min_value=1, column=SKU._meta.pk)
     quantity = IntegerSerializerField(min_value=1, max_value=10_000_000)
     sample = serializers.BooleanField(
@@ -184,7 +189,7 @@ class ItemSerializer(serializers.Serializer):
     )
 
 
-class PurchaseOrderCreateSerializer(serializers.Serializer):
+class PurchaseOrderCreateSerializer(StaticSerializer):
     lines = ItemSerializer(many=True, min_length=1, max_length=500)
     delivery_type = serializers.ChoiceField(
         choices=DeliveryType.choices, default=DeliveryType.WAREHOUSE
@@ -291,18 +296,21 @@ class PurchaseOrderListCreateAPI(ListAPIView):
             idempotency_key=f"api:{key}" if key else "",
             acting_user=request.user,
             membership=request.membership,
+            answer_with=_placed_answer,
         )
         if getattr(purchase_order, "replayed", False):
             replayed = selectors.purchase_orders_for_buyer(organization=request.organization).get(
                 pk=purchase_order.pk
             )
             return Response(PurchaseOrderDetailSerializer(replayed).data, status=status.HTTP_200_OK)
-        # A new order is answered as placed, from what placing it wrote (its lines came back
-        # with it); its merchant orders come with the fan-out, after commit.
-        purchase_order._prefetched_objects_cache["merchant_orders"] = []
-        return Response(
-            PurchaseOrderDetailSerializer(purchase_order).data, status=status.HTTP_201_CREATED
-        )
+        return Response(purchase_order.answer, status=status.HTTP_201_CREATED)
+
+
+def _placed_answer(purchase_order: PurchaseOrder) -> dict:
+    """A new order as placed, from what placing it wrote (its lines came back with it): made
+    before its stock rows are locked. Its merchant orders come with the fan-out, after commit."""
+    purchase_order._prefetched_objects_cache["merchant_orders"] = []
+    return PurchaseOrderDetailSerializer(purchase_order).data
 
 
 class PurchaseOrderDetailAPI(APIView):
