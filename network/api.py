@@ -74,11 +74,37 @@ def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:
     return field_class(choices=choices, **kwargs)
 
 
+def fresh_fields(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
+    """Copies of a class's fields for one serializer: a field that holds others (a nested
+    serializer, a list of a child field, a many-related field) deep, as DRF copies every field;
+    any other field shallow. Binding a field to its serializer sets only attributes of its own
+    (name, parent, label, source), while DRF's deep copy builds each field again from its
+    arguments: 2.5 ms of CPU in placing an order through the API, most of its serializers'."""
+    return {
+        name: (
+            copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            or hasattr(field, "child")
+            or hasattr(field, "child_relation")
+            else copy.copy(field)
+        )
+        for name, field in fields.items()
+    }
+
+
+class StaticSerializer(serializers.Serializer):
+    """A serializer whose fields are its declared fields: each instance gets copies made by
+    ``fresh_fields``."""
+
+    def get_fields(self):
+        return fresh_fields(self._declared_fields)
+
+
 class StaticModelSerializer(serializers.ModelSerializer):
     """A model serializer whose fields depend on its class alone (not on the instance, the
     context or the request): the model is introspected once per class, and each serializer
-    gets fresh copies, as DRF copies declared fields. DRF rebuilds every field from the model
-    for each instance — a quarter of an order's answer, 3 ms of the placement API's CPU."""
+    gets copies made by ``fresh_fields``. DRF rebuilds every field from the model for each
+    instance — a quarter of an order's answer, 3 ms of the placement API's CPU."""
 
     def get_fields(self):
         cls = type(self)
@@ -86,7 +112,7 @@ class StaticModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._fields_built = built  # type: ignore[attr-defined]
-        return copy.deepcopy(built)
+        return fresh_fields(built)
 
 
 class InvalidCursor(NotFound):

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from merchants.api import ErrorSerializer
 from merchants.errors import MerchantNotApproved
-from network.api import StaticModelSerializer
+from network.api import StaticModelSerializer, StaticSerializer
 from network.api_query import validated_query
 from network.db_router import ToleratesLagMixin
 from network.fields import IntegerSerializerField
@@ -245,7 +245,7 @@ class BookingDetailSerializer(BookingSerializer):
         fields = [*BookingSerializer.Meta.fields, "events"]
 
 
-class BookingCreateSerializer(serializers.Serializer):
+class BookingCreateSerializer(StaticSerializer):
     sailing = IntegerSerializerField(min_value=1, column=Sailing._meta.pk)
     equipment = EquipmentCodeField()
     units = IntegerSerializerField(min_value=1, max_value=500)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework import serializers
 
-from network.api import StaticModelSerializer
+from network.api import StaticModelSerializer, StaticSerializer
 from network.models import Organization
 
 
@@ -55,3 +55,45 @@ def test_the_model_is_read_once_and_every_serializer_has_its_own_fields(monkeypa
     assert set(_StaticSerializer(organization).data) == {
         "id", "name", "slug", "kind", "kind_label", "country",
     }  # fmt: skip
+
+
+class _Item(StaticSerializer):
+    sku_id = serializers.IntegerField(min_value=1)
+    tags = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
+
+
+class _Order(StaticSerializer):
+    reference = serializers.CharField(max_length=10)
+    lines = _Item(many=True)
+
+
+class _PlainOrder(serializers.Serializer):
+    reference = serializers.CharField(max_length=10)
+    lines = _Item(many=True)
+
+
+def test_plain_fields_are_copied_shallow_and_fields_holding_others_deep():
+    first, second = _Order(), _Order()
+    assert first.fields["reference"] is not second.fields["reference"]
+    assert first.fields["reference"].parent is first and second.fields["reference"].parent is second
+    # A nested serializer is copied deep: each has its own child and its child's own fields.
+    assert first.fields["lines"].child is not second.fields["lines"].child
+    first_tags = first.fields["lines"].child.fields["tags"]
+    second_tags = second.fields["lines"].child.fields["tags"]
+    assert first_tags.child is not second_tags.child
+    assert first_tags.child.parent is first_tags
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"reference": "PO-1", "lines": [{"sku_id": 3, "tags": ["a"]}, {"sku_id": 4}]},
+        {"reference": "x" * 11, "lines": [{"sku_id": 0, "tags": ["toolong"]}]},
+        {"lines": "not a list"},
+    ],
+)
+def test_a_static_serializer_validates_as_drf_does(data):
+    static, plain = _Order(data=data), _PlainOrder(data=data)
+    assert static.is_valid() == plain.is_valid()
+    assert static.errors == plain.errors
+    assert static.validated_data == plain.validated_data
