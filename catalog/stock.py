@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +47,7 @@ from catalog.models import (
 )
 from network.cache import products_changed
 from network.models import Organization, User
+from network.prepared import PreparedQuery
 from network.selectors import organization_staff
 from network.services import audit, notification_send, webhook_emit
 
@@ -55,16 +57,27 @@ from network.services import audit, notification_send, webhook_emit
 def stock_lock(sku_ids: Iterable[int]) -> dict[int, Inventory]:
     """Lock the SKUs' stock rows in primary-key order; keyed by SKU id (a SKU without a stock
     row is missing). The rows keep their merchant (``row.organization``)."""
+    ids = sorted(set(sku_ids))
+    if not ids:
+        return {}
     # A buyer's order moves the stock of several merchants' SKUs: the rows are theirs, and the
     # callers (the catalogue's and the orders' services) checked who acts and on which SKUs.
+    rows: list[Inventory] = _STOCK_ROWS.run(shape=len(ids), sku_ids=ids)
+    return {row.sku_id: row for row in rows}
+
+
+def _stock_rows_query(_count: int, *, sku_ids: list[int]) -> QuerySet[Inventory]:
     with scopes_disabled():
-        rows = (
+        return (
             Inventory.objects.select_for_update(of=("self",))
-            .filter(sku_id__in=sorted(set(sku_ids)))
+            .filter(sku_id__in=sku_ids)
             .select_related("sku", "organization")
             .order_by("pk")
         )
-        return {row.sku_id: row for row in rows}
+
+
+# Every purchase order locks its SKUs' rows: compiled once per number of SKUs.
+_STOCK_ROWS = PreparedQuery(_stock_rows_query, sku_ids=[int])
 
 
 def _integer_array(values: Iterable[int]) -> str:

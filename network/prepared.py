@@ -30,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
 
@@ -77,14 +78,17 @@ class PreparedQuery(Generic[M]):
         self._values = values
         self._compiled: dict[tuple[str, Hashable], _Compiled] = {}
         self._model: type[Model] | None = None
+        self._for_write = False
         self._lock = threading.Lock()
 
     def run(self, shape: Hashable = (), **values: Any) -> list[M]:
         """The rows of the query of ``shape`` for ``values``, as the queryset would give them."""
         if set(values) != set(self._values):
             raise TypeError(f"expected the values {sorted(self._values)}, got {sorted(values)}")
-        # Where a read of the model goes now: the router may pin a request to the primary.
-        alias = router.db_for_read(self._model) if self._model is not None else None
+        # Where the query goes now: the router may pin a request's reads to the primary, and a
+        # query that locks its rows (``select_for_update``) goes where writes go.
+        route = router.db_for_write if self._for_write else router.db_for_read
+        alias = route(self._model) if self._model is not None else None
         compiled = self._compiled.get((alias, shape)) if alias is not None else None
         if compiled is None:
             compiled = self._compile(shape, values)
@@ -95,6 +99,11 @@ class PreparedQuery(Generic[M]):
                     f"{name} has {len(values[name])} values where the query of this shape was "
                     f"compiled for {length}: a list value's length is part of the shape."
                 )
+        if compiled.queryset.query.select_for_update and connections[alias].get_autocommit():
+            # As the ORM refuses it: a lock outside a transaction ends before it is used.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(compiled.params)
         for position, name, item in compiled.slots:
             params[position] = values[name] if item is None else values[name][item]
@@ -141,6 +150,7 @@ class PreparedQuery(Generic[M]):
             if len(self._compiled) < MAX_SHAPES:
                 self._compiled[(alias, shape)] = compiled
             self._model = queryset.model
+            self._for_write = queryset._for_write
             return compiled
 
 

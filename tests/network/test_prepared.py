@@ -136,3 +136,41 @@ def test_past_the_bound_a_new_shape_is_compiled_for_its_run_only(monkeypatch):
         rows = query.run(shape=count, kind="merchant", ids=ids, created_before=soon)
         assert rows == merchants[:count]
     assert len(query._compiled) == 1
+
+
+def _locked(shape, *, ids):
+    return Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+
+
+LOCKED = PreparedQuery(_locked, ids=[int])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_that_locks_its_rows_goes_where_writes_go_and_only_in_a_transaction(
+    monkeypatch,
+):
+    from django.db import router, transaction
+    from django.db.transaction import TransactionManagementError
+
+    organizations = [OrganizationFactory(kind="merchant") for _ in range(2)]
+    ids = [o.pk for o in organizations]
+    asked: list[str] = []
+    monkeypatch.setattr(router, "db_for_read", lambda model, **hints: asked.append("read"))
+    original_write = router.db_for_write
+    monkeypatch.setattr(
+        router,
+        "db_for_write",
+        lambda model, **hints: asked.append("write") or original_write(model, **hints),
+    )
+    with transaction.atomic():
+        assert LOCKED.run(shape=2, ids=ids) == organizations
+        with connection.cursor() as cursor:  # the rows are this transaction's until commit
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND mode = %s",
+                ["RowShareLock"],
+            )
+            assert cursor.fetchone()[0] >= 1
+    assert asked and set(asked) == {"write"}
+    # Outside a transaction the lock would end with the statement: refused, as the ORM does.
+    with pytest.raises(TransactionManagementError):
+        LOCKED.run(shape=2, ids=ids)
