@@ -123,6 +123,17 @@ def pgbench_binary() -> str | None:
     return shutil.which("pgbench")
 
 
+def add_web_workers_argument(parser) -> None:
+    """``--web-workers``: gunicorn's workers, as ``make run`` and compose start web."""
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        help="gunicorn workers: as make run and compose start web (WEB_CONCURRENCY, default 2, "
+        "one per core here; four on two cores spent more CPU switching than serving)",
+    )
+
+
 def pgbench_tps(
     script: str, *, database_url: str, database: str, clients: int, seconds: float
 ) -> tuple[float, str] | None:

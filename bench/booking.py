@@ -12,7 +12,7 @@ request itself. pgbench then replays the SQL statements of one booking request, 
 real request through the same stack, with the same number of clients: the floor the database
 alone imposes.
 
-    .venv/bin/python bench/booking.py [--clients 8] [--seconds 10] [--web-workers 4]
+    .venv/bin/python bench/booking.py [--clients 8] [--seconds 10] [--web-workers 2]
 
 A scratch database is created on the development server and dropped afterwards. Prints
 figures; asserts nothing. ``BENCH_SHOW_SQL=1`` also prints the statements.
@@ -29,7 +29,13 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import bench_sailing, flush_redis, pgbench_tps, scratch_database  # noqa: E402
+from bench._common import (  # noqa: E402
+    add_web_workers_argument,
+    bench_sailing,
+    flush_redis,
+    pgbench_tps,
+    scratch_database,
+)
 from bench._http import Request, gunicorn, load  # noqa: E402
 
 BENCH_REDIS_DB = 15
@@ -40,7 +46,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--web-workers", type=int, default=4)
+    add_web_workers_argument(parser)
     parser.add_argument(
         "--profile",
         type=int,

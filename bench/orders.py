@@ -13,7 +13,7 @@ under a stream of orders. pgbench then replays the SQL statements of one placeme
 captured in-process from a real request, with the same number of clients: the floor the
 database alone imposes.
 
-    .venv/bin/python bench/orders.py [--clients 8] [--seconds 10] [--web-workers 4]
+    .venv/bin/python bench/orders.py [--clients 8] [--seconds 10] [--web-workers 2]
 
 A scratch database is created on the development server (and dropped afterwards) and a spare
 Redis database number is used as the broker and cache (and flushed afterwards), so development
@@ -30,7 +30,13 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import bench_merchants, flush_redis, pgbench_tps, scratch_database  # noqa: E402
+from bench._common import (  # noqa: E402
+    add_web_workers_argument,
+    bench_merchants,
+    flush_redis,
+    pgbench_tps,
+    scratch_database,
+)
 from bench._http import Request, gunicorn, load  # noqa: E402
 
 BENCH_REDIS_DB = 13
@@ -45,7 +51,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--web-workers", type=int, default=4)
+    add_web_workers_argument(parser)
     parser.add_argument(
         "--profile",
         type=int,
