@@ -67,6 +67,7 @@ def stock_lock(sku_ids: Iterable[int]) -> dict[int, Inventory]:
 
 
 def _stock_rows_query(_count: int, *, sku_ids: list[int]) -> QuerySet[Inventory]:
+    # Rows of several merchants, named by the callers' SKU ids (see ``stock_lock``).
     with scopes_disabled():
         return (
             Inventory.objects.select_for_update(of=("self",))
@@ -523,14 +524,15 @@ def _move(
     caller's ``stock_lock`` of these SKUs in this transaction, else locked here): RESERVED adds
     to ``reserved`` (refused beyond the available stock), RELEASED takes it back, SHIPPED takes
     the units out of both ``on_hand`` and ``reserved``. One ``UPDATE … FROM unnest(…)`` for
-    every row and one insert of the ledger, whatever the number of rows."""
+    every row and one insert of the ledger, sent together, whatever the number of rows."""
     quantities = {sku_id: n for sku_id, n in quantities.items() if n}
     if not quantities:
         return
     if any(n < 0 for n in quantities.values()):
         raise InvalidStockChange(_("A quantity of stock cannot be negative."))
     rows = locked if locked is not None else stock_lock(quantities)
-    ledger = []
+    # (merchant, SKU, on hand before and after, reserved before and after) of each row moved
+    ledger: list[tuple[int, int, int, int, int, int]] = []
     touched: set[int] = set()
     flag_turned = False
     for sku_id in sorted(quantities):
@@ -553,39 +555,57 @@ def _move(
         touched.add(row.sku.product_id)
         flag_turned |= (row.on_hand > row.reserved) != (on_hand > reserved)
         ledger.append(
-            InventoryLedger(
-                organization_id=row.organization_id,
-                sku_id=row.sku_id,
-                actor_id=_actor_id(acting_user),
-                reason=reason,
-                note=note[:200],
-                on_hand_before=row.on_hand,
-                on_hand_after=on_hand,
-                reserved_before=row.reserved,
-                reserved_after=reserved,
-            )
+            (row.organization_id, row.sku_id, row.on_hand, on_hand, row.reserved, reserved)
         )
         # The row object follows, for a caller that reads it after the movement.
         row.on_hand, row.reserved = on_hand, reserved
     if not ledger:
         return
+    organizations, skus, on_hand_before, on_hand_after, reserved_before, reserved_after = (
+        list(column) for column in zip(*ledger, strict=True)
+    )
+    now = timezone.now()
     with connection.cursor() as cursor:
-        # The rows are locked: the figures computed from them are the figures to write.
+        # The rows are locked: the figures computed from them are the figures to write. The
+        # rows and their ledger entries in one round trip, as the ORM would write them
+        # (``InventoryLedger``), without building an instance of each entry first.
         cursor.execute(
             """
             UPDATE catalog_inventory AS i
             SET on_hand = v.on_hand, reserved = v.reserved, updated_at = %s
             FROM unnest(%s::bigint[], %s::integer[], %s::integer[]) AS v(sku_id, on_hand, reserved)
-            WHERE i.sku_id = v.sku_id
+            WHERE i.sku_id = v.sku_id;
+            INSERT INTO catalog_inventoryledger (
+                organization_id, sku_id, actor_id, reason, note, on_hand_before, on_hand_after,
+                reserved_before, reserved_after, created_at
+            )
+            SELECT organization_id, sku_id, %s, %s, %s, on_hand_before, on_hand_after,
+                reserved_before, reserved_after, %s
+            FROM unnest(
+                %s::bigint[], %s::bigint[], %s::integer[], %s::integer[], %s::integer[],
+                %s::integer[]
+            ) AS l(
+                organization_id, sku_id, on_hand_before, on_hand_after, reserved_before,
+                reserved_after
+            )
             """,
             [
-                timezone.now(),
-                [entry.sku_id for entry in ledger],
-                [entry.on_hand_after for entry in ledger],
-                [entry.reserved_after for entry in ledger],
+                now,
+                skus,
+                on_hand_after,
+                reserved_after,
+                _actor_id(acting_user),
+                str(reason),
+                note[:200],
+                now,
+                organizations,
+                skus,
+                on_hand_before,
+                on_hand_after,
+                reserved_before,
+                reserved_after,
             ],
         )
-    InventoryLedger.objects.bulk_create(ledger)
     # Stock available to buyers changed: the products' pages show the new figures at once, and
     # the browse page (which shows only whether a product is in stock) when a flag turns.
     products_changed(touched, browse=flag_turned)
