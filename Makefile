@@ -36,11 +36,11 @@ install: $(VENV)/.installed node_modules/.installed
 
 # uv installs the same packages as pip, in parallel: some 8 s from an empty cache here, where
 # pip took 50 s. It does not read pip's configuration: where uv cannot reach the index (one set
-# only in pip.conf), pip installs them instead.
+# only in pip.conf) or uv itself cannot be had, pip installs them instead.
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) scripts/check_python.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv
+	-$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip install --python $(BIN)/python --native-tls --quiet -e '.[test]' \
 		|| $(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
