@@ -65,7 +65,9 @@ def _statements(queries) -> list[str]:
 
 
 def _split(sql: str) -> list[str]:
-    return [" ".join(part.split()) for part in sql.split(";") if part.strip()]
+    # Statements sent together end their lines with ";" (a value may hold one mid-line: a
+    # kept answer's "Content-Type: …; charset").
+    return [" ".join(part.split()) for part in re.split(r";\s*\n", sql) if part.strip()]
 
 
 def _named(sql: str) -> str:
